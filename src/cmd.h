@@ -1,0 +1,22 @@
+/* cmd.h — the batch subcommands of the clafuse program.
+ *
+ * Each takes the arguments after its name (argv[0] is the subcommand) and
+ * returns the process exit status: 0 success, 1 failure of the work,
+ * 2 bad usage.  They print to stdout/stderr; core code does not.
+ */
+#ifndef CF_CMD_H
+#define CF_CMD_H
+
+struct cf_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+int cmd_ot(int argc, char **argv);
+
+/* The table of subcommands (main.c), NULL-name terminated. */
+extern const struct cf_command cf_commands[];
+
+#endif

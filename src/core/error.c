@@ -1,0 +1,63 @@
+/* error.c — recording errors and reporting progress (see error.h). */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cf_error_set(cf_error *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int cf_error_prefix(cf_error *err, const char *fmt, ...)
+{
+	char head[CF_ERROR_MSG_MAX], old[CF_ERROR_MSG_MAX];
+	va_list ap;
+
+	if (!err)
+		return CF_EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof head, fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof old);
+	snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+	return err->code;
+}
+
+void cf_error_clear(cf_error *err)
+{
+	if (err) {
+		err->code = CF_OK;
+		err->msg[0] = '\0';
+	}
+}
+
+const char *cf_status_name(int code)
+{
+	switch (code) {
+	case CF_OK: return "ok";
+	case CF_EINVAL: return "invalid input";
+	case CF_ENOMEM: return "out of memory";
+	case CF_EIO: return "i/o error";
+	case CF_EFORMAT: return "malformed file";
+	case CF_ESTOPPED: return "stopped";
+	case CF_ELIMIT: return "limit reached";
+	case CF_EFAILED: return "failed";
+	default: return "unknown status";
+	}
+}
+
+int cf_progress_report(const cf_progress *p, const char *what, double fraction)
+{
+	if (!p || !p->fn)
+		return 0;
+	return p->fn(p->ud, what, fraction);
+}
