@@ -19,16 +19,20 @@ int cf_error_set(cf_error *err, int code, const char *fmt, ...)
 
 int cf_error_prefix(cf_error *err, const char *fmt, ...)
 {
-	char head[CF_ERROR_MSG_MAX], old[CF_ERROR_MSG_MAX];
+	char old[CF_ERROR_MSG_MAX];
 	va_list ap;
+	int len;
 
 	if (!err)
 		return CF_EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(head, sizeof head, fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+	va_start(ap, fmt);
+	len = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	/* Append ": old", truncating whatever does not fit. */
+	if (len >= 0 && (size_t)len < sizeof err->msg)
+		snprintf(err->msg + len, sizeof err->msg - (size_t)len, ": %.*s",
+			 (int)(sizeof err->msg - (size_t)len), old);
 	return err->code;
 }
 

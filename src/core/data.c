@@ -1,0 +1,404 @@
+/* data.c — data sets in memory: reading through zlib, normalisation,
+ * loading by name, subsets, index files and shuffling (see data.h).  The
+ * format readers live in data_idx.c (IDX, Fashion-MNIST) and data_cifar.c.
+ *
+ * Every file is read through zlib's gzopen/gzread, which passes plain files
+ * through unchanged, so one code path serves .gz and uncompressed data.
+ * File headers are untrusted: the data must fill the file exactly (a short
+ * read or trailing bytes is an error), and buffers grow as data actually
+ * arrives, so a corrupt header cannot make us allocate gigabytes up front.
+ * Pixels are bytes, so the per-channel statistics come exactly from a
+ * 256-bin histogram and normalisation is a 256-entry lookup table per
+ * channel.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "data.h"
+#include "data_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GZ_CHUNK (1 << 24)
+
+/* ---- reading through zlib ---------------------------------------------- */
+
+gzFile cf_data_gzopen(const char *path, cf_error *err)
+{
+	gzFile g;
+	errno = 0;
+	g = gzopen(path, "rb");
+	if (!g) {
+		cf_error_set(err, CF_EIO, "%s: cannot open: %s", path,
+			     errno ? strerror(errno) : "out of memory");
+		return NULL;
+	}
+	gzbuffer(g, 1 << 17);
+	return g;
+}
+
+/* Read up to n bytes into buf; returns the count, or -1 on a zlib error
+ * (message in err). */
+int64_t cf_data_gzread(gzFile g, const char *path, void *buf, int64_t n, cf_error *err)
+{
+	int64_t got = 0;
+	while (got < n) {
+		int64_t want = n - got > (1 << 30) ? (1 << 30) : n - got;
+		int r = gzread(g, (char *)buf + got, (unsigned)want);
+		if (r < 0) {
+			int zerr;
+			const char *msg = gzerror(g, &zerr);
+			size_t pl = strlen(path);
+			/* zlib puts "path: " in front of its message */
+			if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ')
+				msg += pl + 2;
+			cf_error_set(err, zerr == Z_ERRNO ? CF_EIO : CF_EFORMAT,
+				     "%s: read error: %s", path,
+				     zerr == Z_ERRNO ? strerror(errno) : msg);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += r;
+	}
+	return got;
+}
+
+/* Read exactly `n` bytes (n known from a header) into a new buffer, then
+ * require end of file.  The buffer grows with the data. */
+int cf_data_read_exact(gzFile g, const char *path, int64_t n, unsigned char **out,
+			   cf_error *err)
+{
+	int64_t cap = n < GZ_CHUNK ? n : GZ_CHUNK, have = 0;
+	unsigned char *buf = malloc(cap ? (size_t)cap : 1), extra;
+
+	*out = NULL;
+	if (!buf)
+		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+	for (;;) {
+		int64_t r = cf_data_gzread(g, path, buf + have, cap - have, err);
+		if (r < 0) {
+			free(buf);
+			return err ? err->code : CF_EFORMAT;
+		}
+		have += r;
+		if (have < cap || cap == n)
+			break;
+		{
+			int64_t ncap = cap * 2 < n ? cap * 2 : n;
+			unsigned char *nb = realloc(buf, (size_t)ncap);
+			if (!nb) {
+				free(buf);
+				return cf_error_set(err, CF_ENOMEM, "%s: out of memory for %lld bytes",
+						    path, (long long)n);
+			}
+			buf = nb;
+			cap = ncap;
+		}
+	}
+	if (have < n) {
+		free(buf);
+		return cf_error_set(err, CF_EFORMAT,
+				    "%s: file ends after %lld of the %lld data bytes its header announces (truncated?)",
+				    path, (long long)have, (long long)n);
+	}
+	{
+		int64_t r = cf_data_gzread(g, path, &extra, 1, err);
+		if (r != 0) {
+			free(buf);
+			if (r < 0)
+				return err ? err->code : CF_EFORMAT;
+			return cf_error_set(err, CF_EFORMAT,
+					    "%s: trailing data after the %lld bytes its header announces",
+					    path, (long long)n);
+		}
+	}
+	*out = buf;
+	return CF_OK;
+}
+
+/* The whole (decompressed) file. */
+int cf_data_read_all(const char *path, unsigned char **out, int64_t *len, cf_error *err)
+{
+	gzFile g = cf_data_gzopen(path, err);
+	int64_t cap = 1 << 20, have = 0;
+	unsigned char *buf;
+
+	*out = NULL;
+	if (!g)
+		return err ? err->code : CF_EIO;
+	buf = malloc((size_t)cap);
+	if (!buf) {
+		gzclose(g);
+		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+	}
+	for (;;) {
+		int64_t r = cf_data_gzread(g, path, buf + have, cap - have, err);
+		if (r < 0) {
+			free(buf);
+			gzclose(g);
+			return err ? err->code : CF_EFORMAT;
+		}
+		have += r;
+		if (have < cap)
+			break;
+		{
+			unsigned char *nb = realloc(buf, (size_t)cap * 2);
+			if (!nb) {
+				free(buf);
+				gzclose(g);
+				return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	gzclose(g);
+	*out = buf;
+	*len = have;
+	return CF_OK;
+}
+
+/* ---- normalisation ----------------------------------------------------- */
+
+/* Mean and (population) standard deviation of pixels/255, per channel, of
+ * n samples of c channels of hw bytes each, from exact histograms.  A
+ * constant channel gets std 1 so that normalising never divides by 0. */
+void cf_data_byte_stats(const unsigned char *px, int64_t n, int c, int64_t hw,
+			    float *mean, float *std)
+{
+	for (int ch = 0; ch < c; ch++) {
+		int64_t hist[256] = {0};
+		double m = 0, v = 0, tot = (double)n * (double)hw;
+		for (int64_t i = 0; i < n; i++) {
+			const unsigned char *p = px + (i * c + ch) * hw;
+			for (int64_t k = 0; k < hw; k++)
+				hist[p[k]]++;
+		}
+		for (int b = 0; b < 256; b++)
+			m += (double)hist[b] * (b / 255.0);
+		m = tot > 0 ? m / tot : 0;
+		for (int b = 0; b < 256; b++)
+			v += (double)hist[b] * (b / 255.0 - m) * (b / 255.0 - m);
+		v = tot > 0 ? v / tot : 0;
+		mean[ch] = (float)m;
+		std[ch] = v > 0 ? (float)sqrt(v) : 1.0f;
+	}
+}
+
+int cf_data_check_norm(const char *name, int c, const float *mean, const float *std,
+			   cf_error *err)
+{
+	for (int ch = 0; ch < c; ch++) {
+		if (mean && !isfinite(mean[ch]))
+			return cf_error_set(err, CF_EINVAL, "%s: mean of channel %d is %g, expected a finite number",
+					    name, ch, mean[ch]);
+		if (std && !(std[ch] > 0 && isfinite(std[ch])))
+			return cf_error_set(err, CF_EINVAL, "%s: std of channel %d is %g, expected a positive number",
+					    name, ch, std[ch]);
+	}
+	return CF_OK;
+}
+
+/* The lookup tables lut[ch][byte] = (byte/255 - mean) / std. */
+void cf_data_lut(int c, const float *mean, const float *std,
+		     float lut[CF_DATA_MAXCH][256])
+{
+	for (int ch = 0; ch < c; ch++)
+		for (int b = 0; b < 256; b++)
+			lut[ch][b] = (float)((b / 255.0 - mean[ch]) / std[ch]);
+}
+
+/* Normalise n samples of c channels of hw bytes through the tables. */
+void cf_data_apply_lut(const unsigned char *px, int64_t n, int c, int64_t hw,
+			   float lut[CF_DATA_MAXCH][256], float *x)
+{
+	for (int64_t i = 0; i < n; i++)
+		for (int ch = 0; ch < c; ch++) {
+			const unsigned char *p = px + (i * c + ch) * hw;
+			float *q = x + (i * c + ch) * hw;
+			const float *t = lut[ch];
+			for (int64_t k = 0; k < hw; k++)
+				q[k] = t[p[k]];
+		}
+}
+
+cf_dataset *cf_data_alloc(const char *name, int64_t n, int c, int h, int w,
+			      cf_error *err)
+{
+	cf_dataset *d = calloc(1, sizeof *d);
+	int64_t vals = n * c * h * w;
+	if (d) {
+		snprintf(d->name, sizeof d->name, "%s", name);
+		d->n = n;
+		d->c = c;
+		d->h = h;
+		d->w = w;
+		d->x = malloc(vals ? (size_t)vals * sizeof *d->x : 1);
+		d->y = malloc(n ? (size_t)n * sizeof *d->y : 1);
+	}
+	if (!d || !d->x || !d->y) {
+		cf_dataset_free(d);
+		cf_error_set(err, CF_ENOMEM, "%s: out of memory for %lld samples", name, (long long)n);
+		return NULL;
+	}
+	return d;
+}
+
+void cf_dataset_free(cf_dataset *d)
+{
+	if (!d)
+		return;
+	free(d->x);
+	free(d->y);
+	free(d);
+}
+
+/* ---- by name ----------------------------------------------------------- */
+
+#define DATA_FORMS "fashion-mnist, fashion-mnist:DIR, idx:IMAGES,LABELS, " \
+	"idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS, cifar10:DIR or cifar100:DIR"
+
+int cf_data_load(const char *spec, int train, const float *mean, const float *std,
+		 cf_dataset **out, cf_error *err)
+{
+	*out = NULL;
+	if (!spec)
+		spec = "";
+	if (strcmp(spec, "fashion-mnist") == 0)
+		return cf_data_load_fashion_mnist(NULL, train, mean, std, out, err);
+	if (strncmp(spec, "fashion-mnist:", 14) == 0 && spec[14])
+		return cf_data_load_fashion_mnist(spec + 14, train, mean, std, out, err);
+	if (strncmp(spec, "idx:", 4) == 0)
+		return cf_data_load_idx_spec(spec, spec + 4, train, mean, std, out, err);
+	if (strncmp(spec, "cifar10:", 8) == 0 && spec[8])
+		return cf_data_load_cifar(spec + 8, 0, train, mean, std, out, err);
+	if (strncmp(spec, "cifar100:", 9) == 0 && spec[9])
+		return cf_data_load_cifar(spec + 9, 1, train, mean, std, out, err);
+	return cf_error_set(err, CF_EINVAL, "unknown data set '%s', expected " DATA_FORMS, spec);
+}
+
+/* ---- subsets, index files, permutations -------------------------------- */
+
+int cf_data_subset(const cf_dataset *d, const int64_t *idx, int64_t n,
+		   cf_dataset **out, cf_error *err)
+{
+	int64_t sz = (int64_t)d->c * d->h * d->w;
+	char name[64];
+	cf_dataset *s;
+
+	*out = NULL;
+	if (n < 0 || (n > 0 && !idx))
+		return cf_error_set(err, CF_EINVAL, "%s: subset of %lld samples", d->name, (long long)n);
+	for (int64_t i = 0; i < n; i++)
+		if (idx[i] < 0 || idx[i] >= d->n)
+			return cf_error_set(err, CF_EINVAL,
+					    "%s: subset index %lld (entry %lld) is out of range, expected 0..%lld",
+					    d->name, (long long)idx[i], (long long)i, (long long)d->n - 1);
+	snprintf(name, sizeof name, "%.40s[%lld]", d->name, (long long)n);
+	if (!(s = cf_data_alloc(name, n, d->c, d->h, d->w, err)))
+		return err ? err->code : CF_ENOMEM;
+	s->nclasses = d->nclasses;
+	memcpy(s->mean, d->mean, sizeof s->mean);
+	memcpy(s->std, d->std, sizeof s->std);
+	for (int64_t i = 0; i < n; i++) {
+		memcpy(s->x + i * sz, cf_dataset_sample(d, idx[i]), (size_t)sz * sizeof *s->x);
+		s->y[i] = d->y[idx[i]];
+	}
+	*out = s;
+	return CF_OK;
+}
+
+int cf_data_read_indices(const char *path, int64_t limit, int64_t **idx,
+			 int64_t *n, cf_error *err)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t linecap = 0;
+	int64_t cnt = 0, cap = 1024, *v;
+	long lineno = 0;
+	int rc = CF_OK;
+
+	*idx = NULL;
+	*n = 0;
+	if (!(fp = fopen(path, "r")))
+		return cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (!(v = malloc((size_t)cap * sizeof *v))) {
+		fclose(fp);
+		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+	}
+	/* getline: one line may hold every index, comma separated */
+	while (getline(&line, &linecap, fp) >= 0) {
+		char *s = line, *hash;
+		lineno++;
+		if ((hash = strchr(line, '#')))
+			*hash = '\0';
+		for (;;) {
+			char *end;
+			long long val;
+			while (*s && (isspace((unsigned char)*s) || *s == ','))
+				s++;
+			if (!*s)
+				break;
+			errno = 0;
+			val = strtoll(s, &end, 10);
+			if (end == s || (*end && !isspace((unsigned char)*end) && *end != ',') || errno) {
+				int k = 0;
+				while (s[k] && !isspace((unsigned char)s[k]) && s[k] != ',' && k < 40)
+					k++;
+				rc = cf_error_set(err, CF_EFORMAT, "%s:%ld: '%.*s' is not a sample index",
+						  path, lineno, k, s);
+				goto done;
+			}
+			if (val < 0 || val >= limit) {
+				rc = cf_error_set(err, CF_EINVAL,
+						  "%s:%ld: index %lld is out of range, expected 0..%lld (the data set has %lld samples)",
+						  path, lineno, val, (long long)limit - 1, (long long)limit);
+				goto done;
+			}
+			if (cnt == cap) {
+				int64_t *nv = realloc(v, (size_t)cap * 2 * sizeof *v);
+				if (!nv) {
+					rc = cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+					goto done;
+				}
+				v = nv;
+				cap *= 2;
+			}
+			v[cnt++] = val;
+			s = end;
+		}
+	}
+	if (ferror(fp)) {
+		rc = cf_error_set(err, CF_EIO, "%s: read error", path);
+		goto done;
+	}
+	if (cnt == 0)
+		rc = cf_error_set(err, CF_EFORMAT, "%s: no sample indices in the file", path);
+done:
+	free(line);
+	fclose(fp);
+	if (rc != CF_OK) {
+		free(v);
+		return rc;
+	}
+	*idx = v;
+	*n = cnt;
+	return CF_OK;
+}
+
+void cf_data_permutation(int64_t *idx, int64_t n, gsl_rng *r)
+{
+	for (int64_t i = 0; i < n; i++)
+		idx[i] = i;
+	for (int64_t i = n - 1; i > 0; i--) {
+		int64_t j = (int64_t)gsl_rng_uniform_int(r, (unsigned long)i + 1);
+		int64_t t = idx[i];
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+}
