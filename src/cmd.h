@@ -15,6 +15,15 @@ struct cf_command {
 };
 
 int cmd_ot(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* The console (src/repl/repl.c), run when clafuse gets no arguments. */
+int cmd_repl(int argc, char **argv);
+/* `clafuse -e CODE [-e CODE ...]`: argv[0] is the first "-e". */
+int cmd_eval(int argc, char **argv);
 
 /* The table of subcommands (main.c), NULL-name terminated. */
 extern const struct cf_command cf_commands[];

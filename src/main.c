@@ -3,17 +3,25 @@
  * `clafuse SUBCOMMAND ...`; the table below is the single list of
  * subcommands used for dispatch and for --help.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_version.h>
 
 #include "cmd.h"
+#include "ops.h"
 
 const struct cf_command cf_commands[] = {
-	/* OT_COMMAND */
+	{"train", cmd_train, "--arch DESC -o OUT [options]", "train a network on a data set"},
+	{"eval", cmd_evaluate, "MODEL [--data SPEC]", "accuracy of a model on a data set"},
+	{"info", cmd_info, "MODEL", "architecture, units and metadata of a model file"},
+	{"ot", cmd_ot, "COSTS [options]", "solve one transport problem from a cost file"},
+	{"run", cmd_run, "SCRIPT [ARGS...]", "run a Lua script"},
 	{NULL, NULL, NULL, NULL}
 };
 
@@ -28,15 +36,36 @@ static void usage(FILE *f)
 
 static void version(void)
 {
-	printf("clafuse %s\nGSL %s, CBLAS: %s\n", PACKAGE_VERSION, GSL_VERSION, CF_BLAS_NAME);
+	printf("clafuse %s\nGSL %s, CBLAS: %s (%s kernels)\n", PACKAGE_VERSION, GSL_VERSION,
+	       CF_BLAS_NAME, cf_ops_blas_core());
+}
+
+/* OpenBLAS picks its kernels from the CPU model when it loads; on a CPU
+ * newer than the library it falls back to SSE3 kernels 3-7x slower than
+ * the AVX2/AVX-512 ones the CPU runs (ops_blas.c).  The choice can only be
+ * overridden before loading, so when the kernels are worse than the CPU
+ * allows and the user has not set OPENBLAS_CORETYPE, run ourselves again
+ * with it set.  The guard variable makes sure this happens at most once. */
+static void choose_blas_kernels(char **argv)
+{
+	const char *hint = cf_ops_blas_coretype_hint();
+
+	if (!hint || getenv("CLAFUSE_BLAS_REEXEC"))
+		return;
+	if (setenv("OPENBLAS_CORETYPE", hint, 1) || setenv("CLAFUSE_BLAS_REEXEC", "1", 1))
+		return;
+	execv("/proc/self/exe", argv);
+	/* exec failed: go on with the slower kernels */
+	unsetenv("OPENBLAS_CORETYPE");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	choose_blas_kernels(argv);
+	if (argc < 2)
+		return cmd_repl(argc, argv);
+	if (!strcmp(argv[1], "-e"))
+		return cmd_eval(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		version();
 		return 0;

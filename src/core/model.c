@@ -1,0 +1,144 @@
+/* model.c — saving and loading networks as safetensors (see model.h).
+ *
+ * The description travels in the file, so loading is parse → build → fill;
+ * fill checks the whole state dict before touching the network, so a bad
+ * file leaves nothing half-loaded.
+ */
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "st.h"
+
+int cf_model_save(const cf_net *net, const char *path, const char *const *meta_key,
+		  const char *const *meta_val, size_t nmeta, cf_error *err)
+{
+	int n = cf_net_nparams(net), rc;
+	cf_st_out *ts = calloc((size_t)n + 1, sizeof *ts);
+	const char **keys = calloc(nmeta + 1, sizeof *keys);
+	const char **vals = calloc(nmeta + 1, sizeof *vals);
+	char *desc = cf_arch_print(cf_net_arch(net));
+
+	if (!ts || !keys || !vals || !desc) {
+		rc = cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		const cf_net_param *p = cf_net_param_at((cf_net *)net, i);
+		ts[i].name = p->name;
+		ts[i].ndim = p->t.ndim;
+		ts[i].shape = p->t.shape;
+		ts[i].data = p->t.data;
+	}
+	keys[0] = CF_MODEL_ARCH_KEY;
+	vals[0] = desc;
+	for (size_t k = 0; k < nmeta; k++) {
+		if (!meta_key[k] || !meta_val[k] || !strcmp(meta_key[k], CF_MODEL_ARCH_KEY)) {
+			rc = cf_error_set(err, CF_EINVAL,
+					  "%s: metadata entry %zu must be a key other than %s with a value",
+					  path, k, CF_MODEL_ARCH_KEY);
+			goto out;
+		}
+		keys[k + 1] = meta_key[k];
+		vals[k + 1] = meta_val[k];
+	}
+	rc = cf_st_write(path, ts, (size_t)n, keys, vals, nmeta + 1, err);
+out:
+	free(ts);
+	free(keys);
+	free(vals);
+	free(desc);
+	return rc;
+}
+
+static int is_count(const char *name)
+{
+	size_t n = strlen(name), k = strlen("num_batches_tracked");
+	return n >= k && !strcmp(name + n - k, "num_batches_tracked");
+}
+
+int cf_model_fill(cf_net *net, const cf_st_file *f, const char *what, cf_error *err)
+{
+	int n = cf_net_nparams(net);
+	char want[64], got[64];
+
+	/* Check everything first. */
+	for (int i = 0; i < n; i++) {
+		const cf_net_param *p = cf_net_param_at(net, i);
+		const cf_st_tensor *t = cf_st_find(f, p->name);
+		int same = 1;
+		if (!t) {
+			if (p->kind == CF_PARAM_BN_COUNT)
+				continue;
+			return cf_error_set(err, CF_EFORMAT,
+					    "%s: tensor %s (shape %s) is missing: the architecture needs it",
+					    what, p->name, cf_tensor_shape_str(p->t.ndim, p->t.shape, want, sizeof want));
+		}
+		if (p->kind == CF_PARAM_BN_COUNT) {
+			same = t->size == 1;
+		} else if (t->ndim != p->t.ndim) {
+			same = 0;
+		} else {
+			for (int d = 0; d < t->ndim; d++)
+				if (t->shape[d] != p->t.shape[d])
+					same = 0;
+		}
+		if (!same)
+			return cf_error_set(err, CF_EFORMAT, "%s: tensor %s has shape %s, expected %s", what,
+					    p->name, cf_tensor_shape_str(t->ndim, t->shape, got, sizeof got),
+					    cf_tensor_shape_str(p->t.ndim, p->t.shape, want, sizeof want));
+	}
+	for (size_t k = 0; k < f->n; k++)
+		if (!cf_net_param_find(net, f->t[k].name))
+			return cf_error_set(err, CF_EFORMAT,
+					    "%s: unexpected tensor %s (shape %s): the architecture has no such parameter",
+					    what, f->t[k].name,
+					    cf_tensor_shape_str(f->t[k].ndim, f->t[k].shape, got, sizeof got));
+	for (int i = 0; i < n; i++) {
+		cf_net_param *p = cf_net_param_at(net, i);
+		const cf_st_tensor *t = cf_st_find(f, p->name);
+		if (t)
+			memcpy(p->t.data, t->data, sizeof(float) * (size_t)p->t.size);
+		else if (is_count(p->name))
+			p->t.data[0] = 0.0f;
+	}
+	return CF_OK;
+}
+
+int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *err)
+{
+	cf_st_file *f = NULL;
+	cf_arch *a = NULL;
+	cf_net *net = NULL;
+	const char *desc;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cf_st_read(path, &f, err)))
+		return rc;
+	desc = arch ? arch : cf_st_meta(f, CF_MODEL_ARCH_KEY);
+	if (!desc) {
+		cf_st_free(f);
+		return cf_error_set(err, CF_EFORMAT,
+				    "%s: no architecture: the metadata has no %s entry; give the description explicitly (e.g. --arch \"mlp 784-400-200-100-10 nobias\")",
+				    path, CF_MODEL_ARCH_KEY);
+	}
+	if ((rc = cf_arch_parse(desc, &a, err))) {
+		cf_error_prefix(err, "%s%s", path, arch ? "" : " (metadata " CF_MODEL_ARCH_KEY ")");
+		cf_st_free(f);
+		return rc;
+	}
+	rc = cf_net_create(a, &net, err);
+	cf_arch_free(a);
+	if (!rc)
+		rc = cf_model_fill(net, f, path, err);
+	cf_st_free(f);
+	if (rc) {
+		cf_net_free(net);
+		return rc;
+	}
+	*out = net;
+	return CF_OK;
+}
