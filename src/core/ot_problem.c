@@ -1,0 +1,539 @@
+/* ot_problem.c — OT problem validation, the generic solver driver, the
+ * one-call solve and the optimality certificate.
+ *
+ * Every algorithm plugs into the same INITIALIZE / ITERATE / TEST loop
+ * through a table of operations (ot_internal.h); limits, the progress
+ * callback, timing and the error history are handled here once, so the
+ * algorithms cannot disagree about what "limit" or "stopped" means.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "ot_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double cf_ot_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cf_ot_params_init(cf_ot_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->reg = 0.01;
+	p->reg_scale = CF_OT_REG_ABS;
+	p->reg_m = 1.0;
+	p->tol = 1e-9;
+	p->mass_tol = 1e-9;
+	p->max_iter = 0;
+	p->time_limit = 0;
+	p->log_fallback = 1;
+	p->eps_factor = 0.5;
+}
+
+void cf_ot_result_clear(cf_ot_result *r)
+{
+	if (!r)
+		return;
+	free(r->plan);
+	free(r->u);
+	free(r->v);
+	free(r->err_hist);
+	memset(r, 0, sizeof *r);
+}
+
+static const char *const kind_names[] = {
+	"exact", "emd", "assign", "sinkhorn", "sinkhorn-log", "sinkhorn-eps", "unbalanced"
+};
+
+const char *cf_ot_kind_name(int kind)
+{
+	if (kind < 0 || kind > CF_OT_UNBALANCED)
+		return "?";
+	return kind_names[kind];
+}
+
+int cf_ot_kind_parse(const char *name)
+{
+	for (int k = 0; k <= CF_OT_UNBALANCED; k++)
+		if (!strcmp(name, kind_names[k]))
+			return k;
+	return -1;
+}
+
+const char *cf_ot_status_name(int status)
+{
+	switch (status) {
+	case CF_OT_RUNNING: return "running";
+	case CF_OT_OPTIMAL: return "optimal";
+	case CF_OT_CONVERGED: return "converged";
+	case CF_OT_LIMIT: return "limit";
+	case CF_OT_STOPPED: return "stopped";
+	case CF_OT_FAILED: return "failed";
+	}
+	return "?";
+}
+
+/* Checks one weight vector; `name` is "a" or "b". */
+static int check_weights(const double *w, int64_t k, const char *name, double *sum, cf_error *err)
+{
+	double s = 0;
+	if (!w) {
+		*sum = 1.0;
+		return CF_OK;
+	}
+	for (int64_t i = 0; i < k; i++) {
+		if (!isfinite(w[i]))
+			return cf_error_set(err, CF_EINVAL, "weight %s[%lld] is not finite", name, (long long)i);
+		if (w[i] < 0)
+			return cf_error_set(err, CF_EINVAL, "weight %s[%lld] = %g is negative", name,
+					    (long long)i, w[i]);
+		s += w[i];
+	}
+	if (!(s > 0) || !isfinite(s))
+		return cf_error_set(err, CF_EINVAL, "weights %s sum to %g, expected a positive finite sum",
+				    name, s);
+	*sum = s;
+	return CF_OK;
+}
+
+int cf_ot_problem_check(const cf_ot_problem *p, const cf_ot_params *params, cf_error *err)
+{
+	double sa, sb, tol = params ? params->mass_tol : 1e-9;
+	int rc;
+
+	if (!p)
+		return cf_error_set(err, CF_EINVAL, "no problem given");
+	if (p->n < 1 || p->m < 1)
+		return cf_error_set(err, CF_EINVAL, "cost matrix is %lldx%lld, expected at least 1x1",
+				    (long long)p->n, (long long)p->m);
+	if (p->n > (int64_t)1 << 31 || p->m > (int64_t)1 << 31 || p->n * p->m > (int64_t)1 << 40)
+		return cf_error_set(err, CF_EINVAL, "cost matrix %lldx%lld is too large",
+				    (long long)p->n, (long long)p->m);
+	if (!p->M)
+		return cf_error_set(err, CF_EINVAL, "no cost matrix given");
+	if (!(tol >= 0))
+		return cf_error_set(err, CF_EINVAL, "mass tolerance %g must be >= 0", tol);
+	for (int64_t k = 0, nm = p->n * p->m; k < nm; k++)
+		if (!isfinite(p->M[k]))
+			return cf_error_set(err, CF_EINVAL, "cost M[%lld][%lld] is not finite (%g)",
+					    (long long)(k / p->m), (long long)(k % p->m), p->M[k]);
+	if ((rc = check_weights(p->a, p->n, "a", &sa, err)) ||
+	    (rc = check_weights(p->b, p->m, "b", &sb, err)))
+		return rc;
+	if (fabs(sa - sb) > tol * fmax(sa, sb))
+		return cf_error_set(err, CF_EINVAL,
+				    "marginals do not balance: sum(a) = %.17g, sum(b) = %.17g "
+				    "(relative difference %.3g > tolerance %g)",
+				    sa, sb, fabs(sa - sb) / fmax(sa, sb), tol);
+	return CF_OK;
+}
+
+static void swap_d(double *x, double *y)
+{
+	double t = *x;
+	*x = *y;
+	*y = t;
+}
+
+double cf_ot_kth(const double *x, int64_t count, int64_t k)
+{
+	double *w = malloc((size_t)count * sizeof *w), r;
+	int64_t lo = 0, hi = count - 1;
+	if (!w)
+		return NAN;
+	memcpy(w, x, (size_t)count * sizeof *w);
+	/* Quickselect with median-of-three pivots (Hoare partition). */
+	while (hi > lo) {
+		int64_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		double piv;
+		if (w[mid] < w[lo]) swap_d(&w[mid], &w[lo]);
+		if (w[hi] < w[lo]) swap_d(&w[hi], &w[lo]);
+		if (w[hi] < w[mid]) swap_d(&w[hi], &w[mid]);
+		piv = w[mid];
+		while (i <= j) {
+			while (w[i] < piv) i++;
+			while (w[j] > piv) j--;
+			if (i <= j) {
+				swap_d(&w[i], &w[j]);
+				i++;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	r = w[k];
+	free(w);
+	return r;
+}
+
+int cf_ot_reg_resolve(const cf_ot_problem *p, const cf_ot_params *par, double *eps, cf_error *err)
+{
+	double scale = 1, nm = (double)(p->n * p->m);
+	if (!isfinite(par->reg) || !(par->reg > 0))
+		return cf_error_set(err, CF_EINVAL, "regularisation reg = %g, expected a finite value > 0",
+				    par->reg);
+	if (par->reg_scale == CF_OT_REG_MAX) {
+		scale = p->M[0];
+		for (int64_t k = 1; k < p->n * p->m; k++)
+			scale = fmax(scale, p->M[k]);
+	} else if (par->reg_scale == CF_OT_REG_MEDIAN) {
+		scale = cf_ot_kth(p->M, p->n * p->m, (p->n * p->m - 1) / 2);
+		if (isnan(scale))
+			return cf_error_set(err, CF_ENOMEM, "out of memory computing the median of M (%.0f entries)", nm);
+	} else if (par->reg_scale != CF_OT_REG_ABS) {
+		return cf_error_set(err, CF_EINVAL, "unknown regularisation scale %d", par->reg_scale);
+	}
+	*eps = par->reg * scale;
+	if (!isfinite(*eps) || !(*eps > 0))
+		return cf_error_set(err, CF_EINVAL,
+				    "regularisation %g relative to %s(M) = %g gives eps = %g; expected > 0",
+				    par->reg, par->reg_scale == CF_OT_REG_MAX ? "max" : "median", scale, *eps);
+	return CF_OK;
+}
+
+int cf_ot_hist_push(struct cf_ot_solver *s, double e)
+{
+	if (s->n_hist == s->cap_hist) {
+		int64_t cap = s->cap_hist ? 2 * s->cap_hist : 256;
+		double *h = realloc(s->hist, (size_t)cap * sizeof *h);
+		if (!h)
+			return CF_ENOMEM;
+		s->hist = h;
+		s->cap_hist = cap;
+	}
+	s->hist[s->n_hist++] = e;
+	return CF_OK;
+}
+
+void cf_ot_finish(struct cf_ot_solver *s, int status, const char *fmt, ...)
+{
+	va_list ap;
+	s->status = status;
+	va_start(ap, fmt);
+	vsnprintf(s->message, sizeof s->message, fmt, ap);
+	va_end(ap);
+}
+
+/* Whether every entry of w (length k, NULL = uniform) is the same. */
+static int is_uniform(const double *w, int64_t k)
+{
+	if (!w)
+		return 1;
+	for (int64_t i = 1; i < k; i++)
+		if (w[i] != w[0])
+			return 0;
+	return 1;
+}
+
+static int check_params(int kind, const cf_ot_params *par, cf_error *err)
+{
+	if (par->max_iter < 0)
+		return cf_error_set(err, CF_EINVAL, "max_iter = %lld, expected >= 0", (long long)par->max_iter);
+	if (!isfinite(par->time_limit) || par->time_limit < 0)
+		return cf_error_set(err, CF_EINVAL, "time limit %g s, expected a finite value >= 0",
+				    par->time_limit);
+	if (kind >= CF_OT_SINKHORN) {
+		if (!isfinite(par->tol) || !(par->tol > 0))
+			return cf_error_set(err, CF_EINVAL, "tolerance tol = %g, expected a finite value > 0",
+					    par->tol);
+		if (!isfinite(par->reg) || !(par->reg > 0))
+			return cf_error_set(err, CF_EINVAL,
+					    "regularisation reg = %g, expected a finite value > 0", par->reg);
+	}
+	if (kind == CF_OT_UNBALANCED && (!isfinite(par->reg_m) || !(par->reg_m > 0)))
+		return cf_error_set(err, CF_EINVAL,
+				    "marginal penalty reg_m = %g, expected a finite value > 0", par->reg_m);
+	if (kind == CF_OT_SINKHORN_EPS &&
+	    (!isfinite(par->eps_factor) || !(par->eps_factor > 0) || !(par->eps_factor < 1)))
+		return cf_error_set(err, CF_EINVAL, "eps_factor = %g, expected a value in (0, 1)",
+				    par->eps_factor);
+	return CF_OK;
+}
+
+cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
+				 const cf_ot_params *params, cf_error *err)
+{
+	cf_ot_params def;
+	cf_ot_solver *s;
+	cf_ot_params par;
+	cf_ot_params mass_par;
+	int rc;
+	double t0 = cf_ot_now();
+
+	if (!params) {
+		cf_ot_params_init(&def);
+		params = &def;
+	}
+	par = *params;
+	if ((int)kind < 0 || kind > CF_OT_UNBALANCED) {
+		cf_error_set(err, CF_EINVAL, "unknown OT solver kind %d", (int)kind);
+		return NULL;
+	}
+	if (check_params(kind, &par, err))
+		return NULL;
+	mass_par = par;
+	if (kind == CF_OT_UNBALANCED)      /* unbalanced problems need not balance */
+		mass_par.mass_tol = INFINITY;
+	if (cf_ot_problem_check(p, &mass_par, err))
+		return NULL;
+	if (kind == CF_OT_EXACT)
+		kind = (p->n == p->m && is_uniform(p->a, p->n) && is_uniform(p->b, p->m)) ? CF_OT_ASSIGN
+											: CF_OT_EMD;
+	if (kind == CF_OT_ASSIGN && !(p->n == p->m && is_uniform(p->a, p->n) && is_uniform(p->b, p->m))) {
+		cf_error_set(err, CF_EINVAL,
+			     "assignment solver needs a square problem with uniform weights (got %lldx%lld%s); "
+			     "use the network simplex (emd)",
+			     (long long)p->n, (long long)p->m,
+			     p->n == p->m ? ", non-uniform weights" : "");
+		return NULL;
+	}
+	if (!(s = calloc(1, sizeof *s))) {
+		cf_error_set(err, CF_ENOMEM, "out of memory allocating an OT solver");
+		return NULL;
+	}
+	s->start = t0;
+	s->kind = kind;
+	s->par = par;
+	s->prob = *p;
+	s->err_now = NAN;
+	if (!p->a || !p->b) {
+		double *w = malloc((size_t)(p->n + p->m) * sizeof *w);
+		if (!w) {
+			free(s);
+			cf_error_set(err, CF_ENOMEM, "out of memory for uniform weights");
+			return NULL;
+		}
+		s->ab_own = w;
+		if (!p->a) {
+			for (int64_t i = 0; i < p->n; i++)
+				w[i] = 1.0 / (double)p->n;
+			s->prob.a = w;
+		}
+		if (!p->b) {
+			for (int64_t j = 0; j < p->m; j++)
+				w[p->n + j] = 1.0 / (double)p->m;
+			s->prob.b = w + p->n;
+		}
+	}
+	switch (kind) {
+	case CF_OT_EMD: s->ops = &cf_ot_simplex_ops; break;
+	case CF_OT_ASSIGN: s->ops = &cf_ot_assign_ops; break;
+	case CF_OT_SINKHORN: s->ops = &cf_ot_sinkhorn_ops; break;
+	case CF_OT_SINKHORN_LOG: s->ops = &cf_ot_sinkhorn_log_ops; break;
+	case CF_OT_SINKHORN_EPS: s->ops = &cf_ot_sinkhorn_eps_ops; break;
+	default: s->ops = &cf_ot_unbalanced_ops; break;
+	}
+	if (kind >= CF_OT_SINKHORN) {
+		if (par.max_iter == 0)
+			s->par.max_iter = 100000;
+		if ((rc = cf_ot_reg_resolve(&s->prob, &par, &s->reg, err))) {
+			cf_ot_solver_free(s);
+			return NULL;
+		}
+	}
+	if ((rc = s->ops->init(s, err))) {
+		cf_ot_solver_free(s);
+		return NULL;
+	}
+	s->elapsed = cf_ot_now() - t0;
+	return s;
+}
+
+void cf_ot_solver_free(cf_ot_solver *s)
+{
+	if (!s)
+		return;
+	if (s->ops && s->ops->free)
+		s->ops->free(s->impl);
+	free(s->ab_own);
+	free(s->hist);
+	free(s);
+}
+
+int cf_ot_solver_iterate(cf_ot_solver *s, cf_error *err)
+{
+	double t0;
+	int rc;
+	char what[64];
+
+	if (s->status != CF_OT_RUNNING)
+		return CF_OK;
+	t0 = cf_ot_now();
+	rc = s->ops->iterate(s, err);
+	s->elapsed += cf_ot_now() - t0;
+	if (rc) {
+		if (s->status == CF_OT_RUNNING)
+			cf_ot_finish(s, CF_OT_FAILED, "%s", err ? err->msg : "solver failed");
+		return rc;
+	}
+	if (s->status == CF_OT_RUNNING && s->par.progress.fn) {
+		snprintf(what, sizeof what, "%s iteration %lld", s->ops->name, (long long)s->iter);
+		if (cf_progress_report(&s->par.progress, what, -1.0))
+			cf_ot_finish(s, CF_OT_STOPPED, "stopped by the caller after %lld iterations",
+				     (long long)s->iter);
+	}
+	return CF_OK;
+}
+
+int cf_ot_solver_test(cf_ot_solver *s)
+{
+	if (s->status != CF_OT_RUNNING)
+		return s->status;
+	char e[48] = "";
+	if (!isnan(s->err_now))
+		snprintf(e, sizeof e, " (error %.3g)", s->err_now);
+	if (s->par.max_iter > 0 && s->iter >= s->par.max_iter)
+		cf_ot_finish(s, CF_OT_LIMIT, "iteration limit %lld reached%s", (long long)s->par.max_iter, e);
+	else if (s->par.time_limit > 0 && cf_ot_now() - s->start >= s->par.time_limit)
+		cf_ot_finish(s, CF_OT_LIMIT, "time limit %g s reached after %lld iterations%s",
+			     s->par.time_limit, (long long)s->iter, e);
+	return s->status;
+}
+
+void cf_ot_solver_plan(const cf_ot_solver *s, double *plan, double *u, double *v)
+{
+	s->ops->plan(s, plan, u, v);
+}
+
+int64_t cf_ot_solver_iterations(const cf_ot_solver *s) { return s->iter; }
+double cf_ot_solver_error(const cf_ot_solver *s) { return s->err_now; }
+const char *cf_ot_solver_name(const cf_ot_solver *s) { return s->ops->name; }
+
+int cf_ot_solver_result(const cf_ot_solver *s, cf_ot_result *r, cf_error *err)
+{
+	int64_t n = s->prob.n, m = s->prob.m;
+	memset(r, 0, sizeof *r);
+	r->plan = malloc((size_t)(n * m) * sizeof(double));
+	r->u = malloc((size_t)n * sizeof(double));
+	r->v = malloc((size_t)m * sizeof(double));
+	if (s->n_hist)
+		r->err_hist = malloc((size_t)s->n_hist * sizeof(double));
+	if (!r->plan || !r->u || !r->v || (s->n_hist && !r->err_hist)) {
+		cf_ot_result_clear(r);
+		return cf_error_set(err, CF_ENOMEM, "out of memory for a %lldx%lld transport plan",
+				    (long long)n, (long long)m);
+	}
+	r->n = n;
+	r->m = m;
+	s->ops->plan(s, r->plan, r->u, r->v);
+	r->cost = 0;
+	for (int64_t i = 0; i < n; i++) {
+		const double *Ti = r->plan + i * m, *Mi = s->prob.M + i * m;
+		double c = 0;
+		for (int64_t j = 0; j < m; j++)
+			c += Ti[j] * Mi[j];
+		r->cost += c;
+	}
+	if (s->n_hist)
+		memcpy(r->err_hist, s->hist, (size_t)s->n_hist * sizeof(double));
+	r->n_err = s->n_hist;
+	r->iterations = s->iter;
+	r->status = s->status;
+	r->kind = s->kind;
+	r->reg = s->reg;
+	r->time = s->elapsed;
+	snprintf(r->message, sizeof r->message, "%s",
+		 s->message[0] ? s->message : cf_ot_status_name(s->status));
+	return CF_OK;
+}
+
+int cf_ot_solve(cf_ot_kind kind, const cf_ot_problem *p, const cf_ot_params *params,
+		cf_ot_result *r, cf_error *err)
+{
+	cf_ot_solver *s;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (!(s = cf_ot_solver_alloc(kind, p, params, err)))
+		return err ? err->code : CF_EINVAL;
+	while (cf_ot_solver_test(s) == CF_OT_RUNNING)
+		if (cf_ot_solver_iterate(s, err) != CF_OK)
+			break;
+	if (s->status == CF_OT_FAILED && err && err->code == CF_ENOMEM) {
+		cf_ot_solver_free(s);
+		return CF_ENOMEM;
+	}
+	rc = cf_ot_solver_result(s, r, err);
+	cf_ot_solver_free(s);
+	return rc;
+}
+
+int cf_ot_check(const cf_ot_problem *p, const double *T, const double *u, const double *v,
+		cf_ot_report *rep, cf_error *err)
+{
+	int64_t n, m;
+	double pe = 0, viol = 0, slack = 0, cost = 0, dobj = 0, scale = 0, sa = 0;
+	double *col;
+	int rc;
+	cf_ot_params par;
+
+	cf_ot_params_init(&par);
+	par.mass_tol = INFINITY;
+	if ((rc = cf_ot_problem_check(p, &par, err)))
+		return rc;
+	if (!T || !u || !v)
+		return cf_error_set(err, CF_EINVAL, "certificate needs a plan and both duals");
+	n = p->n;
+	m = p->m;
+	if (!(col = calloc((size_t)m, sizeof *col)))
+		return cf_error_set(err, CF_ENOMEM, "out of memory");
+	for (int64_t i = 0; i < n; i++) {
+		const double *Ti = T + i * m, *Mi = p->M + i * m;
+		double ai = p->a ? p->a[i] : 1.0 / (double)n, row = 0, minr = INFINITY;
+		for (int64_t j = 0; j < m; j++) {
+			double r = Mi[j] - u[i] - v[j];
+			row += Ti[j];
+			col[j] += Ti[j];
+			if (Ti[j] < 0)
+				pe += -Ti[j];
+			slack += fabs(Ti[j]) * fabs(r);
+			cost += Ti[j] * Mi[j];
+			if (r < minr)
+				minr = r;
+			if (fabs(Mi[j]) > scale)
+				scale = fabs(Mi[j]);
+		}
+		pe += fabs(row - ai);
+		if (-minr > viol)
+			viol = -minr;
+		dobj += ai * u[i];
+		sa += ai;
+	}
+	for (int64_t j = 0; j < m; j++) {
+		double bj = p->b ? p->b[j] : 1.0 / (double)m;
+		pe += fabs(col[j] - bj);
+		dobj += bj * v[j];
+	}
+	free(col);
+	rep->primal_err = pe;
+	rep->dual_viol = viol;
+	rep->slackness = slack;
+	rep->cost = cost;
+	rep->dual_obj = dobj;
+	rep->gap = fabs(cost - dobj);
+	rep->scale = scale;
+	rep->mass = sa;
+	rep->rel_gap = rep->gap / fmax(fmax(fabs(cost), scale * sa), 1e-300);
+	if (!isfinite(pe) || !isfinite(viol) || !isfinite(slack) || !isfinite(dobj))
+		rep->rel_gap = INFINITY;
+	return CF_OK;
+}
+
+int cf_ot_report_optimal(const cf_ot_report *r, double tol)
+{
+	double s = r->scale > 0 ? r->scale : 1.0;
+	return isfinite(r->rel_gap) && r->primal_err <= tol * r->mass && r->dual_viol <= tol * s &&
+	       r->slackness <= tol * s && r->rel_gap <= tol;
+}

@@ -1,0 +1,442 @@
+/* ot_simplex.c — exact transport by a primal network simplex on the
+ * bipartite transportation graph (rows = sources, columns = targets).
+ *
+ * Design choices (clean-room; see share/doc/ot.md):
+ *  - No artificial root and no big-M costs: the starting basis is the
+ *    north-west-corner plan, whose tree is made *strongly feasible*
+ *    (every zero-flow tree arc points away from the root, row 0) by moving
+ *    right on ties.  Cunningham's leaving-arc rule keeps it so, which
+ *    prevents cycling on degenerate problems.  The duals are plain tree
+ *    potentials, of the size of the costs.
+ *  - Pricing is a block search over the row-major cost matrix: whole rows
+ *    are priced with a contiguous, vectorisable min-scan of M_ij − v_j,
+ *    cyclically from where the last search stopped, until at least
+ *    √(n·m) arcs have been seen and one of them is eligible; the most
+ *    negative arc in the block enters.  Optimal when a full sweep finds no
+ *    reduced cost below −1e-12·max|M|.
+ *  - The tree is stored as parent / first-child / sibling links with the
+ *    flow of each node's parent arc on the node, so a pivot costs the
+ *    cycle length plus the size of the re-hung subtree.
+ *  - Zero-mass rows and columns are removed before solving and restored
+ *    afterwards with duals that keep the certificate valid.
+ * One solver "iteration" is a block of at most n+m pivots.
+ */
+#include "ot_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct simplex {
+	int64_t n0, m0;          /* original sizes */
+	int32_t n, m, N;         /* reduced sizes, N = n + m */
+	int32_t *ri, *ci;        /* reduced index -> original index */
+	double *Mown;            /* reduced cost copy (NULL when nothing dropped) */
+	const double *M;         /* n×m reduced costs */
+	double *a, *b;           /* reduced weights */
+	int32_t *parent, *child, *next, *prev, *depth, *stack;
+	double *flow;            /* flow on the arc node—parent */
+	double *u, *v;           /* potentials: M_ij − u_i − v_j = 0 on tree arcs */
+	double eps;              /* pricing tolerance */
+	int64_t block;           /* arcs per pricing block */
+	int32_t cursor;          /* next row to price */
+	int optimal;
+} simplex;
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define CF_HOT __attribute__((target_clones("avx2", "default"), optimize("O3", "no-signed-zeros", "finite-math-only")))
+#else
+#define CF_HOT
+#endif
+
+/* min_j (Mi[j] − v[j]); the costs are finite (validated), so the min can
+ * be vectorised (finite-math-only above). */
+CF_HOT static double row_min(const double *Mi, const double *v, int32_t m)
+{
+	double mn = INFINITY;
+	for (int32_t j = 0; j < m; j++) {
+		double w = Mi[j] - v[j];
+		mn = w < mn ? w : mn;
+	}
+	return mn;
+}
+
+static void free_impl(void *p)
+{
+	simplex *x = p;
+	if (!x)
+		return;
+	free(x->ri);
+	free(x->ci);
+	free(x->Mown);
+	free(x->a);
+	free(x->b);
+	free(x->parent);
+	free(x->child);
+	free(x->next);
+	free(x->prev);
+	free(x->depth);
+	free(x->stack);
+	free(x->flow);
+	free(x->u);
+	free(x->v);
+	free(x);
+}
+
+static void link_child(simplex *x, int32_t c, int32_t p)
+{
+	int32_t f = x->child[p];
+	x->parent[c] = p;
+	x->prev[c] = -1;
+	x->next[c] = f;
+	if (f >= 0)
+		x->prev[f] = c;
+	x->child[p] = c;
+}
+
+static void unlink_child(simplex *x, int32_t c)
+{
+	int32_t p = x->parent[c];
+	if (x->prev[c] >= 0)
+		x->next[x->prev[c]] = x->next[c];
+	else
+		x->child[p] = x->next[c];
+	if (x->next[c] >= 0)
+		x->prev[x->next[c]] = x->prev[c];
+}
+
+/* Tree arc of node k (non-root): its row and column. */
+static inline void arc_of(const simplex *x, int32_t k, int32_t *i, int32_t *j)
+{
+	if (k < x->n) {
+		*i = k;
+		*j = x->parent[k] - x->n;
+	} else {
+		*i = x->parent[k];
+		*j = k - x->n;
+	}
+}
+
+/* Set depth and potentials of the subtree at r from its parent, shifting
+ * (du for rows, dv for columns) — or recomputing from costs when `fresh`. */
+static void walk_subtree(simplex *x, int32_t r, double du, double dv, int fresh)
+{
+	int32_t sp = 0, n = x->n;
+	x->stack[sp++] = r;
+	while (sp) {
+		int32_t k = x->stack[--sp], p = x->parent[k];
+		x->depth[k] = p >= 0 ? x->depth[p] + 1 : 0;
+		if (fresh) {
+			if (p < 0)
+				x->u[k] = 0;
+			else if (k < n)
+				x->u[k] = x->M[(int64_t)k * x->m + (p - n)] - x->v[p - n];
+			else
+				x->v[k - n] = x->M[(int64_t)p * x->m + (k - n)] - x->u[p];
+		} else if (k < n) {
+			x->u[k] += du;
+		} else {
+			x->v[k - n] += dv;
+		}
+		for (int32_t c = x->child[k]; c >= 0; c = x->next[c])
+			x->stack[sp++] = c;
+	}
+}
+
+static int init(cf_ot_solver *s, cf_error *err)
+{
+	const cf_ot_problem *p = &s->prob;
+	simplex *x = calloc(1, sizeof *x);
+	int32_t n = 0, m = 0, N;
+	double sa = 0, sb = 0, maxabs = 0, tie;
+
+	if (!x)
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the network simplex");
+	s->impl = x;
+	x->n0 = p->n;
+	x->m0 = p->m;
+	x->ri = malloc((size_t)p->n * sizeof *x->ri);
+	x->ci = malloc((size_t)p->m * sizeof *x->ci);
+	x->a = malloc((size_t)p->n * sizeof *x->a);
+	x->b = malloc((size_t)p->m * sizeof *x->b);
+	if (!x->ri || !x->ci || !x->a || !x->b)
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the network simplex");
+	for (int64_t i = 0; i < p->n; i++)
+		if (p->a[i] > 0) {
+			x->ri[n] = (int32_t)i;
+			x->a[n++] = p->a[i];
+			sa += p->a[i];
+		}
+	for (int64_t j = 0; j < p->m; j++)
+		if (p->b[j] > 0) {
+			x->ci[m] = (int32_t)j;
+			x->b[m++] = p->b[j];
+			sb += p->b[j];
+		}
+	/* Balance exactly up to rounding (the sums agree within mass_tol). */
+	for (int32_t j = 0; j < m; j++)
+		x->b[j] *= sa / sb;
+	x->n = n;
+	x->m = m;
+	x->N = N = n + m;
+	if (n == p->n && m == p->m) {
+		x->M = p->M;
+	} else {
+		x->Mown = malloc((size_t)n * (size_t)m * sizeof *x->Mown);
+		if (!x->Mown)
+			return cf_error_set(err, CF_ENOMEM, "out of memory for the reduced cost matrix");
+		for (int32_t i = 0; i < n; i++)
+			for (int32_t j = 0; j < m; j++)
+				x->Mown[(int64_t)i * m + j] = p->M[(int64_t)x->ri[i] * p->m + x->ci[j]];
+		x->M = x->Mown;
+	}
+	for (int64_t k = 0; k < (int64_t)n * m; k++)
+		maxabs = fmax(maxabs, fabs(x->M[k]));
+	x->eps = 1e-12 * maxabs;
+	x->block = (int64_t)sqrt((double)n * (double)m);
+	if (x->block < 10)
+		x->block = 10;
+
+	x->parent = malloc((size_t)N * sizeof(int32_t));
+	x->child = malloc((size_t)N * sizeof(int32_t));
+	x->next = malloc((size_t)N * sizeof(int32_t));
+	x->prev = malloc((size_t)N * sizeof(int32_t));
+	x->depth = malloc((size_t)N * sizeof(int32_t));
+	x->stack = malloc((size_t)N * sizeof(int32_t));
+	x->flow = calloc((size_t)N, sizeof(double));
+	x->u = calloc((size_t)n, sizeof(double));
+	x->v = calloc((size_t)m, sizeof(double));
+	if (!x->parent || !x->child || !x->next || !x->prev || !x->depth || !x->stack || !x->flow ||
+	    !x->u || !x->v)
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the network simplex tree");
+	for (int32_t k = 0; k < N; k++)
+		x->parent[k] = x->child[k] = x->next[k] = x->prev[k] = -1;
+
+	/* North-west corner.  On a tie (row and column exhausted together) move
+	 * right: the zero-flow arc (i, j+1) then points away from the root. */
+	tie = 1e-13 * sa;
+	{
+		int32_t i = 0, j = 0, cell = n + 0;
+		double ra = x->a[0], rb = x->b[0];
+		link_child(x, cell, 0);
+		for (;;) {
+			double f;
+			int right, is_tie = 0;
+			if (i == n - 1 && j == m - 1) {
+				x->flow[cell] = fmax(0.0, fmin(ra, rb));
+				break;
+			}
+			if (j == m - 1)
+				f = ra, right = 0;
+			else if (i == n - 1)
+				f = rb, right = 1;
+			else if (fabs(ra - rb) <= tie)
+				f = ra, right = 1, is_tie = 1;
+			else if (ra < rb)
+				f = ra, right = 0;
+			else
+				f = rb, right = 1;
+			x->flow[cell] = fmax(0.0, f);
+			if (right) {
+				ra = is_tie ? 0.0 : ra - f;
+				j++;
+				rb = x->b[j];
+				cell = n + j;
+				link_child(x, cell, i);
+			} else {
+				rb -= f;
+				i++;
+				ra = x->a[i];
+				cell = i;
+				link_child(x, cell, n + j);
+			}
+		}
+	}
+	walk_subtree(x, 0, 0, 0, 1);
+	x->cursor = 0;
+	return CF_OK;
+}
+
+/* Price one block; returns 1 with the entering arc (i, j, reduced cost r),
+ * 0 when no arc is eligible (optimal). */
+static int find_entering(simplex *x, int32_t *ei, int32_t *ej, double *er)
+{
+	int64_t seen = 0;
+	double best = -x->eps;
+	int32_t bi = -1, n = x->n, m = x->m;
+	const double *v = x->v;
+
+	for (int32_t cnt = 0; cnt < n; cnt++) {
+		int32_t i = x->cursor;
+		double r = row_min(x->M + (int64_t)i * m, v, m) - x->u[i];
+		if (r < best) {
+			best = r;
+			bi = i;
+		}
+		seen += m;
+		x->cursor = i + 1 == n ? 0 : i + 1;
+		if (bi >= 0 && seen >= x->block)
+			break;
+	}
+	if (bi < 0)
+		return 0;
+	{
+		const double *Mi = x->M + (int64_t)bi * m;
+		double mn = INFINITY;
+		int32_t bj = 0;
+		for (int32_t j = 0; j < m; j++) {
+			double w = Mi[j] - v[j];
+			if (w < mn) {
+				mn = w;
+				bj = j;
+			}
+		}
+		*ei = bi;
+		*ej = bj;
+		*er = Mi[bj] - x->u[bi] - v[bj];
+	}
+	return 1;
+}
+
+static void pivot(simplex *x, int32_t ei, int32_t ej, double r)
+{
+	int32_t n = x->n, p = ei, q = n + ej, a = p, b = q, join, out = -1, side = 0;
+	int32_t *parent = x->parent, *depth = x->depth;
+	double theta = INFINITY;
+
+	while (a != b) {
+		if (depth[a] > depth[b])
+			a = parent[a];
+		else if (depth[b] > depth[a])
+			b = parent[b];
+		else {
+			a = parent[a];
+			b = parent[b];
+		}
+	}
+	join = a;
+	/* Cunningham's rule: the last blocking arc met when walking the cycle
+	 * join → … → p → q → … → join.  On p's side rows are blocking, on q's
+	 * side columns. */
+	for (int32_t k = p; k != join; k = parent[k])
+		if (k < n && x->flow[k] < theta) {
+			theta = x->flow[k];
+			out = k;
+			side = 1;
+		}
+	for (int32_t k = q; k != join; k = parent[k])
+		if (k >= n && x->flow[k] <= theta) {
+			theta = x->flow[k];
+			out = k;
+			side = 2;
+		}
+	if (theta > 0) {
+		for (int32_t k = p; k != join; k = parent[k])
+			x->flow[k] += k < n ? -theta : theta;
+		for (int32_t k = q; k != join; k = parent[k])
+			x->flow[k] += k >= n ? -theta : theta;
+	}
+	/* Re-hang the cut subtree under the entering arc, reversing the path
+	 * from the entering endpoint up to the leaving node. */
+	{
+		int32_t from = side == 1 ? p : q, to = side == 1 ? q : p;
+		int32_t k = from, prevn = to;
+		double fprev = theta;
+		for (;;) {
+			int32_t up = parent[k];
+			double fk = x->flow[k];
+			unlink_child(x, k);
+			link_child(x, k, prevn);
+			x->flow[k] = fprev;
+			if (k == out)
+				break;
+			fprev = fk;
+			prevn = k;
+			k = up;
+		}
+		if (side == 1)
+			walk_subtree(x, from, r, -r, 0);
+		else
+			walk_subtree(x, from, -r, r, 0);
+	}
+}
+
+static int iterate(cf_ot_solver *s, cf_error *err)
+{
+	simplex *x = s->impl;
+	int64_t budget = x->N;
+	if (s->par.max_iter > 0 && s->par.max_iter - s->iter < budget)
+		budget = s->par.max_iter - s->iter;
+	for (int64_t k = 0; k < budget; k++) {
+		int32_t i, j;
+		double r;
+		if (!find_entering(x, &i, &j, &r)) {
+			x->optimal = 1;
+			cf_ot_finish(s, CF_OT_OPTIMAL, "optimal after %lld pivots", (long long)s->iter);
+			return CF_OK;
+		}
+		pivot(x, i, j, r);
+		s->iter++;
+	}
+	return CF_OK;
+}
+
+static void plan(const cf_ot_solver *s, double *T, double *u, double *v)
+{
+	const simplex *x = s->impl;
+	const double *M = s->prob.M;
+	int64_t n0 = x->n0, m0 = x->m0;
+	if (T) {
+		memset(T, 0, (size_t)(n0 * m0) * sizeof *T);
+		for (int32_t k = 0; k < x->N; k++) {
+			int32_t i, j;
+			if (x->parent[k] < 0)
+				continue;
+			arc_of(x, k, &i, &j);
+			T[(int64_t)x->ri[i] * m0 + x->ci[j]] += x->flow[k];
+		}
+	}
+	if (u && v) {
+		/* Kept points take the tree potentials; a dropped row (column)
+		 * takes the largest value that keeps its reduced costs >= 0. */
+		char *keep_r = calloc((size_t)n0, 1), *keep_c = calloc((size_t)m0, 1);
+		if (!keep_r || !keep_c) {
+			free(keep_r);
+			free(keep_c);
+			for (int64_t i = 0; i < n0; i++)
+				u[i] = NAN;
+			for (int64_t j = 0; j < m0; j++)
+				v[j] = NAN;
+			return;
+		}
+		for (int32_t i = 0; i < x->n; i++) {
+			keep_r[x->ri[i]] = 1;
+			u[x->ri[i]] = x->u[i];
+		}
+		for (int32_t j = 0; j < x->m; j++) {
+			keep_c[x->ci[j]] = 1;
+			v[x->ci[j]] = x->v[j];
+		}
+		for (int64_t i = 0; i < n0; i++) {
+			double mn = INFINITY;
+			if (keep_r[i])
+				continue;
+			for (int32_t j = 0; j < x->m; j++)
+				mn = fmin(mn, M[i * m0 + x->ci[j]] - x->v[j]);
+			u[i] = mn;
+		}
+		for (int64_t j = 0; j < m0; j++) {
+			double mn = INFINITY;
+			if (keep_c[j])
+				continue;
+			for (int64_t i = 0; i < n0; i++)
+				mn = fmin(mn, M[i * m0 + j] - u[i]);
+			v[j] = mn;
+		}
+		free(keep_r);
+		free(keep_c);
+	}
+}
+
+const struct cf_ot_ops cf_ot_simplex_ops = {"emd", init, iterate, plan, free_impl};

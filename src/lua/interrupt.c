@@ -1,0 +1,124 @@
+/* interrupt.c — Ctrl-C for the Lua host: a stop flag for C work and a hook
+ * that raises "interrupted" in Lua code.
+ *
+ * Design choice (after lua.c): the SIGINT handler touches no Lua state
+ * except lua_sethook, which Lua documents as safe to call from a signal
+ * handler.  It sets a flag that core progress callbacks poll (a hook never
+ * fires while a C function runs) and a count-1 hook that raises the error
+ * at the next Lua instruction.  Outside an evaluation it only sets the
+ * flag, which the REPL reads to clear its input line.  A third Ctrl-C in
+ * one evaluation restores the default action and kills the program, the
+ * way out of a C loop that never polls.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t busy;
+static volatile sig_atomic_t presses;
+static lua_State *volatile hooked;
+static struct sigaction previous;
+static int installed;
+static int newline_on_press; /* stderr is a terminal (known before the signal) */
+
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	stop_flag = 0; /* one Ctrl-C, one error */
+	luaL_error(L, "interrupted");
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+	if (!busy)
+		return;
+	presses++;
+	if (presses >= 3) {
+		signal(SIGINT, SIG_DFL);
+		raise(SIGINT);
+		return;
+	}
+	if (presses == 1 && newline_on_press) {
+		/* the terminal echoed ^C: put what follows on a line of its own */
+		ssize_t w = write(STDERR_FILENO, "\n", 1);
+		(void)w;
+	}
+	if (presses == 2) {
+		static const char msg[] = "\n(still busy; press Ctrl-C once more to kill clafuse)\n";
+		ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+		(void)w;
+	}
+	if (hooked)
+		lua_sethook(hooked, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+void cf_lua_interrupt_install(lua_State *L)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART; /* a read at the prompt is not aborted */
+	hooked = L;
+	newline_on_press = isatty(STDERR_FILENO);
+	if (sigaction(SIGINT, &sa, installed ? NULL : &previous) == 0)
+		installed = 1;
+}
+
+void cf_lua_interrupt_uninstall(void)
+{
+	if (installed)
+		sigaction(SIGINT, &previous, NULL);
+	installed = 0;
+	hooked = NULL;
+	busy = 0;
+	stop_flag = 0;
+}
+
+void cf_lua_interrupt_begin(lua_State *L)
+{
+	busy = 0;
+	lua_sethook(L, NULL, 0, 0);
+	stop_flag = 0;
+	presses = 0;
+	busy = 1;
+}
+
+void cf_lua_interrupt_end(lua_State *L)
+{
+	busy = 0;
+	lua_sethook(L, NULL, 0, 0);
+	stop_flag = 0;
+	presses = 0;
+}
+
+int cf_lua_stop_requested(void)
+{
+	return stop_flag != 0;
+}
+
+void cf_lua_stop_clear(void)
+{
+	stop_flag = 0;
+}
+
+void cf_lua_stop_request(void)
+{
+	stop_flag = 1;
+}
+
+int cf_lua_raise_interrupted(lua_State *L)
+{
+	lua_sethook(L, NULL, 0, 0);
+	stop_flag = 0;
+	return luaL_error(L, "interrupted");
+}

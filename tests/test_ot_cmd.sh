@@ -1,0 +1,48 @@
+#!/bin/sh
+# test_ot_cmd.sh — `clafuse ot` end to end (TAP): CSV and binary input, the
+# §5.5 example, plan output, exit codes for bad input and bad usage.
+top_builddir=${top_builddir:-.}
+CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+printf '0,1\n1,0\n0.4,0.6\n' > "$T/M.csv"
+printf '0.3333333333333333 0.3333333333333333 0.3333333333333334\n' > "$T/a.txt"
+printf '0.5\n0.5\n' > "$T/b.txt"
+"$CLAFUSE" ot "$T/M.csv" --a "$T/a.txt" --b "$T/b.txt" --check --plan "$T/plan.csv" > "$T/out" 2>&1
+ok $? "§5.5 example solves (exit 0)"
+grep -q '^cost *0.1666666666666666' "$T/out"; ok $? "prints cost 1/6"
+grep -q '^certified *yes' "$T/out"; ok $? "certificate printed and holds"
+grep -q '^0.1666666666666666' "$T/plan.csv"; ok $? "plan CSV written (row 3 holds 1/6)"
+ls "$T" | grep -q tmp; [ $? -ne 0 ]; ok $? "no temporary file left behind"
+
+# binary: magic, int64 rows, cols, little-endian doubles (2x2 identity-cost)
+printf 'CFMAT001\002\0\0\0\0\0\0\0\002\0\0\0\0\0\0\0' > "$T/M.bin"
+printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\360\077\0\0\0\0\0\0\360\077\0\0\0\0\0\0\0\0' >> "$T/M.bin"
+"$CLAFUSE" ot "$T/M.bin" --solver emd --plan "$T/P.bin" > "$T/out" 2>&1
+ok $? "binary cost file solves"
+grep -q '^cost *0$' "$T/out"; ok $? "binary 2x2 cost is 0"
+[ "$(wc -c < "$T/P.bin")" -eq 56 ]; ok $? "binary plan has header + 4 doubles"
+
+"$CLAFUSE" ot "$T/M.bin" --solver sinkhorn-log --reg 0.1 > "$T/out" 2>&1
+ok $? "sinkhorn-log from the command line"
+grep -q '^status *converged' "$T/out"; ok $? "status converged printed"
+
+printf '0,nan\n1,0\n' > "$T/bad.csv"
+"$CLAFUSE" ot "$T/bad.csv" > "$T/out" 2>&1; [ $? -eq 1 ]; ok $? "NaN cost: exit 1"
+grep -q 'not finite' "$T/out"; ok $? "NaN cost: message names it"
+printf '1,2\n3\n' > "$T/ragged.csv"
+"$CLAFUSE" ot "$T/ragged.csv" > "$T/out" 2>&1; [ $? -eq 1 ]; ok $? "ragged CSV: exit 1"
+printf '0.9 0.3\n' > "$T/a2.txt"
+"$CLAFUSE" ot "$T/M.bin" --a "$T/a2.txt" > "$T/out" 2>&1; [ $? -eq 1 ]; ok $? "unbalanced weights: exit 1"
+grep -q 'do not balance' "$T/out"; ok $? "unbalanced weights: message"
+"$CLAFUSE" ot "$T/M.csv" --a "$T/b.txt" > "$T/out" 2>&1; [ $? -eq 1 ]; ok $? "wrong weight count: exit 1"
+"$CLAFUSE" ot "$T/nope.csv" > /dev/null 2>&1; [ $? -eq 1 ]; ok $? "missing file: exit 1"
+"$CLAFUSE" ot "$T/M.csv" --solver magic > /dev/null 2>&1; [ $? -eq 2 ]; ok $? "unknown solver: exit 2"
+"$CLAFUSE" ot "$T/M.csv" --reg x > /dev/null 2>&1; [ $? -eq 2 ]; ok $? "non-numeric --reg: exit 2"
+"$CLAFUSE" ot > /dev/null 2>&1; [ $? -eq 2 ]; ok $? "no cost file: exit 2"
+"$CLAFUSE" ot "$T/M.csv" --solver sinkhorn --reg nan > "$T/out" 2>&1; [ $? -eq 1 ]; ok $? "NaN reg: exit 1"
+"$CLAFUSE" ot --help | grep -q 'usage: clafuse ot'; ok $? "--help"
+echo "1..$n"

@@ -1,0 +1,314 @@
+/* test_ot_sinkhorn.c — entropic solvers: plain, log-domain, ε-scaling,
+ * unbalanced.  Convergence to the stated L1 marginal threshold, the cost
+ * approaching the exact optimum as ε shrinks, the closed-form 1×1 and
+ * decoupled unbalanced solutions, underflow handling (fallback or a clean
+ * failure, never NaN), relative ε, stepping, and bad parameters.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ot.h"
+#include "tap.h"
+
+static uint64_t rng = 1234567891234567ull;
+static double urand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int all_finite(const double *x, int64_t k)
+{
+	for (int64_t i = 0; i < k; i++)
+		if (!isfinite(x[i]))
+			return 0;
+	return 1;
+}
+
+/* L1 marginal error of a plan. */
+static double marg_err(const cf_ot_problem *p, const double *T)
+{
+	double e = 0;
+	for (int64_t i = 0; i < p->n; i++) {
+		double s = 0;
+		for (int64_t j = 0; j < p->m; j++)
+			s += T[i * p->m + j];
+		e += fabs(s - p->a[i]);
+	}
+	for (int64_t j = 0; j < p->m; j++) {
+		double s = 0;
+		for (int64_t i = 0; i < p->n; i++)
+			s += T[i * p->m + j];
+		e += fabs(s - p->b[j]);
+	}
+	return e;
+}
+
+static void random_problem(int n, int m, double *M, double *a, double *b)
+{
+	double sa = 0, sb = 0;
+	double *x = malloc((size_t)(n + m) * 2 * sizeof *x);
+	for (int k = 0; k < (n + m) * 2; k++)
+		x[k] = urand();
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < m; j++) {
+			double dx = x[2 * i] - x[2 * (n + j)], dy = x[2 * i + 1] - x[2 * (n + j) + 1];
+			M[i * m + j] = dx * dx + dy * dy;
+		}
+	for (int i = 0; i < n; i++)
+		sa += a[i] = 0.5 + urand();
+	for (int j = 0; j < m; j++)
+		sb += b[j] = 0.5 + urand();
+	for (int i = 0; i < n; i++)
+		a[i] /= sa;
+	for (int j = 0; j < m; j++)
+		b[j] /= sb;
+	free(x);
+}
+
+static void test_convergence(void)
+{
+	enum { N = 40, M_ = 30 };
+	double M[N * M_], a[N], b[M_];
+	cf_ot_problem p = {N, M_, a, b, M};
+	cf_ot_params par;
+	cf_ot_result r, ex;
+	cf_error err = {0};
+	int kinds[3] = {CF_OT_SINKHORN, CF_OT_SINKHORN_LOG, CF_OT_SINKHORN_EPS};
+	double prev_gap = INFINITY;
+	int monotone = 1;
+
+	random_problem(N, M_, M, a, b);
+	cf_ot_solve(CF_OT_EMD, &p, NULL, &ex, &err);
+	cf_ot_params_init(&par);
+	par.reg = 0.05;
+	for (int q = 0; q < 3; q++) {
+		double e;
+		cf_ot_solve(kinds[q], &p, &par, &r, &err);
+		e = marg_err(&p, r.plan);
+		ok(r.status == CF_OT_CONVERGED && e <= 1e-9 && all_finite(r.plan, N * M_),
+		   "%s converges at eps 0.05: L1 marginal error %.2g <= 1e-9 (%lld it)", cf_ot_kind_name(kinds[q]),
+		   e, (long long)r.iterations);
+		ok(r.n_err >= 1 && r.err_hist[r.n_err - 1] <= 1e-9, "%s records its error history (%lld entries)",
+		   cf_ot_kind_name(kinds[q]), (long long)r.n_err);
+		cf_ot_result_clear(&r);
+	}
+	/* plain and log-domain agree */
+	{
+		cf_ot_result r1, r2;
+		double d = 0;
+		cf_ot_solve(CF_OT_SINKHORN, &p, &par, &r1, &err);
+		cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r2, &err);
+		for (int k = 0; k < N * M_; k++)
+			d = fmax(d, fabs(r1.plan[k] - r2.plan[k]));
+		ok(d < 1e-10, "plain and log-domain plans agree (max diff %.2g)", d);
+		cf_ot_result_clear(&r1);
+		cf_ot_result_clear(&r2);
+	}
+	/* cost approaches the exact optimum as eps shrinks */
+	for (double eps = 1e-1; eps >= 1e-4; eps /= 10) {
+		double gap;
+		par.reg = eps;
+		par.reg_scale = CF_OT_REG_MAX;
+		cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r, &err);
+		gap = r.cost - ex.cost;
+		tap_diag("eps %g·max: cost %.12g, exact %.12g, %lld it", eps, r.cost, ex.cost, (long long)r.iterations);
+		if (!(r.status == CF_OT_CONVERGED && gap < prev_gap && gap >= -1e-9))
+			monotone = 0;
+		prev_gap = gap;
+		cf_ot_result_clear(&r);
+	}
+	ok(monotone && prev_gap < 1e-3 * ex.cost, "entropic cost decreases to the exact one as eps shrinks (gap %.2g at 1e-4·max)",
+	   prev_gap);
+	cf_ot_result_clear(&ex);
+}
+
+static void test_small_eps(void)
+{
+	enum { N = 50 };
+	double M[N * N], a[N], b[N];
+	cf_ot_problem p = {N, N, a, b, M};
+	cf_ot_params par;
+	cf_ot_result r;
+	cf_error err = {0};
+
+	random_problem(N, N, M, a, b);
+	for (int k = 0; k < N * N; k++)
+		M[k] = 1000 + 100 * M[k]; /* every exp(-M/eps) underflows at eps = 1e-3·max */
+	cf_ot_params_init(&par);
+	par.reg = 1e-3;
+	par.reg_scale = CF_OT_REG_MAX;
+	par.log_fallback = 0;
+	cf_ot_solve(CF_OT_SINKHORN, &p, &par, &r, &err);
+	ok(r.status == CF_OT_FAILED && all_finite(r.plan, N * N) && strstr(r.message, "too small"),
+	   "plain Sinkhorn at eps 1e-3·max without fallback fails cleanly: %s", r.message);
+	cf_ot_result_clear(&r);
+	par.log_fallback = 1;
+	cf_ot_solve(CF_OT_SINKHORN, &p, &par, &r, &err);
+	ok(r.status == CF_OT_CONVERGED && all_finite(r.plan, N * N) && marg_err(&p, r.plan) <= 1e-9 &&
+	   strstr(r.message, "log domain"),
+	   "with fallback it switches to the log domain and converges: %s", r.message);
+	cf_ot_result_clear(&r);
+	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r, &err);
+	ok(r.status == CF_OT_CONVERGED && all_finite(r.plan, N * N) && all_finite(r.u, N) && marg_err(&p, r.plan) <= 1e-9,
+	   "log-domain converges at eps = 1e-3·max(M) (%lld it, eps %.3g)", (long long)r.iterations, r.reg);
+	cf_ot_result_clear(&r);
+	cf_ot_solve(CF_OT_SINKHORN_EPS, &p, &par, &r, &err);
+	ok(r.status == CF_OT_CONVERGED && marg_err(&p, r.plan) <= 1e-9,
+	   "eps-scaling converges at eps = 1e-3·max(M) (%lld it)", (long long)r.iterations);
+	cf_ot_result_clear(&r);
+	par.max_iter = 5;
+	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r, &err);
+	ok(r.status == CF_OT_LIMIT && r.iterations == 5 && all_finite(r.plan, N * N),
+	   "iteration limit gives status limit and a finite plan (%s)", r.message);
+	cf_ot_result_clear(&r);
+}
+
+static void test_unbalanced(void)
+{
+	/* 1×1: t = exp((τ log(ab) − c)/(2τ + ε)) minimises
+	 * tc + ε(t log t − t) + τ KL(t|a) + τ KL(t|b). */
+	double cases[4][5] = {{0.7, 1.3, 0.4, 0.5, 2.0},
+			      {2.0, 0.5, 1.0, 0.1, 0.3},
+			      {1.0, 1.0, 0.0, 1.0, 1.0},
+			      {0.3, 0.9, 2.5, 0.05, 10.0}};
+	for (int q = 0; q < 4; q++) {
+		double a = cases[q][0], b = cases[q][1], c = cases[q][2], eps = cases[q][3], tau = cases[q][4];
+		double want = exp((tau * log(a * b) - c) / (2 * tau + eps));
+		cf_ot_problem p = {1, 1, &a, &b, &c};
+		cf_ot_params par;
+		cf_ot_result r;
+		cf_error err = {0};
+		cf_ot_params_init(&par);
+		par.reg = eps;
+		par.reg_m = tau;
+		par.tol = 1e-13;
+		cf_ot_solve(CF_OT_UNBALANCED, &p, &par, &r, &err);
+		ok(r.status == CF_OT_CONVERGED && fabs(r.plan[0] - want) <= 1e-10 * want,
+		   "unbalanced 1x1 (a=%g b=%g c=%g eps=%g tau=%g): t = %.12g, closed form %.12g", a, b, c, eps,
+		   tau, r.plan[0], want);
+		cf_ot_result_clear(&r);
+	}
+	/* Decoupled supports: huge off-diagonal costs make each diagonal pair a
+	 * 1×1 problem. */
+	{
+		double a[3] = {0.2, 0.5, 0.9}, b[3] = {0.4, 0.1, 1.2}, M[9], worst = 0;
+		cf_ot_problem p = {3, 3, a, b, M};
+		cf_ot_params par;
+		cf_ot_result r;
+		cf_error err = {0};
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				M[i * 3 + j] = i == j ? 0.1 * i : 1e4;
+		cf_ot_params_init(&par);
+		par.reg = 0.2;
+		par.reg_m = 0.7;
+		par.tol = 1e-13;
+		cf_ot_solve(CF_OT_UNBALANCED, &p, &par, &r, &err);
+		for (int i = 0; i < 3; i++) {
+			double w = exp((0.7 * log(a[i] * b[i]) - 0.1 * i) / (2 * 0.7 + 0.2));
+			worst = fmax(worst, fabs(r.plan[i * 4] - w) / w);
+		}
+		ok(r.status == CF_OT_CONVERGED && worst < 1e-10 && r.plan[1] < 1e-300,
+		   "unbalanced decoupled 3x3 matches the closed form per pair (rel err %.2g)", worst);
+		cf_ot_result_clear(&r);
+	}
+	/* Unbalanced does not require balanced sums; large tau approaches balanced. */
+	{
+		double a[2] = {0.5, 0.5}, b[2] = {0.3, 0.9}, M[4] = {0, 1, 1, 0};
+		cf_ot_problem p = {2, 2, a, b, M};
+		cf_ot_result r;
+		cf_error err = {0};
+		ok(cf_ot_solve(CF_OT_UNBALANCED, &p, NULL, &r, &err) == CF_OK && r.status == CF_OT_CONVERGED &&
+			   all_finite(r.plan, 4),
+		   "unbalanced accepts sums 1 vs 1.2 (%s)", r.message);
+		cf_ot_result_clear(&r);
+	}
+}
+
+static void test_reg_scale_and_stepping(void)
+{
+	double M[6] = {1, 5, 3, 6, 2, 4}, eps;
+	cf_ot_problem p = {2, 3, NULL, NULL, M};
+	cf_ot_params par;
+	cf_error err = {0};
+	cf_ot_solver *s;
+	int steps = 0, decreasing = 1;
+	double last = INFINITY;
+
+	cf_ot_params_init(&par);
+	par.reg = 0.1;
+	par.reg_scale = CF_OT_REG_MAX;
+	cf_ot_reg_resolve(&p, &par, &eps, &err);
+	is_double(eps, 0.6, 1e-15, "reg 0.1 relative to max(M)=6");
+	par.reg_scale = CF_OT_REG_MEDIAN;
+	cf_ot_reg_resolve(&p, &par, &eps, &err);
+	is_double(eps, 0.3, 1e-15, "reg 0.1 relative to the lower median 3");
+	par.reg_scale = CF_OT_REG_ABS;
+	s = cf_ot_solver_alloc(CF_OT_SINKHORN_LOG, &p, &par, &err);
+	while (cf_ot_solver_test(s) == CF_OT_RUNNING) {
+		cf_ot_solver_iterate(s, &err);
+		if (steps > 2 && !(cf_ot_solver_error(s) <= last * 1.0000001))
+			decreasing = 0;
+		last = cf_ot_solver_error(s);
+		steps++;
+	}
+	ok(cf_ot_solver_test(s) == CF_OT_CONVERGED && decreasing && steps > 1,
+	   "stepping Sinkhorn: %d steps, marginal error decreases to %.2g", steps, last);
+	cf_ot_solver_free(s);
+}
+
+static void expect_einval(int kind, const cf_ot_problem *p, const cf_ot_params *par, const char *what)
+{
+	cf_ot_result r;
+	cf_error err = {0};
+	int rc = cf_ot_solve(kind, p, par, &r, &err);
+	ok(rc == CF_EINVAL && r.plan == NULL, "%s -> error: %s", what, err.msg);
+	cf_ot_result_clear(&r);
+}
+
+static void test_bad(void)
+{
+	double M[4] = {0, 1, 1, 0}, a[2] = {0.5, 0.5}, b[2] = {0.2, 0.2};
+	cf_ot_problem p = {2, 2, NULL, NULL, M};
+	cf_ot_params par;
+	cf_ot_params_init(&par);
+	par.reg = NAN;
+	expect_einval(CF_OT_SINKHORN, &p, &par, "NaN reg");
+	par.reg = INFINITY;
+	expect_einval(CF_OT_SINKHORN_LOG, &p, &par, "infinite reg");
+	par.reg = -1;
+	expect_einval(CF_OT_SINKHORN_EPS, &p, &par, "negative reg");
+	par.reg = 0.1;
+	par.reg_m = NAN;
+	expect_einval(CF_OT_UNBALANCED, &p, &par, "NaN reg_m");
+	par.reg_m = 1;
+	par.tol = 0;
+	expect_einval(CF_OT_SINKHORN, &p, &par, "zero tolerance");
+	par.tol = 1e-9;
+	M[3] = INFINITY;
+	expect_einval(CF_OT_SINKHORN, &p, &par, "infinite cost");
+	M[3] = 0;
+	for (int k = 0; k < 4; k++)
+		M[k] = 0;
+	par.reg_scale = CF_OT_REG_MAX;
+	expect_einval(CF_OT_SINKHORN, &p, &par, "reg relative to max(M) = 0");
+	par.reg_scale = CF_OT_REG_ABS;
+	p.a = a;
+	p.b = b;
+	expect_einval(CF_OT_SINKHORN_LOG, &p, &par, "unbalanced sums for balanced Sinkhorn");
+}
+
+int main(void)
+{
+	test_convergence();
+	test_small_eps();
+	test_unbalanced();
+	test_reg_scale_and_stepping();
+	test_bad();
+	return tap_done();
+}

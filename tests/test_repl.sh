@@ -1,0 +1,241 @@
+#!/bin/sh
+# test_repl.sh — the console tested as a person uses it: clafuse runs in a
+# real terminal (a detached tmux session on a private socket), keys are
+# typed with send-keys and the screen is read with capture-pane.  Each
+# check polls the screen for the text it expects (10 s at most) instead of
+# sleeping a fixed time.  Prints TAP.
+set -u
+
+builddir=${top_builddir:-.}
+CLAFUSE=$(cd "$builddir" && pwd)/clafuse
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+if [ ! -x "$CLAFUSE" ]; then
+	echo "Bail out! $CLAFUSE not built"
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/clafuse-repl.XXXXXX")
+SOCK=clafuse-test-$$
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup() {
+	T kill-server >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+n=0
+ok() { # STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+}
+screen() { T capture-pane -p -J -S -2000 -t cf; }
+# wait_for TEXT: 0 as soon as a screen line contains TEXT (fixed string)
+wait_for() {
+	tries=100
+	while [ $tries -gt 0 ]; do
+		if screen | grep -F -q -e "$1"; then return 0; fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# timed out waiting for: $1"
+	screen | tail -n 12 | sed 's/^/#   | /'
+	return 1
+}
+# wait_line TEXT: the same for a whole line equal to TEXT
+wait_line() {
+	tries=100
+	while [ $tries -gt 0 ]; do
+		if screen | grep -F -x -q -e "$1"; then return 0; fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# timed out waiting for the line: $1"
+	screen | tail -n 12 | sed 's/^/#   | /'
+	return 1
+}
+# tmux reads a ';' ending an argument as its command separator: escape it
+# wait_count TEXT N: until TEXT occurs on at least N screen lines
+wait_count() {
+	tries=100
+	while [ $tries -gt 0 ]; do
+		if [ "$(screen | grep -c -F -e "$1")" -ge "$2" ]; then return 0; fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# timed out waiting for $2 lines with: $1"
+	screen | tail -n 12 | sed 's/^/#   | /'
+	return 1
+}
+type_keys() {
+	case $1 in
+	*\;) T send-keys -t cf -l "${1%;}\\;" ;;
+	*) T send-keys -t cf -l "$1" ;;
+	esac
+}
+key() { T send-keys -t cf "$@"; }
+enter() { type_keys "$1"; key Enter; }
+
+VERSION=$("$CLAFUSE" -e 'io.write(cf.version)')
+
+# A plain shell in the pane, so that what clafuse leaves of the terminal
+# after it exits can be checked with stty.
+T new-session -d -s cf -x 100 -y 30 \
+	"env -i PATH='$PATH' HOME='$tmp' TERM=screen LANG=C.UTF-8 INPUTRC=/dev/null \
+	 CLAFUSE_HISTORY='$tmp/history' PS1='shell\$ ' sh"
+wait_for 'shell$' >/dev/null
+enter "stty -g > '$tmp/stty.before'; '$CLAFUSE'"
+wait_for "help() for help"
+ok $? "banner with a help hint"
+wait_for "clafuse $VERSION"
+ok $? "banner names the version $VERSION"
+
+# completion: a global, a field of cf, a method through the metatable
+type_keys 'collectgar'
+key Tab
+wait_for 'clafuse> collectgarbage('
+ok $? "Tab completes a global function (collectgarbage()"
+key C-u
+type_keys 'cf.vers'
+key Tab
+wait_for 'clafuse> cf.version'
+ok $? "Tab completes a field of cf"
+key Enter
+wait_line "\"$VERSION\""
+ok $? "expression value printed (cf.version)"
+enter 'obj = setmetatable({}, {__index = {frobnicate = function(self) return "frob-ok" end}})'
+type_keys 'obj:frob'
+key Tab
+wait_for 'clafuse> obj:frobnicate('
+ok $? "Tab completes a method through the metatable's __index"
+enter ')'
+wait_line '"frob-ok"'
+ok $? "completed method call runs"
+enter 's = "abc"'
+type_keys 's:up'
+key Tab
+wait_for 'clafuse> s:upper('
+ok $? "Tab completes a string method"
+key C-u
+
+type_keys 'cf.doc_'
+key Tab Tab
+wait_for 'cf.doc_missing('
+ok $? "Tab Tab lists the fields of cf that match"
+key C-u
+: >"$tmp/uniq-file-xyz.txt"
+type_keys "io.open(\"$tmp/uniq-fi"
+key Tab
+wait_for "uniq-file-xyz.txt"
+ok $? "Tab inside a string completes a file name"
+key C-u
+
+# multi-line input
+enter 'function f()'
+wait_for '    ...> '
+ok $? "open function continues on a ...> prompt"
+enter '  return 6 * 7 + 1000'
+enter 'end'
+enter 'f()'
+wait_line '1042'
+ok $? "function defined over three lines works"
+
+# help
+enter 'help()'
+wait_for 'Global functions:'
+ok $? "help() lists topics, modules and globals"
+enter 'help(cf.pretty)'
+wait_for 'cf.pretty(v [, opts]) -> string'
+ok $? "help(f) finds a function's help by value"
+
+# pretty printing
+enter 't = {b = 2, a = {1, 2, 3}, s = "x"}'
+enter 't'
+wait_line '{a = {1, 2, 3}, b = 2, s = "x"}'
+ok $? "table printed with sorted keys, nested"
+enter 't.self = t'
+enter 't'
+wait_line '{a = {1, 2, 3}, b = 2, s = "x", self = <cycle>}'
+ok $? "a table containing itself shows <cycle>"
+
+# _ and the trailing ;
+enter '2 * 3 * 7 * 11'
+wait_line '462'
+enter '_ + 1'
+wait_line '463'
+ok $? "_ holds the last result"
+enter '12345 + 1;'
+enter '"marker-" .. _'
+wait_line '"marker-12346"'
+ok $? "_ is set by a hidden result"
+screen | grep -F -q 'clafuse> 12345 + 1;' && ! screen | grep -F -x -q '12346'
+ok $? "a trailing ; hides the output"
+
+# errors keep the state
+enter 'x = 17'
+enter 'error("deliberate")'
+wait_for 'stdin:1: deliberate'
+ok $? "an error prints its message"
+wait_for 'stack traceback:'
+ok $? "an error prints a traceback"
+
+# an interrupted long computation, then a working command
+enter 'while true do end'
+wait_for 'clafuse> while true do end'
+sleep 0.3
+key C-c
+wait_for 'interrupted'
+ok $? "Ctrl-C interrupts a running loop"
+enter 'x * 11'
+wait_line '187'
+ok $? "state kept after the interrupt (x * 11 = 187)"
+
+# Ctrl-C at the prompt clears the line and a pending continuation
+type_keys 'junk_never_run'
+wait_for 'clafuse> junk_never_run'
+key C-c
+sleep 0.2
+enter '3 * 37'
+wait_line '111'
+ok $? "Ctrl-C at the prompt discards the typed line"
+! screen | grep -F -q 'junk_never_run3'
+ok $? "the discarded text does not reach the next line"
+enter 'function g()'
+sleep 0.2
+key C-c
+sleep 0.2
+enter '2 + 40000'
+wait_line '40002'
+ok $? "Ctrl-C at a ...> prompt abandons the unfinished chunk"
+
+# leave with Ctrl-D; the terminal is as before
+enter '"last-entry"'
+wait_line '"last-entry"'
+key C-d
+wait_count 'shell$ ' 2
+enter "stty -g > '$tmp/stty.after'; echo stty-saved"
+wait_line 'stty-saved'
+cmp -s "$tmp/stty.before" "$tmp/stty.after"
+ok $? "Ctrl-D leaves the terminal settings as they were"
+grep -q -x '  return 6 \* 7 + 1000' "$tmp/history" && grep -q -x 'x \* 11' "$tmp/history"
+ok $? "history file written, multi-line chunk included"
+
+# the history comes back in a new session; quit() leaves
+enter "'$CLAFUSE'"
+wait_count 'help() for help' 2
+key Up
+wait_for 'clafuse> "last-entry"'
+ok $? "history reloaded: Up recalls the last entry of the previous session"
+! grep -q -x 'function g()' "$tmp/history"
+ok $? "a chunk abandoned with Ctrl-C is not kept in the history"
+key C-u
+enter 'quit()'
+wait_count 'shell$ ' 4
+enter "echo quit-done"
+wait_line 'quit-done'
+ok $? "quit() leaves the console"
+
+echo "1..$n"
