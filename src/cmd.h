@@ -15,6 +15,7 @@ struct cf_command {
 };
 
 int cmd_ot(int argc, char **argv);
+int cmd_fuse(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_info(int argc, char **argv);

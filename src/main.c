@@ -21,13 +21,16 @@ const struct cf_command cf_commands[] = {
 	{"eval", cmd_evaluate, "MODEL [--data SPEC]", "accuracy of a model on a data set"},
 	{"info", cmd_info, "MODEL", "architecture, units and metadata of a model file"},
 	{"ot", cmd_ot, "COSTS [options]", "solve one transport problem from a cost file"},
+	{"fuse", cmd_fuse, "A B [MORE...] [options]", "fuse models of any depths (CLAFusion)"},
 	{"run", cmd_run, "SCRIPT [ARGS...]", "run a Lua script"},
 	{NULL, NULL, NULL, NULL}
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: clafuse SUBCOMMAND [ARGS...]\n"
+	fprintf(f, "usage: clafuse                      the Lua console (help() inside)\n"
+		   "       clafuse SUBCOMMAND [ARGS...]\n"
+		   "       clafuse -e CODE [-e CODE...]   run Lua code\n"
 		   "       clafuse --version | --help\n\nsubcommands:\n");
 	for (const struct cf_command *c = cf_commands; c->name; c++)
 		fprintf(f, "  %-6s %-26s %s\n", c->name, c->args, c->help);

@@ -1,0 +1,709 @@
+/* fusion.c — layer-wise OT fusion and the baselines (see fusion.h).
+ *
+ * A layer's weights are viewed as (out, C, r): C input channels (the rows
+ * of the incoming map) and r values per channel — the kernel taps of a
+ * conv, the spatial positions of a linear layer after a flatten, 1 for a
+ * plain linear layer.  The incoming map is applied per r, so convolutions
+ * and the flatten after a conv stack need no special case.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "fusion.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_cblas.h>
+
+struct cf_fusion {
+	const cf_net *net0, *net1;
+	const cf_activations *a0, *a1;
+	cf_net *fused;
+	int L, cursor;
+	cf_fusion_layer *layer;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cf_fusion_params_default(cf_fusion_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->mode = CF_FUSION_ACTS;
+	p->metric = CF_GROUND_EUCLIDEAN;
+	p->norm = CF_GROUND_NORM_NONE;
+	p->solver = CF_OT_EXACT;
+	p->reg = 0.01;
+	p->reg_m = 1e-3;
+	p->marginals = CF_MARGINALS_UNIFORM;
+	p->correction = 1;
+	p->eps = 1e-7;
+	p->past_correction = 1;
+	p->step = 0.5;
+	p->output_plan = 1;
+}
+
+static const char *const mode_names[] = { "acts", "wts" };
+static const char *const marg_names[] = { "uniform", "l1", "l2" };
+
+const char *cf_fusion_mode_name(int m)
+{
+	return m >= 0 && m < 2 ? mode_names[m] : "?";
+}
+
+int cf_fusion_mode_parse(const char *name)
+{
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(name, mode_names[i]))
+			return i;
+	return -1;
+}
+
+const char *cf_fusion_marginals_name(int m)
+{
+	return m >= 0 && m < 3 ? marg_names[m] : "?";
+}
+
+int cf_fusion_marginals_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(name, marg_names[i]))
+			return i;
+	return -1;
+}
+
+static int check_params(const cf_fusion_params *p, cf_error *err)
+{
+	if (p->mode < 0 || p->mode > 1)
+		return cf_error_set(err, CF_EINVAL, "fusion: unknown mode %d", p->mode);
+	if (p->metric < CF_GROUND_SQEUCLIDEAN || p->metric > CF_GROUND_COSINE)
+		return cf_error_set(err, CF_EINVAL, "fusion: unknown ground metric %d", p->metric);
+	if (p->norm < CF_GROUND_NORM_NONE || p->norm > CF_GROUND_NORM_LOG1P)
+		return cf_error_set(err, CF_EINVAL, "fusion: unknown ground normalisation %d", p->norm);
+	if (p->solver < CF_OT_EXACT || p->solver > CF_OT_UNBALANCED)
+		return cf_error_set(err, CF_EINVAL, "fusion: unknown OT solver %d", p->solver);
+	if (!(p->reg > 0) || !isfinite(p->reg))
+		return cf_error_set(err, CF_EINVAL, "fusion: ot.reg must be positive (got %g)", p->reg);
+	if (!(p->reg_m > 0) || !isfinite(p->reg_m))
+		return cf_error_set(err, CF_EINVAL, "fusion: ot.reg_m must be positive (got %g)",
+				    p->reg_m);
+	if (p->max_iter < 0)
+		return cf_error_set(err, CF_EINVAL, "fusion: ot.max_iter must be >= 0");
+	if (p->marginals < 0 || p->marginals > 2)
+		return cf_error_set(err, CF_EINVAL, "fusion: unknown marginals %d", p->marginals);
+	if (!(p->eps >= 0) || !isfinite(p->eps))
+		return cf_error_set(err, CF_EINVAL, "fusion: the correction's epsilon must be >= 0");
+	if (!(p->step >= 0 && p->step <= 1))
+		return cf_error_set(err, CF_EINVAL, "fusion: the step s must be in [0, 1] (got %g)",
+				    p->step);
+	return CF_OK;
+}
+
+static void layer_clear(cf_fusion_layer *y)
+{
+	free(y->M);
+	free(y->plan);
+	free(y->Tc);
+	free(y->tin);
+	free(y->w0t);
+	cf_ot_result_clear(&y->ot);
+	y->M = y->plan = NULL;
+	y->Tc = y->tin = y->w0t = NULL;
+	memset(&y->ot, 0, sizeof y->ot);
+	y->done = 0;
+	y->trace_ratio = y->time = y->time_ground = 0;
+}
+
+int cf_fusion_alloc(const cf_net *net0, const cf_net *net1, const cf_activations *a0,
+		    const cf_activations *a1, const cf_fusion_params *par, cf_fusion **out,
+		    cf_error *err)
+{
+	int L = cf_net_nwlayers(net0), rc;
+	cf_fusion *f;
+
+	if ((rc = check_params(par, err)))
+		return rc;
+	if (L != cf_net_nwlayers(net1))
+		return cf_error_set(err, CF_EINVAL,
+				    "fusion: model 0 has %d weight layers, model 1 has %d: balance "
+				    "them first", L, cf_net_nwlayers(net1));
+	if (cf_net_nclasses(net0) != cf_net_nclasses(net1))
+		return cf_error_set(err, CF_EINVAL, "fusion: model 0 has %d classes, model 1 has %d",
+				    cf_net_nclasses(net0), cf_net_nclasses(net1));
+	for (int l = 0; l < L; l++) {
+		const cf_net_wlayer *x = cf_net_wlayer_at(net0, l), *y = cf_net_wlayer_at(net1, l);
+		if (x->conv != y->conv || x->kh != y->kh || x->kw != y->kw || x->stride != y->stride ||
+		    x->role != y->role || x->oh != y->oh || x->ow != y->ow)
+			return cf_error_set(err, CF_EINVAL,
+					    "fusion: weight layer %d differs in kind, kernel, stride, "
+					    "role or resolution (model 0 %s, model 1 %s)",
+					    l + 1, x->name, y->name);
+	}
+	if (a0 || a1) {
+		if (!a0 || !a1 || a0->n != L || a1->n != L || a0->N != a1->N)
+			return cf_error_set(err, CF_EINVAL,
+					    "fusion: the recordings do not belong to the two models "
+					    "or hold different sample counts");
+	} else if (par->mode == CF_FUSION_ACTS) {
+		return cf_error_set(err, CF_EINVAL,
+				    "fusion: activation-based ground costs need recordings of both models");
+	}
+	f = calloc(1, sizeof *f);
+	if (!f || !(f->layer = calloc((size_t)L, sizeof *f->layer))) {
+		free(f);
+		return cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+	}
+	if ((rc = cf_net_copy(net1, &f->fused, err))) {
+		free(f->layer);
+		free(f);
+		return rc;
+	}
+	f->net0 = net0;
+	f->net1 = net1;
+	f->a0 = a0;
+	f->a1 = a1;
+	f->L = L;
+	for (int l = 0; l < L; l++) {
+		f->layer[l].par = *par;
+		snprintf(f->layer[l].name, sizeof f->layer[l].name, "%s",
+			 cf_net_wlayer_at(net1, l)->name);
+	}
+	*out = f;
+	return CF_OK;
+}
+
+void cf_fusion_free(cf_fusion *f)
+{
+	if (!f)
+		return;
+	for (int l = 0; l < f->L; l++)
+		layer_clear(&f->layer[l]);
+	free(f->layer);
+	cf_net_free(f->fused);
+	free(f);
+}
+
+int cf_fusion_set_params(cf_fusion *f, int l, const cf_fusion_params *par, cf_error *err)
+{
+	int rc;
+	if (l < -1 || l >= f->L)
+		return cf_error_set(err, CF_EINVAL, "fusion: layer %d out of range 1..%d", l + 1, f->L);
+	if ((rc = check_params(par, err)))
+		return cf_error_prefix(err, "layer %d", l + 1);
+	if (par->mode == CF_FUSION_ACTS && !f->a0)
+		return cf_error_set(err, CF_EINVAL, "fusion: acts mode needs recordings");
+	for (int i = 0; i < f->L; i++)
+		if (l < 0 || i == l)
+			f->layer[i].par = *par;
+	return CF_OK;
+}
+
+const cf_fusion_params *cf_fusion_get_params(const cf_fusion *f, int l)
+{
+	return l >= 0 && l < f->L ? &f->layer[l].par : NULL;
+}
+
+int cf_fusion_done(const cf_fusion *f)
+{
+	return f->cursor >= f->L;
+}
+
+int cf_fusion_cursor(const cf_fusion *f)
+{
+	return f->cursor;
+}
+
+int cf_fusion_nlayers(const cf_fusion *f)
+{
+	return f->L;
+}
+
+void cf_fusion_rewind(cf_fusion *f, int l)
+{
+	if (l < 0)
+		l = 0;
+	for (int i = l; i < f->cursor; i++)
+		layer_clear(&f->layer[i]);
+	if (l < f->cursor)
+		f->cursor = l;
+}
+
+const cf_fusion_layer *cf_fusion_layer_at(const cf_fusion *f, int l)
+{
+	return l >= 0 && l < f->L ? &f->layer[l] : NULL;
+}
+
+cf_net *cf_fusion_net(cf_fusion *f)
+{
+	return f->fused;
+}
+
+/* ---- one layer ------------------------------------------------------------ */
+
+static float *fdup(const float *x, int64_t n)
+{
+	float *y = malloc(sizeof *y * (size_t)(n ? n : 1));
+	if (y && n)
+		memcpy(y, x, sizeof *y * (size_t)n);
+	return y;
+}
+
+/* The incoming map of layer l (§5.6), as a new array; NULL with *rows = 0
+ * for none (the first layer). */
+static int incoming_map(cf_fusion *f, int l, float **out, int64_t *rows, int64_t *cols,
+			cf_error *err)
+{
+	const cf_net_wlayer *wl = cf_net_wlayer_at(f->net0, l);
+	const cf_fusion_layer *prev;
+	float *m = NULL;
+
+	*out = NULL;
+	*rows = *cols = 0;
+	if (l == 0)
+		return CF_OK;
+	if (wl->role == CF_WL_SHORTCUT) {
+		/* The shortcut reads the block's input: the map its conv1 used. */
+		int first = cf_net_unit_at(f->net0, wl->unit)->wl_first;
+		const cf_fusion_layer *c1 = &f->layer[first];
+		if (!c1->tin)
+			return CF_OK;
+		*rows = c1->tin_rows;
+		*cols = c1->tin_cols;
+		m = fdup(c1->tin, *rows * *cols);
+	} else {
+		prev = &f->layer[l - 1];
+		if (!prev->Tc)
+			return cf_error_set(err, CF_EINVAL,
+					    "fusion: layer %d needs the map of layer %d, which has "
+					    "no plan (output_plan off is only for the last layer)",
+					    l + 1, l);
+		*rows = prev->n0;
+		*cols = prev->n1;
+		m = fdup(prev->Tc, *rows * *cols);
+		if (m && cf_net_wlayer_at(f->net0, l - 1)->role == CF_WL_SHORTCUT) {
+			/* The block's output mixes conv2 and the shortcut: average
+			 * their maps (the reference's --handle-skips). */
+			const cf_fusion_layer *c2 = &f->layer[l - 2];
+			for (int64_t i = 0; i < *rows * *cols; i++)
+				m[i] = 0.5f * (m[i] + c2->Tc[i]);
+		}
+	}
+	if (!m)
+		return cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+	*out = m;
+	return CF_OK;
+}
+
+/* Ŵ0 (o × C1 × r) = W0 (o × C0 × r) with T (C0 × C1) applied per r. */
+static void apply_incoming(const float *W0, int64_t o, int64_t C0, int64_t r, const float *T,
+			   int64_t C1, float *out)
+{
+	if (r == 1) {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)o, (int)C1, (int)C0, 1.0f,
+			    W0, (int)C0, T, (int)C1, 0.0f, out, (int)C1);
+		return;
+	}
+	for (int64_t i = 0; i < o; i++)
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)C1, (int)r, (int)C0, 1.0f, T,
+			    (int)C1, W0 + i * C0 * r, (int)r, 0.0f, out + i * C1 * r, (int)r);
+}
+
+/* Weight-norm marginals ∝ ‖row‖ + 1e-9, normalised to sum 1. */
+static void norm_marginals(const float *W, int64_t o, int64_t d, int l2, double *m)
+{
+	double tot = 0;
+	for (int64_t i = 0; i < o; i++) {
+		double s = 0;
+		for (int64_t j = 0; j < d; j++) {
+			double x = W[i * d + j];
+			s += l2 ? x * x : fabs(x);
+		}
+		m[i] = (l2 ? sqrt(s) : s) + 1e-9;
+		tot += m[i];
+	}
+	for (int64_t i = 0; i < o; i++)
+		m[i] /= tot;
+}
+
+static float *row_normalized(const float *W, int64_t o, int64_t d)
+{
+	float *y = malloc(sizeof *y * (size_t)(o * d));
+	if (!y)
+		return NULL;
+	for (int64_t i = 0; i < o; i++) {
+		double s = 0;
+		for (int64_t j = 0; j < d; j++)
+			s += (double)W[i * d + j] * W[i * d + j];
+		s = sqrt(s) + 1e-9;
+		for (int64_t j = 0; j < d; j++)
+			y[i * d + j] = (float)(W[i * d + j] / s);
+	}
+	return y;
+}
+
+int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
+{
+	int l = f->cursor, rc = CF_OK, last;
+	cf_fusion_layer *y;
+	const cf_net_wlayer *w0l, *w1l;
+	const cf_fusion_params *p;
+	const float *W0, *W1;
+	float *hat = NULL, *X = NULL, *Y = NULL, *wf;
+	double *mu = NULL, *nu = NULL, t0 = now(), t1;
+	int64_t o0, o1, in0, in1, C0, C1, r;
+
+	if (l >= f->L)
+		return cf_error_set(err, CF_EINVAL, "fusion: every layer is already fused");
+	y = &f->layer[l];
+	layer_clear(y);
+	p = &y->par;
+	last = l == f->L - 1;
+	w0l = cf_net_wlayer_at(f->net0, l);
+	w1l = cf_net_wlayer_at(f->net1, l);
+	W0 = cf_net_param_at((cf_net *)f->net0, w0l->weight)->t.data;
+	W1 = cf_net_param_at((cf_net *)f->net1, w1l->weight)->t.data;
+	o0 = w0l->out;
+	o1 = w1l->out;
+	in0 = (int64_t)w0l->in * w0l->kh * w0l->kw; /* values per output neuron */
+	in1 = (int64_t)w1l->in * w1l->kh * w1l->kw;
+	y->n0 = o0;
+	y->n1 = o1;
+
+	/* 1. Incoming alignment. */
+	if ((rc = incoming_map(f, l, &y->tin, &y->tin_rows, &y->tin_cols, err)))
+		goto fail;
+	if (y->tin) {
+		C0 = y->tin_rows;
+		C1 = y->tin_cols;
+		if (in0 % C0 || in1 % C1 || in0 / C0 != in1 / C1) {
+			rc = cf_error_set(err, CF_EINVAL,
+					  "fusion: layer %d (%s) takes %lld and %lld inputs, which the "
+					  "incoming %lldx%lld map does not divide evenly", l + 1,
+					  y->name, (long long)in0, (long long)in1, (long long)C0,
+					  (long long)C1);
+			goto fail;
+		}
+		r = in0 / C0;
+		hat = malloc(sizeof *hat * (size_t)(o0 * in1));
+		if (!hat) {
+			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+			goto fail;
+		}
+		apply_incoming(W0, o0, C0, r, y->tin, C1, hat);
+	} else {
+		if (in0 != in1) {
+			rc = cf_error_set(err, CF_EINVAL, "fusion: first layer takes %lld inputs in "
+					  "model 0 and %lld in model 1", (long long)in0, (long long)in1);
+			goto fail;
+		}
+		r = in0 / w0l->in;
+		hat = fdup(W0, o0 * in0);
+		if (!hat) {
+			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+			goto fail;
+		}
+	}
+	y->taps = r;
+
+	if (last && !p->output_plan) {
+		/* The reference's --skip-last-layer: no plan, plain average. */
+		if (o0 != o1) {
+			rc = cf_error_set(err, CF_EINVAL, "fusion: output layers have %lld and %lld "
+					  "neurons", (long long)o0, (long long)o1);
+			goto fail;
+		}
+		y->w0t = hat;
+		hat = NULL;
+	} else {
+		cf_ot_problem prob;
+		cf_ot_params op;
+
+		/* 2. Ground cost. */
+		y->M = malloc(sizeof *y->M * (size_t)(o0 * o1));
+		if (!y->M) {
+			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+			goto fail;
+		}
+		t1 = now();
+		if (p->mode == CF_FUSION_ACTS) {
+			int64_t d0 = cf_acts_neuron_features(f->a0, l), d1 = cf_acts_neuron_features(f->a1, l);
+			if (d0 != d1 || cf_acts_width(f->a0, l) != o0 || cf_acts_width(f->a1, l) != o1) {
+				rc = cf_error_set(err, CF_EINVAL, "fusion: layer %d: the recordings do "
+						  "not match the layer", l + 1);
+				goto fail;
+			}
+			X = malloc(sizeof *X * (size_t)(o0 * d0));
+			Y = malloc(sizeof *Y * (size_t)(o1 * d1));
+			if (!X || !Y) {
+				rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+				goto fail;
+			}
+			cf_acts_neuron_major(f->a0, l, X);
+			cf_acts_neuron_major(f->a1, l, Y);
+			rc = cf_ground_cost_f(X, o0, Y, o1, d0, (cf_ground_metric)p->metric, p->direct,
+					      y->M, err);
+		} else if (p->normalize_wts) {
+			X = row_normalized(hat, o0, in1);
+			Y = row_normalized(W1, o1, in1);
+			if (!X || !Y) {
+				rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+				goto fail;
+			}
+			rc = cf_ground_cost_f(X, o0, Y, o1, in1, (cf_ground_metric)p->metric, p->direct,
+					      y->M, err);
+		} else {
+			rc = cf_ground_cost_f(hat, o0, W1, o1, in1, (cf_ground_metric)p->metric,
+					      p->direct, y->M, err);
+		}
+		if (!rc)
+			rc = cf_ground_normalize(y->M, o0 * o1, (cf_ground_norm)p->norm, NULL, err);
+		if (rc) {
+			cf_error_prefix(err, "fusion, layer %d (%s), ground cost", l + 1, y->name);
+			goto fail;
+		}
+		y->time_ground = now() - t1;
+
+		/* 3. Marginals and plan. */
+		prob.n = o0;
+		prob.m = o1;
+		prob.a = prob.b = NULL;
+		prob.M = y->M;
+		if (p->solver == CF_OT_UNBALANCED || (p->marginals != CF_MARGINALS_UNIFORM && !last)) {
+			mu = malloc(sizeof *mu * (size_t)o0);
+			nu = malloc(sizeof *nu * (size_t)o1);
+			if (!mu || !nu) {
+				rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+				goto fail;
+			}
+			if (p->marginals != CF_MARGINALS_UNIFORM && !last) {
+				norm_marginals(W0, o0, in0, p->marginals == CF_MARGINALS_L2, mu);
+				norm_marginals(W1, o1, in1, p->marginals == CF_MARGINALS_L2, nu);
+			} else {
+				for (int64_t i = 0; i < o0; i++)
+					mu[i] = 1.0;
+				for (int64_t j = 0; j < o1; j++)
+					nu[j] = 1.0;
+			}
+			prob.a = mu;
+			prob.b = nu;
+		}
+		cf_ot_params_init(&op);
+		op.reg = p->reg;
+		op.reg_m = p->reg_m;
+		if (p->max_iter > 0)
+			op.max_iter = p->max_iter;
+		if (prog)
+			op.progress = *prog;
+		if ((rc = cf_ot_solve((cf_ot_kind)p->solver, &prob, &op, &y->ot, err))) {
+			cf_error_prefix(err, "fusion, layer %d (%s)", l + 1, y->name);
+			goto fail;
+		}
+		if (y->ot.status == CF_OT_STOPPED) {
+			rc = cf_error_set(err, CF_ESTOPPED, "fusion: stopped in layer %d", l + 1);
+			goto fail;
+		}
+		if (y->ot.status == CF_OT_FAILED) {
+			rc = cf_error_set(err, CF_EFAILED, "fusion, layer %d (%s): the %s solver failed: %s",
+					  l + 1, y->name, cf_ot_kind_name(p->solver), y->ot.message);
+			goto fail;
+		}
+		y->plan = y->ot.plan; /* the plan is the result's; keep one copy */
+		y->ot.plan = NULL;
+
+		/* 4. Correction by column mass, in float32 as the reference. */
+		y->Tc = malloc(sizeof *y->Tc * (size_t)(o0 * o1));
+		if (!y->Tc) {
+			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+			goto fail;
+		}
+		for (int64_t i = 0; i < o0 * o1; i++)
+			y->Tc[i] = (float)y->plan[i];
+		if (p->correction) {
+			for (int64_t j = 0; j < o1; j++) {
+				float beta = 0;
+				for (int64_t i = 0; i < o0; i++)
+					beta += y->Tc[i * o1 + j];
+				beta += (float)p->eps;
+				for (int64_t i = 0; i < o0; i++)
+					y->Tc[i * o1 + j] = beta > 0 ? y->Tc[i * o1 + j] / beta : 0.0f;
+			}
+		}
+		{
+			double tr = 0, tot = 0;
+			for (int64_t i = 0; i < o0 * o1; i++)
+				tot += y->Tc[i];
+			for (int64_t i = 0; i < o0 && i < o1; i++)
+				tr += y->Tc[i * o1 + i];
+			y->trace_ratio = tot > 0 ? tr / tot : 0;
+		}
+
+		/* 5. Outgoing alignment: T̃ᵀ Ŵ0 (or T̃ᵀ W0 without past-correction). */
+		y->w0t = malloc(sizeof *y->w0t * (size_t)(o1 * in1));
+		if (!y->w0t) {
+			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+			goto fail;
+		}
+		if (!p->past_correction && in0 != in1) {
+			rc = cf_error_set(err, CF_EINVAL, "fusion, layer %d: without past-correction "
+					  "the layers must take the same inputs (%lld vs %lld)", l + 1,
+					  (long long)in0, (long long)in1);
+			goto fail;
+		}
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)o1, (int)in1, (int)o0, 1.0f,
+			    y->Tc, (int)o1, p->past_correction ? hat : W0, (int)in1, 0.0f, y->w0t,
+			    (int)in1);
+	}
+
+	/* 6. Averaging into the fused network. */
+	wf = cf_net_param_at(f->fused, w1l->weight)->t.data;
+	for (int64_t i = 0; i < o1 * in1; i++)
+		wf[i] = (float)((1.0 - p->step) * y->w0t[i] + p->step * W1[i]);
+	if (w0l->bias >= 0 && w1l->bias >= 0) {
+		const float *b0 = cf_net_param_at((cf_net *)f->net0, w0l->bias)->t.data;
+		const float *b1 = cf_net_param_at((cf_net *)f->net1, w1l->bias)->t.data;
+		float *bf = cf_net_param_at(f->fused, w1l->bias)->t.data;
+		for (int64_t j = 0; j < o1; j++) {
+			double s = 0;
+			if (y->Tc)
+				for (int64_t i = 0; i < o0; i++)
+					s += (double)y->Tc[i * o1 + j] * b0[i];
+			else
+				s = b0[j];
+			bf[j] = (float)((1.0 - p->step) * s + p->step * b1[j]);
+		}
+	}
+	y->done = 1;
+	y->time = now() - t0;
+	f->cursor++;
+	free(hat);
+	free(X);
+	free(Y);
+	free(mu);
+	free(nu);
+	if (cf_progress_report(prog, "fusion", (double)f->cursor / f->L))
+		return cf_error_set(err, CF_ESTOPPED, "fusion: stopped after layer %d", l + 1);
+	return CF_OK;
+fail:
+	free(hat);
+	free(X);
+	free(Y);
+	free(mu);
+	free(nu);
+	layer_clear(y);
+	return rc;
+}
+
+int cf_fusion_run(cf_fusion *f, const cf_progress *prog, cf_error *err)
+{
+	int rc;
+	while (!cf_fusion_done(f))
+		if ((rc = cf_fusion_step(f, prog, err)))
+			return rc;
+	return CF_OK;
+}
+
+/* ---- baselines ------------------------------------------------------------ */
+
+int cf_fusion_average(const cf_net *const *nets, const double *wts, int K, cf_net **out,
+		      cf_error *err)
+{
+	cf_net *avg;
+	int rc;
+
+	if (K < 1)
+		return cf_error_set(err, CF_EINVAL, "averaging: no model");
+	for (int i = 1; i < K; i++)
+		if (!cf_arch_equal(cf_net_arch(nets[0]), cf_net_arch(nets[i])))
+			return cf_error_set(err, CF_EINVAL,
+					    "averaging: model %d has another architecture than model 1 "
+					    "(plain averaging needs identical shapes)", i + 1);
+	if ((rc = cf_net_copy(nets[0], &avg, err)))
+		return rc;
+	for (int p = 0; p < cf_net_nparams(avg); p++) {
+		cf_net_param *q = cf_net_param_at(avg, p);
+		for (int64_t j = 0; j < q->t.size; j++) {
+			double s = 0;
+			for (int i = 0; i < K; i++)
+				s += (wts ? wts[i] : 1.0 / K) *
+				     cf_net_param_at((cf_net *)nets[i], p)->t.data[j];
+			q->t.data[j] = (float)s;
+		}
+	}
+	*out = avg;
+	return CF_OK;
+}
+
+int cf_fusion_logits(cf_net *net, const cf_dataset *d, int batch, float **logits,
+		     const cf_progress *prog, cf_error *err)
+{
+	int k = cf_net_nclasses(net), rc, c, h, w;
+	int64_t insz = cf_net_input_size(net);
+	float *out;
+
+	if (batch <= 0)
+		batch = 1000;
+	cf_net_input_shape(net, &c, &h, &w);
+	if ((int64_t)d->c * d->h * d->w != insz)
+		return cf_error_set(err, CF_EINVAL, "logits: the data set %s has %dx%dx%d samples, "
+				    "the model takes %dx%dx%d", d->name, d->c, d->h, d->w, c, h, w);
+	if (d->n < 1)
+		return cf_error_set(err, CF_EINVAL, "logits: the data set %s is empty", d->name);
+	out = malloc(sizeof *out * (size_t)(d->n * k));
+	if (!out)
+		return cf_error_set(err, CF_ENOMEM, "logits: out of memory");
+	for (int64_t first = 0; first < d->n; first += batch) {
+		int64_t nb = d->n - first < batch ? d->n - first : batch;
+		if ((rc = cf_net_forward(net, d->x + first * insz, nb, CF_NET_EVAL, NULL, out + first * k,
+					 err))) {
+			free(out);
+			return rc;
+		}
+		if (cf_progress_report(prog, "evaluating", (double)(first + nb) / (double)d->n)) {
+			free(out);
+			return cf_error_set(err, CF_ESTOPPED, "evaluation stopped");
+		}
+	}
+	*logits = out;
+	return CF_OK;
+}
+
+double cf_fusion_ensemble_accuracy(const float *const *logits, const double *wts, int K,
+				   int nclasses, const cf_dataset *d)
+{
+	int k = nclasses;
+	int64_t correct = 0;
+	double *acc = malloc(sizeof *acc * (size_t)k);
+
+	if (!acc || d->n < 1) {
+		free(acc);
+		return 0;
+	}
+	for (int64_t s = 0; s < d->n; s++) {
+		int best = 0;
+		for (int j = 0; j < k; j++)
+			acc[j] = 0;
+		for (int i = 0; i < K; i++) {
+			const float *z = logits[i] + s * k;
+			double mx = z[0], lse = 0, wi = wts ? wts[i] : 1.0 / K;
+			for (int j = 1; j < k; j++)
+				if (z[j] > mx)
+					mx = z[j];
+			for (int j = 0; j < k; j++)
+				lse += exp(z[j] - mx);
+			lse = mx + log(lse);
+			for (int j = 0; j < k; j++)
+				acc[j] += wi * (z[j] - lse);
+		}
+		for (int j = 1; j < k; j++)
+			if (acc[j] > acc[best])
+				best = j;
+		correct += best == d->y[s];
+	}
+	free(acc);
+	return (double)correct / (double)d->n;
+}

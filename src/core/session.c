@@ -1,0 +1,1369 @@
+/* session.c — the fusion session (see session.h).
+ *
+ * Steps form a chain; each has a state, a run counter, the time of its last
+ * run and its last error.  A step computes its results into temporaries and
+ * swaps them in only on success, so a failure leaves the previous results.
+ * Results that borrow another step's results (the balanced pair may alias
+ * the recordings, the fusion borrows the balanced pair) are dropped when
+ * what they borrow is replaced.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
+#include "session.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "balance.h"
+#include "cla.h"
+#include "model.h"
+
+/* ---- parameter table ------------------------------------------------------ */
+
+#define BIG 1e18
+
+static const cf_param_info params[] = {
+	{ "data.samples", CF_PARAM_INT, "200", 1, 1e9, NULL, CF_STEP_ACTS, 0,
+	  "activation samples N drawn from the training split" },
+	{ "data.seed", CF_PARAM_INT, "21", 0, 4294967295.0, NULL, CF_STEP_ACTS, 0,
+	  "seed of the activation sampler" },
+	{ "data.indices", CF_PARAM_STRING, "", 0, 0, NULL, CF_STEP_ACTS, 0,
+	  "file of training-set indices to use instead of the sampler (empty: sampler)" },
+	{ "cla.measure", CF_PARAM_CHOICE, "neuron", 0, 0, "index|neuron|activation", CF_STEP_COSTS, 0,
+	  "layer representation for cross-layer alignment" },
+	{ "cla.metric", CF_PARAM_CHOICE, "euclidean", 0, 0, "euclidean|cka|cca|wd", CF_STEP_COSTS, 0,
+	  "layer cost: euclidean for index/neuron; cka, cca or wd for activation" },
+	{ "cla.estimator", CF_PARAM_CHOICE, "biased", 0, 0, "biased|debiased", CF_STEP_COSTS, 0,
+	  "CKA estimator" },
+	{ "cla.method", CF_PARAM_CHOICE, "cla", 0, 0, "cla|chain|random", CF_STEP_ALIGN, 0,
+	  "alignment: the dynamic program, or the chain / seeded random baselines" },
+	{ "cla.start", CF_PARAM_INT, "2", 1, 1000, NULL, CF_STEP_ALIGN, 0,
+	  "start layer s: layers 1..s-1 are matched one to one" },
+	{ "cla.free_end", CF_PARAM_INT, "1", 0, 1000, NULL, CF_STEP_ALIGN, 0,
+	  "free end layers f: the last f layers are matched to the last layers" },
+	{ "cla.seed", CF_PARAM_INT, "0", 0, 4294967295.0, NULL, CF_STEP_ALIGN, 0,
+	  "seed of the random baseline" },
+	{ "balance.method", CF_PARAM_CHOICE, "add", 0, 0, "add|merge", CF_STEP_BALANCE, 0,
+	  "add identity layers to the shallower model, or merge layers of the deeper (MLP)" },
+	{ "balance.relu_approx", CF_PARAM_CHOICE, "sum", 0, 0, "sum|majority|avg", CF_STEP_BALANCE, 0,
+	  "ReLU approximation of merged layers" },
+	{ "fusion.mode", CF_PARAM_CHOICE, "acts", 0, 0, "acts|wts", CF_STEP_FUSE, 1,
+	  "ground cost from activations or from (aligned) weights" },
+	{ "ground.metric", CF_PARAM_CHOICE, "euclidean", 0, 0, "sqeuclidean|euclidean|cosine",
+	  CF_STEP_FUSE, 1, "ground metric between neurons" },
+	{ "ground.norm", CF_PARAM_CHOICE, "none", 0, 0, "none|max|median|mean|log1p", CF_STEP_FUSE, 1,
+	  "normalisation of the ground cost" },
+	{ "ground.direct", CF_PARAM_BOOL, "0", 0, 1, NULL, CF_STEP_FUSE, 1,
+	  "ground cost by exact difference sums instead of the GEMM expansion" },
+	{ "ground.normalize_wts", CF_PARAM_BOOL, "0", 0, 1, NULL, CF_STEP_FUSE, 1,
+	  "wts mode: normalise weight rows before the ground cost" },
+	{ "ot.solver", CF_PARAM_CHOICE, "exact", 0, 0,
+	  "exact|emd|assign|sinkhorn|sinkhorn-log|sinkhorn-eps|unbalanced", CF_STEP_FUSE, 1,
+	  "transport solver" },
+	{ "ot.reg", CF_PARAM_DOUBLE, "0.01", 1e-300, BIG, NULL, CF_STEP_FUSE, 1,
+	  "entropic regularisation epsilon" },
+	{ "ot.reg_m", CF_PARAM_DOUBLE, "0.001", 1e-300, BIG, NULL, CF_STEP_FUSE, 1,
+	  "unbalanced: KL marginal penalty" },
+	{ "ot.max_iter", CF_PARAM_INT, "0", 0, 1e12, NULL, CF_STEP_FUSE, 1,
+	  "iteration limit of the solver (0: its default)" },
+	{ "ot.marginals", CF_PARAM_CHOICE, "uniform", 0, 0, "uniform|l1|l2", CF_STEP_FUSE, 1,
+	  "neuron weights: uniform, or by the norm of the incoming weights" },
+	{ "fusion.correction", CF_PARAM_BOOL, "1", 0, 1, NULL, CF_STEP_FUSE, 1,
+	  "divide the plan by its column mass" },
+	{ "fusion.eps", CF_PARAM_DOUBLE, "1e-7", 0, 1, NULL, CF_STEP_FUSE, 1,
+	  "epsilon added to the column mass in the correction" },
+	{ "fusion.past_correction", CF_PARAM_BOOL, "1", 0, 1, NULL, CF_STEP_FUSE, 1,
+	  "transport the incoming-aligned weights (else the raw ones)" },
+	{ "fusion.step", CF_PARAM_DOUBLE, "0.5", 0, 1, NULL, CF_STEP_FUSE, 1,
+	  "averaging step s: weight of model 1 in the fused weights" },
+	{ "fusion.output_plan", CF_PARAM_BOOL, "1", 0, 1, NULL, CF_STEP_FUSE, 0,
+	  "compute a transport plan for the output layer (else plain average)" },
+	{ "fusion.multi", CF_PARAM_CHOICE, "iterative", 0, 0, "iterative|many-to-one", CF_STEP_FUSE, 0,
+	  "more than two models: fuse one by one, or all onto model 0 and average" },
+	{ "eval.batch", CF_PARAM_INT, "1000", 1, 1e6, NULL, CF_STEP_EVAL, 0,
+	  "evaluation batch size" },
+	{ "finetune.epochs", CF_PARAM_INT, "0", 0, 10000, NULL, CF_STEP_FINETUNE, 0,
+	  "finetuning epochs of the fused model (0: none)" },
+	{ "finetune.lr", CF_PARAM_DOUBLE, "0.01", 0, BIG, NULL, CF_STEP_FINETUNE, 0, "learning rate" },
+	{ "finetune.momentum", CF_PARAM_DOUBLE, "0.5", 0, 1, NULL, CF_STEP_FINETUNE, 0, "SGD momentum" },
+	{ "finetune.weight_decay", CF_PARAM_DOUBLE, "0", 0, BIG, NULL, CF_STEP_FINETUNE, 0,
+	  "weight decay" },
+	{ "finetune.batch", CF_PARAM_INT, "64", 1, 1e6, NULL, CF_STEP_FINETUNE, 0, "batch size" },
+	{ "finetune.milestones", CF_PARAM_STRING, "", 0, 0, NULL, CF_STEP_FINETUNE, 0,
+	  "epochs after which lr *= gamma, e.g. \"20,40,60\"" },
+	{ "finetune.gamma", CF_PARAM_DOUBLE, "0.5", 0, BIG, NULL, CF_STEP_FINETUNE, 0,
+	  "learning-rate factor at each milestone" },
+	{ "finetune.seed", CF_PARAM_INT, "42", 0, 4294967295.0, NULL, CF_STEP_FINETUNE, 0,
+	  "shuffling seed" },
+	{ "finetune.parents", CF_PARAM_BOOL, "0", 0, 1, NULL, CF_STEP_FINETUNE, 0,
+	  "finetune every parent for the same epochs too (for comparison)" },
+};
+#define NPARAMS ((int)(sizeof params / sizeof params[0]))
+
+const cf_param_info *cf_session_params(int *n)
+{
+	*n = NPARAMS;
+	return params;
+}
+
+static int param_index(const char *name)
+{
+	for (int i = 0; i < NPARAMS; i++)
+		if (!strcmp(params[i].name, name))
+			return i;
+	return -1;
+}
+
+const cf_param_info *cf_session_param_info(const char *name)
+{
+	int i = param_index(name);
+	return i < 0 ? NULL : &params[i];
+}
+
+static const char *const step_names[] = { "activations", "costs", "alignment", "balance",
+					   "fusion", "evaluation", "finetune" };
+static const char *const state_names[] = { "stale", "running", "fresh", "failed" };
+
+const char *cf_session_step_name(int step)
+{
+	return step >= 0 && step < CF_STEP_COUNT ? step_names[step] : "?";
+}
+
+int cf_session_step_parse(const char *name)
+{
+	for (int i = 0; i < CF_STEP_COUNT; i++)
+		if (!strcmp(name, step_names[i]))
+			return i;
+	return -1;
+}
+
+const char *cf_step_state_name(int state)
+{
+	return state >= 0 && state < 4 ? state_names[state] : "?";
+}
+
+/* ---- the session ------------------------------------------------------------ */
+
+typedef struct override {
+	int layer, param;   /* layer 0-based */
+	double v;
+} override;
+
+struct cf_session {
+	int K;
+	cf_net *model[CF_SESSION_MAXMODELS];
+	char *name[CF_SESSION_MAXMODELS];
+	cf_dataset *train, *test;
+	double pv[NPARAMS];
+	char *ps[NPARAMS];
+	override *ov;
+	int nov;
+	cf_progress prog;
+
+	int state[CF_STEP_COUNT], runs[CF_STEP_COUNT];
+	double time[CF_STEP_COUNT];
+	char errmsg[CF_STEP_COUNT][CF_ERROR_MSG_MAX];
+	int64_t solves;
+
+	int i0, i1;
+	cf_acts_sample *sample;
+	cf_activations *acts[2];
+	double *C;
+	int m, n;
+	int *umap, *wmap, nw;
+	cf_net *bal[2];
+	cf_activations *bacts[2];
+	int own_bal[2], own_bacts[2], rebuilt;
+	cf_fusion *fusion;
+	int fuse_from;            /* re-fuse from this layer; -1 = rebuild the fusion */
+	cf_net *multi_fused;      /* K > 2: the result after folding in every model */
+	float *plogits[CF_SESSION_MAXMODELS];
+	cf_session_metrics met;
+	cf_session_finetune ft;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Parse `value` for parameter i into *num / *str (str malloc'd for
+ * STRING).  The session is not touched. */
+static int parse_value(int i, const char *value, double *num, char **str, cf_error *err)
+{
+	const cf_param_info *p = &params[i];
+	char *end;
+
+	*str = NULL;
+	if (!value)
+		return cf_error_set(err, CF_EINVAL, "parameter %s: no value", p->name);
+	switch (p->type) {
+	case CF_PARAM_INT:
+	case CF_PARAM_DOUBLE: {
+		double v = strtod(value, &end);
+		if (end == value || *end || !isfinite(v))
+			return cf_error_set(err, CF_EINVAL, "parameter %s: '%s' is not a number",
+					    p->name, value);
+		if (p->type == CF_PARAM_INT && v != floor(v))
+			return cf_error_set(err, CF_EINVAL, "parameter %s: '%s' is not an integer",
+					    p->name, value);
+		if (v < p->min || v > p->max)
+			return cf_error_set(err, CF_EINVAL, "parameter %s: %s is out of range [%g, %g]",
+					    p->name, value, p->min, p->max);
+		*num = v;
+		return CF_OK;
+	}
+	case CF_PARAM_BOOL:
+		if (!strcmp(value, "1") || !strcasecmp(value, "true") || !strcasecmp(value, "yes") ||
+		    !strcasecmp(value, "on"))
+			*num = 1;
+		else if (!strcmp(value, "0") || !strcasecmp(value, "false") ||
+			 !strcasecmp(value, "no") || !strcasecmp(value, "off"))
+			*num = 0;
+		else
+			return cf_error_set(err, CF_EINVAL, "parameter %s: '%s' is not a boolean "
+					    "(1/0, true/false, yes/no, on/off)", p->name, value);
+		return CF_OK;
+	case CF_PARAM_CHOICE: {
+		const char *c = p->choices;
+		size_t len = strlen(value);
+		for (int k = 0; c && *c; k++) {
+			const char *bar = strchr(c, '|');
+			size_t cl = bar ? (size_t)(bar - c) : strlen(c);
+			if (cl == len && !strncmp(c, value, len)) {
+				*num = k;
+				return CF_OK;
+			}
+			c = bar ? bar + 1 : NULL;
+		}
+		return cf_error_set(err, CF_EINVAL, "parameter %s: '%s' is not one of %s", p->name,
+				    value, p->choices);
+	}
+	case CF_PARAM_STRING:
+		*str = strdup(value);
+		if (!*str)
+			return cf_error_set(err, CF_ENOMEM, "out of memory");
+		*num = 0;
+		return CF_OK;
+	}
+	return cf_error_set(err, CF_EINVAL, "parameter %s: bad type", p->name);
+}
+
+/* The k-th choice of parameter i into buf. */
+static const char *choice_name(int i, int k, char *buf, int len)
+{
+	const char *c = params[i].choices;
+	for (int j = 0; c && j < k; j++) {
+		c = strchr(c, '|');
+		if (c)
+			c++;
+	}
+	if (!c)
+		c = "?";
+	snprintf(buf, (size_t)len, "%.*s", (int)(strchr(c, '|') ? strchr(c, '|') - c : (long)strlen(c)), c);
+	return buf;
+}
+
+static void format_value(int i, double v, const char *str, char *buf, int len)
+{
+	switch (params[i].type) {
+	case CF_PARAM_INT:
+		snprintf(buf, (size_t)len, "%.0f", v);
+		break;
+	case CF_PARAM_DOUBLE:
+		snprintf(buf, (size_t)len, "%.17g", v);
+		break;
+	case CF_PARAM_BOOL:
+		snprintf(buf, (size_t)len, "%d", v != 0);
+		break;
+	case CF_PARAM_CHOICE:
+		choice_name(i, (int)v, buf, len);
+		break;
+	case CF_PARAM_STRING:
+		snprintf(buf, (size_t)len, "%s", str ? str : "");
+		break;
+	}
+}
+
+static double P(const cf_session *s, const char *name)
+{
+	int i = param_index(name);
+	return i < 0 ? NAN : s->pv[i];
+}
+
+static const char *PS(const cf_session *s, const char *name)
+{
+	int i = param_index(name);
+	return i < 0 || !s->ps[i] ? "" : s->ps[i];
+}
+
+/* Mark `step` and all later steps stale. */
+static void mark_stale(cf_session *s, int step)
+{
+	for (int k = step; k < CF_STEP_COUNT; k++)
+		s->state[k] = CF_STATE_STALE;
+	if (step < CF_STEP_FUSE)
+		s->fuse_from = -1;
+	else if (step == CF_STEP_FUSE && s->fuse_from != -1)
+		s->fuse_from = 0;
+}
+
+int cf_session_new(cf_session **out, cf_error *err)
+{
+	cf_session *s = calloc(1, sizeof *s);
+	if (!s)
+		return cf_error_set(err, CF_ENOMEM, "session: out of memory");
+	for (int i = 0; i < NPARAMS; i++) {
+		char *str;
+		if (parse_value(i, params[i].def, &s->pv[i], &str, err)) {
+			free(s);
+			return CF_EINVAL;
+		}
+		s->ps[i] = str;
+	}
+	s->i1 = 1;
+	s->fuse_from = -1;
+	s->rebuilt = -1;
+	s->met.balanced_acc = s->met.average_acc = NAN;
+	*out = s;
+	return CF_OK;
+}
+
+static void drop_fusion(cf_session *s)
+{
+	cf_fusion_free(s->fusion);
+	s->fusion = NULL;
+	cf_net_free(s->multi_fused);
+	s->multi_fused = NULL;
+	s->fuse_from = -1;
+}
+
+static void drop_balance(cf_session *s)
+{
+	drop_fusion(s);
+	for (int k = 0; k < 2; k++) {
+		if (s->own_bal[k])
+			cf_net_free(s->bal[k]);
+		if (s->own_bacts[k])
+			cf_activations_free(s->bacts[k]);
+		s->bal[k] = NULL;
+		s->bacts[k] = NULL;
+		s->own_bal[k] = s->own_bacts[k] = 0;
+	}
+	s->rebuilt = -1;
+}
+
+static void drop_finetune(cf_session *s)
+{
+	free(s->ft.res);
+	cf_net_free(s->ft.net);
+	memset(&s->ft, 0, sizeof s->ft);
+}
+
+void cf_session_free(cf_session *s)
+{
+	if (!s)
+		return;
+	drop_balance(s);
+	drop_finetune(s);
+	for (int k = 0; k < 2; k++)
+		cf_activations_free(s->acts[k]);
+	cf_acts_sample_free(s->sample);
+	free(s->C);
+	free(s->umap);
+	free(s->wmap);
+	for (int i = 0; i < s->K; i++) {
+		cf_net_free(s->model[i]);
+		free(s->name[i]);
+		free(s->plogits[i]);
+	}
+	cf_dataset_free(s->train);
+	cf_dataset_free(s->test);
+	for (int i = 0; i < NPARAMS; i++)
+		free(s->ps[i]);
+	free(s->ov);
+	free(s);
+}
+
+int cf_session_set(cf_session *s, const char *name, const char *value, cf_error *err)
+{
+	int i = param_index(name), rc;
+	double v;
+	char *str;
+
+	if (i < 0)
+		return cf_error_set(err, CF_EINVAL, "unknown parameter '%s' (see the parameter table, "
+				    "e.g. ot.reg, cla.start, fusion.step)", name ? name : "");
+	if ((rc = parse_value(i, value, &v, &str, err)))
+		return rc;
+	if (params[i].type == CF_PARAM_STRING) {
+		int same = s->ps[i] && !strcmp(s->ps[i], str);
+		free(s->ps[i]);
+		s->ps[i] = str;
+		if (same)
+			return CF_OK;
+	} else {
+		if (v == s->pv[i])
+			return CF_OK;
+		s->pv[i] = v;
+	}
+	mark_stale(s, params[i].step);
+	return CF_OK;
+}
+
+int cf_session_get(const cf_session *s, const char *name, char *buf, int len, cf_error *err)
+{
+	int i = param_index(name);
+	if (i < 0)
+		return cf_error_set(err, CF_EINVAL, "unknown parameter '%s'", name ? name : "");
+	format_value(i, s->pv[i], s->ps[i], buf, len);
+	return CF_OK;
+}
+
+double cf_session_get_num(const cf_session *s, const char *name)
+{
+	return P(s, name);
+}
+
+int cf_session_set_layer(cf_session *s, int layer, const char *name, const char *value,
+			 cf_error *err)
+{
+	int i = param_index(name), rc, found = -1, L;
+	double v = 0;
+	char *str = NULL;
+
+	if (i < 0)
+		return cf_error_set(err, CF_EINVAL, "unknown parameter '%s'", name ? name : "");
+	if (!params[i].per_layer)
+		return cf_error_set(err, CF_EINVAL, "parameter %s cannot be set for one layer "
+				    "(per-layer: fusion.mode, ground.*, ot.*, fusion.correction, "
+				    "fusion.eps, fusion.past_correction, fusion.step)", name);
+	L = s->bal[0] ? cf_net_nwlayers(s->bal[0]) : 0;
+	if (layer < 1 || (L && layer > L))
+		return cf_error_set(err, CF_EINVAL, "parameter %s: layer %d is out of range 1..%d",
+				    name, layer, L ? L : 1);
+	if (value && (rc = parse_value(i, value, &v, &str, err)))
+		return rc;
+	free(str);
+	for (int k = 0; k < s->nov; k++)
+		if (s->ov[k].layer == layer - 1 && s->ov[k].param == i)
+			found = k;
+	if (!value) {
+		if (found < 0)
+			return CF_OK;
+		s->ov[found] = s->ov[--s->nov];
+	} else if (found >= 0) {
+		if (s->ov[found].v == v)
+			return CF_OK;
+		s->ov[found].v = v;
+	} else {
+		override *no = realloc(s->ov, sizeof *no * (size_t)(s->nov + 1));
+		if (!no)
+			return cf_error_set(err, CF_ENOMEM, "out of memory");
+		s->ov = no;
+		s->ov[s->nov].layer = layer - 1;
+		s->ov[s->nov].param = i;
+		s->ov[s->nov].v = v;
+		s->nov++;
+	}
+	/* Only this layer and the ones after it need re-solving. */
+	if (s->fuse_from >= 0 && layer - 1 < s->fuse_from)
+		s->fuse_from = layer - 1;
+	for (int k = CF_STEP_FUSE; k < CF_STEP_COUNT; k++)
+		s->state[k] = CF_STATE_STALE;
+	return CF_OK;
+}
+
+int cf_session_get_layer(const cf_session *s, int layer, const char *name, char *buf, int len)
+{
+	int i = param_index(name);
+	for (int k = 0; i >= 0 && k < s->nov; k++)
+		if (s->ov[k].layer == layer - 1 && s->ov[k].param == i) {
+			format_value(i, s->ov[k].v, NULL, buf, len);
+			return 1;
+		}
+	return 0;
+}
+
+/* ---- inputs -------------------------------------------------------------- */
+
+static int has_bn(const cf_net *n)
+{
+	for (int i = 0; i < cf_net_nparams(n); i++)
+		if (cf_net_param_at((cf_net *)n, i)->kind == CF_PARAM_BN_WEIGHT)
+			return 1;
+	return 0;
+}
+
+static int data_fits(const cf_net *net, const char *name, const cf_dataset *d, cf_error *err)
+{
+	int c, h, w;
+	cf_net_input_shape(net, &c, &h, &w);
+	if ((int64_t)d->c * d->h * d->w != (int64_t)c * h * w)
+		return cf_error_set(err, CF_EINVAL, "data set %s has %dx%dx%d samples but model %s "
+				    "takes %dx%dx%d", d->name, d->c, d->h, d->w, name, c, h, w);
+	if (d->nclasses > cf_net_nclasses(net))
+		return cf_error_set(err, CF_EINVAL, "data set %s has %d classes but model %s has %d "
+				    "outputs", d->name, d->nclasses, name, cf_net_nclasses(net));
+	return CF_OK;
+}
+
+static void invalidate_all(cf_session *s)
+{
+	for (int k = 0; k < CF_STEP_COUNT; k++)
+		s->state[k] = CF_STATE_STALE;
+	drop_balance(s);
+}
+
+int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error *err)
+{
+	char buf[32];
+	int rc = CF_OK, c, h, w, c0, h0, w0;
+
+	if (!net)
+		return cf_error_set(err, CF_EINVAL, "session: no model given");
+	if (!name) {
+		snprintf(buf, sizeof buf, "model %d", s->K + 1);
+		name = buf;
+	}
+	if (s->K == CF_SESSION_MAXMODELS)
+		rc = cf_error_set(err, CF_EINVAL, "session: at most %d models", CF_SESSION_MAXMODELS);
+	else if (has_bn(net))
+		rc = cf_error_set(err, CF_EINVAL, "model %s has BatchNorm layers, which fusion does not "
+				  "support yet (fold BN into the weights first)", name);
+	else if (s->K > 0) {
+		cf_net_input_shape(net, &c, &h, &w);
+		cf_net_input_shape(s->model[0], &c0, &h0, &w0);
+		if ((int64_t)c * h * w != (int64_t)c0 * h0 * w0)
+			rc = cf_error_set(err, CF_EINVAL, "model %s takes %dx%dx%d inputs but model %s "
+					  "takes %dx%dx%d", name, c, h, w, s->name[0], c0, h0, w0);
+		else if (cf_net_nclasses(net) != cf_net_nclasses(s->model[0]))
+			rc = cf_error_set(err, CF_EINVAL, "model %s has %d classes but model %s has %d",
+					  name, cf_net_nclasses(net), s->name[0],
+					  cf_net_nclasses(s->model[0]));
+	}
+	if (!rc && s->train)
+		rc = data_fits(net, name, s->train, err);
+	if (!rc && s->test)
+		rc = data_fits(net, name, s->test, err);
+	if (!rc && !(s->name[s->K] = strdup(name)))
+		rc = cf_error_set(err, CF_ENOMEM, "out of memory");
+	if (rc) {
+		cf_net_free(net);
+		return rc;
+	}
+	s->model[s->K++] = net;
+	/* model 0 = the deeper of the first two (first on a tie) */
+	if (s->K >= 2) {
+		int d0 = cf_net_nwlayers(s->model[0]), d1 = cf_net_nwlayers(s->model[1]);
+		s->i0 = d1 > d0 ? 1 : 0;
+		s->i1 = 1 - s->i0;
+	}
+	invalidate_all(s);
+	return CF_OK;
+}
+
+int cf_session_load_model(cf_session *s, const char *path, cf_error *err)
+{
+	cf_net *net = NULL;
+	int rc = cf_model_load(path, NULL, &net, err);
+	if (rc)
+		return rc;
+	return cf_session_add_model(s, net, path, err);
+}
+
+int cf_session_set_data(cf_session *s, cf_dataset *train, cf_dataset *test, cf_error *err)
+{
+	int rc = CF_OK;
+	if (!train || !test)
+		rc = cf_error_set(err, CF_EINVAL, "session: need a training and a test split");
+	for (int i = 0; !rc && i < s->K; i++) {
+		rc = data_fits(s->model[i], s->name[i], train, err);
+		if (!rc)
+			rc = data_fits(s->model[i], s->name[i], test, err);
+	}
+	if (rc) {
+		cf_dataset_free(train);
+		cf_dataset_free(test);
+		return rc;
+	}
+	cf_dataset_free(s->train);
+	cf_dataset_free(s->test);
+	s->train = train;
+	s->test = test;
+	for (int i = 0; i < s->K; i++) {
+		free(s->plogits[i]);
+		s->plogits[i] = NULL;
+	}
+	invalidate_all(s);
+	return CF_OK;
+}
+
+int cf_session_load_data(cf_session *s, const char *spec, cf_error *err)
+{
+	cf_dataset *tr = NULL, *te = NULL;
+	int rc = cf_data_load(spec, 1, NULL, NULL, &tr, err);
+	if (!rc)
+		rc = cf_data_load(spec, 0, tr->mean, tr->std, &te, err);
+	if (rc) {
+		cf_dataset_free(tr);
+		return rc;
+	}
+	return cf_session_set_data(s, tr, te, err);
+}
+
+void cf_session_set_progress(cf_session *s, const cf_progress *p)
+{
+	if (p)
+		s->prog = *p;
+	else
+		memset(&s->prog, 0, sizeof s->prog);
+}
+
+/* ---- steps ---------------------------------------------------------------- */
+
+static int need_inputs(cf_session *s, cf_error *err)
+{
+	if (s->K < 2)
+		return cf_error_set(err, CF_EINVAL, "session: need at least two models (have %d)", s->K);
+	if (!s->train || !s->test)
+		return cf_error_set(err, CF_EINVAL, "session: no data set (set one with --data or "
+				    "load_data)");
+	return CF_OK;
+}
+
+static int run_acts(cf_session *s, cf_error *err)
+{
+	cf_acts_sample *smp = NULL;
+	cf_activations *a[2] = { NULL, NULL };
+	int64_t *idx = NULL, nidx = 0;
+	const char *file = PS(s, "data.indices");
+	int rc = CF_OK;
+
+	if (*file && (rc = cf_data_read_indices(file, s->train->n, &idx, &nidx, err)))
+		return rc;
+	rc = cf_acts_sample_draw(s->train, (int64_t)P(s, "data.samples"),
+				 (unsigned long)P(s, "data.seed"), idx, nidx, &smp, err);
+	free(idx);
+	for (int k = 0; !rc && k < 2; k++) {
+		rc = cf_acts_record(s->model[k ? s->i1 : s->i0], smp, &s->prog, &a[k], err);
+		if (rc)
+			cf_error_prefix(err, "%s", s->name[k ? s->i1 : s->i0]);
+	}
+	if (rc) {
+		cf_acts_sample_free(smp);
+		cf_activations_free(a[0]);
+		cf_activations_free(a[1]);
+		return rc;
+	}
+	drop_balance(s); /* the balanced pair may alias the old recordings */
+	cf_acts_sample_free(s->sample);
+	s->sample = smp;
+	for (int k = 0; k < 2; k++) {
+		cf_activations_free(s->acts[k]);
+		s->acts[k] = a[k];
+	}
+	return CF_OK;
+}
+
+static int run_costs(cf_session *s, cf_error *err)
+{
+	const cf_net *n0 = s->model[s->i0], *n1 = s->model[s->i1];
+	int m = cf_acts_hidden_units(n0), n = cf_acts_hidden_units(n1), rc;
+	cf_acts_cost_opts o;
+	double *C;
+
+	o.measure = (int)P(s, "cla.measure");
+	o.metric = (int)P(s, "cla.metric");
+	o.cka_debiased = (int)P(s, "cla.estimator");
+	o.ground_metric = CF_GROUND_EUCLIDEAN;
+	if (m < 1 || n < 1)
+		return cf_error_set(err, CF_EINVAL, "layer costs: a model has no hidden layer");
+	C = malloc(sizeof *C * (size_t)m * (size_t)n);
+	if (!C)
+		return cf_error_set(err, CF_ENOMEM, "layer costs: out of memory");
+	if ((rc = cf_acts_unit_costs(n0, s->acts[0], n1, s->acts[1], &o, C, &s->prog, err))) {
+		free(C);
+		return rc;
+	}
+	free(s->C);
+	s->C = C;
+	s->m = m;
+	s->n = n;
+	return CF_OK;
+}
+
+#define MAXG 64
+
+static int run_align(cf_session *s, cf_error *err)
+{
+	const cf_net *n0 = s->model[s->i0], *n1 = s->model[s->i1];
+	int g0[MAXG], g1[MAXG], ng0 = cf_acts_unit_groups(n0, g0, MAXG);
+	int ng1 = cf_acts_unit_groups(n1, g1, MAXG), rc, nl = 0;
+	int *umap, *wmap, *l0, *l1, m = s->m, n = s->n;
+	cf_cla_params p = cf_cla_params_default();
+
+	p.method = (cf_cla_method)(int)P(s, "cla.method");
+	p.s = (int)P(s, "cla.start");
+	p.f = (int)P(s, "cla.free_end");
+	p.seed = (uint64_t)P(s, "cla.seed");
+	umap = malloc(sizeof *umap * (size_t)n);
+	wmap = malloc(sizeof *wmap * (size_t)cf_net_nwlayers(n1));
+	l0 = malloc(sizeof *l0 * (size_t)m);
+	l1 = malloc(sizeof *l1 * (size_t)n);
+	if (!umap || !wmap || !l0 || !l1) {
+		rc = cf_error_set(err, CF_ENOMEM, "alignment: out of memory");
+		goto fail;
+	}
+	if ((rc = cf_cla_align_stages(s->C, g0, ng0, g1, ng1, &p, umap, err))) {
+		cf_error_prefix(err, "alignment of %s (model 0) and %s (model 1)", s->name[s->i0],
+				s->name[s->i1]);
+		goto fail;
+	}
+	for (int u = 0; u < m; u++)
+		l0[u] = cf_net_unit_at(n0, u)->wl_n;
+	for (int u = 0; u < n; u++)
+		l1[u] = cf_net_unit_at(n1, u)->wl_n;
+	if ((rc = cf_cla_map_expand(umap, n, l0, m, l1, wmap, &nl, err)))
+		goto fail;
+	free(l0);
+	free(l1);
+	free(s->umap);
+	free(s->wmap);
+	s->umap = umap;
+	s->wmap = wmap;
+	s->nw = nl;
+	return CF_OK;
+fail:
+	free(umap);
+	free(wmap);
+	free(l0);
+	free(l1);
+	return rc;
+}
+
+static int run_balance(cf_session *s, cf_error *err)
+{
+	cf_net *n0 = s->model[s->i0], *n1 = s->model[s->i1], *nb = NULL;
+	cf_activations *ab = NULL;
+	int method = (int)P(s, "balance.method"), rc, same = s->m == s->n;
+
+	if (same) {
+		/* Same depth (stage by stage, as the alignment checked): plain
+		 * OTFusion of the pair as it is. */
+		drop_balance(s);
+		s->bal[0] = n0;
+		s->bal[1] = n1;
+		s->bacts[0] = s->acts[0];
+		s->bacts[1] = s->acts[1];
+		s->rebuilt = -1;
+		return CF_OK;
+	}
+	if (method == 0)
+		rc = cf_balance_add(n0, n1, s->umap, &nb, err);
+	else
+		rc = cf_balance_merge(n0, s->acts[0], n1, s->umap,
+				      (cf_relu_approx)(int)P(s, "balance.relu_approx"), &nb, err);
+	if (!rc && (rc = cf_acts_record(nb, s->sample, &s->prog, &ab, err)))
+		cf_error_prefix(err, "balanced model");
+	if (rc) {
+		cf_net_free(nb);
+		return rc;
+	}
+	drop_balance(s);
+	if (method == 0) {
+		s->bal[0] = n0;
+		s->bacts[0] = s->acts[0];
+		s->bal[1] = nb;
+		s->bacts[1] = ab;
+		s->own_bal[1] = s->own_bacts[1] = 1;
+		s->rebuilt = 1;
+	} else {
+		s->bal[0] = nb;
+		s->bacts[0] = ab;
+		s->own_bal[0] = s->own_bacts[0] = 1;
+		s->bal[1] = n1;
+		s->bacts[1] = s->acts[1];
+		s->rebuilt = 0;
+	}
+	return CF_OK;
+}
+
+/* Fusion parameters of layer l: the session's, then the layer's overrides. */
+static void layer_params(const cf_session *s, int l, cf_fusion_params *p)
+{
+	char buf[64];
+	double pv[NPARAMS];
+
+	cf_fusion_params_default(p);
+	memcpy(pv, s->pv, sizeof pv);
+	for (int k = 0; k < s->nov; k++)
+		if (s->ov[k].layer == l)
+			pv[s->ov[k].param] = s->ov[k].v;
+#define PV(name) pv[param_index(name)]
+	p->mode = (int)PV("fusion.mode");
+	p->metric = cf_ground_metric_parse(choice_name(param_index("ground.metric"),
+						       (int)PV("ground.metric"), buf, sizeof buf));
+	p->norm = cf_ground_norm_parse(choice_name(param_index("ground.norm"), (int)PV("ground.norm"),
+						   buf, sizeof buf));
+	p->direct = (int)PV("ground.direct");
+	p->normalize_wts = (int)PV("ground.normalize_wts");
+	p->solver = cf_ot_kind_parse(choice_name(param_index("ot.solver"), (int)PV("ot.solver"), buf,
+						 sizeof buf));
+	p->reg = PV("ot.reg");
+	p->reg_m = PV("ot.reg_m");
+	p->max_iter = (int64_t)PV("ot.max_iter");
+	p->marginals = (int)PV("ot.marginals");
+	p->correction = (int)PV("fusion.correction");
+	p->eps = PV("fusion.eps");
+	p->past_correction = (int)PV("fusion.past_correction");
+	p->step = PV("fusion.step");
+	p->output_plan = (int)PV("fusion.output_plan");
+#undef PV
+}
+
+static int apply_params(cf_session *s, cf_fusion *f, cf_error *err)
+{
+	int rc;
+	for (int l = 0; l < cf_fusion_nlayers(f); l++) {
+		cf_fusion_params p;
+		layer_params(s, l, &p);
+		if ((rc = cf_fusion_set_params(f, l, &p, err)))
+			return rc;
+	}
+	return CF_OK;
+}
+
+/* Make sure there is a fusion object positioned for re-solving. */
+static int fusion_ready(cf_session *s, cf_error *err)
+{
+	int rc;
+	if (!s->fusion || s->fuse_from < 0) {
+		cf_fusion_params p;
+		cf_fusion *f = NULL;
+		layer_params(s, 0, &p);
+		if ((rc = cf_fusion_alloc(s->bal[0], s->bal[1], s->bacts[0], s->bacts[1], &p, &f, err)))
+			return rc;
+		if ((rc = apply_params(s, f, err))) {
+			cf_fusion_free(f);
+			return rc;
+		}
+		drop_fusion(s);
+		s->fusion = f;
+		s->fuse_from = cf_fusion_nlayers(f);
+		return CF_OK;
+	}
+	if ((rc = apply_params(s, s->fusion, err)))
+		return rc;
+	cf_fusion_rewind(s->fusion, s->fuse_from);
+	s->fuse_from = cf_fusion_nlayers(s->fusion);
+	cf_net_free(s->multi_fused);
+	s->multi_fused = NULL;
+	return CF_OK;
+}
+
+static int fuse_one_layer(cf_session *s, cf_error *err)
+{
+	int rc = cf_fusion_step(s->fusion, &s->prog, err);
+	if (!rc)
+		s->solves++;
+	return rc;
+}
+
+/* K > 2: fold the other models into the pair's result. */
+static int run_multi(cf_session *s, cf_error *err);
+
+static int run_fuse_rest(cf_session *s, cf_error *err)
+{
+	int rc;
+	while (!cf_fusion_done(s->fusion))
+		if ((rc = fuse_one_layer(s, err)))
+			return rc;
+	if (s->K > 2)
+		return run_multi(s, err);
+	return CF_OK;
+}
+
+static int copy_params(const cf_session *from, cf_session *to, cf_error *err)
+{
+	char buf[512];
+	int rc;
+	for (int i = 0; i < NPARAMS; i++) {
+		format_value(i, from->pv[i], from->ps[i], buf, sizeof buf);
+		if ((rc = cf_session_set(to, params[i].name, buf, err)))
+			return rc;
+	}
+	return CF_OK;
+}
+
+/* A sub-session on this session's data (borrowed) and parameters with the
+ * two given models (copied; the first is model 0 on a depth tie). */
+static int sub_session(cf_session *s, const cf_net *first, const char *n1, const cf_net *second,
+		       const char *n2, cf_session **out, cf_error *err)
+{
+	cf_session *sub = NULL;
+	cf_net *a = NULL, *b = NULL;
+	int rc;
+
+	if ((rc = cf_session_new(&sub, err)))
+		return rc;
+	if ((rc = copy_params(s, sub, err)) || (rc = cf_net_copy(first, &a, err)) ||
+	    (rc = cf_session_add_model(sub, a, n1, err)))
+		goto fail;
+	if ((rc = cf_net_copy(second, &b, err)) || (rc = cf_session_add_model(sub, b, n2, err)))
+		goto fail;
+	sub->train = s->train; /* borrowed: taken back before the sub is freed */
+	sub->test = s->test;
+	sub->prog = s->prog;
+	*out = sub;
+	return CF_OK;
+fail:
+	cf_session_free(sub);
+	return rc;
+}
+
+static void sub_free(cf_session *sub)
+{
+	if (!sub)
+		return;
+	sub->train = sub->test = NULL;
+	cf_session_free(sub);
+}
+
+static int run_multi(cf_session *s, cf_error *err)
+{
+	int many = (int)P(s, "fusion.multi") == 1, rc = CF_OK, n = 0;
+	cf_net *cur = NULL;
+	const cf_net **all = NULL;
+	cf_net **moved = calloc((size_t)s->K, sizeof *moved);
+
+	if (!moved)
+		return cf_error_set(err, CF_ENOMEM, "out of memory");
+	if (!many && (rc = cf_net_copy(cf_fusion_net(s->fusion), &cur, err)))
+		goto out;
+	for (int i = 0; i < s->K && !rc; i++) {
+		cf_session *sub = NULL;
+		if (i == s->i0 || (!many && i == s->i1))
+			continue;
+		if (!many) {
+			/* iterative: model i transported onto the running result */
+			rc = sub_session(s, s->model[i], s->name[i], cur, "fused", &sub, err);
+			if (!rc)
+				rc = cf_session_run(sub, CF_STEP_FUSE, err);
+			if (!rc) {
+				cf_net_free(cur);
+				cur = NULL;
+				rc = cf_net_copy(cf_fusion_net(sub->fusion), &cur, err);
+			}
+		} else {
+			/* many-to-one: model i, balanced to the anchor (model 0),
+			 * transported onto it without averaging (s = 0) */
+			cf_fusion *f = NULL;
+			cf_fusion_params p;
+			rc = sub_session(s, s->model[s->i0], s->name[s->i0], s->model[i], s->name[i],
+					 &sub, err);
+			if (!rc && sub->i0 != 0)
+				rc = cf_error_set(err, CF_EINVAL, "many-to-one: %s is deeper than the "
+						  "anchor %s; give the deepest model first", s->name[i],
+						  s->name[s->i0]);
+			if (!rc)
+				rc = cf_session_run(sub, CF_STEP_BALANCE, err);
+			layer_params(s, 0, &p);
+			p.step = 0;
+			if (!rc)
+				rc = cf_fusion_alloc(sub->bal[1], sub->bal[0], sub->bacts[1], sub->bacts[0],
+						     &p, &f, err);
+			if (!rc)
+				rc = cf_fusion_run(f, &s->prog, err);
+			if (!rc)
+				rc = cf_net_copy(cf_fusion_net(f), &moved[n], err);
+			if (!rc)
+				n++;
+			cf_fusion_free(f);
+		}
+		if (rc)
+			cf_error_prefix(err, "fusing %s", s->name[i]);
+		sub_free(sub);
+	}
+	if (!rc && many) {
+		all = malloc(sizeof *all * (size_t)(n + 1));
+		if (!all) {
+			rc = cf_error_set(err, CF_ENOMEM, "out of memory");
+			goto out;
+		}
+		all[0] = s->model[s->i0];
+		for (int k = 0; k < n; k++)
+			all[k + 1] = moved[k];
+		if ((rc = cf_fusion_average(all, NULL, n + 1, &cur, err)))
+			cf_error_prefix(err, "many-to-one");
+	}
+out:
+	for (int k = 0; k < n; k++)
+		cf_net_free(moved[k]);
+	free(moved);
+	free((void *)all);
+	if (rc) {
+		cf_net_free(cur);
+		return rc;
+	}
+	cf_net_free(s->multi_fused);
+	s->multi_fused = cur;
+	return CF_OK;
+}
+
+static int run_fuse(cf_session *s, cf_error *err)
+{
+	int rc;
+	if ((rc = fusion_ready(s, err)))
+		return rc;
+	return run_fuse_rest(s, err);
+}
+
+static int run_eval(cf_session *s, cf_error *err)
+{
+	cf_session_metrics met;
+	int batch = (int)P(s, "eval.batch"), rc, k = cf_net_nclasses(s->model[0]);
+	cf_net *fused = cf_session_fused(s);
+	float *fl = NULL;
+
+	memset(&met, 0, sizeof met);
+	met.balanced_acc = met.average_acc = NAN;
+	for (int i = 0; i < s->K; i++) {
+		if (!s->plogits[i] &&
+		    (rc = cf_fusion_logits(s->model[i], s->test, batch, &s->plogits[i], &s->prog, err)))
+			return cf_error_prefix(err, "%s", s->name[i]);
+		met.parent_acc[i] = cf_fusion_ensemble_accuracy((const float *const *)&s->plogits[i],
+								NULL, 1, k, s->test);
+	}
+	met.ensemble_acc = cf_fusion_ensemble_accuracy((const float *const *)s->plogits, NULL, s->K,
+						       k, s->test);
+	if (s->rebuilt >= 0) {
+		if ((rc = cf_fusion_logits(s->bal[s->rebuilt], s->test, batch, &fl, &s->prog, err)))
+			return cf_error_prefix(err, "balanced model");
+		met.balanced_acc = cf_fusion_ensemble_accuracy((const float *const *)&fl, NULL, 1, k,
+							       s->test);
+		free(fl);
+	}
+	if (fused && (rc = cf_evaluate(fused, s->test, batch, &met.fused_acc, &met.fused_loss,
+				       &s->prog, err)))
+		return cf_error_prefix(err, "fused model");
+	{
+		int same = 1;
+		for (int i = 1; i < s->K; i++)
+			if (!cf_arch_equal(cf_net_arch(s->model[0]), cf_net_arch(s->model[i])))
+				same = 0;
+		if (same) {
+			cf_net *avg = NULL;
+			if (!cf_fusion_average((const cf_net *const *)s->model, NULL, s->K, &avg, err)) {
+				rc = cf_evaluate(avg, s->test, batch, &met.average_acc, NULL, &s->prog, err);
+				cf_net_free(avg);
+				if (rc)
+					return cf_error_prefix(err, "plain average");
+			}
+		}
+	}
+	met.have = 1;
+	s->met = met;
+	return CF_OK;
+}
+
+static int parse_milestones(const char *txt, cf_train_params *tp, cf_error *err)
+{
+	const char *p = txt;
+	tp->nmilestones = 0;
+	while (*p) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p || v < 1 || tp->nmilestones == CF_TRAIN_MAXMILESTONES)
+			return cf_error_set(err, CF_EINVAL, "parameter finetune.milestones: '%s' is not a "
+					    "list of up to %d positive epochs like \"20,40\"", txt,
+					    CF_TRAIN_MAXMILESTONES);
+		tp->milestones[tp->nmilestones++] = (int)v;
+		p = end;
+		while (*p == ',' || *p == ' ' || *p == '_')
+			p++;
+	}
+	return CF_OK;
+}
+
+static int run_finetune(cf_session *s, cf_error *err)
+{
+	cf_session_finetune ft;
+	cf_train_params tp;
+	int rc;
+	cf_net *fused = cf_session_fused(s);
+
+	memset(&ft, 0, sizeof ft);
+	cf_train_params_default(&tp);
+	tp.epochs = (int)P(s, "finetune.epochs");
+	if (tp.epochs == 0) {
+		drop_finetune(s);
+		return CF_OK;
+	}
+	tp.lr = P(s, "finetune.lr");
+	tp.momentum = P(s, "finetune.momentum");
+	tp.weight_decay = P(s, "finetune.weight_decay");
+	tp.batch = (int)P(s, "finetune.batch");
+	tp.gamma = P(s, "finetune.gamma");
+	tp.seed = (unsigned long)P(s, "finetune.seed");
+	tp.eval_batch = (int)P(s, "eval.batch");
+	if ((rc = parse_milestones(PS(s, "finetune.milestones"), &tp, err)))
+		return rc;
+	if (!fused)
+		return cf_error_set(err, CF_EINVAL, "finetune: no fused model");
+	ft.epochs = tp.epochs;
+	ft.res = calloc((size_t)tp.epochs, sizeof *ft.res);
+	if (!ft.res)
+		return cf_error_set(err, CF_ENOMEM, "out of memory");
+	if ((rc = cf_net_copy(fused, &ft.net, err)) ||
+	    (rc = cf_train(ft.net, s->train, s->test, &tp, ft.res, &s->prog, err)))
+		goto fail;
+	ft.best_acc = -1;
+	for (int e = 0; e < tp.epochs; e++)
+		if (ft.res[e].test_acc > ft.best_acc) {
+			ft.best_acc = ft.res[e].test_acc;
+			ft.best_epoch = e + 1;
+		}
+	ft.parents = (int)P(s, "finetune.parents");
+	for (int i = 0; ft.parents && i < s->K; i++) {
+		cf_net *c = NULL;
+		cf_epoch_result *r = calloc((size_t)tp.epochs, sizeof *r);
+		if (!r) {
+			rc = cf_error_set(err, CF_ENOMEM, "out of memory");
+			goto fail;
+		}
+		rc = cf_net_copy(s->model[i], &c, err);
+		if (!rc)
+			rc = cf_train(c, s->train, s->test, &tp, r, &s->prog, err);
+		ft.parent_best[i] = -1;
+		for (int e = 0; !rc && e < tp.epochs; e++)
+			if (r[e].test_acc > ft.parent_best[i])
+				ft.parent_best[i] = r[e].test_acc;
+		free(r);
+		cf_net_free(c);
+		if (rc) {
+			cf_error_prefix(err, "finetuning %s", s->name[i]);
+			goto fail;
+		}
+	}
+	drop_finetune(s);
+	s->ft = ft;
+	return CF_OK;
+fail:
+	free(ft.res);
+	cf_net_free(ft.net);
+	return rc;
+}
+
+static int run_step(cf_session *s, int step, cf_error *err)
+{
+	double t0 = now();
+	int rc;
+
+	s->state[step] = CF_STATE_RUNNING;
+	s->runs[step]++;
+	switch (step) {
+	case CF_STEP_ACTS: rc = run_acts(s, err); break;
+	case CF_STEP_COSTS: rc = run_costs(s, err); break;
+	case CF_STEP_ALIGN: rc = run_align(s, err); break;
+	case CF_STEP_BALANCE: rc = run_balance(s, err); break;
+	case CF_STEP_FUSE: rc = run_fuse(s, err); break;
+	case CF_STEP_EVAL: rc = run_eval(s, err); break;
+	default: rc = run_finetune(s, err); break;
+	}
+	s->time[step] = now() - t0;
+	if (rc) {
+		s->state[step] = CF_STATE_FAILED;
+		snprintf(s->errmsg[step], sizeof s->errmsg[step], "%s", err ? err->msg : "failed");
+		return rc;
+	}
+	s->errmsg[step][0] = '\0';
+	s->state[step] = CF_STATE_FRESH;
+	return CF_OK;
+}
+
+int cf_session_run(cf_session *s, int step, cf_error *err)
+{
+	int rc;
+	if (step < 0 || step >= CF_STEP_COUNT)
+		return cf_error_set(err, CF_EINVAL, "session: unknown step %d", step);
+	if ((rc = need_inputs(s, err)))
+		return rc;
+	for (int k = 0; k <= step; k++)
+		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
+			return rc;
+	return CF_OK;
+}
+
+int cf_session_run_all(cf_session *s, cf_error *err)
+{
+	return cf_session_run(s, CF_STEP_FINETUNE, err);
+}
+
+int cf_session_fuse_step(cf_session *s, cf_error *err)
+{
+	double t0;
+	int rc;
+
+	if ((rc = need_inputs(s, err)))
+		return rc;
+	if (s->state[CF_STEP_FUSE] == CF_STATE_FRESH)
+		return CF_OK;
+	for (int k = 0; k < CF_STEP_FUSE; k++)
+		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
+			return rc;
+	t0 = now();
+	if (s->state[CF_STEP_FUSE] != CF_STATE_RUNNING) {
+		s->runs[CF_STEP_FUSE]++;
+		s->time[CF_STEP_FUSE] = 0;
+		if ((rc = fusion_ready(s, err)))
+			goto fail;
+		s->state[CF_STEP_FUSE] = CF_STATE_RUNNING;
+	}
+	if (!cf_fusion_done(s->fusion) && (rc = fuse_one_layer(s, err)))
+		goto fail;
+	if (cf_fusion_done(s->fusion)) {
+		if (s->K > 2 && (rc = run_multi(s, err)))
+			goto fail;
+		s->state[CF_STEP_FUSE] = CF_STATE_FRESH;
+		s->errmsg[CF_STEP_FUSE][0] = '\0';
+	}
+	s->time[CF_STEP_FUSE] += now() - t0;
+	return CF_OK;
+fail:
+	s->time[CF_STEP_FUSE] += now() - t0;
+	s->state[CF_STEP_FUSE] = CF_STATE_FAILED;
+	snprintf(s->errmsg[CF_STEP_FUSE], sizeof s->errmsg[0], "%s", err ? err->msg : "failed");
+	return rc;
+}
+
+int cf_session_state(const cf_session *s, int step)
+{
+	return step >= 0 && step < CF_STEP_COUNT ? s->state[step] : CF_STATE_STALE;
+}
+
+int cf_session_runs(const cf_session *s, int step)
+{
+	return step >= 0 && step < CF_STEP_COUNT ? s->runs[step] : 0;
+}
+
+double cf_session_time(const cf_session *s, int step)
+{
+	return step >= 0 && step < CF_STEP_COUNT ? s->time[step] : 0;
+}
+
+const char *cf_session_error(const cf_session *s, int step)
+{
+	return step >= 0 && step < CF_STEP_COUNT ? s->errmsg[step] : "";
+}
+
+int64_t cf_session_layer_solves(const cf_session *s)
+{
+	return s->solves;
+}
+
+/* ---- results ---------------------------------------------------------------- */
+
+int cf_session_nmodels(const cf_session *s)
+{
+	return s->K;
+}
+
+cf_net *cf_session_model(const cf_session *s, int i)
+{
+	return i >= 0 && i < s->K ? s->model[i] : NULL;
+}
+
+const char *cf_session_model_name(const cf_session *s, int i)
+{
+	return i >= 0 && i < s->K ? s->name[i] : NULL;
+}
+
+void cf_session_pair(const cf_session *s, int *i0, int *i1)
+{
+	*i0 = s->i0;
+	*i1 = s->i1;
+}
+
+const cf_dataset *cf_session_data(const cf_session *s, int train)
+{
+	return train ? s->train : s->test;
+}
+
+const cf_acts_sample *cf_session_sample(const cf_session *s)
+{
+	return s->sample;
+}
+
+const cf_activations *cf_session_acts(const cf_session *s, int which)
+{
+	return which == 0 || which == 1 ? s->acts[which] : NULL;
+}
+
+const double *cf_session_costs(const cf_session *s, int *m, int *n)
+{
+	*m = s->C ? s->m : 0;
+	*n = s->C ? s->n : 0;
+	return s->C;
+}
+
+const int *cf_session_unit_map(const cf_session *s, int *n)
+{
+	*n = s->umap ? s->n : 0;
+	return s->umap;
+}
+
+const int *cf_session_layer_map(const cf_session *s, int *n)
+{
+	*n = s->wmap ? s->nw : 0;
+	return s->wmap;
+}
+
+cf_net *cf_session_balanced(const cf_session *s, int which)
+{
+	return which == 0 || which == 1 ? s->bal[which] : NULL;
+}
+
+int cf_session_balanced_rebuilt(const cf_session *s)
+{
+	return s->bal[0] ? s->rebuilt : -1;
+}
+
+int cf_session_fusion_layers(const cf_session *s)
+{
+	return s->fusion ? cf_fusion_nlayers(s->fusion) : 0;
+}
+
+int cf_session_fusion_cursor(const cf_session *s)
+{
+	return s->fusion ? cf_fusion_cursor(s->fusion) : 0;
+}
+
+const cf_fusion_layer *cf_session_fusion_layer(const cf_session *s, int l)
+{
+	return s->fusion ? cf_fusion_layer_at(s->fusion, l) : NULL;
+}
+
+cf_net *cf_session_fused(const cf_session *s)
+{
+	if (!s->fusion || !cf_fusion_done(s->fusion))
+		return NULL;
+	if (s->K > 2)
+		return s->multi_fused;
+	return cf_fusion_net(s->fusion);
+}
+
+const cf_session_metrics *cf_session_metrics_get(const cf_session *s)
+{
+	return &s->met;
+}
+
+const cf_session_finetune *cf_session_finetune_get(const cf_session *s)
+{
+	return &s->ft;
+}

@@ -1,0 +1,198 @@
+/* session.h — the fusion session: two or more models, a data set, named
+ * parameters and every intermediate result of the pipeline
+ *
+ *   activations → layer costs C → alignment map → balanced models
+ *     → per layer: ground cost Mℓ, plan Tℓ, aligned weights → fused model
+ *     → evaluation → finetuning
+ *
+ * Each step can be run on its own (running the stale steps before it
+ * first), inspected, and re-run.  Changing a parameter marks the step it
+ * belongs to and every later step stale; a per-layer override (e.g.
+ * ot.solver for layer 3) marks the fusion stale from that layer only, so
+ * re-running re-solves that layer and the ones after it.  A step that fails
+ * keeps the results it had and is marked failed with its message.  The
+ * REPL, Lua, the TUI and `clafuse fuse` all drive this one object.
+ *
+ * Model 0 is the deeper of the first two models (more weight layers; the
+ * first given on a tie), model 1 the other; with more than two models the
+ * fusion step folds the others in (parameter fusion.multi: `iterative`
+ * fuses each into the running result, `many-to-one` transports each onto
+ * model 0 and averages).  Maps are 1-based as in cla.h.
+ */
+#ifndef CF_SESSION_H
+#define CF_SESSION_H
+
+#include <stdint.h>
+
+#include "acts.h"
+#include "data.h"
+#include "error.h"
+#include "fusion.h"
+#include "net.h"
+#include "train.h"
+
+#define CF_SESSION_MAXMODELS 16
+
+typedef enum cf_session_step {
+	CF_STEP_ACTS = 0,   /* activation sample and recordings of the two models */
+	CF_STEP_COSTS,      /* unit cost matrix C */
+	CF_STEP_ALIGN,      /* alignment map */
+	CF_STEP_BALANCE,    /* balanced pair (and its recordings) */
+	CF_STEP_FUSE,       /* per-layer OT fusion → fused model */
+	CF_STEP_EVAL,       /* accuracies on the test split */
+	CF_STEP_FINETUNE,   /* finetuning of the fused model (finetune.epochs > 0) */
+	CF_STEP_COUNT
+} cf_session_step;
+
+typedef enum cf_step_state {
+	CF_STATE_STALE = 0, /* must be (re)computed before its results are current */
+	CF_STATE_RUNNING,   /* in progress (the fusion: some layers done) */
+	CF_STATE_FRESH,     /* results current */
+	CF_STATE_FAILED     /* the last run failed; previous results kept */
+} cf_step_state;
+
+const char *cf_session_step_name(int step);     /* "activations", "costs", ... */
+int cf_session_step_parse(const char *name);    /* -1 if unknown */
+const char *cf_step_state_name(int state);      /* "stale", "running", ... */
+
+/* ---- parameters ------------------------------------------------------ */
+
+typedef enum cf_param_type {
+	CF_PARAM_INT, CF_PARAM_DOUBLE, CF_PARAM_BOOL, CF_PARAM_CHOICE, CF_PARAM_STRING
+} cf_param_type;
+
+/* One row of the parameter table: the single source for validation, the
+ * TUI's parameter view, completion and help. */
+typedef struct cf_param_info {
+	const char *name;       /* "ot.reg" */
+	cf_param_type type;
+	const char *def;        /* default, as text */
+	double min, max;        /* INT / DOUBLE range (inclusive) */
+	const char *choices;    /* CHOICE: "exact|emd|..." */
+	int step;               /* first step a change makes stale */
+	int per_layer;          /* may be overridden for one fusion layer */
+	const char *help;
+} cf_param_info;
+
+/* The table (n rows).  Pointers are static. */
+const cf_param_info *cf_session_params(int *n);
+/* A row by name, or NULL. */
+const cf_param_info *cf_session_param_info(const char *name);
+
+typedef struct cf_session cf_session;
+
+/* A new empty session with default parameters. */
+int cf_session_new(cf_session **out, cf_error *err);
+void cf_session_free(cf_session *s);
+
+/* Set a parameter from text ("0.05", "sinkhorn", "true").  Validates the
+ * name, the type and the range; on error the session is unchanged and the
+ * message names the parameter and what is accepted.  A changed value marks
+ * its step and every later step stale. */
+int cf_session_set(cf_session *s, const char *name, const char *value, cf_error *err);
+/* The current value as text into buf; CF_EINVAL for an unknown name. */
+int cf_session_get(const cf_session *s, const char *name, char *buf, int len, cf_error *err);
+/* Numeric value (INT/DOUBLE/BOOL; a CHOICE's index), NAN if unknown. */
+double cf_session_get_num(const cf_session *s, const char *name);
+
+/* Override a per-layer parameter for fusion layer `layer` (1-based weight
+ * layer of the balanced models); value NULL removes the override.  Marks the
+ * fusion stale from that layer on.  Errors: not a per-layer parameter, a
+ * bad value, layer < 1 (or beyond the balanced models once known). */
+int cf_session_set_layer(cf_session *s, int layer, const char *name, const char *value,
+			 cf_error *err);
+/* The override's text into buf; returns 1 when layer has one, else 0. */
+int cf_session_get_layer(const cf_session *s, int layer, const char *name, char *buf, int len);
+
+/* ---- inputs ------------------------------------------------------------ */
+
+/* Add a model (the session takes ownership of net, also on error, when it
+ * frees it).  Checks it against the models already there: same input
+ * size (c·h·w), same number of classes, no BatchNorm; and against the data set.
+ * `name` (copied) labels it in reports (may be NULL: "model N").  Marks
+ * every step stale. */
+int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error *err);
+/* Load a model file and add it (named by the path). */
+int cf_session_load_model(cf_session *s, const char *path, cf_error *err);
+
+/* The data: training split (activation samples, finetuning) and test
+ * split (evaluation); the session takes ownership of both (also on error).
+ * Checks that they fit every model (sample shape, labels within the
+ * classes).  Marks every step stale. */
+int cf_session_set_data(cf_session *s, cf_dataset *train, cf_dataset *test, cf_error *err);
+/* Load both splits by name (cf_data_load spec, e.g. "fashion-mnist"). */
+int cf_session_load_data(cf_session *s, const char *spec, cf_error *err);
+
+/* Progress and stop requests for every step (copied; fn may be NULL). */
+void cf_session_set_progress(cf_session *s, const cf_progress *p);
+
+/* ---- running ----------------------------------------------------------- */
+
+/* Run `step`, after every stale or failed step before it.  Fresh steps are
+ * not recomputed.  On error the failing step is marked failed (previous
+ * results kept) and its message returned. */
+int cf_session_run(cf_session *s, int step, cf_error *err);
+/* Everything up to evaluation (and finetuning when finetune.epochs > 0). */
+int cf_session_run_all(cf_session *s, cf_error *err);
+/* Fuse one more layer (running the steps before the fusion first).  When
+ * the last layer is done the fusion step is fresh.  CF_OK with nothing done
+ * when the fusion is already fresh. */
+int cf_session_fuse_step(cf_session *s, cf_error *err);
+
+int cf_session_state(const cf_session *s, int step);      /* cf_step_state */
+int cf_session_runs(const cf_session *s, int step);       /* times computed */
+double cf_session_time(const cf_session *s, int step);    /* seconds, last run */
+const char *cf_session_error(const cf_session *s, int step); /* "" if none */
+/* Layers solved by the fusion in total (counts re-solves). */
+int64_t cf_session_layer_solves(const cf_session *s);
+
+/* ---- results (owned by the session; valid until the step re-runs) ------ */
+
+int cf_session_nmodels(const cf_session *s);
+cf_net *cf_session_model(const cf_session *s, int i);
+const char *cf_session_model_name(const cf_session *s, int i);
+/* Indices (into the added models) of model 0 and model 1. */
+void cf_session_pair(const cf_session *s, int *i0, int *i1);
+const cf_dataset *cf_session_data(const cf_session *s, int train);
+
+const cf_acts_sample *cf_session_sample(const cf_session *s);
+/* Recording of model 0 / model 1 (which = 0, 1) on the sample. */
+const cf_activations *cf_session_acts(const cf_session *s, int which);
+/* The m × n unit cost matrix (NaN across stages), or NULL. */
+const double *cf_session_costs(const cf_session *s, int *m, int *n);
+/* The unit map (n entries) and the weight-layer map, or NULL. */
+const int *cf_session_unit_map(const cf_session *s, int *n);
+const int *cf_session_layer_map(const cf_session *s, int *n);
+/* The balanced pair (which = 0, 1), or NULL; and which of the two was
+ * rebuilt by balancing (-1 when the depths were equal). */
+cf_net *cf_session_balanced(const cf_session *s, int which);
+int cf_session_balanced_rebuilt(const cf_session *s);
+/* Fusion results: layers of the (current) fusion, or NULL before one. */
+int cf_session_fusion_layers(const cf_session *s);
+int cf_session_fusion_cursor(const cf_session *s);
+const cf_fusion_layer *cf_session_fusion_layer(const cf_session *s, int l);
+/* The fused model once the fusion is done, else NULL. */
+cf_net *cf_session_fused(const cf_session *s);
+
+typedef struct cf_session_metrics {
+	int have;                                 /* evaluation has run */
+	double parent_acc[CF_SESSION_MAXMODELS];  /* each added model */
+	double ensemble_acc;                      /* prediction ensemble of all models */
+	double balanced_acc;                      /* the rebuilt balanced model (NAN if none) */
+	double fused_acc, fused_loss;
+	double average_acc;                       /* plain averaging when shapes agree, else NAN */
+} cf_session_metrics;
+const cf_session_metrics *cf_session_metrics_get(const cf_session *s);
+
+typedef struct cf_session_finetune {
+	int epochs;                 /* 0: not run */
+	cf_epoch_result *res;       /* per epoch, fused model */
+	double best_acc;            /* best test accuracy over the epochs */
+	int best_epoch;
+	int parents;                /* parents were finetuned too */
+	double parent_best[CF_SESSION_MAXMODELS];
+	cf_net *net;                /* the finetuned fused model (last epoch) */
+} cf_session_finetune;
+const cf_session_finetune *cf_session_finetune_get(const cf_session *s);
+
+#endif

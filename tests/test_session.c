@@ -1,0 +1,314 @@
+/* test_session.c — the fusion session on small random models and an
+ * in-memory data set: the whole pipeline, staleness (which steps a
+ * parameter change invalidates, counted recomputations), per-layer
+ * overrides re-solving only the layers from there on, stepping the fusion
+ * one layer at a time, failed steps keeping their results, more than two
+ * models, and bad input leaving the session unchanged. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "session.h"
+#include "tap.h"
+
+static gsl_rng *rng;
+
+static cf_net *mk(const char *desc)
+{
+	cf_net *n = NULL;
+	cf_error e = { 0, "" };
+	if (cf_net_create_str(desc, &n, &e)) {
+		tap_diag("cannot build '%s': %s", desc, e.msg);
+		return NULL;
+	}
+	cf_net_init(n, rng);
+	return n;
+}
+
+/* n samples c×h×w, labels from a fixed random linear teacher. */
+static cf_dataset *synth(int64_t n, int c, int h, int w, int k, unsigned long seed)
+{
+	cf_dataset *d = calloc(1, sizeof *d);
+	int64_t dim = (int64_t)c * h * w;
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 99); /* the same teacher for every split */
+	double *T = malloc(sizeof *T * (size_t)(dim * k));
+	for (int64_t i = 0; i < dim * k; i++)
+		T[i] = gsl_ran_gaussian(r, 1.0);
+	gsl_rng_set(r, seed);
+	snprintf(d->name, sizeof d->name, "synthetic/%lu", seed);
+	d->n = n;
+	d->c = c;
+	d->h = h;
+	d->w = w;
+	d->nclasses = k;
+	d->x = malloc(sizeof *d->x * (size_t)(n * dim));
+	d->y = malloc(sizeof *d->y * (size_t)n);
+	for (int64_t s = 0; s < n; s++) {
+		double best = -1e300;
+		for (int64_t j = 0; j < dim; j++)
+			d->x[s * dim + j] = (float)gsl_ran_gaussian(r, 1.0);
+		for (int q = 0; q < k; q++) {
+			double z = 0;
+			for (int64_t j = 0; j < dim; j++)
+				z += T[q * dim + j] * d->x[s * dim + j];
+			if (z > best) {
+				best = z;
+				d->y[s] = q;
+			}
+		}
+	}
+	free(T);
+	gsl_rng_free(r);
+	return d;
+}
+
+static int all_fresh(cf_session *s, int upto)
+{
+	for (int k = 0; k <= upto; k++)
+		if (cf_session_state(s, k) != CF_STATE_FRESH)
+			return 0;
+	return 1;
+}
+
+static void test_pipeline(void)
+{
+	cf_session *s = NULL;
+	cf_error e = { 0, "" };
+	char buf[64];
+	int n, rc, L, i0, i1;
+	const int *map;
+	int64_t solves;
+
+	ok(cf_session_new(&s, &e) == 0, "new session");
+	ok(cf_session_get(s, "ot.solver", buf, sizeof buf, &e) == 0 && !strcmp(buf, "exact"),
+	   "default ot.solver = exact");
+	ok(cf_session_get_num(s, "data.samples") == 200 && cf_session_get_num(s, "fusion.step") == 0.5 &&
+		   cf_session_get_num(s, "cla.start") == 2 && cf_session_get_num(s, "cla.free_end") == 1 &&
+		   cf_session_get_num(s, "fusion.eps") == 1e-7,
+	   "preface defaults: N=200, s=0.5, start 2, free end 1, eps 1e-7");
+	cf_session_add_model(s, mk("mlp 16-40-30-20-12-10 nobias"), "A", &e);
+	cf_session_add_model(s, mk("mlp 16-40-30-10 nobias"), "B", &e);
+	ok(cf_session_run(s, CF_STEP_ACTS, &e) == CF_EINVAL && strstr(e.msg, "data"),
+	   "running without data: %s", e.msg);
+	ok(cf_session_set_data(s, synth(400, 1, 4, 4, 10, 1), synth(300, 1, 4, 4, 10, 2), &e) == 0,
+	   "synthetic data 1x4x4, 10 classes");
+	cf_session_set(s, "data.samples", "100", &e);
+	rc = cf_session_run_all(s, &e);
+	ok(rc == 0, "whole pipeline runs (%s)", rc ? e.msg : "ok");
+	ok(all_fresh(s, CF_STEP_FINETUNE), "every step is fresh");
+	map = cf_session_unit_map(s, &n);
+	ok(n == 2 && map[0] == 1 && map[1] == 4, "map [1,4] (neuron measure, s=2, f=1)");
+	cf_session_pair(s, &i0, &i1);
+	ok(i0 == 0 && i1 == 1 && cf_session_balanced_rebuilt(s) == 1, "A is model 0, B is rebuilt by add");
+	L = cf_session_fusion_layers(s);
+	ok(L == 5 && cf_session_fused(s) != NULL, "5 fused layers, fused model available");
+	{
+		const cf_session_metrics *m = cf_session_metrics_get(s);
+		ok(m->have && m->balanced_acc == m->parent_acc[1],
+		   "balanced B' has B's accuracy exactly (%.4f)", m->balanced_acc);
+		ok(m->fused_acc >= 0 && m->fused_acc <= 1 && m->ensemble_acc >= 0 && isnan(m->average_acc),
+		   "accuracies: A %.3f B %.3f ensemble %.3f fused %.3f", m->parent_acc[0],
+		   m->parent_acc[1], m->ensemble_acc, m->fused_acc);
+	}
+	for (int l = 0; l < L; l++) {
+		const cf_fusion_layer *y = cf_session_fusion_layer(s, l);
+		if (!y || !y->M || !y->plan || y->ot.status != CF_OT_OPTIMAL)
+			break;
+		if (l == L - 1)
+			ok(1, "every layer has M, T and an optimal exact plan");
+	}
+	solves = cf_session_layer_solves(s);
+	ok(solves == L, "%lld layer solves for %d layers", (long long)solves, L);
+
+	/* changing ot.reg: fusion and after stale, alignment fresh */
+	ok(cf_session_set(s, "ot.reg", "0.05", &e) == 0, "set ot.reg 0.05");
+	ok(all_fresh(s, CF_STEP_BALANCE) && cf_session_state(s, CF_STEP_FUSE) == CF_STATE_STALE &&
+		   cf_session_state(s, CF_STEP_EVAL) == CF_STATE_STALE,
+	   "ot.reg marks fusion and evaluation stale, not the alignment");
+	ok(cf_session_set(s, "ot.reg", "0.05", &e) == 0 && cf_session_runs(s, CF_STEP_FUSE) == 1,
+	   "setting the same value again changes nothing");
+	ok(cf_session_run(s, CF_STEP_EVAL, &e) == 0, "re-run to evaluation");
+	ok(cf_session_runs(s, CF_STEP_ACTS) == 1 && cf_session_runs(s, CF_STEP_COSTS) == 1 &&
+		   cf_session_runs(s, CF_STEP_ALIGN) == 1 && cf_session_runs(s, CF_STEP_BALANCE) == 1 &&
+		   cf_session_runs(s, CF_STEP_FUSE) == 2 && cf_session_runs(s, CF_STEP_EVAL) == 2,
+	   "only fusion and evaluation recomputed (runs 1,1,1,1,2,2)");
+
+	/* cla.start: alignment and after stale, costs fresh */
+	cf_session_set(s, "cla.start", "1", &e);
+	ok(all_fresh(s, CF_STEP_COSTS) && cf_session_state(s, CF_STEP_ALIGN) == CF_STATE_STALE &&
+		   cf_session_state(s, CF_STEP_BALANCE) == CF_STATE_STALE,
+	   "cla.start marks alignment and after stale, not the costs");
+	ok(cf_session_run(s, CF_STEP_EVAL, &e) == 0 && cf_session_runs(s, CF_STEP_COSTS) == 1 &&
+		   cf_session_runs(s, CF_STEP_ALIGN) == 2 && cf_session_runs(s, CF_STEP_BALANCE) == 2,
+	   "re-run recomputes alignment, balance, fusion (costs once)");
+	map = cf_session_unit_map(s, &n);
+	ok(n == 2 && map[0] == 1 && map[1] == 4, "s=1, f=1 -> [1,4]");
+
+	/* per-layer override: re-solve layer 3 and after only */
+	{
+		const double *plan1 = cf_session_fusion_layer(s, 0)->plan;
+		const double *plan2 = cf_session_fusion_layer(s, 1)->plan;
+		solves = cf_session_layer_solves(s);
+		ok(cf_session_set_layer(s, 3, "ot.solver", "sinkhorn-log", &e) == 0,
+		   "override ot.solver for layer 3");
+		ok(cf_session_state(s, CF_STEP_FUSE) == CF_STATE_STALE && all_fresh(s, CF_STEP_BALANCE),
+		   "fusion stale, balance fresh");
+		ok(cf_session_run(s, CF_STEP_FUSE, &e) == 0, "re-fuse");
+		ok(cf_session_layer_solves(s) - solves == L - 2,
+		   "only layers 3..%d re-solved (%lld solves)", L,
+		   (long long)(cf_session_layer_solves(s) - solves));
+		ok(cf_session_fusion_layer(s, 0)->plan == plan1 && cf_session_fusion_layer(s, 1)->plan == plan2,
+		   "layers 1 and 2 keep their plans");
+		ok(cf_session_fusion_layer(s, 2)->ot.kind == CF_OT_SINKHORN_LOG &&
+			   cf_session_fusion_layer(s, 3)->ot.kind != CF_OT_SINKHORN_LOG,
+		   "layer 3 solved by sinkhorn-log, layer 4 by the exact solver");
+		ok(cf_session_get_layer(s, 3, "ot.solver", buf, sizeof buf) && !strcmp(buf, "sinkhorn-log"),
+		   "the override reads back");
+		ok(cf_session_set_layer(s, 3, "cla.start", "1", &e) == CF_EINVAL,
+		   "cla.start is not per-layer: %s", e.msg);
+		ok(cf_session_set_layer(s, 9, "ot.reg", "1", &e) == CF_EINVAL, "layer 9 of 5: %s", e.msg);
+	}
+
+	/* stepping the fusion one layer at a time */
+	cf_session_set(s, "fusion.step", "0.25", &e);
+	ok(cf_session_fuse_step(s, &e) == 0 && cf_session_state(s, CF_STEP_FUSE) == CF_STATE_RUNNING &&
+		   cf_session_fusion_cursor(s) == 1 && !cf_session_fused(s),
+	   "one fusion step: layer 1 done, state running");
+	for (int l = 1; l < L; l++)
+		cf_session_fuse_step(s, &e);
+	ok(cf_session_state(s, CF_STEP_FUSE) == CF_STATE_FRESH && cf_session_fused(s) &&
+		   cf_session_fusion_layer(s, 4)->par.step == 0.25,
+	   "after %d steps the fusion is fresh with s = 0.25", L);
+
+	/* a failing step keeps its previous results */
+	{
+		int m, nn;
+		const double *C = cf_session_costs(s, &m, &nn);
+		ok(cf_session_set(s, "cla.metric", "cka", &e) == 0 &&
+			   cf_session_run(s, CF_STEP_ALIGN, &e) == CF_EINVAL,
+		   "neuron measure with cka fails: %s", e.msg);
+		ok(cf_session_state(s, CF_STEP_COSTS) == CF_STATE_FAILED &&
+			   cf_session_costs(s, &m, &nn) == C && strstr(cf_session_error(s, CF_STEP_COSTS), "cka"),
+		   "costs marked failed, previous C kept");
+		cf_session_set(s, "cla.measure", "activation", &e);
+		rc = cf_session_run(s, CF_STEP_EVAL, &e);
+		ok(rc == 0 && cf_session_state(s, CF_STEP_COSTS) == CF_STATE_FRESH,
+		   "activation/cka recovers (%s)", rc ? e.msg : "ok");
+		C = cf_session_costs(s, &m, &nn);
+		ok(m == 4 && nn == 2 && C[0] > -1e-9 && C[0] < 1, "CKA costs in [0,1): C[1][1] = %.4f", C[0]);
+	}
+
+	/* bad input: the session stays as it was */
+	{
+		int st[CF_STEP_COUNT];
+		for (int k = 0; k < CF_STEP_COUNT; k++)
+			st[k] = cf_session_state(s, k);
+		ok(cf_session_set(s, "ot.nosuch", "1", &e) == CF_EINVAL && strstr(e.msg, "ot.nosuch"),
+		   "unknown parameter: %s", e.msg);
+		ok(cf_session_set(s, "fusion.step", "1.5", &e) == CF_EINVAL && strstr(e.msg, "range"),
+		   "out of range: %s", e.msg);
+		ok(cf_session_set(s, "ot.solver", "magic", &e) == CF_EINVAL, "bad choice: %s", e.msg);
+		ok(cf_session_set(s, "data.samples", "12.5", &e) == CF_EINVAL, "not an integer: %s", e.msg);
+		ok(cf_session_add_model(s, mk("mlp 25-10-10 nobias"), "C", &e) == CF_EINVAL &&
+			   cf_session_nmodels(s) == 2, "mismatched input shape: %s", e.msg);
+		ok(cf_session_add_model(s, mk("mlp 16-10-7 nobias"), "D", &e) == CF_EINVAL &&
+			   cf_session_nmodels(s) == 2, "mismatched classes: %s", e.msg);
+		ok(cf_session_set_data(s, synth(50, 1, 5, 5, 10, 3), synth(50, 1, 5, 5, 10, 4), &e) ==
+			   CF_EINVAL && cf_session_data(s, 0)->h == 4, "data that does not fit: %s", e.msg);
+		{
+			int same = 1;
+			for (int k = 0; k < CF_STEP_COUNT; k++)
+				same &= st[k] == cf_session_state(s, k);
+			ok(same && cf_session_get_num(s, "fusion.step") == 0.25, "states and values unchanged");
+		}
+	}
+	cf_session_free(s);
+}
+
+static void test_structures(void)
+{
+	cf_session *s = NULL;
+	cf_error e = { 0, "" };
+	int rc;
+
+	/* different numbers of stages: one clear message from the costs step */
+	cf_session_new(&s, &e);
+	cf_session_add_model(s, mk("vgg 4 M 4 M classes 10 in 1x4x4 nobias"), "vgg", &e);
+	cf_session_add_model(s, mk("mlp 16-8-10 nobias"), "mlp", &e);
+	cf_session_set_data(s, synth(100, 1, 4, 4, 10, 1), synth(50, 1, 4, 4, 10, 2), &e);
+	cf_session_set(s, "data.samples", "20", &e);
+	ok(cf_session_run_all(s, &e) == CF_EINVAL && strstr(e.msg, "stages"),
+	   "VGG vs MLP: %s", e.msg);
+	cf_session_free(s);
+
+	/* a VGG pair of different depths, activation/cka, through finetuning */
+	cf_session_new(&s, &e);
+	cf_session_add_model(s, mk("vgg 4 M 6 M classes 10 in 1x4x4 nobias"), "short", &e);
+	cf_session_add_model(s, mk("vgg 4 4 M 6 6 M classes 10 in 1x4x4 nobias"), "deep", &e);
+	cf_session_set_data(s, synth(200, 1, 4, 4, 10, 1), synth(100, 1, 4, 4, 10, 2), &e);
+	cf_session_set(s, "data.samples", "50", &e);
+	cf_session_set(s, "cla.measure", "activation", &e);
+	cf_session_set(s, "cla.metric", "cka", &e);
+	cf_session_set(s, "finetune.epochs", "2", &e);
+	cf_session_set(s, "finetune.parents", "1", &e);
+	rc = cf_session_run_all(s, &e);
+	ok(rc == 0, "VGG pair of depths 3 and 5 fused and finetuned (%s)", rc ? e.msg : "ok");
+	if (!rc) {
+		int i0, i1;
+		const cf_session_finetune *ft = cf_session_finetune_get(s);
+		const cf_session_metrics *m = cf_session_metrics_get(s);
+		cf_session_pair(s, &i0, &i1);
+		ok(i0 == 1 && i1 == 0, "the deeper model (given second) is model 0");
+		ok(m->balanced_acc == m->parent_acc[0], "balanced 'short' has its accuracy (%.3f)",
+		   m->balanced_acc);
+		ok(ft->epochs == 2 && ft->best_epoch >= 1 && ft->best_acc >= 0 && ft->parent_best[0] >= 0,
+		   "finetuning: best %.3f at epoch %d; parents %.3f %.3f", ft->best_acc, ft->best_epoch,
+		   ft->parent_best[0], ft->parent_best[1]);
+	}
+	cf_session_free(s);
+
+	/* three models: iterative and many-to-one */
+	for (int many = 0; many < 2; many++) {
+		cf_session_new(&s, &e);
+		cf_session_add_model(s, mk("mlp 16-20-16-12-10 nobias"), "A", &e);
+		cf_session_add_model(s, mk("mlp 16-20-12-10 nobias"), "B", &e);
+		cf_session_add_model(s, mk("mlp 16-20-12-10 nobias"), "C", &e);
+		cf_session_set_data(s, synth(200, 1, 4, 4, 10, 1), synth(100, 1, 4, 4, 10, 2), &e);
+		cf_session_set(s, "data.samples", "40", &e);
+		cf_session_set(s, "fusion.multi", many ? "many-to-one" : "iterative", &e);
+		rc = cf_session_run(s, CF_STEP_EVAL, &e);
+		ok(rc == 0 && cf_session_fused(s) && cf_session_metrics_get(s)->have,
+		   "three models, %s: fused acc %.3f, ensemble %.3f (%s)",
+		   many ? "many-to-one" : "iterative", cf_session_metrics_get(s)->fused_acc,
+		   cf_session_metrics_get(s)->ensemble_acc, rc ? e.msg : "ok");
+		if (!rc)
+			ok(cf_net_nwlayers(cf_session_fused(s)) == (many ? 4 : 4),
+			   "fused model has %d weight layers", cf_net_nwlayers(cf_session_fused(s)));
+		cf_session_free(s);
+	}
+
+	/* same architecture: plain OTFusion and plain averaging */
+	cf_session_new(&s, &e);
+	cf_session_add_model(s, mk("mlp 16-12-10 nobias"), "A", &e);
+	cf_session_add_model(s, mk("mlp 16-12-10 nobias"), "B", &e);
+	cf_session_set_data(s, synth(200, 1, 4, 4, 10, 1), synth(100, 1, 4, 4, 10, 2), &e);
+	cf_session_set(s, "data.samples", "40", &e);
+	rc = cf_session_run(s, CF_STEP_EVAL, &e);
+	ok(rc == 0 && cf_session_balanced_rebuilt(s) == -1 && !isnan(cf_session_metrics_get(s)->average_acc),
+	   "same depths: no balancing, plain average acc %.3f", cf_session_metrics_get(s)->average_acc);
+	cf_session_free(s);
+}
+
+int main(void)
+{
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, 5);
+	test_pipeline();
+	test_structures();
+	gsl_rng_free(rng);
+	return tap_done();
+}
