@@ -19,6 +19,7 @@ int cmd_fuse(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 /* The console (src/repl/repl.c), run when clafuse gets no arguments. */

@@ -1,0 +1,67 @@
+#!/bin/sh
+# test_cli.sh — the model subcommands end to end (TAP): `clafuse train`
+# reaches a stated accuracy on a Fashion-MNIST subset, `eval` reproduces
+# the figure from the saved file, `info` describes it, `demo` runs the
+# method on the bundled models, and bad input gives exit codes and
+# messages that name the problem.
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-.}
+CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+
+"$CLAFUSE" --version > "$T/out" 2>&1
+ok $? "--version"
+grep -q 'CBLAS: ' "$T/out"; ok $? "--version names the CBLAS"
+"$CLAFUSE" --help | grep -q '^  fuse '; ok $? "--help lists the subcommands"
+"$CLAFUSE" frobnicate > "$T/out" 2>&1; [ $? -eq 2 ]; ok $? "unknown subcommand: exit 2"
+
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do skip "Fashion-MNIST not installed"; done
+	echo "1..$n"
+	exit 0
+fi
+
+# A short training run that must reach a stated accuracy: the MLP on 6000
+# samples, 2 epochs, reaches well over 70% on the 10000 test images.
+"$CLAFUSE" train --arch "mlp 784-100-10" --epochs 2 --subset 6000 --lr 0.05 --momentum 0.9 \
+	-o "$T/m.safetensors" > "$T/train" 2>&1
+ok $? "train exits 0"
+acc=$(awk '$1 == "2/2" { sub("%", "", $5); print $5 }' "$T/train")
+awk -v a="$acc" 'BEGIN { exit !(a >= 70) }'; ok $? "train: test accuracy after 2 epochs >= 70% (got $acc%)"
+[ -f "$T/m.safetensors" ] && ! ls "$T" | grep -q tmp; ok $? "model written, no temporary left"
+"$CLAFUSE" eval "$T/m.safetensors" > "$T/eval" 2>&1
+ok $? "eval exits 0"
+grep -q "accuracy $acc%" "$T/eval"; ok $? "eval reproduces the accuracy from the file ($acc%)"
+"$CLAFUSE" info "$T/m.safetensors" > "$T/info" 2>&1
+ok $? "info exits 0"
+grep -q '^architecture mlp 784-100-10' "$T/info" && grep -q 'fc2' "$T/info"
+ok $? "info shows the architecture and the layers"
+grep -q 'clafuse.trained = data=fashion-mnist epochs=2' "$T/info"; ok $? "info shows the training recipe"
+
+"$CLAFUSE" train --arch "mlp 784-100-" -o "$T/x" > "$T/out" 2>&1; [ $? -eq 1 ]
+ok $? "bad architecture: exit 1"
+grep -q 'expected' "$T/out"; ok $? "bad architecture: message says what was expected"
+"$CLAFUSE" train --arch "mlp 784-10" --epochs zero -o "$T/x" > "$T/out" 2>&1; [ $? -eq 2 ]
+ok $? "bad --epochs: exit 2"
+"$CLAFUSE" eval "$T/missing.safetensors" > "$T/out" 2>&1; [ $? -eq 1 ]
+ok $? "missing model: exit 1"
+grep -q 'missing.safetensors' "$T/out"; ok $? "missing model: message names the file"
+head -c 100 "$T/m.safetensors" > "$T/cut.safetensors"
+"$CLAFUSE" eval "$T/cut.safetensors" > "$T/out" 2>&1; [ $? -eq 1 ]
+ok $? "truncated model: exit 1, no crash"
+
+# The demo on the bundled models (no pauses, no finetuning).
+share=$top_srcdir/share
+if [ -f "$share/models/mlp_a.safetensors" ]; then
+	CLAFUSE_SHARE=$share "$CLAFUSE" demo --no-pause --finetune 0 > "$T/demo" 2>&1
+	ok $? "demo runs"
+	grep -q 'map: model 1 layer k -> model 0 layer 1 2 5' "$T/demo"
+	ok $? "demo: the alignment of the MLP pair is [1,2,5]"
+else
+	skip "no bundled models"; skip "no bundled models"
+fi
+echo "1..$n"
