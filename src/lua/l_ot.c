@@ -258,7 +258,6 @@ static int l_solver(lua_State *L)
 	cf_ot_problem p;
 	cf_ot_params par;
 	cf_ot_kind kind = parse_problem(L, &p, &par);
-	int keep = lua_gettop(L);
 	cf_error err = {0};
 	if (cf_ot_problem_check(&p, &par, &err) != CF_OK) {
 		lua_pushnil(L);

@@ -13,3 +13,6 @@
 /* CF_LUA_MODULE(tensor) */
 CF_LUA_MODULE(matrix)
 CF_LUA_MODULE(ot)
+CF_LUA_MODULE(data)
+CF_LUA_MODULE(model)
+CF_LUA_MODULE(align)
