@@ -21,6 +21,8 @@ int cmd_evaluate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/* The full-screen workbench (src/cmd_tui.c, src/tui/). */
+int cmd_tui(int argc, char **argv);
 
 /* The console (src/repl/repl.c), run when clafuse gets no arguments. */
 int cmd_repl(int argc, char **argv);

@@ -24,6 +24,7 @@ const struct cf_command cf_commands[] = {
 	{"ot", cmd_ot, "COSTS [options]", "solve one transport problem from a cost file"},
 	{"fuse", cmd_fuse, "A B [MORE...] [options]", "fuse models of any depths (CLAFusion)"},
 	{"run", cmd_run, "SCRIPT [ARGS...]", "run a Lua script"},
+	{"tui", cmd_tui, "[--ot FILE | --random N]", "the full-screen workbench"},
 	{NULL, NULL, NULL, NULL}
 };
 

@@ -1,0 +1,367 @@
+/* cmd_tui.c — `clafuse tui`: the full-screen workbench.
+ *
+ * For now it opens the layer screen on one transport problem: a cost
+ * matrix from a file (the CSV or binary format of share/doc/ot.md, the one
+ * `clafuse ot` reads) or two seeded Gaussian point clouds with the squared
+ * Euclidean cost.  Everything that can fail is checked before the terminal
+ * is taken over, so errors print normally.  `--man` prints the man page
+ * generated from the command table.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "ground.h"
+#include "ot.h"
+#include "tui/commands.h"
+#include "tui/screen.h"
+#include "tui/tui.h"
+
+#define MAX_SIDE 65536
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: clafuse tui (--ot COSTS | --random N[xM]) [options]\n"
+		"The full-screen workbench, on the layer screen of one transport problem.\n\n"
+		"  --ot FILE        cost matrix (CSV or binary, as for 'clafuse ot')\n"
+		"  --random N[xM]   two Gaussian clouds of N and M points in the plane,\n"
+		"                   squared Euclidean cost divided by its maximum\n"
+		"  --seed S         seed of --random (default 1)\n"
+		"  --solver NAME    sinkhorn (default) | sinkhorn-log | sinkhorn-eps | emd | exact\n"
+		"  --reg X          entropic epsilon (default 0.01)\n"
+		"  --tol X          entropic stop: L1 marginal error (default 1e-9)\n"
+		"  --color MODE     auto (default) | mono | 8 | 256 | rgb\n"
+		"  --no-mouse       leave the mouse to the terminal (text selection)\n"
+		"  --man            print the man page (generated from the command table)\n"
+		"  -h, --help       this help\n"
+		"Keys: ? shows them all; q quits.\n");
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t x = 0;
+	for (int k = 7; k >= 0; k--)
+		x = x << 8 | p[k];
+	return x;
+}
+
+/* Read a cost matrix (share/doc/ot.md): binary "CFMAT001" or text rows. */
+static int read_costs(const char *path, double **out, int64_t *rows, int64_t *cols)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char head[24];
+	size_t got;
+	double *d = NULL;
+	int64_t n = 0, cap = 0, r = 0, c = -1, line = 0;
+	char *buf = NULL;
+	size_t bcap = 0;
+
+	if (!f) {
+		fprintf(stderr, "clafuse tui: cannot open '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	got = fread(head, 1, sizeof head, f);
+	if (got >= 8 && !memcmp(head, "CFMAT001", 8)) {
+		uint64_t nr, nc;
+		if (got < 24) {
+			fprintf(stderr, "clafuse tui: '%s': binary header truncated\n", path);
+			goto fail;
+		}
+		nr = le64(head + 8);
+		nc = le64(head + 16);
+		if (nr < 1 || nc < 1 || nr > MAX_SIDE || nc > MAX_SIDE) {
+			fprintf(stderr, "clafuse tui: '%s': bad size %llux%llu\n", path,
+				(unsigned long long)nr, (unsigned long long)nc);
+			goto fail;
+		}
+		d = malloc(nr * nc * sizeof *d);
+		if (!d) {
+			fprintf(stderr, "clafuse tui: out of memory for %llux%llu\n",
+				(unsigned long long)nr, (unsigned long long)nc);
+			goto fail;
+		}
+		for (uint64_t k = 0; k < nr * nc; k++) {
+			unsigned char b[8];
+			uint64_t bits;
+			if (fread(b, 1, 8, f) != 8) {
+				fprintf(stderr, "clafuse tui: '%s': data truncated at entry %llu of %llu\n",
+					path, (unsigned long long)k, (unsigned long long)(nr * nc));
+				goto fail;
+			}
+			bits = le64(b);
+			memcpy(&d[k], &bits, 8);
+		}
+		if (fgetc(f) != EOF) {
+			fprintf(stderr, "clafuse tui: '%s': bytes after the %llux%llu matrix\n", path,
+				(unsigned long long)nr, (unsigned long long)nc);
+			goto fail;
+		}
+		fclose(f);
+		*out = d;
+		*rows = (int64_t)nr;
+		*cols = (int64_t)nc;
+		return 0;
+	}
+	rewind(f);
+	while (getline(&buf, &bcap, f) != -1) {
+		char *s = buf, *end;
+		int64_t inrow = 0;
+		line++;
+		for (;;) {
+			double x;
+			while (*s == ' ' || *s == '\t' || *s == ',' || *s == ';' || *s == '\r' || *s == '\n')
+				s++;
+			if (!*s || *s == '#')
+				break;
+			x = strtod(s, &end);
+			if (end == s) {
+				fprintf(stderr, "clafuse tui: %s:%lld: not a number near '%.12s'\n", path,
+					(long long)line, s);
+				goto fail;
+			}
+			s = end;
+			if (n == cap) {
+				double *nd;
+				cap = cap ? 2 * cap : 1024;
+				nd = realloc(d, (size_t)cap * sizeof *nd);
+				if (!nd) {
+					fprintf(stderr, "clafuse tui: out of memory reading '%s'\n", path);
+					goto fail;
+				}
+				d = nd;
+			}
+			d[n++] = x;
+			inrow++;
+		}
+		if (!inrow)
+			continue;
+		if (c < 0)
+			c = inrow;
+		else if (inrow != c) {
+			fprintf(stderr, "clafuse tui: %s:%lld: row has %lld values, expected %lld\n", path,
+				(long long)line, (long long)inrow, (long long)c);
+			goto fail;
+		}
+		r++;
+	}
+	if (ferror(f) || r == 0) {
+		fprintf(stderr, "clafuse tui: '%s' %s\n", path,
+			ferror(f) ? "could not be read" : "holds no numbers");
+		goto fail;
+	}
+	free(buf);
+	fclose(f);
+	*out = d;
+	*rows = r;
+	*cols = c;
+	return 0;
+fail:
+	free(buf);
+	free(d);
+	fclose(f);
+	return -1;
+}
+
+static int cmp_x(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+	return (a > b) - (a < b);
+}
+
+/* Two clouds in the plane, sorted by x so the plan runs near the diagonal;
+ * M = squared distances / max. */
+static int random_costs(int64_t n, int64_t m, unsigned long seed, double **out)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *X = malloc((size_t)n * 2 * sizeof *X), *Y = malloc((size_t)m * 2 * sizeof *Y);
+	double *M = malloc((size_t)(n * m) * sizeof *M);
+	cf_error err;
+	int rc = -1;
+
+	cf_error_clear(&err);
+	if (!rng || !X || !Y || !M) {
+		fprintf(stderr, "clafuse tui: out of memory for a %lldx%lld problem\n", (long long)n,
+			(long long)m);
+		goto done;
+	}
+	gsl_rng_set(rng, seed);
+	for (int64_t i = 0; i < n; i++) {
+		X[2 * i] = gsl_ran_gaussian(rng, 1.0);
+		X[2 * i + 1] = gsl_ran_gaussian(rng, 1.0);
+	}
+	for (int64_t j = 0; j < m; j++) {
+		Y[2 * j] = 2.0 + gsl_ran_gaussian(rng, 0.7);
+		Y[2 * j + 1] = 1.0 + gsl_ran_gaussian(rng, 1.3);
+	}
+	qsort(X, (size_t)n, 2 * sizeof *X, cmp_x);
+	qsort(Y, (size_t)m, 2 * sizeof *Y, cmp_x);
+	if (cf_ground_cost(X, n, Y, m, 2, CF_GROUND_SQEUCLIDEAN, 0, M, &err) ||
+	    cf_ground_normalize(M, n * m, CF_GROUND_NORM_MAX, NULL, &err)) {
+		fprintf(stderr, "clafuse tui: %s\n", err.msg);
+		goto done;
+	}
+	*out = M;
+	M = NULL;
+	rc = 0;
+done:
+	gsl_rng_free(rng);
+	free(X);
+	free(Y);
+	free(M);
+	return rc;
+}
+
+static int parse_size(const char *s, int64_t *n, int64_t *m)
+{
+	char *end;
+	long a, b;
+	errno = 0;
+	a = strtol(s, &end, 10);
+	if (end == s || errno || a < 1 || a > MAX_SIDE)
+		return -1;
+	b = a;
+	if (*end == 'x' || *end == 'X') {
+		const char *t = end + 1;
+		b = strtol(t, &end, 10);
+		if (end == t || errno || b < 1 || b > MAX_SIDE)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	*n = a;
+	*m = b;
+	return 0;
+}
+
+int cmd_tui(int argc, char **argv)
+{
+	const char *ot_file = NULL, *random = NULL;
+	long seed = 1;
+	double reg = 0.01, tol = 1e-9;
+	int kind = CF_OT_SINKHORN, colour = CF_TUI_COLOUR_AUTO, mouse = 1;
+	int64_t n = 0, m = 0;
+	double *M = NULL;
+	char desc[160];
+	cf_tui t;
+	cf_error err;
+
+	for (int k = 1; k < argc; k++) {
+		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
+		int takes = !strcmp(a, "--ot") || !strcmp(a, "--random") || !strcmp(a, "--seed") ||
+			    !strcmp(a, "--solver") || !strcmp(a, "--reg") || !strcmp(a, "--tol") ||
+			    !strcmp(a, "--color");
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--man")) {
+			cf_tui_commands_man(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--no-mouse")) {
+			mouse = 0;
+			continue;
+		}
+		if (!takes) {
+			fprintf(stderr, "clafuse tui: unknown option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+		if (!v) {
+			fprintf(stderr, "clafuse tui: %s needs a value\n", a);
+			return 2;
+		}
+		k++;
+		if (!strcmp(a, "--ot"))
+			ot_file = v;
+		else if (!strcmp(a, "--random"))
+			random = v;
+		else if (!strcmp(a, "--seed")) {
+			if (cli_int("tui", "--seed", v, 0, 2147483647L, &seed))
+				return 2;
+		} else if (!strcmp(a, "--reg")) {
+			if (cli_double("tui", "--reg", v, 1e-300, 1e300, &reg))
+				return 2;
+		} else if (!strcmp(a, "--tol")) {
+			if (cli_double("tui", "--tol", v, 0, 1, &tol))
+				return 2;
+		} else if (!strcmp(a, "--solver")) {
+			kind = cf_ot_kind_parse(v);
+			if (kind < 0) {
+				fprintf(stderr, "clafuse tui: --solver: unknown '%s'\n", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--color")) {
+			if (!strcmp(v, "auto"))
+				colour = CF_TUI_COLOUR_AUTO;
+			else if (!strcmp(v, "mono"))
+				colour = CF_MODE_MONO;
+			else if (!strcmp(v, "8"))
+				colour = CF_MODE_8;
+			else if (!strcmp(v, "256"))
+				colour = CF_MODE_256;
+			else if (!strcmp(v, "rgb"))
+				colour = CF_MODE_RGB;
+			else {
+				fprintf(stderr, "clafuse tui: --color: expected auto, mono, 8, 256 or rgb, "
+						"got '%s'\n", v);
+				return 2;
+			}
+		}
+	}
+	if (!!ot_file == !!random) {
+		fprintf(stderr, "clafuse tui: give exactly one of --ot FILE or --random N\n");
+		usage(stderr);
+		return 2;
+	}
+	if (random) {
+		if (parse_size(random, &n, &m)) {
+			fprintf(stderr, "clafuse tui: --random: expected N or NxM with 1..%d, got '%s'\n",
+				MAX_SIDE, random);
+			return 2;
+		}
+		if (random_costs(n, m, (unsigned long)seed, &M))
+			return 1;
+		snprintf(desc, sizeof desc, "random %lld×%lld (seed %ld)", (long long)n, (long long)m,
+			 seed);
+	} else {
+		const char *base = strrchr(ot_file, '/');
+		if (read_costs(ot_file, &M, &n, &m))
+			return 1;
+		snprintf(desc, sizeof desc, "%s %lld×%lld", base ? base + 1 : ot_file, (long long)n,
+			 (long long)m);
+	}
+	if (cf_tui_setup(&t)) {
+		free(M);
+		fprintf(stderr, "clafuse tui: out of memory\n");
+		return 1;
+	}
+	t.use_mouse = mouse;
+	cf_tui_add_screen(&t, &cf_screen_layer);
+	cf_tui_add_screen(&t, &cf_screen_log);
+	cf_error_clear(&err);
+	if (cf_layer_open(&t, M, n, m, kind, reg, tol, desc, &err)) {
+		fprintf(stderr, "clafuse tui: %s\n", err.msg);
+		cf_tui_end(&t);
+		return 1;
+	}
+	if (cf_tui_start(&t, colour)) {
+		cf_tui_end(&t);
+		return 1;
+	}
+	cf_tui_run(&t);
+	cf_tui_end(&t);
+	return 0;
+}

@@ -1,0 +1,296 @@
+/* commands.c — the command table and everything generated from it.
+ *
+ * See commands.h.  Key dispatch, `:` lines, the help overlay, the hint
+ * line and the man page all read the array below; adding a command is one
+ * entry here plus its function.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "config.h"
+
+#include "commands.h"
+
+#include <curses.h>
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+#include "screen.h"
+
+static int cmd_help(cf_tui *t, const char *args)
+{
+	(void)args;
+	t->help = !t->help;
+	t->help_top = 0;
+	t->help_used = 1;
+	return 0;
+}
+
+static int exec_prompt(cf_tui *t, const char *text)
+{
+	return cf_tui_command_exec(t, text);
+}
+
+static int cmd_command(cf_tui *t, const char *args)
+{
+	if (args && *args)
+		return cf_tui_command_exec(t, args);
+	cf_tui_prompt(t, ":", "", exec_prompt);
+	return 0;
+}
+
+static int cmd_quit(cf_tui *t, const char *args)
+{
+	(void)args;
+	t->quit = 1;
+	return 0;
+}
+
+static int cmd_screen(cf_tui *t, const char *args)
+{
+	if (!args || !*args) {
+		cf_tui_msg(t, CF_MSG_ERROR, "screen: which one? (layer, log)");
+		return -1;
+	}
+	if (cf_tui_show(t, args)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "screen: no screen called '%s' (layer, log)", args);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_layer(cf_tui *t, const char *args)
+{
+	(void)args;
+	return cmd_screen(t, "layer");
+}
+
+static int cmd_log(cf_tui *t, const char *args)
+{
+	(void)args;
+	return cmd_screen(t, "log");
+}
+
+static int cmd_next(cf_tui *t, const char *args)
+{
+	(void)args;
+	if (t->nscreens > 0)
+		t->screen = (t->screen + 1) % t->nscreens;
+	return 0;
+}
+
+static int cmd_redraw(cf_tui *t, const char *args)
+{
+	(void)args;
+	if (t->curses)
+		clearok(curscr, TRUE);
+	return 0;
+}
+
+#define K(...) {__VA_ARGS__}
+#define ANY CF_CMD_ANY_SCREEN
+#define LAYER CF_SCREEN_LAYER
+
+const cf_tui_command cf_tui_commands[] = {
+	/* global */
+	{"help", "? F1", K('?', KEY_F(1)), NULL, "show or hide this help", cmd_help, ANY, "help"},
+	{"command", ":", K(':'), "[COMMAND]", "type a command by name (this table)", cmd_command, ANY,
+	 "command"},
+	{"quit", "q Q F10", K('q', 'Q', KEY_F(10)), NULL, "leave clafuse (also closes overlays)",
+	 cmd_quit, ANY, "quit"},
+	{"layer", "1", K('1'), NULL, "the layer screen: ground cost M and plan T", cmd_layer, ANY,
+	 NULL},
+	{"log", "2", K('2'), NULL, "the log screen: every message with its time", cmd_log, ANY, NULL},
+	{"screen", "Tab", K('\t'), "[NAME]", "next screen, or the one named", cmd_next, ANY, NULL},
+	{"redraw", "^L", K(12), NULL, "redraw the whole terminal", cmd_redraw, ANY, NULL},
+	{"clear-log", NULL, K(0), NULL, "forget the log's messages", cf_log_cmd_clear, ANY, NULL},
+	/* layer screen */
+	{"step", "s", K('s'), NULL, "one solver iteration", cf_layer_cmd_step, LAYER, "step"},
+	{"run", "r", K('r'), NULL, "iterate to convergence (q stops, state kept)", cf_layer_cmd_run,
+	 LAYER, "run"},
+	{"reset", "R", K('R'), NULL, "restart the solver from iteration 0", cf_layer_cmd_reset, LAYER,
+	 NULL},
+	{"eps", "e", K('e'), "[X]", "set the entropic regularisation epsilon (restarts)",
+	 cf_layer_cmd_eps, LAYER, "ε"},
+	{"solver", "v", K('v'), "[NAME]",
+	 "next solver, or the one named: sinkhorn sinkhorn-log sinkhorn-eps emd exact",
+	 cf_layer_cmd_solver, LAYER, "solver"},
+	{"log-scale", "z", K('z'), NULL, "toggle linear / log colour scale of the plan",
+	 cf_layer_cmd_logscale, LAYER, "log"},
+	{"colormap", "c", K('c'), "[NAME]", "next colour map, or viridis / magma / grey",
+	 cf_layer_cmd_cmap, LAYER, NULL},
+	{"marginals", "b", K('b'), NULL, "show or hide the marginal bars", cf_layer_cmd_marginals,
+	 LAYER, NULL},
+	{"zoom-in", "+ =", K('+', '='), NULL, "zoom in 2x around the cursor", cf_layer_cmd_zoom_in,
+	 LAYER, "zoom"},
+	{"zoom-out", "-", K('-'), NULL, "zoom out 2x", cf_layer_cmd_zoom_out, LAYER, NULL},
+	{"fit", "0", K('0'), NULL, "fit the whole matrix", cf_layer_cmd_fit, LAYER, NULL},
+	{"left", "← h", K(KEY_LEFT, 'h'), NULL, "cursor left (pans at the edge)", cf_layer_cmd_left,
+	 LAYER, NULL},
+	{"down", "↓ j", K(KEY_DOWN, 'j'), NULL, "cursor down", cf_layer_cmd_down, LAYER, NULL},
+	{"up", "↑ k", K(KEY_UP, 'k'), NULL, "cursor up", cf_layer_cmd_up, LAYER, NULL},
+	{"right", "→ l", K(KEY_RIGHT, 'l'), NULL, "cursor right", cf_layer_cmd_right, LAYER, "move"},
+	{"export", "x", K('x'), "[FILE]", "write the plan as CSV (default plan.csv)",
+	 cf_layer_cmd_export, LAYER, NULL},
+	{NULL, NULL, K(0), NULL, NULL, NULL, 0, NULL}};
+
+static int on_screen(const cf_tui_command *c, int screen)
+{
+	return c->screen == ANY || c->screen == screen;
+}
+
+const cf_tui_command *cf_tui_command_for_key(int screen, int key)
+{
+	/* the screen's own commands win over global ones */
+	for (int pass = 0; pass < 2; pass++)
+		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
+			if ((pass == 0) != (c->screen == screen) || !on_screen(c, screen))
+				continue;
+			for (int k = 0; k < 4 && c->key[k]; k++)
+				if (c->key[k] == key)
+					return c;
+		}
+	return NULL;
+}
+
+const cf_tui_command *cf_tui_command_find(const char *name)
+{
+	for (const cf_tui_command *c = cf_tui_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int cf_tui_command_exec(cf_tui *t, const char *line)
+{
+	char name[64];
+	size_t n = 0;
+	const cf_tui_command *c;
+
+	while (isspace((unsigned char)*line))
+		line++;
+	if (*line == ':')
+		line++;
+	while (*line && !isspace((unsigned char)*line) && n + 1 < sizeof name)
+		name[n++] = *line++;
+	name[n] = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	if (!n)
+		return 0;
+	c = cf_tui_command_find(name);
+	if (!c) {
+		cf_tui_msg(t, CF_MSG_ERROR, "unknown command '%s' (press %s for the list)", name,
+			   cf_tui_command_key("help"));
+		return -1;
+	}
+	if (!on_screen(c, t->screen)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "%s: only on the %s screen", name,
+			   c->screen < t->nscreens ? t->screens[c->screen]->name : "other");
+		return -1;
+	}
+	/* `screen NAME` from the line picks a screen; the Tab key cycles */
+	if (c->fn == cmd_next && *line)
+		return cmd_screen(t, line);
+	return c->fn(t, line);
+}
+
+const char *cf_tui_command_key(const char *name)
+{
+	static char buf[16];
+	const cf_tui_command *c = cf_tui_command_find(name);
+	size_t n = 0;
+	if (!c || !c->keys)
+		return "";
+	while (c->keys[n] && c->keys[n] != ' ' && n + 1 < sizeof buf) {
+		buf[n] = c->keys[n];
+		n++;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+void cf_tui_command_hints(int screen, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	/* the screen's hints first, then the global ones */
+	for (int pass = 0; pass < 2; pass++)
+		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
+			int n;
+			if (!c->hint || !on_screen(c, screen) || (pass == 0) != (c->screen == screen))
+				continue;
+			if (c->fn == cf_layer_cmd_right)
+				n = snprintf(buf + used, size - used, " ←↓↑→ %s ", c->hint);
+			else if (c->fn == cf_layer_cmd_zoom_in)
+				n = snprintf(buf + used, size - used, " +/- %s ", c->hint);
+			else
+				n = snprintf(buf + used, size - used, " %s %s ", cf_tui_command_key(c->name),
+					     c->hint);
+			if (n < 0 || (size_t)n >= size - used) {
+				buf[used] = '\0';
+				return;
+			}
+			used += (size_t)n;
+		}
+}
+
+/* roff needs a backslash before a leading dot or quote and before '-' */
+static void roff_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+void cf_tui_commands_man(FILE *f)
+{
+	const char *section[2] = {"Everywhere", "Layer screen"};
+
+	fprintf(f, ".\\\" Generated by 'clafuse tui --man' from src/tui/commands.c; do not edit.\n"
+		   ".TH CLAFUSE\\-TUI 1 \"\" \"clafuse " PACKAGE_VERSION "\" \"clafuse manual\"\n"
+		   ".SH NAME\nclafuse\\-tui \\- the full\\-screen clafuse workbench\n"
+		   ".SH SYNOPSIS\n.B clafuse tui\n"
+		   "[\\fB\\-\\-ot\\fR \\fIFILE\\fR | \\fB\\-\\-random\\fR \\fIN\\fR[x\\fIM\\fR]] "
+		   "[\\fB\\-\\-seed\\fR \\fIS\\fR] [\\fB\\-\\-solver\\fR \\fINAME\\fR] "
+		   "[\\fB\\-\\-reg\\fR \\fIX\\fR] [\\fB\\-\\-tol\\fR \\fIX\\fR] "
+		   "[\\fB\\-\\-color\\fR \\fIMODE\\fR] [\\fB\\-\\-no\\-mouse\\fR]\n"
+		   ".SH DESCRIPTION\n"
+		   "Opens the layer screen on one optimal\\-transport problem: the ground cost M and "
+		   "the transport plan T side by side as half\\-block heatmaps at the same pooling "
+		   "(mean for costs, sum for plans), marginal bars, and the solver's error per "
+		   "iteration.  The solver can be stepped one iteration at a time or run to "
+		   "convergence; a run can be stopped with q without losing its state.\n"
+		   ".PP\nColours: 24\\-bit when the terminal description has the RGB capability "
+		   "(e.g. TERM=xterm\\-direct), else 256 or 8 colours; NO_COLOR or "
+		   "\\fB\\-\\-color mono\\fR selects a monochrome scheme with shade characters.\n"
+		   ".SH KEYS AND COMMANDS\n"
+		   "Every command has a name, usable on the \\fB:\\fR line as \\fB:\\fR\\fIname "
+		   "args\\fR, and most have keys.\n");
+	for (int s = 0; s < 2; s++) {
+		fprintf(f, ".SS %s\n", section[s]);
+		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
+			if ((s == 0) != (c->screen == ANY))
+				continue;
+			fprintf(f, ".TP\n.B ");
+			roff_text(f, c->name);
+			if (c->args) {
+				fputc(' ', f);
+				roff_text(f, c->args);
+			}
+			if (c->keys) {
+				fprintf(f, "  (");
+				roff_text(f, c->keys);
+				fputc(')', f);
+			}
+			fputc('\n', f);
+			roff_text(f, c->help);
+			fputc('\n', f);
+		}
+	}
+	fprintf(f, ".SH SEE ALSO\n.BR clafuse (1)\n");
+}

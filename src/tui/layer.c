@@ -1,0 +1,543 @@
+/* layer.c — the layer screen: one transport problem, stepped in the open.
+ *
+ * Shows the ground cost M and the plan T side by side through one heatmap
+ * view (same pooling, same cursor), marginal bars, the solver's state and
+ * its error per iteration as a braille plot.  The solver is the core's
+ * stepping API (cf_ot_solver_alloc / iterate / test / plan): `s` is one
+ * ITERATE, `r` iterates until TEST says done, redrawing every ~50 ms and
+ * polling for q so a run can be stopped and resumed with nothing lost.
+ * Changing ε or the solver restarts it from iteration 0.
+ *
+ * The fusion session will later feed this screen a layer's Mℓ instead of a
+ * stand-alone problem; only cf_layer_open's caller changes.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmap.h"
+#include "heatmap.h"
+#include "ot.h"
+#include "plot.h"
+#include "screen.h"
+
+#define POLL_SECONDS 0.05 /* redraw and read keys this often during a run */
+
+struct cf_layer {
+	char desc[128];
+	int64_t n, m;
+	double *M, *plan;     /* owned, n×m */
+	cf_ot_problem prob;   /* uniform marginals over M */
+	int kind;             /* cf_ot_kind */
+	double reg, tol;
+	cf_ot_solver *solver; /* NULL when it could not be set up */
+	int status;           /* cf_ot_status */
+	int64_t iters;
+	double err, cost, seconds;
+	double *errs;         /* error after each iteration */
+	int64_t nerr, cap;
+	cf_heatmap *hM, *hT;
+	cf_heatmap_view view; /* shared by both heatmaps */
+};
+
+static void refresh_plan(struct cf_layer *L)
+{
+	double c = 0;
+	int64_t nm = L->n * L->m;
+
+	if (L->solver)
+		cf_ot_solver_plan(L->solver, L->plan, NULL, NULL);
+	else
+		memset(L->plan, 0, (size_t)nm * sizeof *L->plan);
+	for (int64_t k = 0; k < nm; k++)
+		c += L->plan[k] * L->M[k];
+	L->cost = c;
+	cf_heatmap_set_data(L->hT, L->plan, L->n, L->m);
+}
+
+static int restart(cf_tui *t)
+{
+	struct cf_layer *L = t->layer;
+	cf_ot_params par;
+	cf_error err;
+
+	cf_error_clear(&err);
+	cf_ot_solver_free(L->solver);
+	L->nerr = 0;
+	L->iters = 0;
+	L->err = NAN;
+	L->seconds = 0;
+	L->status = CF_OT_RUNNING;
+	cf_ot_params_init(&par);
+	par.reg = L->reg;
+	par.tol = L->tol;
+	L->solver = cf_ot_solver_alloc(L->kind, &L->prob, &par, &err);
+	refresh_plan(L);
+	if (!L->solver) {
+		L->status = CF_OT_FAILED;
+		cf_tui_msg(t, CF_MSG_ERROR, "%s: %s", cf_ot_kind_name(L->kind), err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int push_err(struct cf_layer *L, double e)
+{
+	if (L->nerr == L->cap) {
+		int64_t cap = L->cap ? 2 * L->cap : 1024;
+		double *p = realloc(L->errs, (size_t)cap * sizeof *p);
+		if (!p)
+			return -1;
+		L->errs = p;
+		L->cap = cap;
+	}
+	L->errs[L->nerr++] = e;
+	return 0;
+}
+
+/* One ITERATE + TEST.  Returns 0, or -1 after reporting a failure. */
+static int iterate(cf_tui *t)
+{
+	struct cf_layer *L = t->layer;
+	cf_error err;
+	double t0 = cf_tui_now();
+
+	cf_error_clear(&err);
+	if (cf_ot_solver_iterate(L->solver, &err)) {
+		L->status = CF_OT_FAILED;
+		cf_tui_msg(t, CF_MSG_ERROR, "%s failed at iteration %lld: %s",
+			   cf_ot_kind_name(L->kind), (long long)L->iters, err.msg);
+		return -1;
+	}
+	L->seconds += cf_tui_now() - t0;
+	L->iters = cf_ot_solver_iterations(L->solver);
+	L->err = cf_ot_solver_error(L->solver);
+	if (push_err(L, L->err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "out of memory for the error history");
+		return -1;
+	}
+	L->status = cf_ot_solver_test(L->solver);
+	return 0;
+}
+
+static int ready(cf_tui *t)
+{
+	struct cf_layer *L = t->layer;
+	if (!L) {
+		cf_tui_msg(t, CF_MSG_ERROR, "no transport problem is open");
+		return 0;
+	}
+	if (!L->solver) {
+		cf_tui_msg(t, CF_MSG_ERROR, "%s could not start on this problem; change the solver (v)",
+			   cf_ot_kind_name(L->kind));
+		return 0;
+	}
+	return 1;
+}
+
+static void report_end(cf_tui *t)
+{
+	struct cf_layer *L = t->layer;
+	int good = L->status == CF_OT_CONVERGED || L->status == CF_OT_OPTIMAL;
+	cf_tui_msg(t, good ? CF_MSG_GOOD : CF_MSG_WARN,
+		   "%s after %lld iterations: err %.3g, cost %.6g (%s, %.3f s)",
+		   cf_ot_status_name(L->status), (long long)L->iters, L->err, L->cost,
+		   cf_ot_kind_name(L->kind), L->seconds);
+}
+
+int cf_layer_cmd_step(cf_tui *t, const char *args)
+{
+	struct cf_layer *L = t->layer;
+	(void)args;
+	if (!ready(t))
+		return -1;
+	L->status = cf_ot_solver_test(L->solver);
+	if (L->status != CF_OT_RUNNING) {
+		report_end(t);
+		return 0;
+	}
+	if (iterate(t))
+		return -1;
+	refresh_plan(L);
+	if (L->status != CF_OT_RUNNING)
+		report_end(t);
+	else
+		cf_tui_msg(t, CF_MSG_INFO, "iteration %lld: err %.3g, cost %.6g", (long long)L->iters,
+			   L->err, L->cost);
+	return 0;
+}
+
+int cf_layer_cmd_run(cf_tui *t, const char *args)
+{
+	struct cf_layer *L = t->layer;
+	double last, e0 = NAN;
+	int failed = 0;
+	(void)args;
+
+	if (!ready(t))
+		return -1;
+	L->status = cf_ot_solver_test(L->solver);
+	t->busy = 1;
+	t->stop = 0;
+	t->busy_frac = 0;
+	last = cf_tui_now();
+	while (L->status == CF_OT_RUNNING && !t->stop) {
+		if (iterate(t)) {
+			failed = 1;
+			break;
+		}
+		if (isnan(e0) && L->err > 0)
+			e0 = L->err;
+		if (cf_tui_now() - last >= POLL_SECONDS) {
+			refresh_plan(L);
+			/* progress: how far the error has come down towards tol */
+			t->busy_frac = e0 > L->tol && L->err > 0
+					       ? log(e0 / L->err) / log(e0 / L->tol) : -1;
+			snprintf(t->busy_text, sizeof t->busy_text, "%s it=%lld err=%.3g",
+				 cf_ot_kind_name(L->kind), (long long)L->iters, L->err);
+			cf_tui_poll(t);
+			last = cf_tui_now();
+		}
+	}
+	t->busy = 0;
+	refresh_plan(L);
+	if (failed)
+		return -1;
+	if (t->stop && L->status == CF_OT_RUNNING) {
+		t->stop = 0;
+		cf_tui_msg(t, CF_MSG_WARN, "stopped at iteration %lld, err %.3g (state kept; %s resumes)",
+			   (long long)L->iters, L->err, "r");
+		return 0;
+	}
+	t->stop = 0;
+	report_end(t);
+	return 0;
+}
+
+int cf_layer_cmd_reset(cf_tui *t, const char *args)
+{
+	(void)args;
+	if (!t->layer)
+		return -1;
+	if (restart(t))
+		return -1;
+	cf_tui_msg(t, CF_MSG_INFO, "%s restarted", cf_ot_kind_name(t->layer->kind));
+	return 0;
+}
+
+static int set_eps(cf_tui *t, const char *text)
+{
+	struct cf_layer *L = t->layer;
+	char *end;
+	double x;
+
+	while (*text == ' ')
+		text++;
+	errno = 0;
+	x = strtod(text, &end);
+	while (*end == ' ')
+		end++;
+	if (end == text || *end || errno || !isfinite(x) || !(x > 0)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "eps: '%s' is not a positive number", text);
+		return -1;
+	}
+	L->reg = x;
+	if (restart(t))
+		return -1;
+	cf_tui_msg(t, CF_MSG_INFO, "ε = %g; %s restarted", x, cf_ot_kind_name(L->kind));
+	return 0;
+}
+
+int cf_layer_cmd_eps(cf_tui *t, const char *args)
+{
+	char init[32];
+	if (!t->layer)
+		return -1;
+	if (args && *args)
+		return set_eps(t, args);
+	snprintf(init, sizeof init, "%g", t->layer->reg);
+	cf_tui_prompt(t, "ε = ", init, set_eps);
+	return 0;
+}
+
+int cf_layer_cmd_solver(cf_tui *t, const char *args)
+{
+	static const int cycle[] = {CF_OT_SINKHORN, CF_OT_SINKHORN_LOG, CF_OT_SINKHORN_EPS, CF_OT_EMD};
+	struct cf_layer *L = t->layer;
+	int kind = -1;
+
+	if (!L)
+		return -1;
+	if (args && *args) {
+		kind = cf_ot_kind_parse(args);
+		if (kind < 0) {
+			cf_tui_msg(t, CF_MSG_ERROR,
+				   "solver: unknown '%s' (exact, emd, assign, sinkhorn, sinkhorn-log, "
+				   "sinkhorn-eps, unbalanced)",
+				   args);
+			return -1;
+		}
+	} else {
+		size_t k, n = sizeof cycle / sizeof *cycle;
+		for (k = 0; k < n && cycle[k] != L->kind; k++)
+			;
+		kind = cycle[(k + 1) % n];
+	}
+	L->kind = kind;
+	if (restart(t))
+		return -1;
+	cf_tui_msg(t, CF_MSG_INFO, "solver %s (ε = %g)", cf_ot_kind_name(kind), L->reg);
+	return 0;
+}
+
+int cf_layer_cmd_logscale(cf_tui *t, const char *args)
+{
+	(void)args;
+	if (!t->layer)
+		return -1;
+	t->layer->hT->scale = t->layer->hT->scale == CF_SCALE_LOG ? CF_SCALE_LIN : CF_SCALE_LOG;
+	return 0;
+}
+
+int cf_layer_cmd_cmap(cf_tui *t, const char *args)
+{
+	struct cf_layer *L = t->layer;
+	int c = -1;
+	if (!L)
+		return -1;
+	if (args && *args) {
+		for (int k = 0; k < CF_CMAP_N; k++)
+			if (!strcmp(args, cf_cmap_name(k)))
+				c = k;
+		if (c < 0) {
+			cf_tui_msg(t, CF_MSG_ERROR, "colormap: unknown '%s' (viridis, magma, grey)", args);
+			return -1;
+		}
+	} else
+		c = (L->hT->cmap + 1) % CF_CMAP_N;
+	L->hT->cmap = L->hM->cmap = c;
+	cf_tui_msg(t, CF_MSG_INFO, "colour map %s", cf_cmap_name(c));
+	return 0;
+}
+
+int cf_layer_cmd_marginals(cf_tui *t, const char *args)
+{
+	(void)args;
+	if (!t->layer)
+		return -1;
+	t->layer->hT->show_marginals = t->layer->hM->show_marginals = !t->layer->hT->show_marginals;
+	return 0;
+}
+
+#define VIEW_CMD(fname, call)                                  \
+	int fname(cf_tui *t, const char *args)                 \
+	{                                                      \
+		(void)args;                                    \
+		if (!t->layer)                                 \
+			return -1;                             \
+		call;                                          \
+		return 0;                                      \
+	}
+
+VIEW_CMD(cf_layer_cmd_zoom_in, cf_heatmap_view_zoom(&t->layer->view, 1))
+VIEW_CMD(cf_layer_cmd_zoom_out, cf_heatmap_view_zoom(&t->layer->view, -1))
+VIEW_CMD(cf_layer_cmd_fit, cf_heatmap_view_fit(&t->layer->view))
+VIEW_CMD(cf_layer_cmd_left, cf_heatmap_view_move(&t->layer->view, 0, -1))
+VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(&t->layer->view, 0, 1))
+VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(&t->layer->view, -1, 0))
+VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(&t->layer->view, 1, 0))
+
+int cf_layer_cmd_export(cf_tui *t, const char *args)
+{
+	struct cf_layer *L = t->layer;
+	const char *path = args && *args ? args : "plan.csv";
+	FILE *f;
+
+	if (!L)
+		return -1;
+	f = fopen(path, "w");
+	if (!f) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	for (int64_t i = 0; i < L->n; i++)
+		for (int64_t j = 0; j < L->m; j++)
+			fprintf(f, "%.17g%c", L->plan[i * L->m + j], j + 1 < L->m ? ',' : '\n');
+	if (fclose(f)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: writing '%s' failed: %s", path, strerror(errno));
+		return -1;
+	}
+	cf_tui_msg(t, CF_MSG_GOOD, "plan (%lld×%lld, iteration %lld) written to %s", (long long)L->n,
+		   (long long)L->m, (long long)L->iters, path);
+	return 0;
+}
+
+/* ---- drawing ---- */
+
+static void draw_pane(cf_grid *g, cf_rect box, const char *title, cf_heatmap *h,
+		      cf_heatmap_view *v)
+{
+	char scale[128];
+	cf_rect inner = {box.y + 2, box.x + 1, box.h - 3, box.w - 2};
+
+	cf_grid_box(g, box, title, CF_ROLE_FRAME);
+	cf_heatmap_render(h, v, g, inner);
+	cf_heatmap_scale_text(h, v, scale, sizeof scale);
+	cf_grid_puts(g, box.y + 1, box.x + 2, box.w - 4, CF_ROLE_DIM, scale);
+}
+
+static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
+{
+	struct cf_layer *L = t->layer;
+	char buf[160];
+	int x = box.x + 2, w = box.w - 4, y = box.y + 1;
+	int good = L->status == CF_OT_CONVERGED || L->status == CF_OT_OPTIMAL;
+
+	cf_grid_box(g, box, "Solver", CF_ROLE_FRAME);
+	cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s  ε=%g  tol=%g", cf_ot_kind_name(L->kind),
+		       L->reg, L->tol);
+	cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "it=%lld  err=%.3g  ", (long long)L->iters,
+		       L->err);
+	cf_grid_puts(g, y++, x + 28 < box.x + box.w - 2 ? x + 28 : x, w - 28,
+		     good ? CF_ROLE_GOOD : L->status == CF_OT_RUNNING ? CF_ROLE_NORMAL : CF_ROLE_WARN,
+		     L->status == CF_OT_RUNNING ? "running" : cf_ot_status_name(L->status));
+	cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "cost=%.6g  time %.3f s", L->cost, L->seconds);
+	if (y < box.y + box.h - 1) {
+		cf_heatmap_cursor_text(L->hM, &L->view, buf, sizeof buf);
+		cf_grid_puts(g, y++, x, w, CF_ROLE_SELECT, buf);
+	}
+	if (y < box.y + box.h - 1) {
+		cf_heatmap_cursor_text(L->hT, &L->view, buf, sizeof buf);
+		cf_grid_puts(g, y++, x, w, CF_ROLE_SELECT, buf);
+	}
+}
+
+static void draw_errors(cf_tui *t, cf_grid *g, cf_rect box)
+{
+	struct cf_layer *L = t->layer;
+	cf_rect plot = {box.y + 1, box.x + 10, box.h - 2, box.w - 11};
+	double lo, hi;
+
+	cf_grid_box(g, box, "error per iteration (log10)", CF_ROLE_FRAME);
+	if (L->nerr == 0 || isnan(L->err)) {
+		cf_grid_puts(g, box.y + 1, box.x + 2, box.w - 4, CF_ROLE_DIM,
+			     L->nerr ? "(exact solver: no marginal error)" : "(no iterations yet: press s)");
+		return;
+	}
+	if (cf_plot_braille(g, plot, L->errs, L->nerr, 1, CF_ROLE_GOOD, &lo, &hi) > 0) {
+		cf_grid_printf(g, plot.y, box.x + 1, 9, CF_ROLE_DIM, "%.0e", pow(10, hi));
+		cf_grid_printf(g, plot.y + plot.h - 1, box.x + 1, 9, CF_ROLE_DIM, "%.0e", pow(10, lo));
+	}
+}
+
+static void layer_draw(cf_tui *t, cf_grid *g, cf_rect body)
+{
+	struct cf_layer *L = t->layer;
+	int bh = body.h >= 26 ? 8 : 7, half = body.w / 2, sw;
+	char title[96];
+
+	if (!L) {
+		cf_grid_puts(g, body.y + 1, 2, body.w - 4, CF_ROLE_DIM, "no transport problem is open");
+		return;
+	}
+	draw_pane(g, (cf_rect){body.y, body.x, body.h - bh, half}, "Ground cost M", L->hM, &L->view);
+	snprintf(title, sizeof title, "Plan T  it=%lld ", (long long)L->iters);
+	draw_pane(g, (cf_rect){body.y, body.x + half, body.h - bh, half}, title, L->hT, &L->view);
+	sw = body.w * 9 / 20 < 36 ? 36 : body.w * 9 / 20;
+	draw_solver(t, g, (cf_rect){body.y + body.h - bh, body.x, bh, sw});
+	draw_errors(t, g, (cf_rect){body.y + body.h - bh, body.x + sw, bh, body.w - sw});
+}
+
+static int layer_key(cf_tui *t, int key)
+{
+	struct cf_layer *L = t->layer;
+	int py, px;
+
+	if (!L || key != KEY_MOUSE)
+		return 0;
+#if NCURSES_MOUSE_VERSION > 1
+	if (t->mouse_bstate & BUTTON4_PRESSED) {
+		cf_heatmap_view_zoom(&L->view, 1);
+		return 1;
+	}
+	if (t->mouse_bstate & BUTTON5_PRESSED) {
+		cf_heatmap_view_zoom(&L->view, -1);
+		return 1;
+	}
+#endif
+	if (cf_heatmap_hit(L->hT, &L->view, t->mouse_y, t->mouse_x, &py, &px) ||
+	    cf_heatmap_hit(L->hM, &L->view, t->mouse_y, t->mouse_x, &py, &px)) {
+		L->view.cy = py;
+		L->view.cx = px;
+		return 1;
+	}
+	return 1; /* clicks elsewhere do nothing */
+}
+
+const cf_screen cf_screen_layer = {"layer", layer_draw, layer_key};
+
+int cf_layer_open(cf_tui *t, double *M, int64_t n, int64_t m, int kind, double reg, double tol,
+		  const char *desc, cf_error *err)
+{
+	struct cf_layer *L = calloc(1, sizeof *L);
+
+	if (!L || !(L->plan = calloc((size_t)(n * m), sizeof *L->plan)) ||
+	    !(L->hM = cf_heatmap_alloc("M", CF_POOL_MEAN)) ||
+	    !(L->hT = cf_heatmap_alloc("T", CF_POOL_SUM))) {
+		if (L) {
+			free(L->plan);
+			cf_heatmap_free(L->hM);
+			free(L);
+		}
+		free(M);
+		return cf_error_set(err, CF_ENOMEM, "out of memory for a %lld×%lld problem",
+				    (long long)n, (long long)m);
+	}
+	cf_layer_close(t);
+	t->layer = L;
+	snprintf(L->desc, sizeof L->desc, "%s", desc ? desc : "");
+	L->n = n;
+	L->m = m;
+	L->M = M;
+	L->prob = (cf_ot_problem){n, m, NULL, NULL, M};
+	L->kind = kind;
+	L->reg = reg;
+	L->tol = tol;
+	L->hT->scale = CF_SCALE_LOG; /* plans span many orders of magnitude */
+	L->hT->show_marginals = L->hM->show_marginals = 1;
+	cf_heatmap_view_init(&L->view);
+	if (cf_heatmap_set_data(L->hM, M, n, m)) {
+		cf_layer_close(t);
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the cost heatmap");
+	}
+	snprintf(t->title, sizeof t->title, "%s", L->desc);
+	restart(t); /* a failure is shown on the status line, not fatal */
+	return CF_OK;
+}
+
+void cf_layer_close(cf_tui *t)
+{
+	struct cf_layer *L = t->layer;
+	if (!L)
+		return;
+	cf_ot_solver_free(L->solver);
+	cf_heatmap_free(L->hM);
+	cf_heatmap_free(L->hT);
+	free(L->M);
+	free(L->plan);
+	free(L->errs);
+	free(L);
+	t->layer = NULL;
+}
+
+int64_t cf_layer_iterations(const cf_tui *t)
+{
+	return t->layer ? t->layer->iters : 0;
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# test_interop.sh — models move between clafuse and PyTorch with the same
+# test accuracy and loss (TAP).  For an MLP, a VGG-style CNN and a ResNet
+# with BatchNorm: a file written by PyTorch (scripts/torch_interop.py, plain
+# state dict without clafuse's metadata, and as F16) loads in clafuse and
+# evaluates to PyTorch's figures, and a file written by clafuse evaluates
+# in PyTorch to clafuse's figures.  Skips when Debian's python3-torch or
+# Fashion-MNIST is missing.
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-.}
+CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
+PY=/usr/bin/python3
+INTEROP="$top_srcdir/scripts/torch_interop.py"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+if ! $PY -c 'import torch' 2>/dev/null || [ ! -d /usr/share/datasets/fashion-mnist ]; then
+	echo "1..0 # SKIP python3-torch or Fashion-MNIST not installed"
+	exit 0
+fi
+# Debian's torch uses the libblas.so.3 alternative: prefer OpenBLAS.
+LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH OMP_NUM_THREADS=1
+
+# "accuracy 0.8068 loss 0.5274" from either side's output.  The two sides
+# sum float32 products in different orders (OpenBLAS vs PyTorch's kernels),
+# so a test image whose two best logits tie to the last bit may flip: the
+# figures must agree to 2 images in 10000 and the loss to 1e-4.
+pt_fig() { sed -n 's/.*test accuracy \([0-9.]*\) loss \([0-9.]*\).*/\1 \2/p' "$1" | tail -n 1; }
+cf_fig() { sed -n 's/.*accuracy \([0-9.]*\)%, loss \([0-9.]*\).*/\1 \2/p' "$1" |
+	awk '{ printf "%.4f %s\n", $1 / 100, $2 }'; }
+
+same() { # "acc loss" "acc loss"
+	[ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{
+		d = $1 - $3; e = $2 - $4; exit !(d <= 0.0002 && -d <= 0.0002 && e <= 1e-4 && -e <= 1e-4) }'
+}
+
+check() { # name arch epochs
+	name=$1 arch=$2 epochs=$3
+	$PY "$INTEROP" export --arch "$arch" --epochs "$epochs" --no-meta \
+		--out "$T/$name.pt.safetensors" > "$T/$name.pt" 2>&1
+	ok $? "$name: PyTorch writes a plain state dict"
+	"$CLAFUSE" eval "$T/$name.pt.safetensors" --arch "$arch" > "$T/$name.cf" 2>&1
+	ok $? "$name: clafuse loads PyTorch's file"
+	a=$(pt_fig "$T/$name.pt") b=$(cf_fig "$T/$name.cf")
+	same "$a" "$b"; ok $? "$name: same accuracy and loss in clafuse ($a / $b)"
+
+	$PY "$INTEROP" convert "$T/$name.pt.safetensors" "$T/$name.f16.safetensors" --dtype f16 \
+		> /dev/null 2>&1
+	"$CLAFUSE" eval "$T/$name.f16.safetensors" --arch "$arch" > "$T/$name.f16cf" 2>&1
+	ok $? "$name: clafuse loads an F16 file"
+	$PY "$INTEROP" eval "$T/$name.f16.safetensors" --arch "$arch" > "$T/$name.f16pt" 2>&1
+	a=$(pt_fig "$T/$name.f16pt") b=$(cf_fig "$T/$name.f16cf")
+	same "$a" "$b"; ok $? "$name: F16 file, same figures ($a / $b)"
+
+	"$CLAFUSE" train --arch "$arch" --epochs 1 --subset 2000 --no-test \
+		-o "$T/$name.cf.safetensors" > /dev/null 2>&1
+	"$CLAFUSE" eval "$T/$name.cf.safetensors" > "$T/$name.cf2" 2>&1
+	$PY "$INTEROP" eval "$T/$name.cf.safetensors" > "$T/$name.pt2" 2>&1
+	ok $? "$name: PyTorch loads clafuse's file"
+	a=$(cf_fig "$T/$name.cf2") b=$(pt_fig "$T/$name.pt2")
+	same "$a" "$b"; ok $? "$name: same accuracy and loss in PyTorch ($a / $b)"
+}
+
+check mlp "mlp 784-128-64-10 nobias" 1
+check vgg "vgg 8 M 16 M classes 10 in 1x28x28" 0
+check resnet "resnet 1,1 width 8 classes 10 in 1x28x28" 0
+echo "1..$n"

@@ -1,0 +1,184 @@
+#!/bin/sh
+# test_tui.sh — the workbench driven as a person drives it: `clafuse tui`
+# runs in a real terminal (a detached tmux session on a private socket,
+# 100×32, TERM=xterm-256color), keys go in with send-keys, the screen comes
+# back with capture-pane.  Every check polls the screen for the text it
+# expects (10 s at most) rather than sleeping a fixed time.  Prints TAP.
+set -u
+
+builddir=${top_builddir:-.}
+CLAFUSE=$(cd "$builddir" && pwd)/clafuse
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+if [ ! -x "$CLAFUSE" ]; then
+	echo "Bail out! $CLAFUSE not built"
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/clafuse-tui.XXXXXX")
+SOCK=cftest$$
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup() {
+	T kill-server >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+n=0
+ok() { # STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+}
+screen() { T capture-pane -p -t "$W"; }
+# wait_for TEXT: 0 as soon as the screen contains TEXT (fixed string)
+wait_for() {
+	tries=100
+	while [ $tries -gt 0 ]; do
+		if screen | grep -F -q -e "$1"; then return 0; fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# timed out waiting for: $1"
+	screen | sed 's/^/#   | /'
+	return 1
+}
+# wait_gone TEXT: 0 as soon as the screen no longer contains TEXT
+wait_gone() {
+	tries=100
+	while [ $tries -gt 0 ]; do
+		if ! screen | grep -F -q -e "$1"; then return 0; fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# still on the screen: $1"
+	return 1
+}
+keys() { T send-keys -t "$W" "$@"; }
+# start NAME ENV... -- ARGS: a window running clafuse tui inside a shell that,
+# after it ends, prints its exit status and the terminal modes.
+start() {
+	name=$1
+	shift
+	envs=""
+	while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+	shift
+	# the shell survives a Ctrl-C meant for clafuse (a trap with a command
+	# is reset to the default in the child)
+	cat >"$tmp/$name.sh" <<EOS
+trap ':' INT
+env TERM=xterm-256color LANG=C.UTF-8 $envs "$CLAFUSE" tui $*
+echo "exit=\$?"
+stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '
+echo "<modes"
+exec sleep 600
+EOS
+	if T has-session -t cf 2>/dev/null; then
+		T new-window -t cf -n "$name" "sh $tmp/$name.sh"
+	else
+		T new-session -d -s cf -n "$name" -x 100 -y 32 "sh $tmp/$name.sh"
+	fi
+	W="cf:$name"
+}
+
+# --- start-up ------------------------------------------------------------
+start main -- --random 64 --seed 1
+wait_for "Ground cost M" && screen | grep -F -q "Plan T  it=0 " \
+	&& screen | grep -F -q "64×64 → " && screen | grep -F -q "random 64×64 (seed 1)"
+ok $? "start-up: layer screen with M, T at iteration 0 and the pooling"
+T capture-pane -p -e -t "$W" | grep -q '38;5;'
+ok $? "start-up: heatmaps in 256 colours (SGR 38;5)"
+screen | grep -F -q "▀"
+ok $? "start-up: half-block pixels"
+
+# --- help overlay: every command of the table ------------------------------
+keys '?'
+wait_for "Help: keys and :commands"
+ok $? "? opens the help overlay"
+missing=""
+for name in $("$CLAFUSE" tui --man | sed -n 's/^\.B \([a-z\\-]*\).*/\1/p' | sed 's/\\-/-/g' | grep -v '^clafuse'); do
+	screen | grep -q -e " $name\( \|$\)" || missing="$missing $name"
+done
+[ -z "$missing" ]
+ok $? "help overlay lists every command of the table (missing:${missing:- none})"
+keys q
+wait_gone "Help: keys and :commands"
+ok $? "q closes the overlay, not the program"
+
+# --- stepping --------------------------------------------------------------
+keys s
+wait_for "Plan T  it=1 "
+ok $? "s: one iteration (it=1)"
+keys s
+wait_for "Plan T  it=2 " && wait_for "iteration 2: err"
+ok $? "s again: it=2 and the error on the status line"
+
+# --- run to convergence ----------------------------------------------------
+keys r
+wait_for "converged after"
+ok $? "r: runs to convergence and says so"
+
+# --- resize: the size guard and back ------------------------------------------
+T resize-window -t "$W" -x 60 -y 15
+wait_for "terminal too small: need at least 80×24"
+ok $? "resized to 60×15: the too-small guard"
+T resize-window -t "$W" -x 100 -y 32
+wait_for "Ground cost M" && wait_gone "terminal too small"
+ok $? "resized back to 100×32: the screen returns"
+
+# --- the : line -------------------------------------------------------------
+keys : n o s u c h Enter
+wait_for "unknown command 'nosuch'"
+ok $? ":nosuch: an error on the status line"
+keys : 'eps abc' Enter
+wait_for "eps: 'abc' is not a positive number"
+ok $? ":eps abc: rejected with the reason"
+keys e C-u 0.05 Enter
+wait_for "ε = 0.05; sinkhorn restarted" && wait_for "Plan T  it=0 "
+ok $? "e: ε edited in place, the solver restarts at it=0"
+keys : 'solver assign' Enter
+wait_for "solver assign" || wait_for "assign"
+keys s
+wait_for "it=1 "
+ok $? ":solver assign works on a square uniform problem and steps"
+keys 2
+wait_for "Log (newest last" && wait_for "unknown command 'nosuch'"
+ok $? "2: the log screen keeps earlier messages"
+keys 1
+wait_for "Ground cost M"
+ok $? "1: back to the layer screen"
+
+# --- quit: the terminal is restored --------------------------------------------
+keys q
+wait_for "<modes"
+screen | grep -q "exit=0" && screen | grep -q "^icanon echo <modes" \
+	&& ! screen | grep -F -q "Ground cost M"
+ok $? "q quits with status 0, cooked terminal modes, main screen restored"
+
+# --- a long run stopped with q keeps its state ------------------------------
+start long -- --random 300 --solver sinkhorn-log --reg 0.0002
+wait_for "Ground cost M"
+keys r
+wait_for "q stop"
+ok $? "r on a hard problem: a progress bar with 'q stop'"
+keys q
+wait_for "stopped at iteration"
+ok $? "q stops the run (state kept)"
+it=$(screen | sed -n 's/.*stopped at iteration \([0-9]*\).*/\1/p' | head -n 1)
+keys s
+wait_for "Plan T  it=$((it + 1)) "
+ok $? "s after the stop continues from iteration $it"
+
+# --- Ctrl-C and NO_COLOR ----------------------------------------------------------
+start mono NO_COLOR=1 -- --random 64 --seed 2
+wait_for "Ground cost M"
+! T capture-pane -p -e -t "$W" | grep -q '38;5;' && screen | grep -q '[░▒▓█]'
+ok $? "NO_COLOR: no colour sequences, shade characters instead"
+keys C-c
+wait_for "<modes"
+screen | grep -q "exit=130" && screen | grep -q "^icanon echo <modes"
+ok $? "Ctrl-C: the program dies of SIGINT (130) with the terminal restored"
+
+echo "1..$n"
