@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"  --reg-m X          KL marginal penalty for unbalanced (default 1)\n"
 		"  --tol X            entropic stop: L1 marginal error (default 1e-9)\n"
 		"  --max-iter N       iteration limit (pivot blocks count pivots)\n"
+		"  --omega X          log-domain over-relaxation: 0 adaptive (default),\n"
+		"                     1 plain Sinkhorn, or fixed in (0, 2)\n"
 		"  --time-limit S     time limit in seconds\n"
 		"  --no-fallback      plain Sinkhorn fails instead of switching to log domain\n"
 		"  --plan OUT         write the plan (OUT.bin binary, otherwise CSV)\n"
@@ -343,6 +345,7 @@ int cmd_ot(int argc, char **argv)
 					return 2;
 				}
 			} else if (!strcmp(o, "--reg") || !strcmp(o, "--reg-m") || !strcmp(o, "--tol") ||
+				   !strcmp(o, "--omega") ||
 				   !strcmp(o, "--max-iter") || !strcmp(o, "--time-limit") ||
 				   !strcmp(o, "--repeat")) {
 				if (parse_num(o, val, &x))
@@ -353,6 +356,8 @@ int cmd_ot(int argc, char **argv)
 					par.reg_m = x;
 				else if (!strcmp(o, "--tol"))
 					par.tol = x;
+				else if (!strcmp(o, "--omega"))
+					par.omega = x;
 				else if (!strcmp(o, "--time-limit"))
 					par.time_limit = x;
 				else if (!(x >= 0 && x < 1e15 && x == floor(x))) {

@@ -249,6 +249,7 @@ static void test_reg_scale_and_stepping(void)
 	cf_ot_reg_resolve(&p, &par, &eps, &err);
 	is_double(eps, 0.3, 1e-15, "reg 0.1 relative to the lower median 3");
 	par.reg_scale = CF_OT_REG_ABS;
+	par.omega = 1; /* plain updates: the error of plain Sinkhorn is monotone */
 	s = cf_ot_solver_alloc(CF_OT_SINKHORN_LOG, &p, &par, &err);
 	while (cf_ot_solver_test(s) == CF_OT_RUNNING) {
 		cf_ot_solver_iterate(s, &err);
@@ -290,6 +291,13 @@ static void test_bad(void)
 	par.tol = 0;
 	expect_einval(CF_OT_SINKHORN, &p, &par, "zero tolerance");
 	par.tol = 1e-9;
+	par.omega = 2;
+	expect_einval(CF_OT_SINKHORN_LOG, &p, &par, "over-relaxation omega = 2");
+	par.omega = -0.5;
+	expect_einval(CF_OT_SINKHORN_EPS, &p, &par, "negative omega");
+	par.omega = NAN;
+	expect_einval(CF_OT_SINKHORN_LOG, &p, &par, "NaN omega");
+	par.omega = 0;
 	M[3] = INFINITY;
 	expect_einval(CF_OT_SINKHORN, &p, &par, "infinite cost");
 	M[3] = 0;
@@ -303,12 +311,66 @@ static void test_bad(void)
 	expect_einval(CF_OT_SINKHORN_LOG, &p, &par, "unbalanced sums for balanced Sinkhorn");
 }
 
+/* Over-relaxation: the adaptive and a fixed ω reach the plan of plain
+ * log-domain Sinkhorn (same fixed point), with the returned plan's full L1
+ * marginal error (rows and columns: with ω != 1 the columns are not exact
+ * after a half-step) within tol, and in fewer iterations at a small ε. */
+static void test_overrelaxation(void)
+{
+	int n = 40, m = 30;
+	double *M = malloc((size_t)(n * m) * sizeof *M), a[40], b[30];
+	cf_ot_problem p = {n, m, a, b, M};
+	cf_ot_params par;
+	cf_ot_result r0, r1, r2, r3;
+	cf_error err = {0};
+	double d1 = 0, d2 = 0, d3 = 0;
+	random_problem(n, m, M, a, b);
+	cf_ot_params_init(&par);
+	par.reg = 0.003;
+	par.reg_scale = CF_OT_REG_MAX;
+	par.tol = 1e-11;
+	par.omega = 1;
+	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r0, &err);
+	par.omega = 0;
+	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r1, &err);
+	par.omega = 1.5;
+	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r2, &err);
+	par.omega = 0;
+	cf_ot_solve(CF_OT_SINKHORN_EPS, &p, &par, &r3, &err);
+	ok(r0.status == CF_OT_CONVERGED && r1.status == CF_OT_CONVERGED && r2.status == CF_OT_CONVERGED &&
+	   r3.status == CF_OT_CONVERGED,
+	   "eps = 0.003 max: plain, adaptive, omega 1.5 and eps-scaling converge (%lld, %lld, %lld, %lld it)",
+	   (long long)r0.iterations, (long long)r1.iterations, (long long)r2.iterations,
+	   (long long)r3.iterations);
+	for (int k = 0; k < n * m; k++) {
+		d1 = fmax(d1, fabs(r1.plan[k] - r0.plan[k]));
+		d2 = fmax(d2, fabs(r2.plan[k] - r0.plan[k]));
+		d3 = fmax(d3, fabs(r3.plan[k] - r0.plan[k]));
+	}
+	ok(d1 < 1e-8 && d2 < 1e-8 && d3 < 1e-8,
+	   "over-relaxed plans equal the plain plan (max diff %.2g, %.2g, eps-scaling %.2g)", d1, d2, d3);
+	ok(marg_err(&p, r1.plan) <= 1.5e-11 && marg_err(&p, r2.plan) <= 1.5e-11 &&
+	   marg_err(&p, r3.plan) <= 1.5e-11,
+	   "over-relaxed plans: rows + columns L1 error within tol (%.2g, %.2g, %.2g)",
+	   marg_err(&p, r1.plan), marg_err(&p, r2.plan), marg_err(&p, r3.plan));
+	ok(r1.iterations < r0.iterations && r3.iterations < r0.iterations,
+	   "adaptive over-relaxation needs fewer iterations than plain (%lld, eps-scaling %lld < %lld)",
+	   (long long)r1.iterations, (long long)r3.iterations, (long long)r0.iterations);
+	ok(fabs(r1.cost - r0.cost) <= 1e-9 * r0.cost, "same cost (%.15g vs %.15g)", r1.cost, r0.cost);
+	cf_ot_result_clear(&r0);
+	cf_ot_result_clear(&r1);
+	cf_ot_result_clear(&r2);
+	cf_ot_result_clear(&r3);
+	free(M);
+}
+
 int main(void)
 {
 	test_convergence();
 	test_small_eps();
 	test_unbalanced();
 	test_reg_scale_and_stepping();
+	test_overrelaxation();
 	test_bad();
 	return tap_done();
 }

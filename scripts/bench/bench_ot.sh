@@ -13,6 +13,13 @@ if [ ! -x "$bin" ]; then
 	exit 2
 fi
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# clafuse picks the OpenBLAS kernels for this CPU itself (OpenBLAS 0.3.21
+# does not know it); give the peers the same kernels.
+if [ -z "$OPENBLAS_CORETYPE" ]; then
+	OPENBLAS_CORETYPE=$("$bin" --version | sed -n 's/.*(\([A-Za-z0-9]*\) kernels).*/\1/p')
+fi
+[ -n "$OPENBLAS_CORETYPE" ] && export OPENBLAS_CORETYPE
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)} LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 for t in 1 2; do
 	/usr/bin/python3 "$here/bench_ot.py" --clafuse "$bin" --threads "$t" $quick || exit 1
 	echo

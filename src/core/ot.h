@@ -73,6 +73,10 @@ typedef struct cf_ot_params {
 	int log_fallback;      /* plain Sinkhorn: switch to log-domain on underflow
 	                          (1, default) or fail (0) */
 	double eps_factor;     /* ε-scaling: shrink factor per stage; default 0.5 */
+	double omega;          /* over-relaxation of the balanced log-domain
+	                          updates (sinkhorn-log, sinkhorn-eps): 0 =
+	                          adaptive (default), 1 = plain Sinkhorn, or a
+	                          fixed value in (0, 2) */
 	cf_progress progress;  /* optional; asked about once per iteration block */
 } cf_ot_params;
 

@@ -259,6 +259,10 @@ static int check_params(int kind, const cf_ot_params *par, cf_error *err)
 	    (!isfinite(par->eps_factor) || !(par->eps_factor > 0) || !(par->eps_factor < 1)))
 		return cf_error_set(err, CF_EINVAL, "eps_factor = %g, expected a value in (0, 1)",
 				    par->eps_factor);
+	if (!isfinite(par->omega) || par->omega < 0 || !(par->omega < 2))
+		return cf_error_set(err, CF_EINVAL,
+				    "over-relaxation omega = %g, expected 0 (adaptive) or a value in (0, 2)",
+				    par->omega);
 	return CF_OK;
 }
 

@@ -35,7 +35,7 @@ typedef struct simplex {
 	double *Mown;            /* reduced cost copy (NULL when nothing dropped) */
 	const double *M;         /* n×m reduced costs */
 	double *a, *b;           /* reduced weights */
-	int32_t *parent, *child, *next, *prev, *depth, *stack;
+	int32_t *parent, *child, *next, *prev, *size, *stack;
 	double *flow;            /* flow on the arc node—parent */
 	double *u, *v;           /* potentials: M_ij − u_i − v_j = 0 on tree arcs */
 	double eps;              /* pricing tolerance */
@@ -76,7 +76,7 @@ static void free_impl(void *p)
 	free(x->child);
 	free(x->next);
 	free(x->prev);
-	free(x->depth);
+	free(x->size);
 	free(x->stack);
 	free(x->flow);
 	free(x->u);
@@ -118,30 +118,258 @@ static inline void arc_of(const simplex *x, int32_t k, int32_t *i, int32_t *j)
 	}
 }
 
-/* Set depth and potentials of the subtree at r from its parent, shifting
- * (du for rows, dv for columns) — or recomputing from costs when `fresh`. */
-static void walk_subtree(simplex *x, int32_t r, double du, double dv, int fresh)
+/* Add (du to rows, dv to columns) to the potentials of the subtree at r,
+ * or — when `skip` ≥ 0 — of the whole tree except the subtree at `skip`
+ * (r is then the root).  Shifting the complement by the opposite amount is
+ * the same dual solution up to the global shift (u + c, v − c), which leaves
+ * every reduced cost unchanged; the pivot walks whichever side is smaller. */
+static void shift_potentials(simplex *x, int32_t r, int32_t skip, double du, double dv)
 {
-	int32_t sp = 0, n = x->n;
-	x->stack[sp++] = r;
+	int32_t sp = 0, n = x->n, *stack = x->stack, *child = x->child, *next = x->next;
+	double *u = x->u, *v = x->v;
+	stack[sp++] = r;
+	while (sp) {
+		int32_t k = stack[--sp];
+		if (k < n)
+			u[k] += du;
+		else
+			v[k - n] += dv;
+		for (int32_t c = child[k]; c >= 0; c = next[c])
+			if (c != skip)
+				stack[sp++] = c;
+	}
+}
+
+/* Potentials (u_root = 0, zero reduced cost on tree arcs) and subtree sizes
+ * of the whole tree, from scratch. */
+static void tree_fresh(simplex *x)
+{
+	int32_t sp = 0, cnt = 0, n = x->n, m = x->m, N = x->N;
+	int32_t *order = x->stack + N; /* second half of the stack buffer */
+	x->stack[sp++] = 0;
 	while (sp) {
 		int32_t k = x->stack[--sp], p = x->parent[k];
-		x->depth[k] = p >= 0 ? x->depth[p] + 1 : 0;
-		if (fresh) {
-			if (p < 0)
-				x->u[k] = 0;
-			else if (k < n)
-				x->u[k] = x->M[(int64_t)k * x->m + (p - n)] - x->v[p - n];
-			else
-				x->v[k - n] = x->M[(int64_t)p * x->m + (k - n)] - x->u[p];
-		} else if (k < n) {
-			x->u[k] += du;
-		} else {
-			x->v[k - n] += dv;
-		}
+		order[cnt++] = k;
+		if (p < 0)
+			x->u[k] = 0;
+		else if (k < n)
+			x->u[k] = x->M[(int64_t)k * m + (p - n)] - x->v[p - n];
+		else
+			x->v[k - n] = x->M[(int64_t)p * m + (k - n)] - x->u[p];
+		x->size[k] = 1;
 		for (int32_t c = x->child[k]; c >= 0; c = x->next[c])
 			x->stack[sp++] = c;
 	}
+	for (int32_t t = cnt - 1; t > 0; t--)
+		x->size[x->parent[order[t]]] += x->size[order[t]];
+}
+
+/* North-west-corner start (the fallback when the greedy start cannot be
+ * used).  On a tie (row and column exhausted together) move right: the
+ * zero-flow arc (i, j+1) then points away from the root. */
+static void start_northwest(simplex *x, double tie)
+{
+	int32_t n = x->n, m = x->m, i = 0, j = 0, cell = n + 0;
+	double ra = x->a[0], rb = x->b[0];
+	for (int32_t k = 0; k < x->N; k++) {
+		x->parent[k] = x->child[k] = x->next[k] = x->prev[k] = -1;
+		x->flow[k] = 0;
+	}
+	link_child(x, cell, 0);
+	for (;;) {
+		double f;
+		int right, is_tie = 0;
+		if (i == n - 1 && j == m - 1) {
+			x->flow[cell] = fmax(0.0, fmin(ra, rb));
+			break;
+		}
+		if (j == m - 1)
+			f = ra, right = 0;
+		else if (i == n - 1)
+			f = rb, right = 1;
+		else if (fabs(ra - rb) <= tie)
+			f = ra, right = 1, is_tie = 1;
+		else if (ra < rb)
+			f = ra, right = 0;
+		else
+			f = rb, right = 1;
+		x->flow[cell] = fmax(0.0, f);
+		if (right) {
+			ra = is_tie ? 0.0 : ra - f;
+			j++;
+			rb = x->b[j];
+			cell = n + j;
+			link_child(x, cell, i);
+		} else {
+			rb -= f;
+			i++;
+			ra = x->a[i];
+			cell = i;
+			link_child(x, cell, n + j);
+		}
+	}
+}
+
+/* Index of the first minimum of Mi[j] + pen[j] (pen = +inf for closed
+ * columns), or −1 when every column is closed.  Two passes so that the min
+ * scan vectorises. */
+CF_HOT static int32_t open_argmin(const double *Mi, const double *pen, int32_t m)
+{
+	double mn = INFINITY;
+	for (int32_t j = 0; j < m; j++) {
+		double w = Mi[j] + pen[j];
+		mn = w < mn ? w : mn;
+	}
+	if (mn == INFINITY)
+		return -1;
+	for (int32_t j = 0; j < m; j++)
+		if (Mi[j] + pen[j] == mn)
+			return j;
+	return -1;
+}
+
+/* Greedy "row minimum" start: rows in index order each send their mass to
+ * their cheapest open columns (lowest index among equal costs), closing a
+ * column when it is full.  Every allocation closes a row or a column, so the
+ * positive arcs form a forest; it is rooted at row 0 and every other
+ * component is hung from the cheapest already-connected row by a zero-flow
+ * arc into one of its columns — a zero-flow arc from a row down to a column
+ * points away from the root, so the tree is strongly feasible.  Far fewer
+ * pivots follow than from the north-west corner.  Returns 0 (and leaves the
+ * tree to the caller) when rounding left a row without any allocation or a
+ * residual above 1e-9·Σa. */
+typedef struct { double key; int32_t i; } rowkey;
+
+static int rowkey_cmp(const void *pa, const void *pb)
+{
+	const rowkey *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key > b->key ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+static int start_greedy(simplex *x, double tie)
+{
+	int32_t n = x->n, m = x->m, N = x->N, na = 0, cap = N + 1;
+	int32_t *ai = malloc((size_t)cap * sizeof *ai), *aj = malloc((size_t)cap * sizeof *aj);
+	int32_t *deg = calloc((size_t)N + 1, sizeof *deg), *adj = malloc(2 * (size_t)cap * sizeof *adj);
+	double *af = malloc((size_t)cap * sizeof *af), *pen = calloc((size_t)m, sizeof *pen);
+	double *rb = malloc((size_t)m * sizeof *rb), sa = 0, resid = 0;
+	char *seen = calloc((size_t)N, 1);
+	rowkey *ord = malloc((size_t)n * sizeof *ord);
+	int ok = ai && aj && deg && adj && af && pen && rb && seen && ord;
+
+	if (ok) {
+		for (int32_t i = 0; i < n; i++) {
+			const double *Mi = x->M + (int64_t)i * m;
+			double m1 = INFINITY, m2 = INFINITY;
+			for (int32_t j = 0; j < m; j++) {
+				double w = Mi[j];
+				if (w < m1) {
+					m2 = m1;
+					m1 = w;
+				} else if (w < m2) {
+					m2 = w;
+				}
+			}
+			ord[i].key = m > 1 ? m2 - m1 : 0;
+			ord[i].i = i;
+		}
+		qsort(ord, (size_t)n, sizeof *ord, rowkey_cmp);
+		memcpy(rb, x->b, (size_t)m * sizeof *rb);
+		for (int32_t t = 0; t < n && ok; t++) {
+			int32_t i = ord[t].i;
+			double ra = x->a[i];
+			int first = 1;
+			sa += ra;
+			while (first || ra > tie) {
+				int32_t j = open_argmin(x->M + (int64_t)i * m, pen, m);
+				double f;
+				if (j < 0 || na == cap) {
+					ok = !first; /* no column left: rounding residue */
+					resid += ra;
+					break;
+				}
+				first = 0;
+				f = ra < rb[j] ? ra : rb[j];
+				ai[na] = i;
+				aj[na] = j;
+				af[na++] = f;
+				ra -= f;
+				rb[j] -= f;
+				if (rb[j] <= tie) {
+					pen[j] = INFINITY;
+					resid += rb[j];
+				}
+			}
+		}
+		for (int32_t j = 0; j < m; j++)
+			if (pen[j] == 0)
+				resid += rb[j];
+		ok = ok && resid <= 1e-9 * sa;
+	}
+	if (ok) {
+		/* adjacency (CSR) of the allocation forest */
+		for (int32_t k = 0; k < na; k++) {
+			deg[ai[k] + 1]++;
+			deg[n + aj[k] + 1]++;
+		}
+		for (int32_t k = 0; k < N; k++)
+			deg[k + 1] += deg[k];
+		for (int32_t k = 0; k < na; k++) {
+			adj[deg[ai[k]]++] = k;
+			adj[deg[n + aj[k]]++] = k;
+		}
+		for (int32_t k = N; k > 0; k--)
+			deg[k] = deg[k - 1];
+		deg[0] = 0;
+		for (int32_t k = 0; k < N; k++) {
+			x->parent[k] = x->child[k] = x->next[k] = x->prev[k] = -1;
+			x->flow[k] = 0;
+		}
+		/* component of row 0, then one component per unconnected column */
+		for (int32_t c = -1; c < m; c++) {
+			int32_t start = c < 0 ? 0 : n + c, sp = 0;
+			if (seen[start])
+				continue;
+			if (c >= 0) {
+				int32_t bi = -1;
+				double bm = INFINITY;
+				for (int32_t i = 0; i < n; i++)
+					if (seen[i] && x->M[(int64_t)i * m + c] < bm) {
+						bm = x->M[(int64_t)i * m + c];
+						bi = i;
+					}
+				link_child(x, start, bi); /* flow 0 */
+			}
+			seen[start] = 1;
+			x->stack[sp++] = start;
+			while (sp) {
+				int32_t k = x->stack[--sp];
+				for (int32_t e = deg[k]; e < deg[k + 1]; e++) {
+					int32_t arc = adj[e], o = k < n ? n + aj[arc] : ai[arc];
+					if (seen[o])
+						continue;
+					seen[o] = 1;
+					link_child(x, o, k);
+					x->flow[o] = af[arc];
+					x->stack[sp++] = o;
+				}
+			}
+		}
+		for (int32_t k = 0; k < N; k++)
+			ok = ok && seen[k];
+	}
+	free(ai);
+	free(aj);
+	free(deg);
+	free(adj);
+	free(af);
+	free(pen);
+	free(rb);
+	free(seen);
+	free(ord);
+	return ok;
 }
 
 static int init(cf_ot_solver *s, cf_error *err)
@@ -202,58 +430,21 @@ static int init(cf_ot_solver *s, cf_error *err)
 	x->child = malloc((size_t)N * sizeof(int32_t));
 	x->next = malloc((size_t)N * sizeof(int32_t));
 	x->prev = malloc((size_t)N * sizeof(int32_t));
-	x->depth = malloc((size_t)N * sizeof(int32_t));
-	x->stack = malloc((size_t)N * sizeof(int32_t));
+	x->size = malloc((size_t)N * sizeof(int32_t));
+	x->stack = malloc(2 * (size_t)N * sizeof(int32_t));
 	x->flow = calloc((size_t)N, sizeof(double));
 	x->u = calloc((size_t)n, sizeof(double));
 	x->v = calloc((size_t)m, sizeof(double));
-	if (!x->parent || !x->child || !x->next || !x->prev || !x->depth || !x->stack || !x->flow ||
+	if (!x->parent || !x->child || !x->next || !x->prev || !x->size || !x->stack || !x->flow ||
 	    !x->u || !x->v)
 		return cf_error_set(err, CF_ENOMEM, "out of memory for the network simplex tree");
 	for (int32_t k = 0; k < N; k++)
 		x->parent[k] = x->child[k] = x->next[k] = x->prev[k] = -1;
 
-	/* North-west corner.  On a tie (row and column exhausted together) move
-	 * right: the zero-flow arc (i, j+1) then points away from the root. */
 	tie = 1e-13 * sa;
-	{
-		int32_t i = 0, j = 0, cell = n + 0;
-		double ra = x->a[0], rb = x->b[0];
-		link_child(x, cell, 0);
-		for (;;) {
-			double f;
-			int right, is_tie = 0;
-			if (i == n - 1 && j == m - 1) {
-				x->flow[cell] = fmax(0.0, fmin(ra, rb));
-				break;
-			}
-			if (j == m - 1)
-				f = ra, right = 0;
-			else if (i == n - 1)
-				f = rb, right = 1;
-			else if (fabs(ra - rb) <= tie)
-				f = ra, right = 1, is_tie = 1;
-			else if (ra < rb)
-				f = ra, right = 0;
-			else
-				f = rb, right = 1;
-			x->flow[cell] = fmax(0.0, f);
-			if (right) {
-				ra = is_tie ? 0.0 : ra - f;
-				j++;
-				rb = x->b[j];
-				cell = n + j;
-				link_child(x, cell, i);
-			} else {
-				rb -= f;
-				i++;
-				ra = x->a[i];
-				cell = i;
-				link_child(x, cell, n + j);
-			}
-		}
-	}
-	walk_subtree(x, 0, 0, 0, 1);
+	if (!start_greedy(x, tie))
+		start_northwest(x, tie);
+	tree_fresh(x);
 	x->cursor = 0;
 	return CF_OK;
 }
@@ -302,18 +493,16 @@ static int find_entering(simplex *x, int32_t *ei, int32_t *ej, double *er)
 static void pivot(simplex *x, int32_t ei, int32_t ej, double r)
 {
 	int32_t n = x->n, p = ei, q = n + ej, a = p, b = q, join, out = -1, side = 0;
-	int32_t *parent = x->parent, *depth = x->depth;
+	int32_t *parent = x->parent, *size = x->size;
 	double theta = INFINITY;
 
+	/* The apex of the cycle: climb from the endpoint with the smaller
+	 * subtree (an ancestor's subtree is strictly larger). */
 	while (a != b) {
-		if (depth[a] > depth[b])
+		if (size[a] < size[b])
 			a = parent[a];
-		else if (depth[b] > depth[a])
+		else
 			b = parent[b];
-		else {
-			a = parent[a];
-			b = parent[b];
-		}
 	}
 	join = a;
 	/* Cunningham's rule: the last blocking arc met when walking the cycle
@@ -337,28 +526,41 @@ static void pivot(simplex *x, int32_t ei, int32_t ej, double r)
 		for (int32_t k = q; k != join; k = parent[k])
 			x->flow[k] += k >= n ? -theta : theta;
 	}
-	/* Re-hang the cut subtree under the entering arc, reversing the path
-	 * from the entering endpoint up to the leaving node. */
+	/* Cut the subtree of `out` and re-hang it under the entering arc,
+	 * reversing the stem from the entering endpoint up to `out`.  Sizes:
+	 * the old ancestors of `out` below the apex lose S nodes, the new ones
+	 * gain S; stem node s_t gets S − (old size of s_{t−1}). */
 	{
 		int32_t from = side == 1 ? p : q, to = side == 1 ? q : p;
-		int32_t k = from, prevn = to;
+		int32_t k = from, prevn = to, S = size[out], below = 0;
 		double fprev = theta;
+		for (int32_t w = parent[out]; w != join; w = parent[w])
+			size[w] -= S;
 		for (;;) {
-			int32_t up = parent[k];
+			int32_t up = parent[k], sk = size[k];
 			double fk = x->flow[k];
 			unlink_child(x, k);
 			link_child(x, k, prevn);
 			x->flow[k] = fprev;
+			size[k] = S - below;
 			if (k == out)
 				break;
+			below = sk;
 			fprev = fk;
 			prevn = k;
 			k = up;
 		}
-		if (side == 1)
-			walk_subtree(x, from, r, -r, 0);
-		else
-			walk_subtree(x, from, -r, r, 0);
+		for (int32_t w = to; w != join; w = parent[w])
+			size[w] += S;
+		/* zero reduced cost on the entering arc: shift the moved part by
+		 * (r, −r) (p moved) or (−r, r) (q moved), or the rest oppositely */
+		{
+			double du = side == 1 ? r : -r;
+			if (2 * (int64_t)S <= x->N)
+				shift_potentials(x, from, -1, du, -du);
+			else
+				shift_potentials(x, 0, from, -du, du);
+		}
 	}
 }
 
