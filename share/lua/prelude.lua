@@ -55,11 +55,15 @@ local function keystring(k, o, depth, indent, stack)
   return "[" .. format(k, o, depth + 1, indent, stack) .. "]"
 end
 
--- An object's own display, or nil when it has none.
-local function own_display(v, o)
+-- An object's own display, or nil when it has none.  Nested inside a
+-- table (depth > 0) an object with __tostring shows its one-line summary,
+-- so a table of matrices or models stays readable; __pretty is for the
+-- object printed on its own.
+local function own_display(v, o, depth)
   local mt = getmetatable(v)
   if type(mt) ~= "table" then return nil end
   local p = rawget(mt, "__pretty")
+  if p and depth > 0 and rawget(mt, "__tostring") then p = nil end
   if p then
     local ok, s = pcall(p, v, o)
     if ok and type(s) == "string" then return s end
@@ -81,7 +85,7 @@ function format(v, o, depth, indent, stack)
   elseif t ~= "table" and t ~= "userdata" then
     return tostring(v)
   end
-  local own = own_display(v, o)
+  local own = own_display(v, o, depth)
   if own then return own end
   if t == "userdata" then return tostring(v) end
   if stack[v] then return "<cycle>" end
@@ -172,7 +176,8 @@ on one line when they fit in opts.width columns, else on several lines
 contains itself; nesting deeper than opts.depth shows as {...}; more than
 opts.maxitems entries are cut with "... (N more)"; nested strings longer
 than opts.maxstring are shortened.  An object whose metatable has
-__pretty(v, opts) is shown by it, else by __tostring.
+__pretty(v, opts) is shown by it, else by __tostring; nested in a table,
+an object with __tostring shows that one-line summary.
 opts (all integers): width = 80, depth = 5, maxitems = 100, maxstring = 200.]], "cf")
 
 cf.doc_add(cf.show, "cf.show", "cf.show(...)",
@@ -192,3 +197,268 @@ cf.doc_topic("repl", [[The console (clafuse with no arguments)
   * History is kept in ~/.clafuse_history ($CLAFUSE_HISTORY overrides;
     the last 1000 entries).
   * Without a terminal on stdin, Lua is read line by line from stdin.]])
+
+-- ---- helpers for scripts (scripts/examples) --------------------------------
+
+-- cf.session{...} as a shorthand of cf.session.new{...}
+if type(cf.session) == "table" and getmetatable(cf.session) == nil then
+  setmetatable(cf.session, { __call = function(_, opts) return cf.session.new(opts) end })
+end
+
+--- cf.args(arg, defaults [, usage]) -> opts
+function cf.args(argv, defaults, usage)
+  if argv ~= nil and type(argv) ~= "table" then
+    error("bad argument #1 to 'args' (table expected, got " .. type(argv) .. ")", 2)
+  end
+  if type(defaults) ~= "table" then
+    error("bad argument #2 to 'args' (table expected, got " .. type(defaults) .. ")", 2)
+  end
+  local opts, names = {}, {}
+  for k, v in pairs(defaults) do
+    if type(k) ~= "string" then
+      error("bad argument #2 to 'args' (option names must be strings)", 2)
+    end
+    opts[k] = v
+    names[#names + 1] = k
+  end
+  sort(names)
+  local function help_text()
+    local lines = { usage or "options:" }
+    for _, k in ipairs(names) do
+      local d = defaults[k]
+      lines[#lines + 1] = ("  --%-16s %s"):format(k:gsub("_", "-"),
+        type(d) == "boolean" and (d and "(on; --no-" .. k:gsub("_", "-") .. " turns it off)" or "(off)")
+        or "(default " .. tostring(d) .. ")")
+    end
+    return concat(lines, "\n")
+  end
+  local i, n = 1, argv and #argv or 0
+  while i <= n do
+    local a = argv[i]
+    if a == "--help" or a == "-h" then
+      print(help_text())
+      os.exit(0)
+    end
+    local name, value = tostring(a):match("^%-%-([%w_%-]+)=(.*)$")
+    if not name then name = tostring(a):match("^%-%-([%w_%-]+)$") end
+    if not name then
+      opts[#opts + 1] = a            -- a positional argument
+    else
+      local key = name:gsub("%-", "_")
+      local neg = false
+      if defaults[key] == nil and key:sub(1, 3) == "no_" and type(defaults[key:sub(4)]) == "boolean" then
+        key, neg = key:sub(4), true
+      end
+      local d = defaults[key]
+      if d == nil then
+        error(("unknown option --%s\n%s"):format(name, help_text()), 0)
+      end
+      if type(d) == "boolean" then
+        if value == nil then
+          value = not neg
+        elseif value == "true" or value == "1" or value == "yes" then
+          value = true
+        elseif value == "false" or value == "0" or value == "no" then
+          value = false
+        else
+          error(("option --%s wants true or false, got '%s'"):format(name, value), 0)
+        end
+      else
+        if value == nil then
+          i = i + 1
+          value = argv[i]
+          if value == nil then error(("option --%s needs a value"):format(name), 0) end
+        end
+        if type(d) == "number" then
+          local x = tonumber(value)
+          if x == nil then
+            error(("option --%s wants a number, got '%s'"):format(name, value), 0)
+          end
+          if mathtype(d) == "integer" then
+            if x ~= math.floor(x) then
+              error(("option --%s wants an integer, got '%s'"):format(name, value), 0)
+            end
+            x = math.tointeger(x)
+          end
+          value = x
+        end
+      end
+      opts[key] = value
+    end
+    i = i + 1
+  end
+  return opts
+end
+
+cf.doc_add(cf.args, "cf.args", "cf.args(arg, defaults [, usage]) -> opts",
+[[Parse a script's command-line arguments (the global `arg`).
+defaults maps option names to default values, whose types decide the
+parsing: --name value or --name=value for numbers (integers stay
+integers) and strings, --flag / --no-flag for booleans.  Dashes in names
+match underscores (--free-end sets free_end).  Other arguments are kept in
+order as opts[1], opts[2], ...  An unknown option or a bad value raises
+an error listing the options; --help prints them (after `usage`) and
+exits.]], "cf")
+
+-- Display width of a cell: characters, not bytes (UTF-8 such as ±).
+local function cellwidth(s)
+  return utf8.len(s) or #s
+end
+
+-- The text of one table cell.
+local function cell(v, fmt)
+  if v == nil then return "" end
+  if type(v) == "number" then
+    if v ~= v then return "nan" end
+    if fmt then return fmt:format(v) end
+    if mathtype(v) == "integer" then return tostring(v) end
+    return ("%.4g"):format(v)
+  end
+  if fmt and type(v) ~= "table" then return fmt:format(v) end
+  return tostring(v)
+end
+
+-- Columns as {key =, title =, fmt =} records.
+local function columns_of(rows, columns, fname)
+  if type(rows) ~= "table" then
+    error(("bad argument #1 to '%s' (table of rows expected, got %s)"):format(fname, type(rows)), 3)
+  end
+  local cols = {}
+  if columns == nil then
+    local seen = {}
+    for i, r in ipairs(rows) do
+      if type(r) ~= "table" then
+        error(("bad argument #1 to '%s' (row %d is not a table)"):format(fname, i), 3)
+      end
+      local ks = {}
+      for k in pairs(r) do if type(k) == "string" and not seen[k] then ks[#ks + 1] = k end end
+      sort(ks)
+      for _, k in ipairs(ks) do seen[k] = true; cols[#cols + 1] = { key = k, title = k } end
+    end
+    return cols
+  end
+  if type(columns) ~= "table" then
+    error(("bad argument #2 to '%s' (table of columns expected, got %s)"):format(fname, type(columns)), 3)
+  end
+  for i, c in ipairs(columns) do
+    if type(c) == "string" then
+      cols[i] = { key = c, title = c }
+    elseif type(c) == "table" and c[1] ~= nil then
+      cols[i] = { key = c[1], title = c.title or c[2] or tostring(c[1]), fmt = c.fmt or c[3] }
+    elseif type(c) == "table" and c.key ~= nil then
+      cols[i] = { key = c.key, title = c.title or tostring(c.key), fmt = c.fmt }
+    else
+      error(("bad argument #2 to '%s' (column %d must be a name or {key, title, fmt})"):format(fname, i), 3)
+    end
+  end
+  return cols
+end
+
+--- cf.table_format(rows [, columns]) -> string
+function cf.table_format(rows, columns)
+  local cols = columns_of(rows, columns, "table_format")
+  local cells, width, numeric = {}, {}, {}
+  for j, c in ipairs(cols) do width[j] = math.max(cellwidth(c.title), 3); numeric[j] = true end
+  for i, r in ipairs(rows) do
+    if type(r) ~= "table" then
+      error(("bad argument #1 to 'table_format' (row %d is not a table)"):format(i), 2)
+    end
+    cells[i] = {}
+    for j, c in ipairs(cols) do
+      local v = r[c.key]
+      local s = cell(v, c.fmt)
+      cells[i][j] = s
+      if cellwidth(s) > width[j] then width[j] = cellwidth(s) end
+      if v ~= nil and type(v) ~= "number" then numeric[j] = false end
+    end
+  end
+  local function line(vals, right)
+    local out = {}
+    for j, v in ipairs(vals) do
+      local pad = rep(" ", width[j] - cellwidth(v))
+      out[j] = right[j] and pad .. v or v .. pad
+    end
+    return "| " .. concat(out, " | ") .. " |"
+  end
+  local titles, dashes, left = {}, {}, {}   -- numeric columns right-aligned
+  for j, c in ipairs(cols) do
+    titles[j] = c.title
+    dashes[j] = rep("-", width[j] - 1) .. (numeric[j] and ":" or "-")
+    left[j] = false
+  end
+  local lines = { line(titles, numeric), line(dashes, left) }
+  for i = 1, #cells do lines[#lines + 1] = line(cells[i], numeric) end
+  return concat(lines, "\n")
+end
+
+--- cf.table_print(rows [, columns])
+function cf.table_print(rows, columns)
+  io.write(cf.table_format(rows, columns), "\n")
+end
+
+cf.doc_add(cf.table_format, "cf.table_format", "cf.table_format(rows [, columns]) -> string",
+[[Format rows (a list of tables) as an aligned Markdown table.
+columns lists the keys to show, each a name or {key, title, fmt} (fmt a
+string.format pattern such as "%.2f"); by default every string key in
+sorted order.  Numbers are right-aligned (integers as such, others with
+%.4g), missing values are empty, NaN shows as nan.  The text pastes into
+a report or a Markdown file as it is.]], "cf")
+
+cf.doc_add(cf.table_print, "cf.table_print", "cf.table_print(rows [, columns])",
+[[Print cf.table_format(rows, columns) on standard output.]], "cf")
+
+local function csv_field(v)
+  if v == nil then return "" end
+  if type(v) == "number" then
+    if v ~= v then return "nan" end
+    if mathtype(v) == "integer" then return tostring(v) end
+    return ("%.10g"):format(v)
+  end
+  local s = tostring(v)
+  if s:find('[,"\r\n]') then s = '"' .. s:gsub('"', '""') .. '"' end
+  return s
+end
+
+--- cf.write_csv(path, rows [, columns]) -> true | nil, msg
+function cf.write_csv(path, rows, columns)
+  if type(path) ~= "string" then
+    error("bad argument #1 to 'write_csv' (string expected, got " .. type(path) .. ")", 2)
+  end
+  local cols = columns_of(rows, columns, "write_csv")
+  local out = {}
+  local head = {}
+  for j, c in ipairs(cols) do head[j] = csv_field(c.title) end
+  out[1] = concat(head, ",")
+  for i, r in ipairs(rows) do
+    if type(r) ~= "table" then
+      error(("bad argument #2 to 'write_csv' (row %d is not a table)"):format(i), 2)
+    end
+    local f = {}
+    for j, c in ipairs(cols) do f[j] = csv_field(r[c.key]) end
+    out[#out + 1] = concat(f, ",")
+  end
+  -- atomically: write a temporary file next to the target, then rename
+  local tmp = ("%s.tmp%d"):format(path, math.random(1, 1 << 30))
+  local fh, msg = io.open(tmp, "w")
+  if not fh then return nil, msg end
+  local ok, werr = fh:write(concat(out, "\n"), "\n")
+  local closed, cerr = fh:close()
+  if not ok or not closed then
+    os.remove(tmp)
+    return nil, ("%s: %s"):format(path, tostring(werr or cerr))
+  end
+  local renamed, rerr = os.rename(tmp, path)
+  if not renamed then
+    os.remove(tmp)
+    return nil, rerr
+  end
+  return true
+end
+
+cf.doc_add(cf.write_csv, "cf.write_csv", "cf.write_csv(path, rows [, columns]) -> true | nil, msg",
+[[Write rows (a list of tables) as a CSV file with a header line.
+columns as for cf.table_format (the titles are the header; fmt is not
+used: numbers are written with full precision).  Fields with commas,
+quotes or newlines are quoted.  The file is written atomically: to a
+temporary file in the same directory, then renamed over path, so a
+reader never sees half a file.  An unwritable path returns nil, message.]], "cf")
