@@ -21,6 +21,7 @@
 #include "lua/host.h"
 #include "model.h"
 #include "session.h"
+#include "tui/tui.h"
 
 static int pause_on;
 
@@ -75,22 +76,25 @@ static int run_step(cf_session *s, int step, double *t)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: clafuse demo [--no-pause] [--finetune N] [A.safetensors B.safetensors]\n"
+	fprintf(f, "usage: clafuse demo [--batch] [--no-pause] [--finetune N] [A.safetensors B.safetensors]\n"
 		   "A guided tour of CLAFusion on two networks of different depths (by default\n"
 		   "the bundled Fashion-MNIST MLPs 400-200-100-50-25 and 400-200-100).\n"
-		   "  --no-pause     do not wait for Enter between steps\n"
+		   "  --batch        the printed tour, also on a terminal (default there: the\n"
+		   "                 full-screen workbench with a guided tour)\n"
+		   "  --no-pause     do not wait for Enter between steps (implies --batch)\n"
 		   "  --finetune N   finetune the fused model for N epochs (default 1, 0: none)\n");
 }
 
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {{"no-pause", no_argument, 0, 'n'},
+					     {"batch", no_argument, 0, 'b'},
 					     {"finetune", required_argument, 0, 'f'},
 					     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 	char pa[1024], pb[1024], wa[256], wb[256], buf[64];
 	const char *fa = pa, *fb = pb;
 	long finetune = 1;
-	int c, rc = 1, i0, i1;
+	int c, rc = 1, i0, i1, batch = 0;
 	double t;
 	cf_error err = {0};
 	cf_session *s = NULL;
@@ -101,7 +105,8 @@ int cmd_demo(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': pause_on = 0; break;
+		case 'n': pause_on = 0; batch = 1; break;
+		case 'b': batch = 1; break;
 		case 'f': if (cli_int("demo", "--finetune", optarg, 0, 100, &finetune)) return 2;
 			break;
 		case 'h': usage(stdout); return 0;
@@ -118,6 +123,9 @@ int cmd_demo(int argc, char **argv)
 		snprintf(pa, sizeof pa, "%s/models/mlp_a.safetensors", cf_lua_sharedir());
 		snprintf(pb, sizeof pb, "%s/models/mlp_b.safetensors", cf_lua_sharedir());
 	}
+	/* on a terminal the tour runs in the full-screen workbench */
+	if (!batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return cf_tui_demo(fa, fb);
 
 	printf(bold_on ? "\033[1m%s\033[0m\n\n" : "%s\n\n",
 	       "clafuse demo: fusing two networks of different depths");

@@ -1,11 +1,16 @@
 /* cmd_tui.c — `clafuse tui`: the full-screen workbench.
  *
- * For now it opens the layer screen on one transport problem: a cost
- * matrix from a file (the CSV or binary format of share/doc/ot.md, the one
- * `clafuse ot` reads) or two seeded Gaussian point clouds with the squared
- * Euclidean cost.  Everything that can fail is checked before the terminal
- * is taken over, so errors print normally.  `--man` prints the man page
- * generated from the command table.
+ * With model files it opens a fusion session on them (overview, layer,
+ * network, parameters, results and log screens); a model or data set that
+ * fails to load is a message in the log, not a failure, so the session can
+ * still be inspected.  With --ot or --random it opens the layer screen on
+ * one transport problem: a cost matrix from a file (the CSV or binary
+ * format of share/doc/ot.md, the one `clafuse ot` reads) or two seeded
+ * Gaussian point clouds with the squared Euclidean cost; errors there are
+ * checked before the terminal is taken over, so they print normally.
+ * `--man` prints the man page generated from the command table.
+ * cf_tui_demo() is `clafuse demo` on a terminal: the session plus the
+ * guided tour.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
@@ -33,8 +38,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: clafuse tui (--ot COSTS | --random N[xM]) [options]\n"
-		"The full-screen workbench, on the layer screen of one transport problem.\n\n"
+		"usage: clafuse tui A.safetensors B.safetensors [more...] [--data SPEC]\n"
+		"                   [--set NAME=VALUE]... [options]\n"
+		"       clafuse tui (--ot COSTS | --random N[xM]) [options]\n"
+		"The full-screen workbench: a fusion session on model files, or the layer\n"
+		"screen of one transport problem.\n\n"
+		"  --data SPEC      data set of the session (e.g. fashion-mnist)\n"
+		"  --set NAME=VALUE a session parameter (repeatable; see the params screen)\n"
 		"  --ot FILE        cost matrix (CSV or binary, as for 'clafuse ot')\n"
 		"  --random N[xM]   two Gaussian clouds of N and M points in the plane,\n"
 		"                   squared Euclidean cost divided by its maximum\n"
@@ -245,23 +255,18 @@ static int parse_size(const char *s, int64_t *n, int64_t *m)
 	return 0;
 }
 
-int cmd_tui(int argc, char **argv)
+/* Options into the pointers; returns an exit status when done (help, man,
+ * a usage error) or -1 to go on. */
+static int parse_args(int argc, char **argv, const char **ot_file, const char **random,
+		      long *seed, double *reg, double *tol, int *kind, int *colour, int *mouse,
+		      const char **data, const char **models, int *nmodels, const char **sets,
+		      int *nsets)
 {
-	const char *ot_file = NULL, *random = NULL;
-	long seed = 1;
-	double reg = 0.01, tol = 1e-9;
-	int kind = CF_OT_SINKHORN, colour = CF_TUI_COLOUR_AUTO, mouse = 1;
-	int64_t n = 0, m = 0;
-	double *M = NULL;
-	char desc[160];
-	cf_tui t;
-	cf_error err;
-
 	for (int k = 1; k < argc; k++) {
 		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
 		int takes = !strcmp(a, "--ot") || !strcmp(a, "--random") || !strcmp(a, "--seed") ||
 			    !strcmp(a, "--solver") || !strcmp(a, "--reg") || !strcmp(a, "--tol") ||
-			    !strcmp(a, "--color");
+			    !strcmp(a, "--color") || !strcmp(a, "--data") || !strcmp(a, "--set");
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
@@ -271,7 +276,11 @@ int cmd_tui(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(a, "--no-mouse")) {
-			mouse = 0;
+			*mouse = 0;
+			continue;
+		}
+		if (a[0] != '-') {
+			models[(*nmodels)++] = a;
 			continue;
 		}
 		if (!takes) {
@@ -285,35 +294,39 @@ int cmd_tui(int argc, char **argv)
 		}
 		k++;
 		if (!strcmp(a, "--ot"))
-			ot_file = v;
+			*ot_file = v;
 		else if (!strcmp(a, "--random"))
-			random = v;
+			*random = v;
+		else if (!strcmp(a, "--data"))
+			*data = v;
+		else if (!strcmp(a, "--set"))
+			sets[(*nsets)++] = v;
 		else if (!strcmp(a, "--seed")) {
-			if (cli_int("tui", "--seed", v, 0, 2147483647L, &seed))
+			if (cli_int("tui", "--seed", v, 0, 2147483647L, seed))
 				return 2;
 		} else if (!strcmp(a, "--reg")) {
-			if (cli_double("tui", "--reg", v, 1e-300, 1e300, &reg))
+			if (cli_double("tui", "--reg", v, 1e-300, 1e300, reg))
 				return 2;
 		} else if (!strcmp(a, "--tol")) {
-			if (cli_double("tui", "--tol", v, 0, 1, &tol))
+			if (cli_double("tui", "--tol", v, 0, 1, tol))
 				return 2;
 		} else if (!strcmp(a, "--solver")) {
-			kind = cf_ot_kind_parse(v);
-			if (kind < 0) {
+			*kind = cf_ot_kind_parse(v);
+			if (*kind < 0) {
 				fprintf(stderr, "clafuse tui: --solver: unknown '%s'\n", v);
 				return 2;
 			}
 		} else if (!strcmp(a, "--color")) {
 			if (!strcmp(v, "auto"))
-				colour = CF_TUI_COLOUR_AUTO;
+				*colour = CF_TUI_COLOUR_AUTO;
 			else if (!strcmp(v, "mono"))
-				colour = CF_MODE_MONO;
+				*colour = CF_MODE_MONO;
 			else if (!strcmp(v, "8"))
-				colour = CF_MODE_8;
+				*colour = CF_MODE_8;
 			else if (!strcmp(v, "256"))
-				colour = CF_MODE_256;
+				*colour = CF_MODE_256;
 			else if (!strcmp(v, "rgb"))
-				colour = CF_MODE_RGB;
+				*colour = CF_MODE_RGB;
 			else {
 				fprintf(stderr, "clafuse tui: --color: expected auto, mono, 8, 256 or rgb, "
 						"got '%s'\n", v);
@@ -321,6 +334,93 @@ int cmd_tui(int argc, char **argv)
 			}
 		}
 	}
+	return -1;
+}
+
+/* The session workbench (demo: with the guided tour).  Returns the exit
+ * status. */
+static int session_tui(const char *const *models, int nmodels, const char *data,
+		       const char *const *sets, int nsets, int colour, int mouse, int demo)
+{
+	cf_tui t;
+
+	if (cf_tui_setup(&t)) {
+		fprintf(stderr, "clafuse %s: out of memory\n", demo ? "demo" : "tui");
+		return 1;
+	}
+	t.use_mouse = mouse;
+	cf_tui_add_screens(&t);
+	if (cf_tsess_open(&t, models, nmodels, data, sets, nsets) ||
+	    (demo && cf_tour_start(&t))) {
+		fprintf(stderr, "clafuse %s: out of memory\n", demo ? "demo" : "tui");
+		cf_tui_end(&t);
+		return 1;
+	}
+	cf_tui_lua_open(&t);
+	if (cf_tui_start(&t, colour)) {
+		cf_tui_end(&t);
+		return 1;
+	}
+	cf_tui_run(&t);
+	cf_tui_end(&t);
+	return 0;
+}
+
+int cf_tui_demo(const char *a, const char *b)
+{
+	const char *models[2] = {a, b};
+	const char *sets[1] = {"finetune.epochs=1"};
+	return session_tui(models, 2, "fashion-mnist", sets, 1, CF_TUI_COLOUR_AUTO, 1, 1);
+}
+
+int cmd_tui(int argc, char **argv)
+{
+	const char *ot_file = NULL, *random = NULL;
+	long seed = 1;
+	double reg = 0.01, tol = 1e-9;
+	int kind = CF_OT_SINKHORN, colour = CF_TUI_COLOUR_AUTO, mouse = 1;
+	int64_t n = 0, m = 0;
+	double *M = NULL;
+	char desc[160];
+	cf_tui t;
+	cf_error err;
+	const char *data = NULL;
+	const char **models = calloc((size_t)argc + 1, sizeof *models);
+	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	int nmodels = 0, nsets = 0, rc;
+
+	if (!models || !sets) {
+		free(models);
+		free(sets);
+		fprintf(stderr, "clafuse tui: out of memory\n");
+		return 1;
+	}
+	rc = parse_args(argc, argv, &ot_file, &random, &seed, &reg, &tol, &kind, &colour, &mouse,
+			&data, models, &nmodels, sets, &nsets);
+	if (rc >= 0) {
+		free(models);
+		free(sets);
+		return rc;
+	}
+	if (nmodels > 0) {
+		if (ot_file || random) {
+			fprintf(stderr, "clafuse tui: give model files or --ot/--random, not both\n");
+			free(models);
+			free(sets);
+			return 2;
+		}
+		rc = session_tui(models, nmodels, data, sets, nsets, colour, mouse, 0);
+		free(models);
+		free(sets);
+		return rc;
+	}
+	free(models);
+	free(sets);
+	if (data || nsets) {
+		fprintf(stderr, "clafuse tui: --data and --set need model files\n");
+		return 2;
+	}
+
 	if (!!ot_file == !!random) {
 		fprintf(stderr, "clafuse tui: give exactly one of --ot FILE or --random N\n");
 		usage(stderr);
@@ -349,14 +449,15 @@ int cmd_tui(int argc, char **argv)
 		return 1;
 	}
 	t.use_mouse = mouse;
-	cf_tui_add_screen(&t, &cf_screen_layer);
-	cf_tui_add_screen(&t, &cf_screen_log);
+	cf_tui_add_screens(&t);
+	cf_tui_show(&t, "layer");
 	cf_error_clear(&err);
 	if (cf_layer_open(&t, M, n, m, kind, reg, tol, desc, &err)) {
 		fprintf(stderr, "clafuse tui: %s\n", err.msg);
 		cf_tui_end(&t);
 		return 1;
 	}
+	cf_tui_lua_open(&t);
 	if (cf_tui_start(&t, colour)) {
 		cf_tui_end(&t);
 		return 1;

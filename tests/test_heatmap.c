@@ -341,8 +341,48 @@ static void test_plot_grid(void)
 	cf_grid_free(&g);
 }
 
+/* Labelled cells: a 3×2 layer-cost matrix with its alignment path. */
+static void test_labelled(void)
+{
+	double C[6] = {0, 1000, 1000, 0, 2300, 256};
+	int64_t path[4] = {0, 0, 2, 1};
+	cf_heatmap *h = cf_heatmap_alloc("C", CF_POOL_MEAN);
+	cf_heatmap_view v;
+	cf_grid g = {0};
+	char r0[256], r1[256], r3[256];
+
+	cf_grid_resize(&g, 8, 60);
+	g.mode = CF_MODE_MONO;
+	cf_heatmap_set_data(h, C, 3, 2);
+	h->labels = 1;
+	h->path = path;
+	h->path_len = 2;
+	snprintf(h->row_prefix, sizeof h->row_prefix, "A");
+	snprintf(h->col_prefix, sizeof h->col_prefix, "B");
+	cf_heatmap_view_init(&v);
+	cf_heatmap_render(h, &v, &g, (cf_rect){0, 0, 8, 60});
+	row_text(&g, 0, r0, sizeof r0);
+	row_text(&g, 1, r1, sizeof r1);
+	row_text(&g, 3, r3, sizeof r3);
+	ok(cf_heatmap_labelled(h) && h->label_w == CF_HEATMAP_LABEL_MAXW,
+	   "a 3x2 matrix in 60 cells: labelled cells %d wide", h->label_w);
+	ok(strstr(r0, "B1") && strstr(r0, "B2"), "column headers B1 B2 ('%s')", r0);
+	ok(!strncmp(r1, "A1", 2) && strstr(r1, "[0]") && strstr(r1, "1e+03"),
+	   "row A1: the path entry in brackets, the other value written ('%s')", r1);
+	ok(strstr(r3, "2.3e+03") && strstr(r3, "[256]"), "row A3 with the path entry [256] ('%s')",
+	   r3);
+	/* too narrow for 6 cells per entry: back to half blocks */
+	cf_grid_resize(&g, 8, 14);
+	g.mode = CF_MODE_MONO;
+	cf_heatmap_render(h, &v, &g, (cf_rect){0, 0, 8, 14});
+	ok(!cf_heatmap_labelled(h), "in 14 cells the labelled mode gives way to pooled pixels");
+	cf_grid_free(&g);
+	cf_heatmap_free(h);
+}
+
 int main(void)
 {
+	test_labelled();
 	test_sat();
 	test_nonfinite();
 	test_pooling();

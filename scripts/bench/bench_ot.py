@@ -101,6 +101,21 @@ for metric in ('sqeuclidean', 'euclidean'):
         if n <= 1024:
             te, ce, _ = clafuse(path, 'emd', reps)
             row('%dx%d %s' % (n, n, metric[:5]), 'POT ot.emd', tpe, float((G * M).sum()), te, ce, 'cf emd (simplex)')
+    # non-uniform marginals (uniform on [0.5, 1.5], normalised): the network
+    # simplex against ot.emd on square problems
+    for n in [k for k in sizes if k >= 512]:
+        M = cost(n, n, metric)
+        path = write(M, 'sq%d_%s' % (n, metric))
+        rng = np.random.default_rng(n + 7)
+        a, b = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, n)
+        a, b = a / a.sum(), b / b.sum()
+        wa, wb = path[:-4] + '.nu.a', path[:-4] + '.nu.b'
+        np.savetxt(wa, a, fmt='%.17g')
+        np.savetxt(wb, b, fmt='%.17g')
+        reps = 3 if n <= 1024 else 1
+        tc, cc, info = clafuse(path, 'emd', reps, ['--a', wa, '--b', wb])
+        tp, G = timed(lambda: ot.emd(a, b, M, numItermax=100000000), reps)
+        row('%dx%d %s non-unif' % (n, n, metric[:5]), 'POT ot.emd', tp, float((G * M).sum()), tc, cc, info['solver'])
     for (n, m) in ((400, 200), (1024, 400), (512, 256)):
         M = cost(n, m, metric)
         path = write(M, 'r%dx%d_%s' % (n, m, metric))

@@ -2,21 +2,26 @@
  * bipartite transportation graph (rows = sources, columns = targets).
  *
  * Design choices (clean-room; see share/doc/ot.md):
- *  - No artificial root and no big-M costs: the starting basis is the
- *    north-west-corner plan, whose tree is made *strongly feasible*
- *    (every zero-flow tree arc points away from the root, row 0) by moving
- *    right on ties.  Cunningham's leaving-arc rule keeps it so, which
+ *  - No artificial root and no big-M costs: the starting basis is a greedy
+ *    regret plan (north-west corner as the fallback) whose tree is
+ *    *strongly feasible* (every zero-flow tree arc points away from the
+ *    root, row 0).  Cunningham's leaving-arc rule keeps it so, which
  *    prevents cycling on degenerate problems.  The duals are plain tree
  *    potentials, of the size of the costs.
  *  - Pricing is a block search over the row-major cost matrix: whole rows
  *    are priced with a contiguous, vectorisable min-scan of M_ij − v_j,
  *    cyclically from where the last search stopped, until at least
  *    √(n·m) arcs have been seen and one of them is eligible; the most
- *    negative arc in the block enters.  Optimal when a full sweep finds no
- *    reduced cost below −1e-12·max|M|.
- *  - The tree is stored as parent / first-child / sibling links with the
- *    flow of each node's parent arc on the node, so a pivot costs the
- *    cycle length plus the size of the re-hung subtree.
+ *    negative arc in the block enters (its column found by an exact
+ *    equality scan for the row's minimum).  Optimal when a full sweep finds
+ *    no reduced cost below −1e-12·max|M|.
+ *  - The tree is stored as parent links, subtree sizes and a cyclic
+ *    preorder thread (next / previous / last node of each subtree), with
+ *    the flow of each node's parent arc on the node.  A pivot records the
+ *    two cycle paths once, re-hangs the moved subtree by splicing thread
+ *    segments along the reversed stem (cost: the cycle length), and shifts
+ *    the potentials of the smaller side — a straight thread walk.  Column
+ *    potentials are stored negated so that shift is one addition per node.
  *  - Zero-mass rows and columns are removed before solving and restored
  *    afterwards with duals that keep the certificate valid.
  * One solver "iteration" is a block of at most n+m pivots.
@@ -35,9 +40,16 @@ typedef struct simplex {
 	double *Mown;            /* reduced cost copy (NULL when nothing dropped) */
 	const double *M;         /* n×m reduced costs */
 	double *a, *b;           /* reduced weights */
-	int32_t *parent, *child, *next, *prev, *size, *stack;
+	int32_t *parent, *size;  /* tree: parent node, subtree size */
+	int32_t *thread, *rev;   /* preorder, cyclic (root 0 after the last node) */
+	int32_t *last;           /* last node of each subtree in preorder */
+	int32_t *child, *next, *prev; /* child lists, only while building a start */
+	int32_t *stack;          /* 2N scratch: DFS stack / the two cycle paths */
+	int32_t *old;            /* 4N scratch: stem values before a re-hang */
 	double *flow;            /* flow on the arc node—parent */
-	double *u, *v;           /* potentials: M_ij − u_i − v_j = 0 on tree arcs */
+	double *pot;             /* N: u_i (rows), then w_j = −v_j (columns), so
+	                            M_ij − u_i − v_j = M_ij − pot_i + pot_{n+j}
+	                            and a shift (du, −du) adds du to every node */
 	double eps;              /* pricing tolerance */
 	int64_t block;           /* arcs per pricing block */
 	int32_t cursor;          /* next row to price */
@@ -50,16 +62,26 @@ typedef struct simplex {
 #define CF_HOT
 #endif
 
-/* min_j (Mi[j] − v[j]); the costs are finite (validated), so the min can
+/* min_j (Mi[j] + w[j]); the costs are finite (validated), so the min can
  * be vectorised (finite-math-only above). */
-CF_HOT static double row_min(const double *Mi, const double *v, int32_t m)
+CF_HOT static double row_min(const double *Mi, const double *w, int32_t m)
 {
 	double mn = INFINITY;
 	for (int32_t j = 0; j < m; j++) {
-		double w = Mi[j] - v[j];
-		mn = w < mn ? w : mn;
+		double t = Mi[j] + w[j];
+		mn = t < mn ? t : mn;
 	}
 	return mn;
+}
+
+/* First j with Mi[j] + w[j] == target (the value row_min returned: the
+ * same sums, so the comparison is exact); m − 1 if none. */
+CF_HOT static int32_t row_find(const double *Mi, const double *w, int32_t m, double target)
+{
+	for (int32_t j = 0; j < m; j++)
+		if (Mi[j] + w[j] == target)
+			return j;
+	return m - 1;
 }
 
 static void free_impl(void *p)
@@ -73,14 +95,17 @@ static void free_impl(void *p)
 	free(x->a);
 	free(x->b);
 	free(x->parent);
+	free(x->size);
+	free(x->thread);
+	free(x->rev);
+	free(x->last);
 	free(x->child);
 	free(x->next);
 	free(x->prev);
-	free(x->size);
 	free(x->stack);
+	free(x->old);
 	free(x->flow);
-	free(x->u);
-	free(x->v);
+	free(x->pot);
 	free(x);
 }
 
@@ -95,17 +120,6 @@ static void link_child(simplex *x, int32_t c, int32_t p)
 	x->child[p] = c;
 }
 
-static void unlink_child(simplex *x, int32_t c)
-{
-	int32_t p = x->parent[c];
-	if (x->prev[c] >= 0)
-		x->next[x->prev[c]] = x->next[c];
-	else
-		x->child[p] = x->next[c];
-	if (x->next[c] >= 0)
-		x->prev[x->next[c]] = x->prev[c];
-}
-
 /* Tree arc of node k (non-root): its row and column. */
 static inline void arc_of(const simplex *x, int32_t k, int32_t *i, int32_t *j)
 {
@@ -118,50 +132,41 @@ static inline void arc_of(const simplex *x, int32_t k, int32_t *i, int32_t *j)
 	}
 }
 
-/* Add (du to rows, dv to columns) to the potentials of the subtree at r,
- * or — when `skip` ≥ 0 — of the whole tree except the subtree at `skip`
- * (r is then the root).  Shifting the complement by the opposite amount is
- * the same dual solution up to the global shift (u + c, v − c), which leaves
- * every reduced cost unchanged; the pivot walks whichever side is smaller. */
-static void shift_potentials(simplex *x, int32_t r, int32_t skip, double du, double dv)
-{
-	int32_t sp = 0, n = x->n, *stack = x->stack, *child = x->child, *next = x->next;
-	double *u = x->u, *v = x->v;
-	stack[sp++] = r;
-	while (sp) {
-		int32_t k = stack[--sp];
-		if (k < n)
-			u[k] += du;
-		else
-			v[k - n] += dv;
-		for (int32_t c = child[k]; c >= 0; c = next[c])
-			if (c != skip)
-				stack[sp++] = c;
-	}
-}
-
-/* Potentials (u_root = 0, zero reduced cost on tree arcs) and subtree sizes
- * of the whole tree, from scratch. */
+/* From the child lists of a start: the preorder thread, subtree sizes and
+ * last nodes, and the potentials (u_root = 0, zero reduced cost on every
+ * tree arc).  The child lists are not used after this. */
 static void tree_fresh(simplex *x)
 {
 	int32_t sp = 0, cnt = 0, n = x->n, m = x->m, N = x->N;
 	int32_t *order = x->stack + N; /* second half of the stack buffer */
+	double *pot = x->pot;
 	x->stack[sp++] = 0;
 	while (sp) {
 		int32_t k = x->stack[--sp], p = x->parent[k];
 		order[cnt++] = k;
 		if (p < 0)
-			x->u[k] = 0;
+			pot[k] = 0;
 		else if (k < n)
-			x->u[k] = x->M[(int64_t)k * m + (p - n)] - x->v[p - n];
+			pot[k] = x->M[(int64_t)k * m + (p - n)] + pot[p];
 		else
-			x->v[k - n] = x->M[(int64_t)p * m + (k - n)] - x->u[p];
+			pot[k] = pot[p] - x->M[(int64_t)p * m + (k - n)];
 		x->size[k] = 1;
 		for (int32_t c = x->child[k]; c >= 0; c = x->next[c])
 			x->stack[sp++] = c;
 	}
-	for (int32_t t = cnt - 1; t > 0; t--)
-		x->size[x->parent[order[t]]] += x->size[order[t]];
+	for (int32_t t = 0; t < cnt; t++) {
+		int32_t k = order[t], nx = order[t + 1 == cnt ? 0 : t + 1];
+		x->thread[k] = nx;
+		x->rev[nx] = k;
+		x->last[k] = k;
+	}
+	for (int32_t t = cnt - 1; t > 0; t--) {
+		int32_t k = order[t], p = x->parent[k];
+		x->size[p] += x->size[k];
+		/* the first child met backwards is the parent's last subtree */
+		if (x->last[p] == p)
+			x->last[p] = x->last[k];
+	}
 }
 
 /* North-west-corner start (the fallback when the greedy start cannot be
@@ -419,8 +424,10 @@ static int init(cf_ot_solver *s, cf_error *err)
 				x->Mown[(int64_t)i * m + j] = p->M[(int64_t)x->ri[i] * p->m + x->ci[j]];
 		x->M = x->Mown;
 	}
-	for (int64_t k = 0; k < (int64_t)n * m; k++)
-		maxabs = fmax(maxabs, fabs(x->M[k]));
+	for (int64_t k = 0; k < (int64_t)n * m; k++) {
+		double t = fabs(x->M[k]);
+		maxabs = t > maxabs ? t : maxabs;
+	}
 	x->eps = 1e-12 * maxabs;
 	x->block = (int64_t)sqrt((double)n * (double)m);
 	if (x->block < 10)
@@ -431,12 +438,15 @@ static int init(cf_ot_solver *s, cf_error *err)
 	x->next = malloc((size_t)N * sizeof(int32_t));
 	x->prev = malloc((size_t)N * sizeof(int32_t));
 	x->size = malloc((size_t)N * sizeof(int32_t));
+	x->thread = malloc((size_t)N * sizeof(int32_t));
+	x->rev = malloc((size_t)N * sizeof(int32_t));
+	x->last = malloc((size_t)N * sizeof(int32_t));
 	x->stack = malloc(2 * (size_t)N * sizeof(int32_t));
+	x->old = malloc(4 * (size_t)N * sizeof(int32_t));
 	x->flow = calloc((size_t)N, sizeof(double));
-	x->u = calloc((size_t)n, sizeof(double));
-	x->v = calloc((size_t)m, sizeof(double));
-	if (!x->parent || !x->child || !x->next || !x->prev || !x->size || !x->stack || !x->flow ||
-	    !x->u || !x->v)
+	x->pot = calloc((size_t)N, sizeof(double));
+	if (!x->parent || !x->child || !x->next || !x->prev || !x->size || !x->thread ||
+	    !x->rev || !x->last || !x->stack || !x->old || !x->flow || !x->pot)
 		return cf_error_set(err, CF_ENOMEM, "out of memory for the network simplex tree");
 	for (int32_t k = 0; k < N; k++)
 		x->parent[k] = x->child[k] = x->next[k] = x->prev[k] = -1;
@@ -445,6 +455,10 @@ static int init(cf_ot_solver *s, cf_error *err)
 	if (!start_greedy(x, tie))
 		start_northwest(x, tie);
 	tree_fresh(x);
+	free(x->child);
+	free(x->next);
+	free(x->prev);
+	x->child = x->next = x->prev = NULL;
 	x->cursor = 0;
 	return CF_OK;
 }
@@ -454,15 +468,16 @@ static int init(cf_ot_solver *s, cf_error *err)
 static int find_entering(simplex *x, int32_t *ei, int32_t *ej, double *er)
 {
 	int64_t seen = 0;
-	double best = -x->eps;
+	double best = -x->eps, bmin = 0;
 	int32_t bi = -1, n = x->n, m = x->m;
-	const double *v = x->v;
+	const double *w = x->pot + n;
 
 	for (int32_t cnt = 0; cnt < n; cnt++) {
 		int32_t i = x->cursor;
-		double r = row_min(x->M + (int64_t)i * m, v, m) - x->u[i];
+		double mn = row_min(x->M + (int64_t)i * m, w, m), r = mn - x->pot[i];
 		if (r < best) {
 			best = r;
+			bmin = mn;
 			bi = i;
 		}
 		seen += m;
@@ -472,97 +487,172 @@ static int find_entering(simplex *x, int32_t *ei, int32_t *ej, double *er)
 	}
 	if (bi < 0)
 		return 0;
-	{
-		const double *Mi = x->M + (int64_t)bi * m;
-		double mn = INFINITY;
-		int32_t bj = 0;
-		for (int32_t j = 0; j < m; j++) {
-			double w = Mi[j] - v[j];
-			if (w < mn) {
-				mn = w;
-				bj = j;
-			}
-		}
-		*ei = bi;
-		*ej = bj;
-		*er = Mi[bj] - x->u[bi] - v[bj];
-	}
+	*ei = bi;
+	*ej = row_find(x->M + (int64_t)bi * m, w, m, bmin);
+	*er = x->M[(int64_t)bi * m + *ej] - x->pot[bi] + w[*ej];
 	return 1;
 }
 
 static void pivot(simplex *x, int32_t ei, int32_t ej, double r)
 {
-	int32_t n = x->n, p = ei, q = n + ej, a = p, b = q, join, out = -1, side = 0;
-	int32_t *parent = x->parent, *size = x->size;
-	double theta = INFINITY;
+	int32_t n = x->n, p = ei, q = n + ej, a = p, b = q, na = 0, nb = 0, out = -1, side = 0;
+	int32_t *parent = x->parent, *size = x->size, *thread = x->thread, *rev = x->rev;
+	int32_t *last = x->last, *pa = x->stack, *pb = x->stack + x->N;
+	double *flow = x->flow, theta = INFINITY;
 
-	/* The apex of the cycle: climb from the endpoint with the smaller
-	 * subtree (an ancestor's subtree is strictly larger). */
+	/* The two paths from p and q up to the cycle's apex, recorded once:
+	 * climb from the endpoint with the smaller subtree (an ancestor's
+	 * subtree is strictly larger). */
 	while (a != b) {
-		if (size[a] < size[b])
+		if (size[a] < size[b]) {
+			pa[na++] = a;
 			a = parent[a];
-		else
+		} else {
+			pb[nb++] = b;
 			b = parent[b];
+		}
 	}
-	join = a;
 	/* Cunningham's rule: the last blocking arc met when walking the cycle
-	 * join → … → p → q → … → join.  On p's side rows are blocking, on q's
-	 * side columns. */
-	for (int32_t k = p; k != join; k = parent[k])
-		if (k < n && x->flow[k] < theta) {
-			theta = x->flow[k];
-			out = k;
+	 * apex → … → p → q → … → apex.  On p's side rows are blocking (their
+	 * arc to the parent is walked against its direction), on q's side
+	 * columns. */
+	for (int32_t t = 0; t < na; t++)
+		if (pa[t] < n && flow[pa[t]] < theta) {
+			theta = flow[pa[t]];
+			out = t;
 			side = 1;
 		}
-	for (int32_t k = q; k != join; k = parent[k])
-		if (k >= n && x->flow[k] <= theta) {
-			theta = x->flow[k];
-			out = k;
+	for (int32_t t = 0; t < nb; t++)
+		if (pb[t] >= n && flow[pb[t]] <= theta) {
+			theta = flow[pb[t]];
+			out = t;
 			side = 2;
 		}
 	if (theta > 0) {
-		for (int32_t k = p; k != join; k = parent[k])
-			x->flow[k] += k < n ? -theta : theta;
-		for (int32_t k = q; k != join; k = parent[k])
-			x->flow[k] += k >= n ? -theta : theta;
+		for (int32_t t = 0; t < na; t++)
+			flow[pa[t]] += pa[t] < n ? -theta : theta;
+		for (int32_t t = 0; t < nb; t++)
+			flow[pb[t]] += pb[t] >= n ? -theta : theta;
 	}
-	/* Cut the subtree of `out` and re-hang it under the entering arc,
-	 * reversing the stem from the entering endpoint up to `out`.  Sizes:
-	 * the old ancestors of `out` below the apex lose S nodes, the new ones
-	 * gain S; stem node s_t gets S − (old size of s_{t−1}). */
 	{
-		int32_t from = side == 1 ? p : q, to = side == 1 ? q : p;
-		int32_t k = from, prevn = to, S = size[out], below = 0;
-		double fprev = theta;
-		for (int32_t w = parent[out]; w != join; w = parent[w])
-			size[w] -= S;
-		for (;;) {
-			int32_t up = parent[k], sk = size[k];
-			double fk = x->flow[k];
-			unlink_child(x, k);
-			link_child(x, k, prevn);
-			x->flow[k] = fprev;
-			size[k] = S - below;
-			if (k == out)
-				break;
-			below = sk;
-			fprev = fk;
-			prevn = k;
-			k = up;
+		/* The subtree of the leaving node s_t (S nodes) is cut and hung
+		 * under the entering arc from the other endpoint v_in, re-rooted
+		 * at the entering endpoint s_0 = u_in; the stem s_0 … s_t (a
+		 * prefix of the recorded path) is reversed. */
+		int32_t *st = side == 1 ? pa : pb, len = side == 1 ? na : nb;
+		int32_t *ot = side == 1 ? pb : pa, olen = side == 1 ? nb : na;
+		int32_t vin = side == 1 ? q : p, uout = st[out], S = size[uout];
+		int32_t *olast = x->old, *orev = olast + x->N, *othr = orev + x->N, *osz = othr + x->N;
+		int32_t before, after, tail, w;
+		double delta = side == 1 ? r : -r;
+
+		for (int32_t t = 0; t <= out; t++) {
+			int32_t k = st[t];
+			olast[t] = last[k];
+			orev[t] = rev[k];
+			othr[t] = thread[last[k]];
+			osz[t] = size[k];
 		}
-		for (int32_t w = to; w != join; w = parent[w])
-			size[w] += S;
-		/* zero reduced cost on the entering arc: shift the moved part by
-		 * (r, −r) (p moved) or (−r, r) (q moved), or the rest oppositely */
-		{
-			double du = side == 1 ? r : -r;
-			if (2 * (int64_t)S <= x->N)
-				shift_potentials(x, from, -1, du, -du);
-			else
-				shift_potentials(x, 0, from, -du, du);
+		/* sizes: the old ancestors below the apex lose S, the new gain S */
+		for (int32_t t = out + 1; t < len; t++)
+			size[st[t]] -= S;
+		for (int32_t t = 0; t < olen; t++)
+			size[ot[t]] += S;
+		/* cut the preorder segment s_t … last(s_t) out of the thread */
+		before = orev[out];
+		after = othr[out];
+		thread[before] = after;
+		rev[after] = before;
+		for (w = parent[uout]; w >= 0 && last[w] == olast[out]; w = parent[w])
+			last[w] = before;
+		/* the re-rooted preorder: subtree(s_0), then for k = 1 … t the part
+		 * of subtree(s_k) outside subtree(s_{k−1}) — s_k … (node before
+		 * s_{k−1}), then (node after last(s_{k−1})) … last(s_k) */
+		tail = olast[0];
+		for (int32_t t = 1; t <= out; t++) {
+			int32_t k = st[t];
+			thread[tail] = k;
+			rev[k] = tail;
+			if (olast[t] != olast[t - 1]) {
+				thread[orev[t - 1]] = othr[t - 1];
+				rev[othr[t - 1]] = orev[t - 1];
+				tail = olast[t];
+			} else {
+				tail = orev[t - 1];
+			}
+		}
+		/* stem links, flows and sizes; every stem node now ends at tail */
+		for (int32_t t = out; t > 0; t--) {
+			int32_t k = st[t];
+			parent[k] = st[t - 1];
+			flow[k] = flow[st[t - 1]];
+			size[k] = S - osz[t - 1];
+			last[k] = tail;
+		}
+		parent[st[0]] = vin;
+		flow[st[0]] = theta;
+		size[st[0]] = S;
+		last[st[0]] = tail;
+		/* insert as the first child of v_in */
+		after = thread[vin];
+		thread[vin] = st[0];
+		rev[st[0]] = vin;
+		thread[tail] = after;
+		rev[after] = tail;
+		if (last[vin] == vin)
+			for (w = vin; w >= 0 && last[w] == vin; w = parent[w])
+				last[w] = tail;
+		/* zero reduced cost on the entering arc: the moved part shifts by
+		 * (δ, −δ) — pot += δ — or the rest by the opposite; same reduced
+		 * costs (global shift u + c, v − c).  Straight thread walks. */
+		if (2 * (int64_t)S <= x->N) {
+			w = st[0];
+			for (int32_t c = 0; c < S; c++, w = thread[w])
+				x->pot[w] += delta;
+		} else {
+			w = after;
+			for (int32_t c = S; c < x->N; c++, w = thread[w])
+				x->pot[w] -= delta;
 		}
 	}
 }
+
+/* Debug aid (build with -DCF_SIMPLEX_DEBUG): after every pivot, check the
+ * thread, rev, last, size, parent, flow and potential invariants; abort on
+ * the first violation.  Quadratic: for small test problems only. */
+#ifdef CF_SIMPLEX_DEBUG
+#include <stdio.h>
+static void tree_verify(const simplex *x)
+{
+	int32_t N = x->N, n = x->n, k = 0, cnt = 0;
+	int32_t *pos = calloc((size_t)N, sizeof *pos);
+	do {
+		if (x->rev[x->thread[k]] != k) { fprintf(stderr, "rev broken at %d\n", k); abort(); }
+		pos[k] = cnt++;
+		k = x->thread[k];
+	} while (k != 0 && cnt <= N);
+	if (cnt != N) { fprintf(stderr, "thread length %d != %d\n", cnt, N); abort(); }
+	for (k = 0; k < N; k++) {
+		int32_t p = x->parent[k];
+		if (p >= 0) {
+			if (pos[p] >= pos[k]) { fprintf(stderr, "parent after child %d\n", k); abort(); }
+			if ((k < n) == (p < n)) { fprintf(stderr, "not bipartite %d\n", k); abort(); }
+			double rc = k < n ? x->M[(int64_t)k * x->m + p - n] - x->pot[k] + x->pot[p]
+			                  : x->M[(int64_t)p * x->m + k - n] - x->pot[p] + x->pot[k];
+			if (fabs(rc) > 1e-9 * (1 + x->eps * 1e12)) { fprintf(stderr, "rc %g at %d\n", rc, k); abort(); }
+			if (x->flow[k] < -1e-12) { fprintf(stderr, "neg flow %d\n", k); abort(); }
+		}
+		if (pos[x->last[k]] - pos[k] + 1 != x->size[k]) { fprintf(stderr, "size/last %d\n", k); abort(); }
+		/* every node in the segment descends from k */
+		for (int32_t t = x->thread[k], c = 1; c < x->size[k]; c++, t = x->thread[t]) {
+			int32_t z = t;
+			while (z >= 0 && z != k) z = x->parent[z];
+			if (z != k) { fprintf(stderr, "segment of %d holds %d\n", k, t); abort(); }
+		}
+	}
+	free(pos);
+}
+#endif
 
 static int iterate(cf_ot_solver *s, cf_error *err)
 {
@@ -579,6 +669,9 @@ static int iterate(cf_ot_solver *s, cf_error *err)
 			return CF_OK;
 		}
 		pivot(x, i, j, r);
+#ifdef CF_SIMPLEX_DEBUG
+		tree_verify(x);
+#endif
 		s->iter++;
 	}
 	return CF_OK;
@@ -614,18 +707,18 @@ static void plan(const cf_ot_solver *s, double *T, double *u, double *v)
 		}
 		for (int32_t i = 0; i < x->n; i++) {
 			keep_r[x->ri[i]] = 1;
-			u[x->ri[i]] = x->u[i];
+			u[x->ri[i]] = x->pot[i];
 		}
 		for (int32_t j = 0; j < x->m; j++) {
 			keep_c[x->ci[j]] = 1;
-			v[x->ci[j]] = x->v[j];
+			v[x->ci[j]] = -x->pot[x->n + j];
 		}
 		for (int64_t i = 0; i < n0; i++) {
 			double mn = INFINITY;
 			if (keep_r[i])
 				continue;
 			for (int32_t j = 0; j < x->m; j++)
-				mn = fmin(mn, M[i * m0 + x->ci[j]] - x->v[j]);
+				mn = fmin(mn, M[i * m0 + x->ci[j]] + x->pot[x->n + j]);
 			u[i] = mn;
 		}
 		for (int64_t j = 0; j < m0; j++) {

@@ -99,7 +99,7 @@ static const double *opt_weights(lua_State *L, int idx, int keep, const char *ke
 
 static const char *const solve_opts[] = {"a", "b", "solver", "reg", "reg_scale", "reg_m",
 					  "tol", "mass_tol", "max_iter", "time_limit",
-					  "eps_factor", "log_fallback", NULL};
+					  "eps_factor", "log_fallback", "omega", NULL};
 
 /* Parse M (arg 1) and opts (arg 2) into a problem; leaves a keep table
  * (holding converted a, b) at the top of the stack. */
@@ -153,6 +153,8 @@ static cf_ot_kind parse_problem(lua_State *L, cf_ot_problem *p, cf_ot_params *pa
 	par->max_iter = (int64_t)mi;
 	par->time_limit = opt_number(L, 2, "time_limit", par->time_limit);
 	par->eps_factor = opt_number(L, 2, "eps_factor", par->eps_factor);
+	/* range checked by the core (cf_ot_solver_alloc): nil, message */
+	par->omega = opt_number(L, 2, "omega", par->omega);
 	if (lua_getfield(L, 2, "log_fallback") != LUA_TNIL)
 		par->log_fallback = lua_toboolean(L, -1);
 	lua_pop(L, 1);
@@ -514,7 +516,9 @@ static const cf_lua_doc ot_docs[] = {
 	 "\"exact\" (default) | \"emd\" | \"assign\" | \"sinkhorn\" | \"sinkhorn-log\" |\n"
 	 "\"sinkhorn-eps\" | \"unbalanced\", reg (0.01), reg_scale = \"abs\" | \"max\" |\n"
 	 "\"median\", reg_m (1), tol (1e-9), mass_tol, max_iter, time_limit (s),\n"
-	 "eps_factor, log_fallback.  The result table holds plan (Matrix), cost,\n"
+	 "eps_factor, log_fallback, omega (over-relaxation of sinkhorn-log and\n"
+	 "sinkhorn-eps: 0 = adaptive (default), 1 = plain Sinkhorn, or a fixed\n"
+	 "value in (0, 2)).  The result table holds plan (Matrix), cost,\n"
 	 "u, v (duals), status (\"optimal\", \"converged\", \"limit\", \"failed\"),\n"
 	 "solver, iterations, time, reg, message and err (error history).\n"
 	 "Bad data (NaN costs, unbalanced masses) returns nil, message; Ctrl-C\n"

@@ -48,27 +48,32 @@ static int cmd_quit(cf_tui *t, const char *args)
 static int cmd_screen(cf_tui *t, const char *args)
 {
 	if (!args || !*args) {
-		cf_tui_msg(t, CF_MSG_ERROR, "screen: which one? (layer, log)");
+		cf_tui_msg(t, CF_MSG_ERROR,
+			   "screen: which one? (overview, layer, network, params, results, log)");
 		return -1;
 	}
 	if (cf_tui_show(t, args)) {
-		cf_tui_msg(t, CF_MSG_ERROR, "screen: no screen called '%s' (layer, log)", args);
+		cf_tui_msg(t, CF_MSG_ERROR,
+			   "screen: no screen called '%s' (overview, layer, network, params, results, "
+			   "log)",
+			   args);
 		return -1;
 	}
 	return 0;
 }
 
-static int cmd_layer(cf_tui *t, const char *args)
-{
-	(void)args;
-	return cmd_screen(t, "layer");
-}
-
-static int cmd_log(cf_tui *t, const char *args)
-{
-	(void)args;
-	return cmd_screen(t, "log");
-}
+#define SCREEN_CMD(fname, sname)                     \
+	static int fname(cf_tui *t, const char *args) \
+	{                                             \
+		(void)args;                           \
+		return cmd_screen(t, sname);          \
+	}
+SCREEN_CMD(cmd_overview, "overview")
+SCREEN_CMD(cmd_layer, "layer")
+SCREEN_CMD(cmd_network, "network")
+SCREEN_CMD(cmd_params, "params")
+SCREEN_CMD(cmd_results, "results")
+SCREEN_CMD(cmd_log, "log")
 
 static int cmd_next(cf_tui *t, const char *args)
 {
@@ -90,19 +95,50 @@ static int cmd_redraw(cf_tui *t, const char *args)
 #define ANY CF_CMD_ANY_SCREEN
 #define LAYER CF_SCREEN_LAYER
 
+#define PARAMS CF_SCREEN_PARAMS
+
 const cf_tui_command cf_tui_commands[] = {
 	/* global */
 	{"help", "? F1", K('?', KEY_F(1)), NULL, "show or hide this help", cmd_help, ANY, "help"},
-	{"command", ":", K(':'), "[COMMAND]", "type a command by name (this table)", cmd_command, ANY,
-	 "command"},
+	{"command", ":", K(':'), "[COMMAND|LUA]",
+	 "a command by name (this table), or any line of Lua (print goes to the log)", cmd_command,
+	 ANY, "command"},
+	{"lua", NULL, K(0), "CODE", "evaluate Lua even when it starts like a command",
+	 cf_tui_cmd_lua, ANY, NULL},
 	{"quit", "q Q F10", K('q', 'Q', KEY_F(10)), NULL, "leave clafuse (also closes overlays)",
 	 cmd_quit, ANY, "quit"},
-	{"layer", "1", K('1'), NULL, "the layer screen: ground cost M and plan T", cmd_layer, ANY,
+	{"overview", "1", K('1'), NULL, "models, layer costs C with the alignment, steps, plan",
+	 cmd_overview, ANY, NULL},
+	{"layer", "2", K('2'), NULL, "the layer screen: ground cost M and plan T", cmd_layer, ANY,
 	 NULL},
-	{"log", "2", K('2'), NULL, "the log screen: every message with its time", cmd_log, ANY, NULL},
+	{"network", "3", K('3'), NULL, "A, B, balanced and fused models with the layer map",
+	 cmd_network, ANY, NULL},
+	{"params", "4", K('4'), NULL, "every session parameter, editable", cmd_params, ANY, NULL},
+	{"results", "5", K('5'), NULL, "accuracies, timings and the finetuning curve", cmd_results,
+	 ANY, NULL},
+	{"log", "6", K('6'), NULL, "the log screen: every message with its time", cmd_log, ANY, NULL},
 	{"screen", "Tab", K('\t'), "[NAME]", "next screen, or the one named", cmd_next, ANY, NULL},
 	{"redraw", "^L", K(12), NULL, "redraw the whole terminal", cmd_redraw, ANY, NULL},
 	{"clear-log", NULL, K(0), NULL, "forget the log's messages", cf_log_cmd_clear, ANY, NULL},
+	{"run-all", "r", K('r'), "[STEP]",
+	 "run every stale step (or up to STEP) with a progress bar; q stops, session kept",
+	 cf_tsess_cmd_run_all, ANY, "run"},
+	{"fuse-next", "n", K('n'), NULL, "fuse the next layer (one OT problem) and show it",
+	 cf_tsess_cmd_fuse_next, ANY, "next layer"},
+	{"prev-layer", "[ <", K('[', '<'), NULL, "select the previous fusion layer",
+	 cf_tsess_cmd_prev_layer, ANY, NULL},
+	{"next-layer", "] >", K(']', '>'), NULL, "select the next fusion layer",
+	 cf_tsess_cmd_next_layer, ANY, "layer"},
+	{"export", "x", K('x'), "[FILE]",
+	 "write the screen's matrix as CSV (C on the overview, T on the layer screen)",
+	 cf_tsess_cmd_export, ANY, NULL},
+	{"write-script", "w", K('w'), "[FILE]",
+	 "write the session as a replayable Lua script (default session.lua)", cf_tsess_cmd_script,
+	 ANY, "script"},
+	{"set", NULL, K(0), "NAME=VALUE", "set a session parameter (as the form does)",
+	 cf_tsess_cmd_set, ANY, NULL},
+	{"tour-next", "Space Enter", K(' ', '\n', '\r', KEY_ENTER), NULL,
+	 "guided tour (clafuse demo): explain and run the next step", cf_tour_cmd_next, ANY, NULL},
 	/* layer screen */
 	{"step", "s", K('s'), NULL, "one solver iteration", cf_layer_cmd_step, LAYER, "step"},
 	{"run", "r", K('r'), NULL, "iterate to convergence (q stops, state kept)", cf_layer_cmd_run,
@@ -129,8 +165,12 @@ const cf_tui_command cf_tui_commands[] = {
 	{"down", "↓ j", K(KEY_DOWN, 'j'), NULL, "cursor down", cf_layer_cmd_down, LAYER, NULL},
 	{"up", "↑ k", K(KEY_UP, 'k'), NULL, "cursor up", cf_layer_cmd_up, LAYER, NULL},
 	{"right", "→ l", K(KEY_RIGHT, 'l'), NULL, "cursor right", cf_layer_cmd_right, LAYER, "move"},
-	{"export", "x", K('x'), "[FILE]", "write the plan as CSV (default plan.csv)",
-	 cf_layer_cmd_export, LAYER, NULL},
+	/* parameters screen (↑↓ j k move the selection) */
+	{"edit", "Enter e", K('\n', '\r', KEY_ENTER, 'e'), NULL,
+	 "edit the selected parameter in place (validated; later steps turn stale)",
+	 cf_params_cmd_edit, PARAMS, "edit"},
+	{"default", "d", K('d'), NULL, "reset the selected parameter to its default",
+	 cf_params_cmd_default, PARAMS, "default"},
 	{NULL, NULL, K(0), NULL, NULL, NULL, 0, NULL}};
 
 static int on_screen(const cf_tui_command *c, int screen)
@@ -165,11 +205,13 @@ int cf_tui_command_exec(cf_tui *t, const char *line)
 	char name[64];
 	size_t n = 0;
 	const cf_tui_command *c;
+	const char *start;
 
 	while (isspace((unsigned char)*line))
 		line++;
 	if (*line == ':')
 		line++;
+	start = line;
 	while (*line && !isspace((unsigned char)*line) && n + 1 < sizeof name)
 		name[n++] = *line++;
 	name[n] = '\0';
@@ -178,11 +220,8 @@ int cf_tui_command_exec(cf_tui *t, const char *line)
 	if (!n)
 		return 0;
 	c = cf_tui_command_find(name);
-	if (!c) {
-		cf_tui_msg(t, CF_MSG_ERROR, "unknown command '%s' (press %s for the list)", name,
-			   cf_tui_command_key("help"));
-		return -1;
-	}
+	if (!c)
+		return cf_tui_lua_eval(t, start);
 	if (!on_screen(c, t->screen)) {
 		cf_tui_msg(t, CF_MSG_ERROR, "%s: only on the %s screen", name,
 			   c->screen < t->nscreens ? t->screens[c->screen]->name : "other");
@@ -196,12 +235,15 @@ int cf_tui_command_exec(cf_tui *t, const char *line)
 
 const char *cf_tui_command_key(const char *name)
 {
-	static char buf[16];
+	/* a few buffers in turn, so one printf may show several keys */
+	static char bufs[8][16];
+	static int next;
+	char *buf = bufs[next++ % 8];
 	const cf_tui_command *c = cf_tui_command_find(name);
 	size_t n = 0;
 	if (!c || !c->keys)
 		return "";
-	while (c->keys[n] && c->keys[n] != ' ' && n + 1 < sizeof buf) {
+	while (c->keys[n] && c->keys[n] != ' ' && n + 1 < sizeof bufs[0]) {
 		buf[n] = c->keys[n];
 		n++;
 	}
@@ -221,6 +263,9 @@ void cf_tui_command_hints(int screen, char *buf, size_t size)
 		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
 			int n;
 			if (!c->hint || !on_screen(c, screen) || (pass == 0) != (c->screen == screen))
+				continue;
+			/* a global command whose key this screen takes has no hint here */
+			if (pass == 1 && cf_tui_command_for_key(screen, c->key[0]) != c)
 				continue;
 			if (c->fn == cf_layer_cmd_right)
 				n = snprintf(buf + used, size - used, " ←↓↑→ %s ", c->hint);
@@ -249,18 +294,29 @@ static void roff_text(FILE *f, const char *s)
 
 void cf_tui_commands_man(FILE *f)
 {
-	const char *section[2] = {"Everywhere", "Layer screen"};
+	static const char *const section[1 + CF_SCREEN_COUNT] = {
+		"Everywhere",      "Overview screen", "Layer screen", "Network screen",
+		"Parameters screen", "Results screen", "Log screen"};
 
 	fprintf(f, ".\\\" Generated by 'clafuse tui --man' from src/tui/commands.c; do not edit.\n"
 		   ".TH CLAFUSE\\-TUI 1 \"\" \"clafuse " PACKAGE_VERSION "\" \"clafuse manual\"\n"
 		   ".SH NAME\nclafuse\\-tui \\- the full\\-screen clafuse workbench\n"
 		   ".SH SYNOPSIS\n.B clafuse tui\n"
+		   "\\fIA.safetensors\\fR \\fIB.safetensors\\fR [\\fImore...\\fR] "
+		   "[\\fB\\-\\-data\\fR \\fISPEC\\fR] [\\fB\\-\\-set\\fR \\fINAME=VALUE\\fR]...\n"
+		   ".br\n.B clafuse tui\n"
 		   "[\\fB\\-\\-ot\\fR \\fIFILE\\fR | \\fB\\-\\-random\\fR \\fIN\\fR[x\\fIM\\fR]] "
 		   "[\\fB\\-\\-seed\\fR \\fIS\\fR] [\\fB\\-\\-solver\\fR \\fINAME\\fR] "
 		   "[\\fB\\-\\-reg\\fR \\fIX\\fR] [\\fB\\-\\-tol\\fR \\fIX\\fR] "
 		   "[\\fB\\-\\-color\\fR \\fIMODE\\fR] [\\fB\\-\\-no\\-mouse\\fR]\n"
 		   ".SH DESCRIPTION\n"
-		   "Opens the layer screen on one optimal\\-transport problem: the ground cost M and "
+		   "With model files, opens a fusion session on them: an overview (models, the "
+		   "layer cost matrix C with the alignment path, the steps with their state, the "
+		   "selected layer's plan), a layer screen, a network screen, an editable "
+		   "parameter form, results and the log.  Changing a parameter marks the steps "
+		   "after it stale; \\fBr\\fR runs every stale step.  \\fBclafuse demo\\fR opens "
+		   "it on the bundled models with a guided tour.\n.PP\n"
+		   "With \\fB\\-\\-ot\\fR or \\fB\\-\\-random\\fR it opens the layer screen on one optimal\\-transport problem: the ground cost M and "
 		   "the transport plan T side by side as half\\-block heatmaps at the same pooling "
 		   "(mean for costs, sum for plans), marginal bars, and the solver's error per "
 		   "iteration.  The solver can be stepped one iteration at a time or run to "
@@ -271,10 +327,15 @@ void cf_tui_commands_man(FILE *f)
 		   ".SH KEYS AND COMMANDS\n"
 		   "Every command has a name, usable on the \\fB:\\fR line as \\fB:\\fR\\fIname "
 		   "args\\fR, and most have keys.\n");
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < 1 + CF_SCREEN_COUNT; s++) {
+		int any = 0;
+		for (const cf_tui_command *c = cf_tui_commands; c->name; c++)
+			any |= c->screen == s - 1;
+		if (!any)
+			continue;
 		fprintf(f, ".SS %s\n", section[s]);
 		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
-			if ((s == 0) != (c->screen == ANY))
+			if (c->screen != s - 1)
 				continue;
 			fprintf(f, ".TP\n.B ");
 			roff_text(f, c->name);

@@ -30,17 +30,27 @@ typedef struct cf_tui_command {
 extern const cf_tui_command cf_tui_commands[];
 
 /* Screen indices used by the table (the order cmd_tui adds them in). */
-enum { CF_SCREEN_LAYER = 0, CF_SCREEN_LOG = 1 };
+enum {
+	CF_SCREEN_OVERVIEW = 0,
+	CF_SCREEN_LAYER,
+	CF_SCREEN_NETWORK,
+	CF_SCREEN_PARAMS,
+	CF_SCREEN_RESULTS,
+	CF_SCREEN_LOG,
+	CF_SCREEN_COUNT
+};
 
 /* The command bound to `key` on `screen` (screen's own first, then global),
  * or NULL. */
 const cf_tui_command *cf_tui_command_for_key(int screen, int key);
 /* The command called `name`, or NULL. */
 const cf_tui_command *cf_tui_command_find(const char *name);
-/* Run a command line "name args".  Unknown names and commands of another
- * screen are reported on the status line.  Returns 0 or -1. */
+/* Run a command line "name args".  A first word that names no command
+ * makes the whole line Lua (lualine.c); commands of another screen are
+ * reported on the status line.  Returns 0 or -1. */
 int cf_tui_command_exec(cf_tui *t, const char *line);
-/* The first key bound to `name`, as shown to people ("?"), or "". */
+/* The first key bound to `name`, as shown to people ("?"), or "" (static
+ * storage, one of 8 buffers used in turn). */
 const char *cf_tui_command_key(const char *name);
 /* Key hints for the bottom line of `screen` into buf. */
 void cf_tui_command_hints(int screen, char *buf, size_t size);

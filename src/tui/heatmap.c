@@ -503,6 +503,100 @@ static void draw_legend(cf_heatmap *h, cf_grid *g, int lx, int ly, int lh, int r
 	}
 }
 
+static int on_path(const cf_heatmap *h, int64_t r, int64_t c)
+{
+	for (int64_t k = 0; k < h->path_len; k++)
+		if (h->path[2 * k] == r && h->path[2 * k + 1] == c)
+			return 1;
+	return 0;
+}
+
+/* The value in at most w - 2 cells (room for the brackets). */
+static void label_text(char *buf, size_t size, double x, int w)
+{
+	for (int k = 0; k < 4; k++) {
+		switch (k) {
+		case 0: snprintf(buf, size, "%.3g", x); break;
+		case 1: snprintf(buf, size, "%.2g", x); break;
+		case 2: snprintf(buf, size, "%.1g", x); break;
+		default: snprintf(buf, size, "%.0e", x); break;
+		}
+		if ((int)strlen(buf) <= w - 2)
+			return;
+	}
+}
+
+/* Labelled cells (see heatmap.h).  Returns 0 when the matrix does not fit,
+ * and then draws nothing. */
+static int render_labelled(cf_heatmap *h, cf_grid *g, cf_rect area, int lw)
+{
+	int colour = g->mode == CF_MODE_256 || g->mode == CF_MODE_RGB;
+	int hdr = (int)strlen(h->row_prefix) + (h->rows >= 10 ? 3 : 2);
+	int w, x0;
+	uint32_t black = g->mode == CF_MODE_RGB ? CF_COL_RGB(0, 0, 0) : CF_COL_IDX(16);
+	uint32_t white = g->mode == CF_MODE_RGB ? CF_COL_RGB(255, 255, 255) : CF_COL_IDX(231);
+
+	if (h->cols < 1 || h->rows < 1 || h->cols > 64 || h->rows + 1 > area.h)
+		return 0;
+	w = (area.w - lw - hdr) / (int)h->cols;
+	if (w > CF_HEATMAP_LABEL_MAXW)
+		w = CF_HEATMAP_LABEL_MAXW;
+	if (w < CF_HEATMAP_LABEL_MINW)
+		return 0;
+	h->label_w = w;
+	x0 = area.x + hdr;
+	h->img = (cf_rect){area.y + 1, x0, (int)h->rows, (int)h->cols * w};
+	h->lo = h->dmin <= h->dmax ? h->dmin : 0;
+	h->hi = h->dmin <= h->dmax ? h->dmax : 0;
+	if (h->fixed_range) {
+		h->lo = h->vmin;
+		h->hi = h->vmax;
+	}
+	for (int64_t c = 0; c < h->cols; c++)
+		cf_grid_printf(g, area.y, x0 + (int)c * w, w, CF_ROLE_DIM, "%*s%s%lld",
+			       w - (int)strlen(h->col_prefix) - (c + 1 >= 10 ? 3 : 2), "",
+			       h->col_prefix, (long long)(c + 1));
+	for (int64_t r = 0; r < h->rows; r++) {
+		int y = area.y + 1 + (int)r;
+		cf_grid_printf(g, y, area.x, hdr, CF_ROLE_DIM, "%s%lld", h->row_prefix,
+			       (long long)(r + 1));
+		for (int64_t c = 0; c < h->cols; c++) {
+			double x = h->data[r * h->cols + c];
+			int path = on_path(h, r, c), x1 = x0 + (int)c * w;
+			char val[32], cell[40];
+			double t = isfinite(x) ? cf_heatmap_unit(h, x) : NAN;
+			uint32_t bg = isnan(t) || !colour ? CF_COL_DEFAULT : cf_cmap_colour(h->cmap, t, g->mode);
+			uint32_t fg = isnan(t) || !colour ? CF_COL_DEFAULT : t > 0.55 ? black : white;
+			int attr = path ? CF_A_BOLD | (colour ? 0 : CF_A_REVERSE) : 0;
+			const char *p;
+			int k = 0;
+
+			if (isfinite(x))
+				label_text(val, sizeof val, x, w);
+			else
+				snprintf(val, sizeof val, "·");
+			snprintf(cell, sizeof cell, "%*s%s%s%s", w - 2 - cf_utf8_width(val), "",
+				 path ? "[" : " ", val, path ? "]" : " ");
+			for (p = cell; *p && k < w; k++) {
+				uint32_t ch = cf_utf8_next(&p);
+				cf_grid_set(g, y, x1 + k, ch, fg, bg, attr);
+			}
+		}
+	}
+	if (lw) {
+		int lh = h->rows < 2 ? 2 : (int)h->rows;
+		if (lh > area.h - 1)
+			lh = area.h - 1;
+		draw_legend(h, g, area.x + area.w - LEGEND_W, area.y + 1, lh, area.h - 1 - lh);
+	}
+	return 1;
+}
+
+int cf_heatmap_labelled(const cf_heatmap *h)
+{
+	return h->label_w > 0;
+}
+
 void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect area)
 {
 	int lw = h->show_legend && area.w >= 24 ? LEGEND_W + 1 : 0;
@@ -512,6 +606,9 @@ void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect ar
 	size_t need;
 
 	h->img = (cf_rect){area.y, area.x, 0, 0};
+	h->label_w = 0;
+	if (h->labels && h->sat && render_labelled(h, g, area, lw))
+		return;
 	if (cw < 1 || ch < 1 || !h->sat) {
 		if (area.w > 0 && area.h > 0)
 			cf_grid_puts(g, area.y, area.x, area.w, CF_ROLE_DIM, "(no data)");

@@ -31,6 +31,10 @@ typedef enum cf_scale { CF_SCALE_LIN = 0, CF_SCALE_LOG } cf_scale;
  * are rounding noise (relative precision ~1e-16 of the table's total). */
 #define CF_HEATMAP_LOG_DECADES 12
 
+/* Narrowest entry of the labelled-cell mode: "[.123]" needs 6 cells. */
+#define CF_HEATMAP_LABEL_MINW 6
+#define CF_HEATMAP_LABEL_MAXW 9
+
 typedef struct cf_heatmap_view {
 	int64_t rows, cols;   /* matrix size the view was laid out for */
 	int hpx, wpx;         /* viewport in pixels (2 per cell vertically) */
@@ -57,12 +61,19 @@ typedef struct cf_heatmap {
 	double vmin, vmax;
 	const int64_t *path;  /* borrowed (row, col) pairs, path_len of them */
 	int64_t path_len;
+	/* labelled cells: a small matrix (a layer cost matrix C) drawn one
+	 * matrix cell per run of terminal cells with its value written in it
+	 * and row/column headers ("A1", "B2"); falls back to half blocks when
+	 * the matrix does not fit at CF_HEATMAP_LABEL_MINW cells per entry */
+	int labels;
+	char row_prefix[8], col_prefix[8];
 	/* filled by render */
 	cf_rect img;          /* cells that hold the image */
 	double lo, hi;        /* colour range of the last render */
 	double *pix;          /* pooled pixel values, scratch */
 	unsigned char *mark;  /* path pixels, scratch */
 	size_t pix_cap;
+	int label_w;          /* labelled mode: cells per entry, 0 when not used */
 } cf_heatmap;
 
 /* A heatmap with no data yet.  NULL when out of memory. */
@@ -105,10 +116,16 @@ double cf_heatmap_pixel(const cf_heatmap *h, const cf_heatmap_view *v, int py, i
 double cf_heatmap_unit(const cf_heatmap *h, double value);
 
 /* Draw into `area` of the grid: the image, the marginal bars and the
- * legend, with the view laid out for the space left for the image. */
+ * legend, with the view laid out for the space left for the image.  With
+ * h->labels set and room for every entry, draws labelled cells instead:
+ * each entry's value ("%.3g") on its colour, path entries in [brackets],
+ * non-finite entries as "·"; h->img is then the block of entries (one
+ * terminal row per matrix row) and the view is not used. */
 void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect area);
 /* Cell (y, x) of the last render → cursor pixel (top half of the cell).
  * Returns 1 when inside the image, else 0. */
+/* Nonzero when the last render used the labelled-cell mode. */
+int cf_heatmap_labelled(const cf_heatmap *h);
 int cf_heatmap_hit(const cf_heatmap *h, const cf_heatmap_view *v, int y, int x, int *py,
 		   int *px);
 /* The cursor, for the status line: "T[57,113] = 4.1e-05" when the pixel is

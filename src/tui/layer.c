@@ -8,8 +8,10 @@
  * polling for q so a run can be stopped and resumed with nothing lost.
  * Changing ε or the solver restarts it from iteration 0.
  *
- * The fusion session will later feed this screen a layer's Mℓ instead of a
- * stand-alone problem; only cf_layer_open's caller changes.
+ * In a fusion session the screen shows fusion layer ℓ (cf_layer_open_fusion):
+ * copies of Mℓ and Tℓ and the fusion's own solver result, until the user
+ * steps or runs the solver again, which restarts it on the same Mℓ (with
+ * the layer's marginals) so the plan can be watched forming.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +25,8 @@
 #include <string.h>
 
 #include "cmap.h"
+#include "commands.h"
+#include "fusion.h"
 #include "heatmap.h"
 #include "ot.h"
 #include "plot.h"
@@ -45,6 +49,13 @@ struct cf_layer {
 	int64_t nerr, cap;
 	cf_heatmap *hM, *hT;
 	cf_heatmap_view view; /* shared by both heatmaps */
+	/* a fusion layer (cf_layer_open_fusion) */
+	int fusion_layer;     /* 0-based, -1 for a stand-alone problem */
+	int nlayers;
+	char lname[64];
+	double trace_ratio;
+	int showing_fusion;   /* the plan is the fusion's, not a stepped one */
+	double *a, *b;        /* non-uniform marginals (owned) or NULL */
 };
 
 static void refresh_plan(struct cf_layer *L)
@@ -142,6 +153,17 @@ static int ready(cf_tui *t)
 	return 1;
 }
 
+/* The first step or run after opening a fusion layer starts the solver
+ * over on Mℓ, so its plan can be watched from iteration 0. */
+static int leave_fusion_plan(cf_tui *t)
+{
+	struct cf_layer *L = t->layer;
+	if (!L->showing_fusion)
+		return 0;
+	L->showing_fusion = 0;
+	return restart(t);
+}
+
 static void report_end(cf_tui *t)
 {
 	struct cf_layer *L = t->layer;
@@ -156,7 +178,7 @@ int cf_layer_cmd_step(cf_tui *t, const char *args)
 {
 	struct cf_layer *L = t->layer;
 	(void)args;
-	if (!ready(t))
+	if (!ready(t) || leave_fusion_plan(t))
 		return -1;
 	L->status = cf_ot_solver_test(L->solver);
 	if (L->status != CF_OT_RUNNING) {
@@ -181,7 +203,7 @@ int cf_layer_cmd_run(cf_tui *t, const char *args)
 	int failed = 0;
 	(void)args;
 
-	if (!ready(t))
+	if (!ready(t) || leave_fusion_plan(t))
 		return -1;
 	L->status = cf_ot_solver_test(L->solver);
 	t->busy = 1;
@@ -226,6 +248,7 @@ int cf_layer_cmd_reset(cf_tui *t, const char *args)
 	(void)args;
 	if (!t->layer)
 		return -1;
+	t->layer->showing_fusion = 0;
 	if (restart(t))
 		return -1;
 	cf_tui_msg(t, CF_MSG_INFO, "%s restarted", cf_ot_kind_name(t->layer->kind));
@@ -249,6 +272,7 @@ static int set_eps(cf_tui *t, const char *text)
 		return -1;
 	}
 	L->reg = x;
+	L->showing_fusion = 0;
 	if (restart(t))
 		return -1;
 	cf_tui_msg(t, CF_MSG_INFO, "ε = %g; %s restarted", x, cf_ot_kind_name(L->kind));
@@ -291,6 +315,7 @@ int cf_layer_cmd_solver(cf_tui *t, const char *args)
 		kind = cycle[(k + 1) % n];
 	}
 	L->kind = kind;
+	L->showing_fusion = 0;
 	if (restart(t))
 		return -1;
 	cf_tui_msg(t, CF_MSG_INFO, "solver %s (ε = %g)", cf_ot_kind_name(kind), L->reg);
@@ -354,29 +379,66 @@ VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(&t->layer->view, 0, 1))
 VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(&t->layer->view, -1, 0))
 VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(&t->layer->view, 1, 0))
 
+int cf_tui_write_csv(const char *path, const double *a, int64_t rows, int64_t cols)
+{
+	char tmp[4096];
+	FILE *f;
+	int bad = 0, e;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	for (int64_t i = 0; i < rows && !bad; i++)
+		for (int64_t j = 0; j < cols; j++)
+			if (fprintf(f, "%.17g%c", a[i * cols + j], j + 1 < cols ? ',' : '\n') < 0) {
+				bad = 1;
+				break;
+			}
+	e = errno;
+	if (fclose(f) || bad) {
+		e = bad ? e : errno;
+		remove(tmp);
+		errno = e;
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		e = errno;
+		remove(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 int cf_layer_cmd_export(cf_tui *t, const char *args)
 {
 	struct cf_layer *L = t->layer;
 	const char *path = args && *args ? args : "plan.csv";
-	FILE *f;
 
-	if (!L)
-		return -1;
-	f = fopen(path, "w");
-	if (!f) {
-		cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+	if (!L) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: no plan on the layer screen");
 		return -1;
 	}
-	for (int64_t i = 0; i < L->n; i++)
-		for (int64_t j = 0; j < L->m; j++)
-			fprintf(f, "%.17g%c", L->plan[i * L->m + j], j + 1 < L->m ? ',' : '\n');
-	if (fclose(f)) {
-		cf_tui_msg(t, CF_MSG_ERROR, "export: writing '%s' failed: %s", path, strerror(errno));
+	if (cf_tui_write_csv(path, L->plan, L->n, L->m)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	cf_tui_msg(t, CF_MSG_GOOD, "plan (%lld×%lld, iteration %lld) written to %s", (long long)L->n,
 		   (long long)L->m, (long long)L->iters, path);
 	return 0;
+}
+
+const double *cf_layer_plan(const cf_tui *t, int64_t *n, int64_t *m)
+{
+	if (!t->layer)
+		return NULL;
+	*n = t->layer->n;
+	*m = t->layer->m;
+	return t->layer->plan;
 }
 
 /* ---- drawing ---- */
@@ -409,6 +471,10 @@ static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
 		     good ? CF_ROLE_GOOD : L->status == CF_OT_RUNNING ? CF_ROLE_NORMAL : CF_ROLE_WARN,
 		     L->status == CF_OT_RUNNING ? "running" : cf_ot_status_name(L->status));
 	cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "cost=%.6g  time %.3f s", L->cost, L->seconds);
+	if (L->fusion_layer >= 0 && y < box.y + box.h - 1)
+		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s %d/%d trace %.3f %s",
+			       L->showing_fusion ? "fusion's plan" : "re-solving", L->fusion_layer + 1,
+			       L->nlayers, L->trace_ratio, L->lname);
 	if (y < box.y + box.h - 1) {
 		cf_heatmap_cursor_text(L->hM, &L->view, buf, sizeof buf);
 		cf_grid_puts(g, y++, x, w, CF_ROLE_SELECT, buf);
@@ -440,14 +506,32 @@ static void draw_errors(cf_tui *t, cf_grid *g, cf_rect box)
 static void layer_draw(cf_tui *t, cf_grid *g, cf_rect body)
 {
 	struct cf_layer *L = t->layer;
-	int bh = body.h >= 26 ? 8 : 7, half = body.w / 2, sw;
+	int bh = body.h >= 26 ? 9 : 8, half = body.w / 2, sw;
 	char title[96];
 
 	if (!L) {
-		cf_grid_puts(g, body.y + 1, 2, body.w - 4, CF_ROLE_DIM, "no transport problem is open");
+		int nl, sel = cf_tsess_selected(t, &nl);
+		if (!t->sess)
+			cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
+				     "no transport problem is open");
+		else if (nl == 0)
+			cf_grid_printf(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
+				       "no fusion layer yet: press %s to fuse the first layer, %s to run "
+				       "every step",
+				       cf_tui_command_key("fuse-next"), cf_tui_command_key("run-all"));
+		else
+			cf_grid_printf(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
+				       "fusion layer %d of %d has no plan yet: press %s to fuse the next "
+				       "layer, %s to run every step",
+				       sel + 1, nl, cf_tui_command_key("fuse-next"),
+				       cf_tui_command_key("run-all"));
 		return;
 	}
-	draw_pane(g, (cf_rect){body.y, body.x, body.h - bh, half}, "Ground cost M", L->hM, &L->view);
+	if (L->fusion_layer >= 0)
+		snprintf(title, sizeof title, "Ground cost M%d  %s", L->fusion_layer + 1, L->lname);
+	else
+		snprintf(title, sizeof title, "Ground cost M");
+	draw_pane(g, (cf_rect){body.y, body.x, body.h - bh, half}, title, L->hM, &L->view);
 	snprintf(title, sizeof title, "Plan T  it=%lld ", (long long)L->iters);
 	draw_pane(g, (cf_rect){body.y, body.x + half, body.h - bh, half}, title, L->hT, &L->view);
 	sw = body.w * 9 / 20 < 36 ? 36 : body.w * 9 / 20;
@@ -510,6 +594,7 @@ int cf_layer_open(cf_tui *t, double *M, int64_t n, int64_t m, int kind, double r
 	L->kind = kind;
 	L->reg = reg;
 	L->tol = tol;
+	L->fusion_layer = -1;
 	L->hT->scale = CF_SCALE_LOG; /* plans span many orders of magnitude */
 	L->hT->show_marginals = L->hM->show_marginals = 1;
 	cf_heatmap_view_init(&L->view);
@@ -533,6 +618,8 @@ void cf_layer_close(cf_tui *t)
 	free(L->M);
 	free(L->plan);
 	free(L->errs);
+	free(L->a);
+	free(L->b);
 	free(L);
 	t->layer = NULL;
 }
@@ -540,4 +627,66 @@ void cf_layer_close(cf_tui *t)
 int64_t cf_layer_iterations(const cf_tui *t)
 {
 	return t->layer ? t->layer->iters : 0;
+}
+
+int cf_layer_open_fusion(cf_tui *t, const cf_fusion_layer *fl, int l, int nlayers, cf_error *err)
+{
+	struct cf_layer *L;
+	int64_t n = fl->n0, m = fl->n1, nm = n * m;
+	double *M;
+	char title[sizeof t->title], desc[128];
+	int rc;
+
+	if (!fl->done || !fl->M || !fl->plan) {
+		cf_layer_close(t);
+		return CF_OK;
+	}
+	M = malloc((size_t)nm * sizeof *M);
+	if (!M)
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the %lld×%lld cost of layer %d",
+				    (long long)n, (long long)m, l + 1);
+	memcpy(M, fl->M, (size_t)nm * sizeof *M);
+	memcpy(title, t->title, sizeof title);
+	snprintf(desc, sizeof desc, "layer %d %s", l + 1, fl->name);
+	rc = cf_layer_open(t, M, n, m, fl->par.solver, fl->par.reg, 1e-9, desc, err);
+	memcpy(t->title, title, sizeof title); /* keep the session's title */
+	if (rc)
+		return rc;
+	L = t->layer;
+	L->fusion_layer = l;
+	L->nlayers = nlayers;
+	snprintf(L->lname, sizeof L->lname, "%s", fl->name);
+	L->trace_ratio = fl->trace_ratio;
+	if (fl->par.marginals != CF_MARGINALS_UNIFORM) {
+		/* the layer's marginals are the fusion plan's row and column sums */
+		L->a = calloc((size_t)n, sizeof *L->a);
+		L->b = calloc((size_t)m, sizeof *L->b);
+		if (L->a && L->b) {
+			for (int64_t i = 0; i < n; i++)
+				for (int64_t j = 0; j < m; j++) {
+					L->a[i] += fl->plan[i * m + j];
+					L->b[j] += fl->plan[i * m + j];
+				}
+			L->prob.a = L->a;
+			L->prob.b = L->b;
+			restart(t);
+		}
+	}
+	memcpy(L->plan, fl->plan, (size_t)nm * sizeof *L->plan);
+	if (cf_heatmap_set_data(L->hT, L->plan, n, m)) {
+		cf_layer_close(t);
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the plan heatmap");
+	}
+	L->showing_fusion = 1;
+	L->status = fl->ot.status;
+	L->iters = fl->ot.iterations;
+	L->cost = fl->ot.cost;
+	L->seconds = fl->ot.time;
+	L->kind = fl->ot.kind;
+	L->nerr = 0;
+	L->err = NAN;
+	for (int64_t k = 0; k < fl->ot.n_err; k++)
+		if (push_err(L, fl->ot.err_hist[k]) == 0)
+			L->err = fl->ot.err_hist[k];
+	return CF_OK;
 }

@@ -16,14 +16,24 @@
 #include "grid.h"
 #include "tui.h"
 
+struct cf_net;
+struct cf_session;
+
 typedef struct cf_screen {
 	const char *name;   /* the screen's name, for :screen and the title */
 	void (*draw)(cf_tui *t, cf_grid *g, cf_rect body);
 	int (*key)(cf_tui *t, int key);
 } cf_screen;
 
+extern const cf_screen cf_screen_overview;
 extern const cf_screen cf_screen_layer;
+extern const cf_screen cf_screen_network;
+extern const cf_screen cf_screen_params;
+extern const cf_screen cf_screen_results;
 extern const cf_screen cf_screen_log;
+
+/* Add every screen in the order of the CF_SCREEN_* indices (commands.h). */
+void cf_tui_add_screens(cf_tui *t);
 
 /* The layer screen: ground cost M and plan T of one transport problem.
  * Takes ownership of M (n×m, malloc'd; freed on error too).  `kind` is a
@@ -31,6 +41,17 @@ extern const cf_screen cf_screen_log;
 int cf_layer_open(cf_tui *t, double *M, int64_t n, int64_t m, int kind, double reg, double tol,
 		  const char *desc, cf_error *err);
 void cf_layer_close(cf_tui *t);
+/* The layer screen on fusion layer l (0-based) of a session: copies its
+ * ground cost M and plan T and shows the fusion's own result (status,
+ * cost, iterations, time, error history, trace ratio) until the user
+ * steps (s) or runs (r) the solver again on M, which restarts it from
+ * iteration 0 with the layer's solver and ε.  A layer without a plan
+ * closes the screen's problem.  Errors: out of memory. */
+struct cf_fusion_layer;
+int cf_layer_open_fusion(cf_tui *t, const struct cf_fusion_layer *fl, int l, int nlayers,
+			 cf_error *err);
+/* The plan shown (n×m, row-major) or NULL. */
+const double *cf_layer_plan(const cf_tui *t, int64_t *n, int64_t *m);
 /* Current state, for tests and the title: iterations so far, status
  * (cf_ot_status) and latest error. */
 int64_t cf_layer_iterations(const cf_tui *t);
@@ -52,7 +73,75 @@ int cf_layer_cmd_left(cf_tui *t, const char *args);
 int cf_layer_cmd_right(cf_tui *t, const char *args);
 int cf_layer_cmd_up(cf_tui *t, const char *args);
 int cf_layer_cmd_down(cf_tui *t, const char *args);
+/* Write the plan shown on the layer screen to a CSV file (atomically). */
 int cf_layer_cmd_export(cf_tui *t, const char *args);
+
+/* Write rows×cols doubles as CSV to path through path.tmp + rename, so a
+ * reader never sees half a file.  Returns 0 or -1 with errno set. */
+int cf_tui_write_csv(const char *path, const double *a, int64_t rows, int64_t cols);
+
+/* ---- the fusion session (sess.c) ---- */
+
+/* Open a session on model files and a data spec (NULL: none) with
+ * parameter settings "name=value".  A model or data set that fails to
+ * load is reported in the log and on the status line, not fatal; only
+ * running out of memory returns -1. */
+int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *data,
+		  const char *const *sets, int nsets);
+void cf_tsess_close(cf_tui *t);
+/* Bring derived views (layer screen, heatmaps) up to date with the
+ * session; called before each frame. */
+void cf_tsess_sync(cf_tui *t);
+/* Run a session step (CF_STEP_*, or -1 for every stale step) with the
+ * progress bar; q stops it with the session kept.  Returns the core status. */
+int cf_tsess_run(cf_tui *t, int step);
+/* Set a parameter from the form or :set; errors go to the status line. */
+int cf_tsess_set(cf_tui *t, const char *name, const char *value);
+/* The selected fusion layer (0-based), and the number of fusion layers. */
+int cf_tsess_selected(const cf_tui *t, int *nlayers);
+/* Write the session as a replayable Lua script (atomically). */
+int cf_tsess_write_script(cf_tui *t, const char *path);
+/* Models' widths "64-32-10" into buf. */
+void cf_tsess_widths(const struct cf_net *net, char *buf, size_t size);
+/* The session (NULL when none). */
+struct cf_session *cf_tsess_session(const cf_tui *t);
+/* Bumped whenever session results may have changed. */
+unsigned cf_tsess_generation(const cf_tui *t);
+
+int cf_tsess_cmd_run_all(cf_tui *t, const char *args);
+int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args);
+int cf_tsess_cmd_prev_layer(cf_tui *t, const char *args);
+int cf_tsess_cmd_next_layer(cf_tui *t, const char *args);
+int cf_tsess_cmd_export(cf_tui *t, const char *args);
+int cf_tsess_cmd_script(cf_tui *t, const char *args);
+int cf_tsess_cmd_set(cf_tui *t, const char *args);
+int cf_tsess_cmd_run_step(cf_tui *t, const char *args);
+
+/* ---- parameters screen (params.c) ---- */
+int cf_params_cmd_edit(cf_tui *t, const char *args);
+int cf_params_cmd_default(cf_tui *t, const char *args);
+
+/* ---- the : line's Lua (lualine.c) ---- */
+
+/* A Lua state from cf_lua_open for the : line, with print and io.write
+ * going to the log.  Call before cf_tui_start (the workbench's signal
+ * handlers then win).  Failure is logged, not fatal. */
+void cf_tui_lua_open(cf_tui *t);
+void cf_tui_lua_close(cf_tui *t);
+/* Evaluate a line of Lua: an expression's value goes to the status line,
+ * errors to the status line and the log.  Returns 0 or -1. */
+int cf_tui_lua_eval(cf_tui *t, const char *code);
+int cf_tui_cmd_lua(cf_tui *t, const char *args);
+
+/* ---- the guided tour (tour.c) ---- */
+
+/* Start the tour's side panel over a session (overview first). */
+int cf_tour_start(cf_tui *t);
+void cf_tour_free(cf_tui *t);
+/* Width the side panel takes from the body (0 when none). */
+int cf_tour_width(const cf_tui *t, int cols);
+void cf_tour_draw(cf_tui *t, cf_grid *g, cf_rect r);
+int cf_tour_cmd_next(cf_tui *t, const char *args);
 
 /* The log: messages with time and level, newest last. */
 int cf_log_alloc(cf_tui *t);

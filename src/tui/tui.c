@@ -153,6 +153,9 @@ void cf_tui_end(cf_tui *t)
 	restore_terminal();
 	if (active == t)
 		active = NULL;
+	cf_tour_free(t);
+	cf_tsess_close(t);
+	cf_tui_lua_close(t);
 	cf_layer_close(t);
 	cf_log_free(t);
 	cf_grid_free(&t->grid);
@@ -162,6 +165,15 @@ void cf_tui_add_screen(cf_tui *t, const cf_screen *s)
 {
 	if (t->nscreens < CF_TUI_MAX_SCREENS)
 		t->screens[t->nscreens++] = s;
+}
+
+void cf_tui_add_screens(cf_tui *t)
+{
+	static const cf_screen *const all[CF_SCREEN_COUNT] = {
+		&cf_screen_overview, &cf_screen_layer,   &cf_screen_network,
+		&cf_screen_params,   &cf_screen_results, &cf_screen_log};
+	for (int k = 0; k < CF_SCREEN_COUNT; k++)
+		cf_tui_add_screen(t, all[k]);
 }
 
 int cf_tui_show(cf_tui *t, const char *name)
@@ -324,8 +336,14 @@ void cf_tui_compose(cf_tui *t, int rows, int cols)
 		return;
 	}
 	draw_title(t, g);
-	if (t->nscreens > 0)
-		t->screens[t->screen]->draw(t, g, (cf_rect){1, 0, rows - 3, cols});
+	if (t->sess)
+		cf_tsess_sync(t);
+	if (t->nscreens > 0) {
+		int sw = cf_tour_width(t, cols);
+		t->screens[t->screen]->draw(t, g, (cf_rect){1, 0, rows - 3, cols - sw});
+		if (sw)
+			cf_tour_draw(t, g, (cf_rect){1, cols - sw, rows - 3, sw});
+	}
 	draw_status(t, g);
 	if (t->help)
 		draw_help(t, g);

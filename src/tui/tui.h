@@ -25,6 +25,8 @@ typedef struct cf_tui cf_tui;
 struct cf_screen;
 struct cf_layer;
 struct cf_log;
+struct cf_tsess;
+struct cf_tour;
 
 struct cf_tui {
 	cf_grid grid;             /* the frame being composed */
@@ -58,6 +60,9 @@ struct cf_tui {
 	/* screen states */
 	struct cf_layer *layer;
 	struct cf_log *log;
+	struct cf_tsess *sess;    /* the fusion session shown, or NULL (one OT problem) */
+	struct cf_tour *tour;     /* the guided tour's side panel, or NULL */
+	void *lua;                /* lua_State of the : line (lualine.c), or NULL */
 	int curses;               /* ncurses is active */
 	int use_mouse;
 };
@@ -102,5 +107,10 @@ void cf_tui_msg(cf_tui *t, int level, const char *fmt, ...)
 int cf_tui_show(cf_tui *t, const char *name);
 /* Monotonic seconds. */
 double cf_tui_now(void);
+
+/* `clafuse demo` on a terminal (cmd_tui.c): the workbench on models a and
+ * b with Fashion-MNIST, one finetuning epoch and the guided tour.  Returns
+ * the exit status. */
+int cf_tui_demo(const char *a, const char *b);
 
 #endif

@@ -1,6 +1,7 @@
 -- ot.lua — cf.ot from Lua: every solver on the worked example, the
 -- stepping solver, the certificate, ground costs, and every error path.
 local t = require "tap"
+local v1, msg
 
 -- The worked example: the optimal plan is [[1/3,0],[0,1/3],[1/6,1/6]], cost 1/6.
 local M = cf.matrix{{0, 1}, {1, 0}, {0.4, 0.6}}
@@ -41,6 +42,22 @@ for _, s in ipairs{"sinkhorn", "sinkhorn-log", "sinkhorn-eps"} do
   t.near(rs.cost, 1/6, 1e-3, s .. ": cost near 1/6 at reg 0.01")
   t.ok(#rs.err >= 1, s .. " keeps an error history")
 end
+-- over-relaxation: plain (omega = 1), fixed and adaptive (0) reach the same plan
+local Mo = cf.matrix{{0, 1, 4}, {1, 0, 1}, {4, 1, 0}, {2, 2, 1}}
+local oa, ob = {0.1, 0.2, 0.3, 0.4}, {0.3, 0.3, 0.4}
+local ro = {}
+for _, w in ipairs{0, 1, 1.5} do
+  ro[w] = assert(cf.ot.solve(Mo, {a = oa, b = ob, solver = "sinkhorn-log", reg = 0.05, tol = 1e-11, omega = w}))
+  t.is(ro[w].status, "converged", "sinkhorn-log converges with omega = " .. w)
+end
+t.near(ro[1.5].cost, ro[1].cost, 1e-8, "omega = 1.5 reaches the plain fixed point")
+t.near(ro[0].cost, ro[1].cost, 1e-8, "adaptive omega reaches the plain fixed point")
+t.ok(ro[1.5].iterations < ro[1].iterations, "over-relaxation takes fewer iterations than plain ("
+     .. ro[1.5].iterations .. " < " .. ro[1].iterations .. ")")
+local ro2 = assert(cf.ot.solver(Mo, {a = oa, b = ob, solver = "sinkhorn-eps", reg = 0.05, omega = 1}))
+t.is(ro2:step(100000), "converged", "cf.ot.solver takes omega too")
+v1, msg = cf.ot.solve(Mo, {a = oa, b = ob, solver = "sinkhorn-log", omega = 2})
+t.fails(v1, msg, "omega", "omega = 2 returns nil, message naming omega")
 local ru = assert(cf.ot.solve(M, {a = a, b = b, solver = "unbalanced", reg = 0.05, reg_m = 10}))
 t.ok(ru.status == "converged" and ru.plan:sum() > 0.5, "unbalanced solves with reg_m")
 local rr = assert(cf.ot.solve(M, {a = a, b = b, solver = "sinkhorn", reg = 0.1, reg_scale = "max"}))
@@ -94,7 +111,7 @@ t.is(div, 9.0, "normalize max divides by the maximum")
 t.is(Cn:max(), 1.0, "normalised to 1")
 
 -- data problems return nil, message
-local v1, msg = cf.ot.solve({{0/0, 1}, {1, 0}})
+v1, msg = cf.ot.solve({{0/0, 1}, {1, 0}})
 t.fails(v1, msg, "not finite", "a NaN cost returns nil, message")
 v1, msg = cf.ot.solve(M, {a = {1, 1, 1}, b = {0.5, 0.5}})
 t.fails(v1, msg, "marginals do not balance", "unbalanced masses return nil, message")
@@ -109,6 +126,7 @@ t.raises(function() return cf.ot.solve(cf.zeros(2, 2, 2)) end, "2-dimensional co
 t.raises(function() return cf.ot.solve(M, {solver = "magic"}) end, "unknown solver 'magic'", "an unknown solver")
 t.raises(function() return cf.ot.solve(M, {regg = 1}) end, "unknown option 'regg'", "an unknown option")
 t.raises(function() return cf.ot.solve(M, {reg = "big"}) end, "option 'reg' must be a number", "a non-number reg")
+t.raises(function() return cf.ot.solve(M, {omega = "fast"}) end, "option 'omega' must be a number", "a non-number omega")
 t.raises(function() return cf.ot.solve(M, {a = {1, 2}}) end, "option 'a' has 2 weights, the cost matrix needs 3", "a of the wrong length")
 t.raises(function() return cf.ot.solve(M, {reg_scale = "min"}) end, "unknown reg_scale", "an unknown reg_scale")
 t.raises(function() return cf.ot.solve(M, 5) end, "bad argument #2 to 'solve'", "options not a table")

@@ -1,0 +1,145 @@
+/* network.c — the network screen: model A (model 0, the deeper), model B,
+ * the balanced model and the fused model side by side as columns of units
+ * (kind, width), with the cross-layer alignment drawn as connectors from
+ * each of B's hidden units to the unit of A it was matched with.  The
+ * output units are always matched to each other (dashed).
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "screen.h"
+#include "sess.h"
+
+#define COL_W 20
+#define GAP_W 12
+
+static const char *kind_name(int kind)
+{
+	return kind == CF_UNIT_LINEAR ? "linear" : kind == CF_UNIT_CONV ? "conv" : "block";
+}
+
+static int row_of(cf_rect body, int u, int step)
+{
+	return body.y + 3 + u * step;
+}
+
+static void draw_column(cf_grid *g, cf_rect body, int x, const char *title, const char *sub,
+			const cf_net *net, int step)
+{
+	cf_grid_puts(g, body.y, x, COL_W, CF_ROLE_SELECT, title);
+	cf_grid_puts(g, body.y + 1, x, COL_W, CF_ROLE_DIM, sub);
+	if (!net) {
+		cf_grid_puts(g, body.y + 3, x, COL_W, CF_ROLE_DIM, "(not built yet)");
+		return;
+	}
+	for (int u = 0; u < cf_net_nunits(net); u++) {
+		const cf_net_unit *un = cf_net_unit_at(net, u);
+		int y = row_of(body, u, step);
+		if (y >= body.y + body.h - 1)
+			break;
+		cf_grid_printf(g, y, x, COL_W, CF_ROLE_NORMAL, "│%-2d %-6s %5d │", u + 1,
+			       kind_name(un->kind), un->width);
+	}
+}
+
+/* A connector from (ya, xa) to (yb, xb) through the column xv. */
+static void connector(cf_grid *g, int ya, int xa, int yb, int xb, int xv, int role)
+{
+	uint32_t fg, bg;
+	int attr;
+
+	cf_grid_role(g, role, &fg, &bg, &attr);
+	for (int x = xa; x < xv; x++)
+		cf_grid_set(g, ya, x, 0x2500, fg, bg, attr);
+	for (int x = xv + 1; x < xb; x++)
+		cf_grid_set(g, yb, x, 0x2500, fg, bg, attr);
+	if (ya == yb)
+		cf_grid_set(g, ya, xv, 0x2500, fg, bg, attr);
+	else {
+		int lo = ya < yb ? ya : yb, hi = ya < yb ? yb : ya;
+		for (int y = lo + 1; y < hi; y++)
+			cf_grid_set(g, y, xv, 0x2502, fg, bg, attr);
+		cf_grid_set(g, ya, xv, ya < yb ? 0x256e : 0x256f, fg, bg, attr);
+		cf_grid_set(g, yb, xv, ya < yb ? 0x2570 : 0x256d, fg, bg, attr);
+	}
+	cf_grid_set(g, yb, xb - 1, 0x25b6, fg, bg, attr);
+}
+
+static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
+{
+	struct cf_tsess *S = t->sess;
+	cf_session *s;
+	cf_net *a, *b, *bal = NULL, *fused = NULL;
+	int i0, i1, na, nb, step, xa, xb, xc, xd, rebuilt = -1;
+	char wa[128], sub[64];
+
+	if (!S) {
+		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
+			     "no fusion session: clafuse tui A.safetensors B.safetensors --data SPEC");
+		return;
+	}
+	s = S->s;
+	if (cf_session_nmodels(s) < 2) {
+		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
+			     "the network screen needs two models");
+		return;
+	}
+	cf_session_pair(s, &i0, &i1);
+	a = cf_session_model(s, i0);
+	b = cf_session_model(s, i1);
+	if (!t->busy) {
+		rebuilt = cf_session_balanced_rebuilt(s);
+		bal = rebuilt >= 0 ? cf_session_balanced(s, rebuilt) : cf_session_balanced(s, 1);
+		fused = cf_session_fused(s);
+	}
+	na = cf_net_nunits(a);
+	nb = cf_net_nunits(b);
+	step = (na > nb ? na : nb) * 2 + 4 <= body.h ? 2 : 1;
+	xa = body.x + 1;
+	xb = xa + COL_W + GAP_W;
+	xc = xb + COL_W + 2;
+	xd = xc + COL_W + 2;
+	cf_tsess_widths(a, wa, sizeof wa);
+	draw_column(g, body, xa, "A  model 0 (deeper)", wa, a, step);
+	cf_tsess_widths(b, wa, sizeof wa);
+	draw_column(g, body, xb, "B  model 1", wa, b, step);
+	snprintf(sub, sizeof sub, "%s", t->busy ? "(running)" : rebuilt == 0 ? "model 0 rebuilt"
+							    : "model 1 + identities");
+	if (xc + COL_W <= body.x + body.w)
+		draw_column(g, body, xc, "balanced", sub, bal, step);
+	if (xd + COL_W <= body.x + body.w)
+		draw_column(g, body, xd, "fused", fused ? "model 1's shape" : "", fused, step);
+	/* connectors: B's hidden unit j ← A's unit map[j] */
+	if (S->map) {
+		for (int j = 0; j < S->nmap && j < nb - 1; j++) {
+			int i = S->map[j] - 1, ya = row_of(body, i, step), yb = row_of(body, j, step);
+			int xv = xa + COL_W + 2 + (j * 3) % (GAP_W - 4);
+			if (i < 0 || i >= na || ya >= body.y + body.h - 1 || yb >= body.y + body.h - 1)
+				continue;
+			connector(g, ya, xa + COL_W, yb, xb, xv, CF_ROLE_PATH);
+		}
+		{
+			int ya = row_of(body, na - 1, step), yb = row_of(body, nb - 1, step);
+			if (ya < body.y + body.h - 1 && yb < body.y + body.h - 1)
+				connector(g, ya, xa + COL_W, yb, xb, xa + COL_W + GAP_W - 3, CF_ROLE_DIM);
+		}
+		cf_grid_puts(g, body.y + body.h - 1, body.x + 1, body.w - 2, CF_ROLE_DIM,
+			     "connectors: the cross-layer alignment (B's unit ◀ the unit of A matched "
+			     "to it); outputs always match");
+	} else
+		cf_grid_puts(g, body.y + body.h - 1, body.x + 1, body.w - 2, CF_ROLE_DIM,
+			     "no alignment yet (r runs the steps)");
+}
+
+static int network_key(cf_tui *t, int key)
+{
+	(void)t;
+	return key == KEY_MOUSE;
+}
+
+const cf_screen cf_screen_network = {"network", network_draw, network_key};

@@ -1,0 +1,128 @@
+/* results.c — the results screen: accuracies on the test split (each
+ * parent, the balanced model, the prediction ensemble, plain averaging
+ * when shapes allow, the fused and the finetuned model), the steps' times
+ * and runs, and the per-epoch finetuning curve as a braille plot.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "plot.h"
+#include "screen.h"
+#include "sess.h"
+
+static void acc_row(cf_grid *g, int y, int x, int w, const char *what, double acc,
+		    const char *note)
+{
+	if (isnan(acc))
+		cf_grid_printf(g, y, x, w, CF_ROLE_DIM, "%-26s %8s  %s", what, "-", note);
+	else
+		cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "%-26s %7.2f%%  %s", what, 100 * acc, note);
+}
+
+static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
+{
+	struct cf_tsess *S = t->sess;
+	const cf_session_metrics *mt;
+	const cf_session_finetune *ft;
+	int lw = body.w * 11 / 20, y, x, i0, i1;
+	cf_rect acc = {body.y, body.x, body.h / 2 + 2, lw};
+	cf_rect times = {body.y + acc.h, body.x, body.h - acc.h, lw};
+	cf_rect curve = {body.y, body.x + lw, body.h, body.w - lw};
+	char name[96];
+
+	if (!S) {
+		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
+			     "no fusion session: clafuse tui A.safetensors B.safetensors --data SPEC");
+		return;
+	}
+	cf_grid_box(g, acc, "Test accuracy", CF_ROLE_FRAME);
+	mt = cf_session_metrics_get(S->s);
+	x = acc.x + 2;
+	y = acc.y + 1;
+	cf_session_pair(S->s, &i0, &i1);
+	if (!mt || !mt->have) {
+		cf_grid_printf(g, y, x, acc.w - 4, CF_ROLE_DIM, "not evaluated yet: %s runs the steps",
+			       cf_tui_command_key("run-all"));
+	} else {
+		for (int k = 0; k < cf_session_nmodels(S->s) && y < acc.y + acc.h - 1; k++) {
+			const char *nm = cf_session_model_name(S->s, k), *b = strrchr(nm, '/');
+			snprintf(name, sizeof name, "%s %s", k == i0 ? "A" : k == i1 ? "B" : "+",
+				 b ? b + 1 : nm);
+			acc_row(g, y++, x, acc.w - 4, name, mt->parent_acc[k], "parent");
+		}
+		if (y < acc.y + acc.h - 1)
+			acc_row(g, y++, x, acc.w - 4, "balanced", mt->balanced_acc, "same function");
+		if (y < acc.y + acc.h - 1)
+			acc_row(g, y++, x, acc.w - 4, "ensemble", mt->ensemble_acc, "needs every model");
+		if (y < acc.y + acc.h - 1 && !isnan(mt->average_acc))
+			acc_row(g, y++, x, acc.w - 4, "plain average", mt->average_acc, "baseline");
+		if (y < acc.y + acc.h - 1)
+			acc_row(g, y++, x, acc.w - 4, "fused", mt->fused_acc, "one network");
+	}
+	ft = t->busy ? NULL : cf_session_finetune_get(S->s);
+	if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
+		acc_row(g, y++, x, acc.w - 4, "finetuned (last epoch)", ft->res[ft->epochs - 1].test_acc,
+			"");
+		if (y < acc.y + acc.h - 1) {
+			snprintf(name, sizeof name, "finetuned (best, ep %d)", ft->best_epoch);
+			acc_row(g, y++, x, acc.w - 4, name, ft->best_acc, "");
+		}
+	}
+	/* timings */
+	cf_grid_box(g, times, "Steps", CF_ROLE_FRAME);
+	y = times.y + 1;
+	cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "%-12s %-8s %5s %10s", "step",
+		       "state", "runs", "time");
+	for (int k = 0; k < CF_STEP_COUNT && y < times.y + times.h - 1; k++, y++)
+		cf_grid_printf(g, y, times.x + 2, times.w - 4, CF_ROLE_NORMAL, "%-12s %-8s %5d %9.3fs",
+			       cf_session_step_name(k), cf_step_state_name(cf_session_state(S->s, k)),
+			       cf_session_runs(S->s, k), cf_session_time(S->s, k));
+	if (y < times.y + times.h - 1)
+		cf_grid_printf(g, y, times.x + 2, times.w - 4, CF_ROLE_DIM, "fusion layers solved: %lld",
+			       (long long)cf_session_layer_solves(S->s));
+	/* the finetuning curve */
+	cf_grid_box(g, curve, "Finetuning: test accuracy per epoch", CF_ROLE_FRAME);
+	if (!ft || ft->epochs == 0) {
+		cf_grid_printf(g, curve.y + 1, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
+			       "no finetuning yet (set finetune.epochs on the params screen, %s)",
+			       cf_tui_command_key("params"));
+		return;
+	}
+	{
+		double *a = malloc((size_t)ft->epochs * sizeof *a), lo, hi;
+		cf_rect pr = {curve.y + 2, curve.x + 9, curve.h - 5, curve.w - 10};
+		if (!a)
+			return;
+		for (int e = 0; e < ft->epochs; e++)
+			a[e] = 100 * ft->res[e].test_acc;
+		if (ft->epochs == 1)
+			cf_grid_printf(g, curve.y + 2, curve.x + 2, curve.w - 4, CF_ROLE_NORMAL,
+				       "epoch 1: %.2f%% (one point)", a[0]);
+		else if (cf_plot_braille(g, pr, a, ft->epochs, 0, CF_ROLE_GOOD, &lo, &hi) > 0) {
+			cf_grid_printf(g, pr.y, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", hi);
+			cf_grid_printf(g, pr.y + pr.h - 1, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", lo);
+			cf_grid_printf(g, pr.y + pr.h, pr.x, pr.w, CF_ROLE_DIM, "epoch 1%*d", pr.w - 8,
+				       ft->epochs);
+		}
+		cf_grid_printf(g, curve.y + curve.h - 2, curve.x + 2, curve.w - 4, CF_ROLE_NORMAL,
+			       "%d epochs, best %.2f%% at epoch %d, last loss %.4f", ft->epochs,
+			       100 * ft->best_acc, ft->best_epoch, ft->res[ft->epochs - 1].train_loss);
+		free(a);
+	}
+}
+
+static int results_key(cf_tui *t, int key)
+{
+	(void)t;
+	return key == KEY_MOUSE;
+}
+
+const cf_screen cf_screen_results = {"results", results_draw, results_key};

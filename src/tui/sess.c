@@ -1,0 +1,600 @@
+/* sess.c — the workbench's fusion session: opening it, running its steps
+ * under the progress bar, the layer selection, exports and the replayable
+ * script.
+ *
+ * Long steps run in the foreground: the session's progress callback
+ * updates the bar and, at most every 50 ms, redraws and reads pending keys
+ * (cf_tui_poll), so q or Ctrl-C stop the step at its next report with the
+ * session intact (the step is marked failed, earlier results kept).  See
+ * sess.h for why screens draw from copies taken by cf_tsess_sync().
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "screen.h"
+#include "sess.h"
+
+#define POLL_SECONDS 0.05
+
+static struct cf_tsess *S_of(const cf_tui *t)
+{
+	return t->sess;
+}
+
+cf_session *cf_tsess_session(const cf_tui *t)
+{
+	return t->sess ? t->sess->s : NULL;
+}
+
+unsigned cf_tsess_generation(const cf_tui *t)
+{
+	return t->sess ? t->sess->gen : 0;
+}
+
+void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
+{
+	size_t used = 0;
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (int u = 0; net && u < cf_net_nunits(net) && used + 16 < size; u++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%d", u ? "-" : "",
+					 cf_net_unit_at(net, u)->width);
+}
+
+static int on_progress(void *ud, const char *what, double frac)
+{
+	cf_tui *t = ud;
+	double now = cf_tui_now();
+
+	snprintf(t->busy_text, sizeof t->busy_text, "%s", what && *what ? what : "working");
+	t->busy_frac = frac;
+	if (now - t->sess->last_poll >= POLL_SECONDS) {
+		t->sess->last_poll = now;
+		cf_tui_poll(t);
+	}
+	return t->stop;
+}
+
+int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *data,
+		  const char *const *sets, int nsets)
+{
+	struct cf_tsess *S = calloc(1, sizeof *S);
+	cf_error err;
+	cf_progress prog = {on_progress, t};
+
+	cf_error_clear(&err);
+	if (!S || !(S->hC = cf_heatmap_alloc("C", CF_POOL_MEAN)) ||
+	    !(S->hP = cf_heatmap_alloc("T", CF_POOL_SUM)) || cf_session_new(&S->s, &err)) {
+		if (S) {
+			cf_heatmap_free(S->hC);
+			cf_heatmap_free(S->hP);
+			free(S);
+		}
+		return -1;
+	}
+	t->sess = S;
+	S->layer_sel = -1;
+	S->p_sel = -1;
+	S->gen = 1;
+	S->hC->labels = 1;
+	snprintf(S->hC->row_prefix, sizeof S->hC->row_prefix, "A");
+	snprintf(S->hC->col_prefix, sizeof S->hC->col_prefix, "B");
+	S->hP->scale = CF_SCALE_LOG;
+	S->hP->show_marginals = 1;
+	cf_heatmap_view_init(&S->vC);
+	cf_heatmap_view_init(&S->vP);
+	cf_session_set_progress(S->s, &prog);
+	for (int k = 0; k < npaths && S->npaths < CF_SESSION_MAXMODELS; k++) {
+		char abs[PATH_MAX];
+		const char *p = realpath(paths[k], abs) ? abs : paths[k];
+		cf_error_clear(&err);
+		if (cf_session_load_model(S->s, paths[k], &err)) {
+			cf_tui_msg(t, CF_MSG_ERROR, "model %s: %s", paths[k], err.msg);
+			continue;
+		}
+		snprintf(S->paths[S->npaths++], sizeof S->paths[0], "%s", p);
+		cf_tui_msg(t, CF_MSG_INFO, "loaded model %s", paths[k]);
+	}
+	if (data && *data) {
+		cf_error_clear(&err);
+		if (cf_session_load_data(S->s, data, &err))
+			cf_tui_msg(t, CF_MSG_ERROR, "data %s: %s", data, err.msg);
+		else {
+			snprintf(S->data, sizeof S->data, "%s", data);
+			cf_tui_msg(t, CF_MSG_INFO, "loaded data %s", data);
+		}
+	}
+	for (int k = 0; k < nsets; k++) {
+		char name[128];
+		const char *eq = strchr(sets[k], '=');
+		if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
+			cf_tui_msg(t, CF_MSG_ERROR, "--set %s: expected NAME=VALUE", sets[k]);
+			continue;
+		}
+		memcpy(name, sets[k], (size_t)(eq - sets[k]));
+		name[eq - sets[k]] = '\0';
+		cf_tsess_set(t, name, eq + 1);
+	}
+	if (S->npaths < 2)
+		cf_tui_msg(t, CF_MSG_WARN, "%d model%s loaded: a fusion needs two (:lua can build "
+			   "them; see the log)", S->npaths, S->npaths == 1 ? "" : "s");
+	else if (!S->data[0])
+		cf_tui_msg(t, CF_MSG_WARN, "no data set: give --data SPEC (e.g. fashion-mnist)");
+	{
+		size_t used = 0;
+		t->title[0] = '\0';
+		for (int k = 0; k < S->npaths && used + 2 < sizeof t->title; k++) {
+			const char *b = strrchr(S->paths[k], '/'), *dot;
+			int len;
+			b = b ? b + 1 : S->paths[k];
+			dot = strstr(b, ".safetensors");
+			len = dot ? (int)(dot - b) : (int)strlen(b);
+			if (len > 24)
+				len = 24;
+			used += (size_t)snprintf(t->title + used, sizeof t->title - used, "%s%.*s",
+						 k ? "×" : "", len, b);
+		}
+		if (!S->npaths)
+			snprintf(t->title, sizeof t->title, "no models");
+	}
+	return 0;
+}
+
+void cf_tsess_close(cf_tui *t)
+{
+	struct cf_tsess *S = t->sess;
+	if (!S)
+		return;
+	cf_session_free(S->s);
+	cf_heatmap_free(S->hC);
+	cf_heatmap_free(S->hP);
+	free(S->C);
+	free(S->path);
+	free(S->map);
+	free(S->P);
+	free(S);
+	t->sess = NULL;
+}
+
+int cf_tsess_selected(const cf_tui *t, int *nlayers)
+{
+	struct cf_tsess *S = S_of(t);
+	int n = S ? cf_session_fusion_layers(S->s) : 0;
+	if (nlayers)
+		*nlayers = n;
+	if (!S || n == 0)
+		return 0;
+	if (S->sel >= n)
+		S->sel = n - 1;
+	if (S->sel < 0)
+		S->sel = 0;
+	return S->sel;
+}
+
+/* Copy C, the map and the alignment path (as (row, col) pairs of C). */
+static void sync_costs(struct cf_tsess *S)
+{
+	int m = 0, n = 0, nm = 0;
+	const double *C = cf_session_costs(S->s, &m, &n);
+	const int *map = cf_session_unit_map(S->s, &nm);
+
+	free(S->C);
+	free(S->path);
+	free(S->map);
+	S->C = NULL;
+	S->path = NULL;
+	S->map = NULL;
+	S->path_len = 0;
+	S->cm = S->cn = S->nmap = 0;
+	if (C && m > 0 && n > 0 && (S->C = malloc((size_t)m * (size_t)n * sizeof *S->C))) {
+		memcpy(S->C, C, (size_t)m * (size_t)n * sizeof *S->C);
+		S->cm = m;
+		S->cn = n;
+	}
+	if (map && nm > 0 && (S->map = malloc((size_t)nm * sizeof *S->map))) {
+		memcpy(S->map, map, (size_t)nm * sizeof *S->map);
+		S->nmap = nm;
+		if (S->C && cf_session_state(S->s, CF_STEP_ALIGN) == CF_STATE_FRESH &&
+		    (S->path = malloc((size_t)nm * 2 * sizeof *S->path))) {
+			for (int j = 0; j < nm && j < n; j++)
+				if (map[j] >= 1 && map[j] <= m) {
+					S->path[2 * S->path_len] = map[j] - 1;
+					S->path[2 * S->path_len + 1] = j;
+					S->path_len++;
+				}
+		}
+	}
+	cf_heatmap_set_data(S->hC, S->C, S->cm, S->cn);
+	S->hC->path = S->path;
+	S->hC->path_len = S->path_len;
+}
+
+static void sync_plan(struct cf_tsess *S, int sel)
+{
+	const cf_fusion_layer *fl = cf_session_fusion_layer(S->s, sel);
+
+	free(S->P);
+	S->P = NULL;
+	S->pn = S->pm = 0;
+	if (fl && fl->done && fl->plan && fl->n0 > 0 && fl->n1 > 0 &&
+	    (S->P = malloc((size_t)(fl->n0 * fl->n1) * sizeof *S->P))) {
+		memcpy(S->P, fl->plan, (size_t)(fl->n0 * fl->n1) * sizeof *S->P);
+		S->pn = fl->n0;
+		S->pm = fl->n1;
+	}
+	cf_heatmap_set_data(S->hP, S->P, S->pn, S->pm);
+}
+
+void cf_tsess_sync(cf_tui *t)
+{
+	struct cf_tsess *S = S_of(t);
+	int nl, sel;
+
+	if (!S || t->busy)
+		return;
+	sel = cf_tsess_selected(t, &nl);
+	if (S->c_gen != S->gen) {
+		sync_costs(S);
+		S->c_gen = S->gen;
+	}
+	/* plans are copied (and their summed-area tables built) only when the
+	 * selection or the results change, and only for the screen showing them */
+	if (t->screen == CF_SCREEN_OVERVIEW && (S->p_gen != S->gen || S->p_sel != sel)) {
+		sync_plan(S, sel);
+		S->p_gen = S->gen;
+		S->p_sel = sel;
+	}
+	if (t->screen == CF_SCREEN_LAYER && (S->layer_gen != S->gen || S->layer_sel != sel)) {
+		const cf_fusion_layer *fl = nl ? cf_session_fusion_layer(S->s, sel) : NULL;
+		cf_error err;
+		cf_error_clear(&err);
+		if (!fl)
+			cf_layer_close(t);
+		else if (cf_layer_open_fusion(t, fl, sel, nl, &err))
+			cf_tui_msg(t, CF_MSG_ERROR, "layer %d: %s", sel + 1, err.msg);
+		S->layer_gen = S->gen;
+		S->layer_sel = sel;
+	}
+}
+
+static int need_session(cf_tui *t, const char *what)
+{
+	if (!t->sess) {
+		cf_tui_msg(t, CF_MSG_ERROR, "%s: no fusion session (open one with clafuse tui A B "
+			   "--data SPEC)", what);
+		return 0;
+	}
+	return 1;
+}
+
+int cf_tsess_run(cf_tui *t, int step)
+{
+	struct cf_tsess *S = t->sess;
+	cf_error err;
+	double t0 = cf_tui_now();
+	int rc;
+
+	cf_error_clear(&err);
+	t->busy = 1;
+	t->stop = 0;
+	t->busy_frac = -1;
+	snprintf(t->busy_text, sizeof t->busy_text, "running %s",
+		 step < 0 ? "every stale step" : cf_session_step_name(step));
+	S->last_poll = 0;
+	rc = step < 0 ? cf_session_run_all(S->s, &err) : cf_session_run(S->s, step, &err);
+	t->busy = 0;
+	t->stop = 0;
+	S->gen++;
+	if (rc == CF_ESTOPPED)
+		cf_tui_msg(t, CF_MSG_WARN, "stopped after %.1f s; the session is kept (%s resumes)",
+			   cf_tui_now() - t0, cf_tui_command_key("run-all"));
+	else if (rc)
+		cf_tui_msg(t, CF_MSG_ERROR, "%s", err.msg);
+	else
+		cf_tui_msg(t, CF_MSG_GOOD, "%s fresh (%.2f s)",
+			   step < 0 ? "every step" : cf_session_step_name(step), cf_tui_now() - t0);
+	return rc;
+}
+
+int cf_tsess_cmd_run_all(cf_tui *t, const char *args)
+{
+	int step = -1;
+	if (!need_session(t, "run"))
+		return -1;
+	if (args && *args) {
+		step = cf_session_step_parse(args);
+		if (step < 0) {
+			cf_tui_msg(t, CF_MSG_ERROR, "run-all: unknown step '%s' (activations, costs, "
+				   "alignment, balance, fusion, evaluation, finetune)", args);
+			return -1;
+		}
+	}
+	return cf_tsess_run(t, step) ? -1 : 0;
+}
+
+int cf_tsess_cmd_run_step(cf_tui *t, const char *args)
+{
+	return cf_tsess_cmd_run_all(t, args);
+}
+
+int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args)
+{
+	struct cf_tsess *S = t->sess;
+	cf_error err;
+	int rc, cur, nl;
+	(void)args;
+
+	if (!need_session(t, "fuse-next"))
+		return -1;
+	if (cf_session_state(S->s, CF_STEP_FUSE) == CF_STATE_FRESH) {
+		cf_tui_msg(t, CF_MSG_INFO, "the fusion is done (%d layers); change a parameter to "
+			   "fuse again", cf_session_fusion_layers(S->s));
+		return 0;
+	}
+	cf_error_clear(&err);
+	t->busy = 1;
+	t->stop = 0;
+	t->busy_frac = -1;
+	snprintf(t->busy_text, sizeof t->busy_text, "fusing the next layer");
+	S->last_poll = 0;
+	rc = cf_session_fuse_step(S->s, &err);
+	t->busy = 0;
+	t->stop = 0;
+	S->gen++;
+	if (rc == CF_ESTOPPED) {
+		cf_tui_msg(t, CF_MSG_WARN, "stopped; the session is kept");
+		return 0;
+	}
+	if (rc) {
+		cf_tui_msg(t, CF_MSG_ERROR, "%s", err.msg);
+		return -1;
+	}
+	cur = cf_session_fusion_cursor(S->s);
+	nl = cf_session_fusion_layers(S->s);
+	if (cur > 0) {
+		const cf_fusion_layer *fl = cf_session_fusion_layer(S->s, cur - 1);
+		S->sel = cur - 1;
+		if (fl)
+			cf_tui_msg(t, CF_MSG_GOOD, "layer %d/%d %s fused: %lld×%lld, %s, cost %.5g, "
+				   "trace ratio %.3f (%.1f ms)", cur, nl, fl->name, (long long)fl->n0,
+				   (long long)fl->n1, fl->plan ? cf_ot_status_name(fl->ot.status) : "no plan",
+				   fl->ot.cost, fl->trace_ratio, 1e3 * fl->time);
+	}
+	return 0;
+}
+
+static int move_layer(cf_tui *t, int d)
+{
+	int nl, sel;
+	if (!need_session(t, "layer"))
+		return -1;
+	sel = cf_tsess_selected(t, &nl);
+	if (nl == 0) {
+		cf_tui_msg(t, CF_MSG_WARN, "no fusion layers yet (%s fuses the first)",
+			   cf_tui_command_key("fuse-next"));
+		return -1;
+	}
+	sel = (sel + d + nl) % nl;
+	t->sess->sel = sel;
+	cf_tui_msg(t, CF_MSG_INFO, "fusion layer %d of %d", sel + 1, nl);
+	return 0;
+}
+
+int cf_tsess_cmd_prev_layer(cf_tui *t, const char *args)
+{
+	(void)args;
+	return move_layer(t, -1);
+}
+
+int cf_tsess_cmd_next_layer(cf_tui *t, const char *args)
+{
+	(void)args;
+	return move_layer(t, 1);
+}
+
+int cf_tsess_cmd_export(cf_tui *t, const char *args)
+{
+	struct cf_tsess *S = t->sess;
+	const char *path;
+
+	if (t->screen == CF_SCREEN_LAYER)
+		return cf_layer_cmd_export(t, args);
+	if (t->screen != CF_SCREEN_OVERVIEW) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: no matrix on this screen (the overview has C, "
+			   "the layer screen the plan T)");
+		return -1;
+	}
+	if (!S || !S->C) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: no cost matrix C yet (%s runs the steps)",
+			   cf_tui_command_key("run-all"));
+		return -1;
+	}
+	path = args && *args ? args : "costs.csv";
+	if (cf_tui_write_csv(path, S->C, S->cm, S->cn)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	cf_tui_msg(t, CF_MSG_GOOD, "layer costs C (%d×%d) written to %s", S->cm, S->cn, path);
+	return 0;
+}
+
+int cf_tsess_set(cf_tui *t, const char *name, const char *value)
+{
+	struct cf_tsess *S = t->sess;
+	const cf_param_info *p;
+	char old[256];
+	cf_error err;
+
+	if (!need_session(t, "set"))
+		return -1;
+	cf_error_clear(&err);
+	p = cf_session_param_info(name);
+	if (!p) {
+		cf_tui_msg(t, CF_MSG_ERROR, "set: no parameter '%s' (the list is on the params "
+			   "screen, %s)", name, cf_tui_command_key("params"));
+		return -1;
+	}
+	cf_session_get(S->s, name, old, sizeof old, NULL);
+	if (cf_session_set(S->s, name, value, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "kept %s = %s: %s", name, old, err.msg);
+		return -1;
+	}
+	S->gen++;
+	cf_session_get(S->s, name, old, sizeof old, NULL);
+	cf_tui_msg(t, CF_MSG_GOOD, "%s = %s; %s and later steps are stale", name, old,
+		   cf_session_step_name(p->step));
+	return 0;
+}
+
+int cf_tsess_cmd_set(cf_tui *t, const char *args)
+{
+	char name[128];
+	const char *eq = args ? strchr(args, '=') : NULL;
+	size_t n;
+
+	if (!eq || eq == args) {
+		cf_tui_msg(t, CF_MSG_ERROR, "set: expected NAME=VALUE, e.g. set ot.reg=0.05");
+		return -1;
+	}
+	n = (size_t)(eq - args);
+	while (n > 0 && args[n - 1] == ' ')
+		n--;
+	if (n >= sizeof name)
+		n = sizeof name - 1;
+	memcpy(name, args, n);
+	name[n] = '\0';
+	eq++;
+	while (*eq == ' ')
+		eq++;
+	return cf_tsess_set(t, name, eq) ? -1 : 0;
+}
+
+/* A Lua string literal: "…" with the characters that need it escaped. */
+static void lua_quote(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\%03d", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* Whether a parameter's value differs from its default (numbers compared
+ * as numbers: "0.010" is the default "0.01"). */
+static int non_default(const cf_param_info *p, const char *v)
+{
+	if (p->type == CF_PARAM_INT || p->type == CF_PARAM_DOUBLE) {
+		char *e1, *e2;
+		double a = strtod(v, &e1), b = strtod(p->def, &e2);
+		if (!*e1 && !*e2 && e1 != v)
+			return a != b;
+	}
+	if (p->type == CF_PARAM_BOOL) {
+		int a = !strcmp(v, "1") || !strcmp(v, "true");
+		int b = !strcmp(p->def, "1") || !strcmp(p->def, "true");
+		return a != b;
+	}
+	return strcmp(v, p->def) != 0;
+}
+
+int cf_tsess_write_script(cf_tui *t, const char *path)
+{
+	struct cf_tsess *S = t->sess;
+	char tmp[4096], v[512], when[64];
+	const cf_param_info *p;
+	int np, nl = 0, bad, e;
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	localtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	fprintf(f, "-- A clafuse fusion session, written by the workbench (%s).\n"
+		   "-- Replay it with:  clafuse run %s\n\n"
+		   "local s = assert(cf.session.new())\n", when, path);
+	for (int k = 0; k < S->npaths; k++) {
+		fputs("assert(s:add_model(", f);
+		lua_quote(f, S->paths[k]);
+		fputs("))\n", f);
+	}
+	if (S->data[0]) {
+		fputs("assert(s:data(", f);
+		lua_quote(f, S->data);
+		fputs("))\n", f);
+	}
+	p = cf_session_params(&np);
+	for (int k = 0; k < np; k++) {
+		if (cf_session_get(S->s, p[k].name, v, sizeof v, NULL) || !non_default(&p[k], v))
+			continue;
+		fputs("s:set(", f);
+		lua_quote(f, p[k].name);
+		fputs(", ", f);
+		lua_quote(f, v);
+		fprintf(f, ")\n");
+	}
+	cf_tsess_selected(t, &nl);
+	for (int l = 1; l <= nl; l++)
+		for (int k = 0; k < np; k++)
+			if (p[k].per_layer && cf_session_get_layer(S->s, l, p[k].name, v, sizeof v)) {
+				fprintf(f, "s:set_layer(%d, ", l);
+				lua_quote(f, p[k].name);
+				fputs(", ", f);
+				lua_quote(f, v);
+				fprintf(f, ")\n");
+			}
+	fprintf(f, "s:run()\nprint(s:report())\n");
+	bad = ferror(f);
+	e = errno;
+	if (fclose(f) || bad) {
+		e = bad ? e : errno;
+		remove(tmp);
+		errno = e ? e : EIO;
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		e = errno;
+		remove(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int cf_tsess_cmd_script(cf_tui *t, const char *args)
+{
+	const char *path = args && *args ? args : "session.lua";
+	if (!need_session(t, "write-script"))
+		return -1;
+	if (cf_tsess_write_script(t, path)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "write-script: cannot write '%s': %s", path,
+			   strerror(errno));
+		return -1;
+	}
+	cf_tui_msg(t, CF_MSG_GOOD, "session written to %s (replay: clafuse run %s)", path, path);
+	return 0;
+}

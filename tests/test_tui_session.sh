@@ -1,0 +1,228 @@
+#!/bin/sh
+# test_tui_session.sh — the workbench on a fusion session, driven as a
+# person drives it: `clafuse tui A B --data fashion-mnist` in a detached
+# tmux session on a private socket (100×32, TERM=xterm-256color), keys in
+# with send-keys, screens back with capture-pane, every check polling for
+# the text it expects (10 s at most).  The two models are tiny MLPs of
+# different depths trained here in a second; without Fashion-MNIST the
+# test skips.  Prints TAP.
+set -u
+
+builddir=${top_builddir:-.}
+CLAFUSE=$(cd "$builddir" && pwd)/clafuse
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+if [ ! -x "$CLAFUSE" ]; then
+	echo "Bail out! $CLAFUSE not built"
+	exit 1
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/clafuse-tuis.XXXXXX")
+SOCK=cfsess$$
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup() {
+	T kill-server >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if ! "$CLAFUSE" train --arch "mlp 784-24-16-12-10 nobias" --epochs 1 --subset 2000 \
+	-o "$tmp/A.safetensors" >"$tmp/train.log" 2>&1 \
+	|| ! "$CLAFUSE" train --arch "mlp 784-24-16-10 nobias" --epochs 1 --subset 2000 \
+	-o "$tmp/B.safetensors" >>"$tmp/train.log" 2>&1; then
+	echo "1..0 # SKIP cannot train the test models (Fashion-MNIST missing?)"
+	exit 0
+fi
+
+n=0
+ok() { # STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+}
+screen() { T capture-pane -p -t "$W"; }
+wait_for() {
+	tries=100
+	while [ $tries -gt 0 ]; do
+		if screen | grep -F -q -e "$1"; then return 0; fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# timed out waiting for: $1"
+	screen | sed 's/^/#   | /'
+	return 1
+}
+wait_gone() {
+	tries=100
+	while [ $tries -gt 0 ]; do
+		if ! screen | grep -F -q -e "$1"; then return 0; fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# still on the screen: $1"
+	return 1
+}
+keys() { T send-keys -t "$W" "$@"; }
+# start NAME ARGS: a window running clafuse tui in $tmp; after it ends the
+# shell prints its exit status and the terminal modes.
+start() {
+	name=$1
+	shift
+	cat >"$tmp/$name.sh" <<EOS
+cd "$tmp"
+trap ':' INT
+env TERM=xterm-256color LANG=C.UTF-8 "$CLAFUSE" tui $*
+echo "exit=\$?"
+stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '
+echo "<modes"
+exec sleep 600
+EOS
+	if T has-session -t cf 2>/dev/null; then
+		T new-window -t cf -n "$name" "sh $tmp/$name.sh"
+	else
+		T new-session -d -s cf -n "$name" -x 100 -y 32 "sh $tmp/$name.sh"
+	fi
+	W="cf:$name"
+}
+
+# --- start-up: the overview with every step stale ----------------------------
+start main "$tmp/A.safetensors" "$tmp/B.safetensors" --data fashion-mnist
+wait_for "Layer costs C" && wait_for "A.safetensors" && screen | grep -F -q "784→24→16→12→10" \
+	&& screen | grep -F -q "784→24→16→10" && screen | grep -q "· activations *stale"
+ok $? "start-up: overview with both models (stages, widths) and the steps stale"
+
+# --- r runs every stale step -------------------------------------------------------
+keys r
+wait_for "every step fresh" && screen | grep -q "✓ fusion *fresh" \
+	&& screen | grep -q "✓ evaluation *fresh"
+ok $? "r: every step runs and turns fresh"
+screen | grep -F -q "path A1→B1" && screen | grep -q "A1 *\[" && screen | grep -F -q "Plan T1 fc1"
+ok $? "overview: C in labelled cells with the alignment path [bracketed], the plan of layer 1"
+
+# --- help overlay -------------------------------------------------------------------
+keys '?'
+wait_for "Help: keys and :commands" && screen | grep -F -q "run-all" && screen | grep -F -q "write-script"
+ok $? "? opens the help overlay from the command table"
+keys q
+wait_gone "Help: keys and :commands"
+ok $? "q closes the overlay"
+
+# --- every screen -------------------------------------------------------------------
+keys 2
+wait_for "Ground cost M1  fc1" && wait_for "fusion's plan 1/4 trace"
+ok $? "2: layer screen on fusion layer 1 with the fusion's plan and trace ratio"
+keys ']'
+wait_for "Ground cost M2  fc2"
+ok $? "]: the next fusion layer"
+keys '['
+wait_for "Ground cost M1  fc1"
+ok $? "[: back to layer 1"
+keys 3
+wait_for "model 1 + identities" && screen | grep -F -q "▶" && screen | grep -F -q "fused"
+ok $? "3: network screen with A, B, balanced, fused and connectors"
+keys 4
+wait_for "Parameters (Enter edits)" && screen | grep -F -q "ot.solver"
+ok $? "4: parameters screen"
+keys 5
+wait_for "Test accuracy" && screen | grep -q "fused *[0-9.]*%"
+ok $? "5: results screen with accuracies"
+keys 6
+wait_for "Log (newest last" && screen | grep -F -q "loaded model"
+ok $? "6: log screen"
+
+# --- a parameter change in the form --------------------------------------------------
+keys 4
+wait_for "Parameters (Enter edits)"
+i=0
+while [ $i -lt 17 ]; do keys j; i=$((i + 1)); done
+wait_for "ot.solver: one of"
+keys Enter C-u bogus Enter
+wait_for "kept ot.solver = exact: "
+ok $? "an invalid value: the error on the status line, old value kept"
+keys Enter C-u sinkhorn-log Enter
+wait_for "ot.solver = sinkhorn-log; fusion and later steps are stale"
+ok $? "Enter edits ot.solver in place"
+keys 1
+wait_for "· fusion      stale" && screen | grep -q "✓ balance *fresh" \
+	&& screen | grep -q "· evaluation *stale"
+ok $? "overview: the fusion and later steps are stale at once, earlier ones fresh"
+keys : 'set ot.reg=1' Enter
+wait_for "ot.reg = 1; fusion and later steps are stale"
+keys r
+wait_for "every step fresh" && screen | grep -q "✓ fusion *fresh"
+ok $? "r re-runs the stale steps: fresh again"
+
+# --- stepping a Sinkhorn solve on the layer screen ------------------------------------
+keys 2
+wait_for "sinkhorn-log  ε=1 " && wait_for "fusion's plan 1/4 trace"
+ok $? "layer screen shows the fusion's Sinkhorn plan"
+keys s
+wait_for "Plan T  it=1 " && wait_for "re-solving 1/4 trace"
+ok $? "s: the solver restarts on M1 and takes one iteration"
+keys s
+wait_for "Plan T  it=2 " && wait_for "iteration 2: err"
+ok $? "s again: iteration 2 with its error"
+keys r
+wait_for "converged after"
+ok $? "r on the layer screen: runs the solve to convergence"
+
+# --- exports ----------------------------------------------------------------------------
+keys x
+wait_for "written to plan.csv"
+[ "$(wc -l <"$tmp/plan.csv")" -eq 24 ] && [ ! -e "$tmp/plan.csv.tmp" ]
+ok $? "x: the plan (24 rows) written to plan.csv, no temporary left"
+keys w
+wait_for "session written to session.lua"
+grep -F -q 's:set("ot.solver", "sinkhorn-log")' "$tmp/session.lua" \
+	&& grep -F -q "A.safetensors" "$tmp/session.lua" && grep -F -q 's:data("fashion-mnist")' "$tmp/session.lua"
+ok $? "w: a Lua script with the models, the data and the changed parameter"
+(cd "$tmp" && "$CLAFUSE" run session.lua >"$tmp/replay.out" 2>&1)
+ok $? "the script replays with clafuse run"
+
+# --- the : line: Lua -----------------------------------------------------------------------
+keys : '6 * 7' Enter
+wait_for "= 42"
+ok $? ":6 * 7 shows = 42"
+keys : 'error("boom")' Enter
+wait_for "Lua error: lua:1: boom"
+ok $? ":error(\"boom\"): the Lua error on the status line"
+keys : 'print("hello from lua")' Enter
+keys 6
+wait_for "hello from lua" && wait_for "Lua error: lua:1: boom"
+ok $? "print goes to the log, errors are logged"
+keys : 'set ot.reg=-1' Enter
+wait_for "ot.reg"
+screen | grep -F -q "kept ot.reg = 1: "
+ok $? ":set with a value out of range: rejected, old value kept"
+
+# --- resize -------------------------------------------------------------------------------
+keys 1
+T resize-window -t "$W" -x 60 -y 15
+wait_for "terminal too small"
+ok $? "resized to 60×15: the size guard"
+T resize-window -t "$W" -x 120 -y 40
+wait_for "Layer costs C" && wait_gone "terminal too small"
+ok $? "resized to 120×40: the overview returns"
+
+# --- quit ----------------------------------------------------------------------------------
+keys q
+wait_for "<modes"
+screen | grep -q "exit=0" && screen | grep -q "^icanon echo <modes"
+ok $? "q quits with status 0 and the terminal restored"
+
+# --- a model that does not load: a message, not a crash ---------------------------------
+echo "not a model" >"$tmp/bad.safetensors"
+start bad "$tmp/bad.safetensors" "$tmp/B.safetensors"
+wait_for "Layer costs C"
+keys 6
+wait_for "bad.safetensors:" && wait_for "1 model loaded"
+ok $? "a model file that fails to load is reported in the log; the workbench runs"
+keys r
+wait_for "error"
+keys q
+wait_for "<modes"
+screen | grep -q "exit=0"
+ok $? "r without a second model: an error message, then a clean quit"
+
+echo "1..$n"
