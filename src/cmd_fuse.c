@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "model.h"
 #include "session.h"
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 		"  --layer L:NAME=VALUE   override a per-layer parameter for fusion layer L\n"
 		"  -o FILE                write the fused model (safetensors)\n"
 		"  --json FILE            write the report as JSON\n"
+		"  --threads N            BLAS threads, default 1\n"
 		"  -q                     print less (no per-layer table)\n"
 		"  -h, --help             this help\n\nparameters (default):\n");
 	for (int i = 0; i < n; i++)
@@ -59,6 +61,7 @@ int cmd_fuse(int argc, char **argv)
 	const char *data = NULL, *out = NULL, *json_path = NULL;
 	const char *files[CF_SESSION_MAXMODELS];
 	int nfiles = 0, quiet = 0, rc = 1, n, np;
+	long threads = 1;
 	char **sets = NULL, **layers = NULL;
 	int nsets = 0, nlayers = 0;
 	cf_session *s = NULL;
@@ -79,7 +82,7 @@ int cmd_fuse(int argc, char **argv)
 		} else if (!strcmp(a, "-q")) {
 			quiet = 1;
 		} else if ((!strcmp(a, "--data") || !strcmp(a, "--set") || !strcmp(a, "-o") ||
-			    !strcmp(a, "--json") || !strcmp(a, "--layer"))) {
+			    !strcmp(a, "--json") || !strcmp(a, "--layer") || !strcmp(a, "--threads"))) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "clafuse fuse: %s needs a value\n", a);
 				rc = 2;
@@ -93,6 +96,12 @@ int cmd_fuse(int argc, char **argv)
 				layers[nlayers++] = argv[++i];
 			else if (!strcmp(a, "-o"))
 				out = argv[++i];
+			else if (!strcmp(a, "--threads")) {
+				if (cli_int("fuse", "--threads", argv[++i], 1, 256, &threads)) {
+					rc = 2;
+					goto done;
+				}
+			}
 			else
 				json_path = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
@@ -112,6 +121,7 @@ int cmd_fuse(int argc, char **argv)
 		rc = 2;
 		goto done;
 	}
+	cli_set_threads((int)threads);
 	if (cf_session_new(&s, &e))
 		goto fail;
 	for (int i = 0; i < nsets; i++) {

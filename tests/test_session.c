@@ -303,12 +303,118 @@ static void test_structures(void)
 	cf_session_free(s);
 }
 
+/* The decisive details of ALGORITHM.md on a pair of different depths (the
+ * checks of share/doc/results.md, made tests): the ground costs are those
+ * of model 0's own recording (taken before balancing, never recomputed) and
+ * of B′'s forward pass, in which an inserted identity layer records the
+ * previous layer's post-ReLU output; with s = 0 the fused model is model 0
+ * fully transported — for a bias-free ReLU MLP whose widths are divisors
+ * of its partner's (6 → 12, 3 → 12: every exact plan copies each model-0
+ * neuron onto whole model-1 neurons) that is model 0 with its logits
+ * multiplied by one positive constant (here 2·2·4 = 16: a neuron copied k
+ * times is summed k times by the next layer), so the same predictions;
+ * with s = 1 it is B′ itself. */
+static void test_decisive(void)
+{
+	cf_session *s;
+	cf_error e = { 0, "" };
+	cf_dataset *test = synth(100, 1, 4, 4, 10, 8);
+	int rc, L, ok_m = 1, ok_id = 1, nid = 0, ok_scale = 1;
+	cf_activations *rb = NULL;
+	float *z0 = malloc(sizeof *z0 * 100 * 10), *zf = malloc(sizeof *zf * 100 * 10);
+	double ratio = NAN;
+
+	cf_session_new(&s, &e);
+	cf_session_add_model(s, mk("mlp 16-12-6-6-3-10 nobias"), "A", &e);
+	cf_session_add_model(s, mk("mlp 16-12-12-10 nobias"), "B", &e);
+	cf_session_set_data(s, synth(300, 1, 4, 4, 10, 7), synth(100, 1, 4, 4, 10, 8), &e);
+	cf_session_set(s, "data.samples", "50", &e);
+	rc = cf_session_run(s, CF_STEP_FUSE, &e);
+	ok(rc == 0, "pair 12-6-6-3 / 12-12 fused (%s)", rc ? e.msg : "ok");
+	if (rc)
+		goto out;
+	L = cf_session_fusion_layers(s);
+	ok(L == 5 && cf_session_balanced(s, 0) == cf_session_model(s, 0),
+	   "add: model 0 is A itself, %d layers", L);
+	cf_acts_record(cf_session_balanced(s, 1), cf_session_sample(s), NULL, &rb, &e);
+	for (int l = 0; rb && l < L; l++) {
+		const cf_fusion_layer *y = cf_session_fusion_layer(s, l);
+		const cf_activations *a0 = cf_session_acts(s, 0);
+		int64_t d = cf_acts_neuron_features(a0, l);
+		float *X = malloc(sizeof *X * (size_t)(y->n0 * d)), *Y = malloc(sizeof *Y * (size_t)(y->n1 * d));
+		double *M = malloc(sizeof *M * (size_t)(y->n0 * y->n1));
+		const cf_net_wlayer *w = cf_net_wlayer_at(cf_session_balanced(s, 1), l);
+		cf_acts_neuron_major(a0, l, X);
+		cf_acts_neuron_major(rb, l, Y);
+		cf_ground_cost_f(X, y->n0, Y, y->n1, d, CF_GROUND_EUCLIDEAN, 0, M, &e);
+		for (int64_t k = 0; k < y->n0 * y->n1; k++)
+			ok_m &= fabs(M[k] - y->M[k]) <= 1e-9 * (1 + fabs(M[k]));
+		if (l > 0 && w->in == w->out) {
+			const float *W = cf_net_param_at(cf_session_balanced(s, 1), w->weight)->t.data;
+			int ident = 1;
+			for (int64_t k = 0; k < (int64_t)w->in * w->in; k++)
+				ident &= W[k] == (k / w->in == k % w->in ? 1.0f : 0.0f);
+			if (ident) {
+				nid++;
+				for (int64_t k = 0; k < rb->a[l]->size; k++)
+					ok_id &= rb->a[l]->data[k] == fmaxf(rb->a[l - 1]->data[k], 0.0f);
+			}
+		}
+		free(X);
+		free(Y);
+		free(M);
+	}
+	ok(rb && ok_m, "every layer's ground cost = Euclidean distances of A's and B′'s own recordings");
+	ok(nid == 2 && ok_id, "%d identity layers record relu(previous layer)", nid);
+
+	cf_session_set(s, "fusion.step", "0", &e);
+	rc = cf_session_run(s, CF_STEP_FUSE, &e);
+	if (!rc)
+		rc = cf_net_forward(cf_session_model(s, 0), test->x, 100, CF_NET_EVAL, NULL, z0, &e);
+	if (!rc)
+		rc = cf_net_forward(cf_session_fused(s), test->x, 100, CF_NET_EVAL, NULL, zf, &e);
+	for (int k = 0; !rc && k < 1000; k++) {
+		/* the output layer has its own plan (a permutation of the classes
+		 * between these untrained models): compare with T̃ᵀ z0 */
+		const cf_fusion_layer *yo = cf_session_fusion_layer(s, L - 1);
+		double want = 0;
+		for (int i = 0; i < 10; i++)
+			want += yo->Tc[i * 10 + k % 10] * z0[k - k % 10 + i];
+		if (fabs(want) < 1e-3)
+			continue;
+		if (isnan(ratio))
+			ratio = zf[k] / want;
+		ok_scale &= fabs(zf[k] / want - ratio) <= 1e-3 * ratio;
+	}
+	ok(!rc && fabs(ratio - 16) < 1e-3 && ok_scale,
+	   "s=0: logits = %.4g × model 0's logits (classes through the output plan)", ratio);
+	cf_session_set(s, "fusion.step", "1", &e);
+	rc = cf_session_run(s, CF_STEP_FUSE, &e);
+	if (!rc) {
+		cf_net *b = cf_session_balanced(s, 1), *f = cf_session_fused(s);
+		int same = 1;
+		for (int p = 0; p < cf_net_nparams(b); p++)
+			same &= !memcmp(cf_net_param_at(b, p)->t.data, cf_net_param_at(f, p)->t.data,
+					sizeof(float) * (size_t)cf_net_param_at(b, p)->t.size);
+		ok(same, "s=1: the fused model is B′");
+	} else {
+		ok(0, "s=1 fusion: %s", e.msg);
+	}
+out:
+	cf_activations_free(rb);
+	cf_dataset_free(test);
+	free(z0);
+	free(zf);
+	cf_session_free(s);
+}
+
 int main(void)
 {
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, 5);
 	test_pipeline();
 	test_structures();
+	test_decisive();
 	gsl_rng_free(rng);
 	return tap_done();
 }

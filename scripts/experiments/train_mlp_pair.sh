@@ -1,0 +1,33 @@
+#!/bin/sh
+# train_mlp_pair.sh — train the paper's MLP ablation pair on Fashion-MNIST
+# for the given seeds (default 0..4): A = 784-400-200-100-50-25-10, B =
+# 784-400-200-100-10, no biases, 10 epochs, SGD lr 0.01 momentum 0.5
+# batch 64.  As in the reference, both models of a run use the same seed.
+# Models go to $EXP/mlp/seed$S/{a,b}.safetensors (existing ones are kept);
+# the seed-0 pair is also copied to $EXP/models/mlp_{a,b}.safetensors.
+#
+#   usage: scripts/experiments/train_mlp_pair.sh [SEED...]
+#   env:   CLAFUSE (binary, default ./clafuse), EXP (default /work/exp)
+set -eu
+CLAFUSE=${CLAFUSE:-./clafuse}
+EXP=${EXP:-/work/exp}
+SEEDS=${*:-0 1 2 3 4}
+A='mlp 784-400-200-100-50-25-10 nobias'
+B='mlp 784-400-200-100-10 nobias'
+for s in $SEEDS; do
+	d=$EXP/mlp/seed$s
+	mkdir -p "$d"
+	for m in a b; do
+		[ -f "$d/$m.safetensors" ] && continue
+		if [ $m = a ]; then arch=$A; else arch=$B; fi
+		nice "$CLAFUSE" train --arch "$arch" --data fashion-mnist --epochs 10 \
+			--batch 64 --lr 0.01 --momentum 0.5 --seed "$s" --threads 1 \
+			-o "$d/$m.safetensors.tmp" > "$d/$m.log" 2>&1
+		mv "$d/$m.safetensors.tmp" "$d/$m.safetensors"
+	done
+done
+if [ -f "$EXP/mlp/seed0/a.safetensors" ] && [ -f "$EXP/mlp/seed0/b.safetensors" ]; then
+	mkdir -p "$EXP/models"
+	cp "$EXP/mlp/seed0/a.safetensors" "$EXP/models/mlp_a.safetensors"
+	cp "$EXP/mlp/seed0/b.safetensors" "$EXP/models/mlp_b.safetensors"
+fi
