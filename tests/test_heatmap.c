@@ -80,14 +80,15 @@ static void test_pooling(void)
 	cf_heatmap_view_init(&v);
 	/* 6x6 into 3x3 pixels: s = 2, whole blocks */
 	cf_heatmap_view_layout(&v, 6, 6, 3, 3);
-	is_double(v.s, 2, 0, "6x6 in 3x3 pixels pools 2x2 blocks");
+	is_double(v.sy, 2, 0, "6x6 in 3x3 pixels pools 2x2 blocks");
+	is_double(v.sx, 2, 0, "the same across");
 	is_double(cf_heatmap_pixel(hs, &v, 1, 2), direct_sum(a, 6, 2, 4, 4, 6), 1e-12,
 		  "sum pooling: pixel (1,2) = sum of rows 2-3, cols 4-5");
 	is_double(cf_heatmap_pixel(hm, &v, 1, 2), direct_sum(a, 6, 2, 4, 4, 6) / 4, 1e-12,
 		  "mean pooling: the same block / 4");
 	/* 6x6 into 4x4 pixels: s = 1.5, fractional bins */
 	cf_heatmap_view_layout(&v, 6, 6, 4, 4);
-	is_double(v.s, 1.5, 0, "6x6 in 4x4 pixels: fractional bins of 1.5 cells");
+	is_double(v.sy, 1.5, 0, "6x6 in 4x4 pixels: fractional bins of 1.5 cells");
 	for (int py = 0; py < 4; py++) {
 		double band = 0;
 		for (int px = 0; px < 4; px++)
@@ -208,7 +209,7 @@ static void test_view(void)
 	pr = 35;
 	pc = 45;
 	cf_heatmap_view_zoom(&v, 4);
-	ok(v.s < 1, "4 zoom steps: %.3g cells per pixel", v.s);
+	ok(v.sy < 1, "4 zoom steps: %.3g cells per pixel", v.sy);
 	cf_heatmap_view_block(&v, v.cy, v.cx, &y0, &y1, &x0, &x1);
 	ok(y0 <= pr && pr < y1 + 1e-9 && x0 <= pc && pc < x1 + 1e-9,
 	   "zoom keeps the point under the cursor ([%g,%g)x[%g,%g) holds (35,45))", y0, y1, x0, x1);
@@ -217,14 +218,14 @@ static void test_view(void)
 	for (int k = 0; k < 500; k++)
 		cf_heatmap_view_move(&v, 0, 1);
 	cf_heatmap_view_image(&v, &ih, &iw);
-	ok(v.cx == iw - 1 && fabs(v.c0 - (100 - v.wpx * v.s)) < 1e-9,
+	ok(v.cx == iw - 1 && fabs(v.c0 - (100 - v.wpx * v.sy)) < 1e-9,
 	   "moving right pans until the last column is at the right edge (c0 %.3g)", v.c0);
 	cf_heatmap_cursor_text(h, &v, buf, sizeof buf);
 	ok(strstr(buf, ",99] =") != NULL, "and the cursor reaches column 99: %s", buf);
 	cf_heatmap_view_zoom(&v, 100);
-	ok(v.s >= 1.0 / 16 - 1e-12, "zoom in is capped at 16 pixels per cell (s=%.4g)", v.s);
+	ok(v.sy >= 1.0 / 16 - 1e-12, "zoom in is capped at 16 pixels per cell (s=%.4g)", v.sy);
 	cf_heatmap_view_fit(&v);
-	ok(v.zoom == 0 && v.s == 10 && v.r0 == 0 && v.c0 == 0, "fit returns to the whole matrix");
+	ok(v.zoom == 0 && v.sy == 10 && v.r0 == 0 && v.c0 == 0, "fit returns to the whole matrix");
 	cf_heatmap_free(h);
 	free(a);
 }
@@ -367,9 +368,9 @@ static void test_labelled(void)
 	ok(cf_heatmap_labelled(h) && h->label_w == CF_HEATMAP_LABEL_MAXW,
 	   "a 3x2 matrix in 60 cells: labelled cells %d wide", h->label_w);
 	ok(strstr(r0, "B1") && strstr(r0, "B2"), "column headers B1 B2 ('%s')", r0);
-	ok(!strncmp(r1, "A1", 2) && strstr(r1, "[0]") && strstr(r1, "1e+03"),
+	ok(!strncmp(r1, "A1", 2) && strstr(r1, "[0]") && strstr(r1, " 1k "),
 	   "row A1: the path entry in brackets, the other value written ('%s')", r1);
-	ok(strstr(r3, "2.3e+03") && strstr(r3, "[256]"), "row A3 with the path entry [256] ('%s')",
+	ok(strstr(r3, " 2.3k ") && strstr(r3, "[256]"), "row A3 with the path entry [256] ('%s')",
 	   r3);
 	/* too narrow for 6 cells per entry: back to half blocks */
 	cf_grid_resize(&g, 8, 14);
@@ -380,8 +381,93 @@ static void test_labelled(void)
 	cf_heatmap_free(h);
 }
 
+/* Fill (default) and square pixels on a 50×200 plan in a 40×22 viewport
+ * (the layer screen's box), and an enlarged 5×3 matrix. */
+static void test_aspect(void)
+{
+	double *p = calloc(50 * 200, sizeof *p), sum = 0, c[5 * 3];
+	cf_heatmap *h = cf_heatmap_alloc("T", CF_POOL_SUM);
+	cf_heatmap_view v;
+	int ih, iw, crisp = 1;
+	double y0, y1, x0, x1;
+
+	for (int i = 0; i < 50; i++)
+		p[i * 200 + 4 * i] = 1.0 / 50;
+	cf_heatmap_set_data(h, p, 50, 200);
+	cf_heatmap_view_init(&v);
+	cf_heatmap_view_layout(&v, 50, 200, 44, 22);
+	cf_heatmap_view_image(&v, &ih, &iw);
+	ok(ih == 44 && iw == 22, "fill: 50x200 in 44x22 pixels uses all of them (%dx%d)", ih, iw);
+	is_double(v.sy, 50.0 / 44, 1e-12, "fill: rows scaled on their own (50/44 per pixel)");
+	is_double(v.sx, 200.0 / 22, 1e-12, "fill: columns scaled on their own (200/22 per pixel)");
+	for (int py = 0; py < ih; py++)
+		for (int px = 0; px < iw; px++)
+			sum += cf_heatmap_pixel(h, &v, py, px);
+	is_double(sum, 1, 1e-12, "fill: sum pooling keeps the total mass");
+	cf_heatmap_view_set_square(&v, 1);
+	cf_heatmap_view_image(&v, &ih, &iw);
+	ok(v.sy == v.sx && ih == 6 && iw == 22,
+	   "square pixels: the same 9.09 cells per pixel both ways, a 6x22 strip (%dx%d)", ih, iw);
+	cf_heatmap_view_set_square(&v, 0);
+	cf_heatmap_view_image(&v, &ih, &iw);
+	ok(!v.square && ih == 44 && iw == 22, "and back to fill");
+
+	/* a 5x3 C in 28x16 pixels: enlarged, each pixel shows one whole cell */
+	for (int k = 0; k < 15; k++)
+		c[k] = k + 1;
+	h->pool = CF_POOL_MEAN;
+	cf_heatmap_set_data(h, c, 5, 3);
+	cf_heatmap_view_init(&v);
+	cf_heatmap_view_layout(&v, 5, 3, 28, 16);
+	cf_heatmap_view_image(&v, &ih, &iw);
+	ok(ih == 28 && iw == 16, "fill enlarges a 5x3 matrix to the whole 28x16 viewport");
+	for (int py = 0; py < ih; py++)
+		for (int px = 0; px < iw; px++) {
+			double x = cf_heatmap_pixel(h, &v, py, px);
+			cf_heatmap_view_block(&v, py, px, &y0, &y1, &x0, &x1);
+			if (y1 - y0 != 1 || x1 - x0 != 1 || x != c[(int)y0 * 3 + (int)x0])
+				crisp = 0;
+		}
+	ok(crisp, "enlarged: every pixel is exactly one cell's value, no blends");
+	cf_heatmap_free(h);
+	free(p);
+}
+
+/* Labelled cells give up the legend before they give up the labels, and
+ * write large values with k/M. */
+static void test_labelled_fit(void)
+{
+	double c[5 * 3];
+	cf_heatmap *h = cf_heatmap_alloc("C", CF_POOL_MEAN);
+	cf_heatmap_view v;
+	cf_grid g = {0};
+	char buf[256];
+	int py, px;
+
+	for (int k = 0; k < 15; k++)
+		c[k] = 5000.0 + 9000.0 * k;
+	h->labels = 1;
+	snprintf(h->row_prefix, sizeof h->row_prefix, "A");
+	snprintf(h->col_prefix, sizeof h->col_prefix, "B");
+	cf_heatmap_set_data(h, c, 5, 3);
+	cf_heatmap_view_init(&v);
+	g.mode = CF_MODE_256;
+	cf_grid_resize(&g, 14, 28);
+	cf_heatmap_render(h, &v, &g, (cf_rect){0, 0, 14, 28});
+	ok(cf_heatmap_labelled(h), "5x3 in 28 columns: labelled cells (legend dropped)");
+	row_text(&g, 5, buf, sizeof buf);
+	ok(strstr(buf, "131k") != NULL && strstr(buf, "A5") != NULL,
+	   "row A5 shows 1.31e+05 as 131k: '%s'", buf);
+	ok(cf_heatmap_hit(h, &v, 3, h->img.x + 2 * h->label_w, &py, &px) && py == 2 && px == 2,
+	   "a click in the third entry of the third row selects (2,2)");
+	cf_grid_free(&g);
+	cf_heatmap_free(h);
+}
+
 int main(void)
 {
+	test_aspect();
+	test_labelled_fit();
 	test_labelled();
 	test_sat();
 	test_nonfinite();

@@ -98,7 +98,8 @@ keys '?'
 wait_for "Help: keys and :commands"
 ok $? "? opens the help overlay"
 # the overlay scrolls: gather its pages, then look for every command of
-# the man page's "Everywhere" and "Layer screen" sections
+# the man page's "Everywhere", "Heatmaps" and "Layer screen" sections
+# (the overview's own commands are not for this screen)
 screen >"$tmp/help.txt"
 keys ' '
 sleep 0.3
@@ -108,7 +109,7 @@ sleep 0.3
 screen >>"$tmp/help.txt"
 missing=""
 for name in $("$CLAFUSE" tui --man | sed -n '/^\.SS Everywhere/,/^\.SS Parameters/p' \
-	| sed -n 's/^\.B \([a-z\\-]*\).*/\1/p' | sed 's/\\-/-/g' | grep -v '^clafuse'); do
+	| sed '/^\.SS Overview/,/^\.SS Layer/d' | sed -n 's/^\.B \([a-z\\-]*\).*/\1/p' | sed 's/\\-/-/g' | grep -v '^clafuse'); do
 	grep -q -e " $name\( \|$\)" "$tmp/help.txt" || missing="$missing $name"
 done
 [ -z "$missing" ]
@@ -190,5 +191,33 @@ keys C-c
 wait_for "<modes"
 screen | grep -q "exit=130" && screen | grep -q "^icanon echo <modes"
 ok $? "Ctrl-C: the program dies of SIGINT (130) with the terminal restored"
+
+# --- a 50×200 plan fills its box; a toggles square pixels ----------------------
+# rows of half blocks in the left pane against the pane's inner rows
+pane_fill() {
+	screen | awk -F'│' '/Ground cost M/ { on = 1; next } on && /└/ { exit }
+		on { inner++; if ($2 ~ /▀/) img++ } END { printf "%d %d", img, inner }'
+}
+start wide -- --random 50x200 --solver emd
+wait_for "Ground cost M" && wait_for "50×200 →"
+keys r
+wait_for "optimal after"
+f=$(pane_fill)
+[ "${f#* }" -gt 0 ] && [ $((100 * ${f% *} / ${f#* })) -ge 80 ]
+ok $? "50×200: the heatmap fills its box (${f% *} of ${f#* } rows)"
+screen | grep -q "err=- *optimal" && ! screen | grep -q -i "nan"
+ok $? "an exact solver: err=-, its status in full, no nan"
+keys a
+wait_for "square pixels"
+f=$(pane_fill)
+[ "${f% *}" -gt 0 ] && [ $((100 * ${f% *} / ${f#* })) -lt 50 ]
+ok $? "a: square pixels, a strip (${f% *} of ${f#* } rows)"
+keys a
+wait_for "heatmaps fill their box"
+keys l l l j j +
+wait_for "T[" && screen | grep -q "M\[[0-9]*,[0-9]*\] = \|M\[[0-9]*\.\.[0-9]*, [0-9]*\.\.[0-9]*\]"
+ok $? "cursor moves and zoom: the readout names the cell or block under the cursor"
+keys q
+wait_for "<modes"
 
 echo "1..$n"

@@ -110,7 +110,7 @@ ok $? "q closes the overlay"
 
 # --- every screen -------------------------------------------------------------------
 keys 2
-wait_for "Ground cost M1  fc1" && wait_for "fusion's plan 1/4 trace"
+wait_for "Ground cost M1  fc1" && wait_for "fusion's plan 1/4 fc1 trace"
 ok $? "2: layer screen on fusion layer 1 with the fusion's plan and trace ratio"
 keys ']'
 wait_for "Ground cost M2  fc2"
@@ -155,10 +155,10 @@ ok $? "r re-runs the stale steps: fresh again"
 
 # --- stepping a Sinkhorn solve on the layer screen ------------------------------------
 keys 2
-wait_for "sinkhorn-log  ε=1 " && wait_for "fusion's plan 1/4 trace"
+wait_for "sinkhorn-log  ε=1 " && wait_for "fusion's plan 1/4 fc1 trace"
 ok $? "layer screen shows the fusion's Sinkhorn plan"
 keys s
-wait_for "Plan T  it=1 " && wait_for "re-solving 1/4 trace"
+wait_for "Plan T  it=1 " && wait_for "re-solving 1/4 fc1 trace"
 ok $? "s: the solver restarts on M1 and takes one iteration"
 keys s
 wait_for "Plan T  it=2 " && wait_for "iteration 2: err"
@@ -224,5 +224,72 @@ keys q
 wait_for "<modes"
 screen | grep -q "exit=0"
 ok $? "r without a second model: an error message, then a clean quit"
+
+# --- clafuse demo: the whole guided tour on the bundled models ----------------------
+# Each Space runs the step the panel then explains; the checks read the
+# headline and the numbers the panel quotes from the screen.
+cat >"$tmp/demo.sh" <<EOS
+cd "$tmp"
+env TERM=xterm-256color LANG=C.UTF-8 "$CLAFUSE" demo
+echo "exit=\$?"
+exec sleep 600
+EOS
+T new-window -t cf -n demo "sh $tmp/demo.sh"
+W="cf:demo"
+T resize-window -t "$W" -x 120 -y 36
+wait_for "1/7 Two networks" && wait_for "A is deeper" && wait_for "guided tour: Space"
+ok $? "tour 1: two networks of different depths, the widths from the models"
+keys Space
+wait_for "2/7 Activations" && wait_for "200 training images went through"
+ok $? "tour 2: activations on the sampled images"
+keys Space
+wait_for "3/7 Layer costs, alignment" && wait_for "Here: A1→B1, A2→B2, A5→B3" \
+	&& screen | grep -q "A5 .*\[5.62k\]" && screen | grep -F -q "C[A1,B1] = 0"
+ok $? "tour 3: C in labelled cells, the path [bracketed] and quoted, the cursor's value"
+keys Space
+wait_for "4/7 Balancing the depths" && wait_for "400-200-200-200-100-10" \
+	&& wait_for "model 1 + identities"
+ok $? "tour 4: the balanced model with identity layers, on the network screen"
+keys Space
+wait_for "5/7 OT, layer by layer" && wait_for "Layer 1 of 6 (fc1)" && wait_for "Ground cost M1  fc1"
+ok $? "tour 5: the first layer's ground cost and plan on the layer screen"
+screen | grep -q "err=- *optimal" && ! screen | grep -q -i "nan"
+ok $? "the solver box of an exact plan: err=-, the status in full, no nan"
+# the cost heatmap fills its box: rows of half blocks in the left pane
+# against the pane's inner rows
+rows=$(screen | awk -F'│' '/Ground cost M1/ { on = 1; next } on && /└/ { exit }
+	on { inner++; if ($2 ~ /▀/) img++ } END { printf "%d %d", img, inner }')
+img=${rows% *}
+inner=${rows#* }
+[ "$inner" -gt 0 ] && [ $((100 * img / inner)) -ge 80 ]
+ok $? "the 400×400 cost heatmap fills its box (${img} of ${inner} rows)"
+i=1
+while [ $i -lt 6 ]; do
+	keys Space
+	i=$((i + 1))
+	wait_for "Layer $i of 6" >/dev/null
+done
+wait_for "Layer 6 of 6" && wait_for "is fused."
+ok $? "tour 5: Space fuses one layer at a time, 6 of 6"
+keys Space
+wait_for "6/7 The fused network" && wait_for "The fused network: " && wait_for "Test accuracy"
+fused=$(screen | sed -n 's/.*The fused network: \([0-9.]*\)%.*/\1/p' | head -n 1)
+screen | grep -q "fused *$fused%"
+ok $? "tour 6: the fused accuracy ($fused%) quoted as on the results screen"
+keys Space
+wait_for "7/7 Finetuning"
+tries=600
+while [ $tries -gt 0 ] && ! screen | grep -F -q "After 1 epoch of SGD"; do
+	sleep 0.1
+	tries=$((tries - 1))
+done
+wait_for "After 1 epoch of SGD" && wait_for "right after fusion"
+ok $? "tour 7: one epoch of finetuning, compared with the parents and the fused start"
+keys Space
+wait_for "Done" && wait_for "fused $fused%" && wait_for "Fused and finetuned: "
+ok $? "tour end: the final screen shows the fused accuracy ($fused%) and the finetuned one"
+keys q
+wait_for "exit=0"
+ok $? "q leaves the demo with status 0"
 
 echo "1..$n"

@@ -96,6 +96,7 @@ static int cmd_redraw(cf_tui *t, const char *args)
 #define LAYER CF_SCREEN_LAYER
 
 #define PARAMS CF_SCREEN_PARAMS
+#define HEAT CF_CMD_HEATMAP_SCREENS
 
 const cf_tui_command cf_tui_commands[] = {
 	/* global */
@@ -150,21 +151,26 @@ const cf_tui_command cf_tui_commands[] = {
 	{"solver", "v", K('v'), "[NAME]",
 	 "next solver, or the one named: sinkhorn sinkhorn-log sinkhorn-eps emd exact",
 	 cf_layer_cmd_solver, LAYER, "solver"},
-	{"log-scale", "z", K('z'), NULL, "toggle linear / log colour scale of the plan",
-	 cf_layer_cmd_logscale, LAYER, "log"},
+	{"log-scale", "z", K('z'), NULL, "toggle linear / log colour scale of the heatmap in focus",
+	 cf_layer_cmd_logscale, HEAT, "log"},
 	{"colormap", "c", K('c'), "[NAME]", "next colour map, or viridis / magma / grey",
 	 cf_layer_cmd_cmap, LAYER, NULL},
 	{"marginals", "b", K('b'), NULL, "show or hide the marginal bars", cf_layer_cmd_marginals,
 	 LAYER, NULL},
 	{"zoom-in", "+ =", K('+', '='), NULL, "zoom in 2x around the cursor", cf_layer_cmd_zoom_in,
-	 LAYER, "zoom"},
-	{"zoom-out", "-", K('-'), NULL, "zoom out 2x", cf_layer_cmd_zoom_out, LAYER, NULL},
-	{"fit", "0", K('0'), NULL, "fit the whole matrix", cf_layer_cmd_fit, LAYER, NULL},
+	 HEAT, "zoom"},
+	{"zoom-out", "-", K('-'), NULL, "zoom out 2x", cf_layer_cmd_zoom_out, HEAT, NULL},
+	{"fit", "0", K('0'), NULL, "fit the whole matrix", cf_layer_cmd_fit, HEAT, NULL},
+	{"aspect", "a", K('a'), NULL,
+	 "fill the box (default) or keep square pixels (same scale down and across)",
+	 cf_layer_cmd_aspect, HEAT, "aspect"},
+	{"focus", "f", K('f'), NULL, "overview: move the keys' focus between C and the plan",
+	 cf_tsess_cmd_focus, CF_SCREEN_OVERVIEW, "focus"},
 	{"left", "← h", K(KEY_LEFT, 'h'), NULL, "cursor left (pans at the edge)", cf_layer_cmd_left,
-	 LAYER, NULL},
-	{"down", "↓ j", K(KEY_DOWN, 'j'), NULL, "cursor down", cf_layer_cmd_down, LAYER, NULL},
-	{"up", "↑ k", K(KEY_UP, 'k'), NULL, "cursor up", cf_layer_cmd_up, LAYER, NULL},
-	{"right", "→ l", K(KEY_RIGHT, 'l'), NULL, "cursor right", cf_layer_cmd_right, LAYER, "move"},
+	 HEAT, NULL},
+	{"down", "↓ j", K(KEY_DOWN, 'j'), NULL, "cursor down", cf_layer_cmd_down, HEAT, NULL},
+	{"up", "↑ k", K(KEY_UP, 'k'), NULL, "cursor up", cf_layer_cmd_up, HEAT, NULL},
+	{"right", "→ l", K(KEY_RIGHT, 'l'), NULL, "cursor right", cf_layer_cmd_right, HEAT, "move"},
 	/* parameters screen (↑↓ j k move the selection) */
 	{"edit", "Enter e", K('\n', '\r', KEY_ENTER, 'e'), NULL,
 	 "edit the selected parameter in place (validated; later steps turn stale)",
@@ -173,17 +179,26 @@ const cf_tui_command cf_tui_commands[] = {
 	 cf_params_cmd_default, PARAMS, "default"},
 	{NULL, NULL, K(0), NULL, NULL, NULL, 0, NULL}};
 
-static int on_screen(const cf_tui_command *c, int screen)
+/* The command belongs to this screen (not just to every screen). */
+static int own_screen(const cf_tui_command *c, int screen)
 {
-	return c->screen == ANY || c->screen == screen;
+	return c->screen == screen ||
+	       (c->screen == HEAT && (screen == CF_SCREEN_OVERVIEW || screen == CF_SCREEN_LAYER));
 }
+
+int cf_tui_command_on_screen(const cf_tui_command *c, int screen)
+{
+	return c->screen == ANY || own_screen(c, screen);
+}
+
+#define on_screen cf_tui_command_on_screen
 
 const cf_tui_command *cf_tui_command_for_key(int screen, int key)
 {
 	/* the screen's own commands win over global ones */
 	for (int pass = 0; pass < 2; pass++)
 		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
-			if ((pass == 0) != (c->screen == screen) || !on_screen(c, screen))
+			if ((pass == 0) != own_screen(c, screen) || !on_screen(c, screen))
 				continue;
 			for (int k = 0; k < 4 && c->key[k]; k++)
 				if (c->key[k] == key)
@@ -224,7 +239,9 @@ int cf_tui_command_exec(cf_tui *t, const char *line)
 		return cf_tui_lua_eval(t, start);
 	if (!on_screen(c, t->screen)) {
 		cf_tui_msg(t, CF_MSG_ERROR, "%s: only on the %s screen", name,
-			   c->screen < t->nscreens ? t->screens[c->screen]->name : "other");
+			   c->screen == HEAT ? "overview and layer"
+			   : c->screen >= 0 && c->screen < t->nscreens ? t->screens[c->screen]->name
+								      : "other");
 		return -1;
 	}
 	/* `screen NAME` from the line picks a screen; the Tab key cycles */
@@ -262,7 +279,7 @@ void cf_tui_command_hints(int screen, char *buf, size_t size)
 	for (int pass = 0; pass < 2; pass++)
 		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
 			int n;
-			if (!c->hint || !on_screen(c, screen) || (pass == 0) != (c->screen == screen))
+			if (!c->hint || !on_screen(c, screen) || (pass == 0) != own_screen(c, screen))
 				continue;
 			/* a global command whose key this screen takes has no hint here */
 			if (pass == 1 && cf_tui_command_for_key(screen, c->key[0]) != c)
@@ -327,15 +344,16 @@ void cf_tui_commands_man(FILE *f)
 		   ".SH KEYS AND COMMANDS\n"
 		   "Every command has a name, usable on the \\fB:\\fR line as \\fB:\\fR\\fIname "
 		   "args\\fR, and most have keys.\n");
-	for (int s = 0; s < 1 + CF_SCREEN_COUNT; s++) {
-		int any = 0;
+	/* s = -1: the heatmap commands, after "Everywhere" */
+	for (int s = 0; s < 1 + CF_SCREEN_COUNT; s = s == 0 ? -1 : s == -1 ? 1 : s + 1) {
+		int any = 0, want = s < 0 ? HEAT : s - 1;
 		for (const cf_tui_command *c = cf_tui_commands; c->name; c++)
-			any |= c->screen == s - 1;
+			any |= c->screen == want;
 		if (!any)
 			continue;
-		fprintf(f, ".SS %s\n", section[s]);
+		fprintf(f, ".SS %s\n", s < 0 ? "Heatmaps (overview and layer screens)" : section[s]);
 		for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
-			if (c->screen != s - 1)
+			if (c->screen != want)
 				continue;
 			fprintf(f, ".TP\n.B ");
 			roff_text(f, c->name);

@@ -14,6 +14,9 @@
 #include "tui.h"
 
 #define CF_CMD_ANY_SCREEN (-1)
+/* Heatmap commands (cursor, zoom, scale, aspect): the overview and the
+ * layer screen, on the heatmap that has the focus. */
+#define CF_CMD_HEATMAP_SCREENS (-2)
 
 typedef struct cf_tui_command {
 	const char *name;     /* :name */
@@ -22,7 +25,8 @@ typedef struct cf_tui_command {
 	const char *args;     /* argument synopsis or NULL */
 	const char *help;     /* one line */
 	int (*fn)(cf_tui *t, const char *args);
-	int screen;           /* index of the screen it works on, or CF_CMD_ANY_SCREEN */
+	int screen;           /* index of the screen it works on, CF_CMD_ANY_SCREEN
+			       * or CF_CMD_HEATMAP_SCREENS */
 	const char *hint;     /* label in the key-hint line, or NULL */
 } cf_tui_command;
 
@@ -43,6 +47,8 @@ enum {
 /* The command bound to `key` on `screen` (screen's own first, then global),
  * or NULL. */
 const cf_tui_command *cf_tui_command_for_key(int screen, int key);
+/* Nonzero when command c works on `screen` (its own or everywhere). */
+int cf_tui_command_on_screen(const cf_tui_command *c, int screen);
 /* The command called `name`, or NULL. */
 const cf_tui_command *cf_tui_command_find(const char *name);
 /* Run a command line "name args".  A first word that names no command

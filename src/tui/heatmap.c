@@ -148,7 +148,7 @@ double cf_heatmap_block_sum(const cf_heatmap *h, double y0, double y1, double x0
 void cf_heatmap_view_init(cf_heatmap_view *v)
 {
 	memset(v, 0, sizeof *v);
-	v->s = 1;
+	v->sy = v->sx = 1;
 }
 
 static double clampd(double x, double lo, double hi)
@@ -158,8 +158,8 @@ static double clampd(double x, double lo, double hi)
 
 void cf_heatmap_view_image(const cf_heatmap_view *v, int *ih, int *iw)
 {
-	double h = ceil(((double)v->rows - v->r0) / v->s - 1e-9);
-	double w = ceil(((double)v->cols - v->c0) / v->s - 1e-9);
+	double h = ceil(((double)v->rows - v->r0) / v->sy - 1e-9);
+	double w = ceil(((double)v->cols - v->c0) / v->sx - 1e-9);
 	*ih = (int)clampd(h, 0, v->hpx);
 	*iw = (int)clampd(w, 0, v->wpx);
 }
@@ -167,33 +167,47 @@ void cf_heatmap_view_image(const cf_heatmap_view *v, int *ih, int *iw)
 static void view_clamp(cf_heatmap_view *v)
 {
 	int ih, iw;
-	v->r0 = clampd(v->r0, 0, fmax(0, (double)v->rows - v->hpx * v->s));
-	v->c0 = clampd(v->c0, 0, fmax(0, (double)v->cols - v->wpx * v->s));
+	v->r0 = clampd(v->r0, 0, fmax(0, (double)v->rows - v->hpx * v->sy));
+	v->c0 = clampd(v->c0, 0, fmax(0, (double)v->cols - v->wpx * v->sx));
 	cf_heatmap_view_image(v, &ih, &iw);
 	v->cy = (int)clampd(v->cy, 0, ih > 0 ? ih - 1 : 0);
 	v->cx = (int)clampd(v->cx, 0, iw > 0 ? iw - 1 : 0);
 }
 
-static double fit_scale(const cf_heatmap_view *v)
+/* Cells per pixel at fit-to-view: each axis on its own (fill) or the
+ * larger of the two on both (square). */
+static void fit_scale(const cf_heatmap_view *v, double *sy, double *sx)
 {
-	double s = fmax((double)v->rows / v->hpx, (double)v->cols / v->wpx);
-	return s > 0 ? s : 1;
+	double fy = (double)v->rows / v->hpx, fx = (double)v->cols / v->wpx;
+	if (v->square)
+		fy = fx = fmax(fy, fx);
+	*sy = fy > 0 ? fy : 1;
+	*sx = fx > 0 ? fx : 1;
+}
+
+/* Scale at zoom z, with z lowered until no axis passes 16 pixels per cell
+ * (z = 0 always allowed: fit may already enlarge a tiny matrix more). */
+static int apply_zoom(cf_heatmap_view *v, int z)
+{
+	double fy, fx;
+	fit_scale(v, &fy, &fx);
+	if (z < 0)
+		z = 0;
+	while (z > 0 && fmin(fy, fx) / ldexp(1, z) < 1 / MAX_ZOOM_IN)
+		z--;
+	v->zoom = z;
+	v->sy = fy / ldexp(1, z);
+	v->sx = fx / ldexp(1, z);
+	return z;
 }
 
 void cf_heatmap_view_layout(cf_heatmap_view *v, int64_t rows, int64_t cols, int hpx, int wpx)
 {
-	double fit;
-
 	v->rows = rows > 0 ? rows : 0;
 	v->cols = cols > 0 ? cols : 0;
 	v->hpx = hpx > 1 ? hpx : 1;
 	v->wpx = wpx > 1 ? wpx : 1;
-	fit = fit_scale(v);
-	if (v->zoom < 0)
-		v->zoom = 0;
-	while (v->zoom > 0 && fit / ldexp(1, v->zoom) < 1 / MAX_ZOOM_IN)
-		v->zoom--;
-	v->s = fit / ldexp(1, v->zoom);
+	apply_zoom(v, v->zoom);
 	view_clamp(v);
 }
 
@@ -206,56 +220,74 @@ void cf_heatmap_view_move(cf_heatmap_view *v, int dy, int dx)
 	v->cx += dx;
 	/* off the image: pan by the overshoot, then clamp */
 	if (v->cy < 0)
-		v->r0 += v->cy * v->s;
+		v->r0 += v->cy * v->sy;
 	else if (v->cy >= ih)
-		v->r0 += (v->cy - ih + 1) * v->s;
+		v->r0 += (v->cy - ih + 1) * v->sy;
 	if (v->cx < 0)
-		v->c0 += v->cx * v->s;
+		v->c0 += v->cx * v->sx;
 	else if (v->cx >= iw)
-		v->c0 += (v->cx - iw + 1) * v->s;
+		v->c0 += (v->cx - iw + 1) * v->sx;
+	view_clamp(v);
+}
+
+/* Re-scale to zoom z (or to the other aspect) keeping the matrix point
+ * under the cursor under the cursor. */
+static void rescale(cf_heatmap_view *v, int z)
+{
+	double pr = v->r0 + (v->cy + 0.5) * v->sy;
+	double pc = v->c0 + (v->cx + 0.5) * v->sx;
+
+	apply_zoom(v, z);
+	v->r0 = pr - (v->cy + 0.5) * v->sy;
+	v->c0 = pc - (v->cx + 0.5) * v->sx;
+	view_clamp(v);
+	v->cy = (int)floor((pr - v->r0) / v->sy);
+	v->cx = (int)floor((pc - v->c0) / v->sx);
 	view_clamp(v);
 }
 
 void cf_heatmap_view_zoom(cf_heatmap_view *v, int dz)
 {
-	double pr = v->r0 + (v->cy + 0.5) * v->s;
-	double pc = v->c0 + (v->cx + 0.5) * v->s;
-	double fit = fit_scale(v);
-	int z = v->zoom + dz;
-
-	if (z < 0)
-		z = 0;
-	while (z > 0 && fit / ldexp(1, z) < 1 / MAX_ZOOM_IN)
-		z--;
-	v->zoom = z;
-	v->s = fit / ldexp(1, z);
-	v->r0 = pr - (v->cy + 0.5) * v->s;
-	v->c0 = pc - (v->cx + 0.5) * v->s;
-	view_clamp(v);
-	v->cy = (int)floor((pr - v->r0) / v->s);
-	v->cx = (int)floor((pc - v->c0) / v->s);
-	view_clamp(v);
+	rescale(v, v->zoom + dz);
 }
 
 void cf_heatmap_view_fit(cf_heatmap_view *v)
 {
-	cf_heatmap_view_zoom(v, -v->zoom);
+	rescale(v, 0);
+}
+
+void cf_heatmap_view_set_square(cf_heatmap_view *v, int square)
+{
+	v->square = !!square;
+	rescale(v, v->zoom);
+}
+
+/* One axis of a pixel's block: [o + p·s, +s), or the whole cell under the
+ * pixel's centre when a cell spans a pixel or more (s ≤ 1). */
+static void axis_block(double o, double s, int p, int64_t n, double *a0, double *a1)
+{
+	if (s <= 1) {
+		double c = floor(o + (p + 0.5) * s);
+		*a0 = fmin(c, (double)n);
+		*a1 = fmin(c + 1, (double)n);
+		return;
+	}
+	*a0 = fmin(o + p * s, (double)n);
+	*a1 = fmin(*a0 + s, (double)n);
 }
 
 void cf_heatmap_view_block(const cf_heatmap_view *v, int py, int px, double *y0, double *y1,
 			   double *x0, double *x1)
 {
-	*y0 = fmin(v->r0 + py * v->s, (double)v->rows);
-	*y1 = fmin(*y0 + v->s, (double)v->rows);
-	*x0 = fmin(v->c0 + px * v->s, (double)v->cols);
-	*x1 = fmin(*x0 + v->s, (double)v->cols);
+	axis_block(v->r0, v->sy, py, v->rows, y0, y1);
+	axis_block(v->c0, v->sx, px, v->cols, x0, x1);
 }
 
 /* The cell under the centre of a pixel, clamped to the matrix. */
 static void pixel_cell(const cf_heatmap_view *v, int py, int px, int64_t *r, int64_t *c)
 {
-	*r = (int64_t)floor(v->r0 + (py + 0.5) * v->s);
-	*c = (int64_t)floor(v->c0 + (px + 0.5) * v->s);
+	*r = (int64_t)floor(v->r0 + (py + 0.5) * v->sy);
+	*c = (int64_t)floor(v->c0 + (px + 0.5) * v->sx);
 	if (*r >= v->rows)
 		*r = v->rows - 1;
 	if (*c >= v->cols)
@@ -274,7 +306,7 @@ double cf_heatmap_pixel(const cf_heatmap *h, const cf_heatmap_view *v, int py, i
 	area = (y1 - y0) * (x1 - x0);
 	if (!(area > 0))
 		return NAN;
-	if (v->s <= 1 && h->data) {
+	if (v->sy <= 1 && v->sx <= 1 && h->data) {
 		/* a pixel no bigger than a cell shows the cell under its centre,
 		 * read exactly: table differences would lose tiny plan entries */
 		int64_t r, c;
@@ -282,10 +314,10 @@ double cf_heatmap_pixel(const cf_heatmap *h, const cf_heatmap_view *v, int py, i
 		sum = h->data[r * h->cols + c];
 		return isfinite(sum) ? sum : NAN;
 	}
+	/* on an enlarged axis the block is one whole cell (axis_block), so a
+	 * sum is a sum of whole cells and keeps the pooled marginals */
 	sum = cf_heatmap_block_sum(h, y0, y1, x0, x1);
-	if (h->pool == CF_POOL_SUM)
-		return area >= 1 ? sum : sum / area;
-	return sum / area;
+	return h->pool == CF_POOL_SUM ? sum : sum / area;
 }
 
 double cf_heatmap_unit(const cf_heatmap *h, double x)
@@ -394,14 +426,29 @@ static void draw_image(cf_heatmap *h, const cf_heatmap_view *v, cf_grid *g, int 
 	}
 }
 
+/* Pixels [*p0, *p1] that show matrix index i along one axis: the pixel
+ * holding its centre when pooled, every pixel of the cell when enlarged. */
+static void axis_pixels(double i, double o, double s, int *p0, int *p1)
+{
+	if (s <= 1) {
+		*p0 = (int)ceil((i - o) / s - 0.5 - 1e-9);
+		*p1 = (int)ceil((i + 1 - o) / s - 0.5 - 1e-9) - 1;
+		if (*p1 < *p0)
+			*p1 = *p0;
+	} else
+		*p0 = *p1 = (int)floor((i + 0.5 - o) / s);
+}
+
 static void mark_path(cf_heatmap *h, const cf_heatmap_view *v, int ih, int iw)
 {
 	memset(h->mark, 0, (size_t)ih * (size_t)iw);
 	for (int64_t k = 0; k < h->path_len; k++) {
-		double r = (double)h->path[2 * k] + 0.5, c = (double)h->path[2 * k + 1] + 0.5;
-		double py = floor((r - v->r0) / v->s), px = floor((c - v->c0) / v->s);
-		if (py >= 0 && py < ih && px >= 0 && px < iw)
-			h->mark[(int)py * iw + (int)px] = 1;
+		int y0, y1, x0, x1;
+		axis_pixels((double)h->path[2 * k], v->r0, v->sy, &y0, &y1);
+		axis_pixels((double)h->path[2 * k + 1], v->c0, v->sx, &x0, &x1);
+		for (int y = y0 > 0 ? y0 : 0; y <= y1 && y < ih; y++)
+			for (int x = x0 > 0 ? x0 : 0; x <= x1 && x < iw; x++)
+				h->mark[y * iw + x] = 1;
 	}
 }
 
@@ -421,8 +468,11 @@ static void draw_marginals(const cf_heatmap *h, const cf_heatmap_view *v, cf_gri
 
 	cf_grid_role(g, CF_ROLE_FRAME, &fg, &bg, &attr);
 	for (int y = 0; y < hrows && y < 512; y++) {
-		double y0 = fmin(v->r0 + 2 * y * v->s, (double)h->rows);
-		double y1 = fmin(v->r0 + (2 * y + 2) * v->s, (double)h->rows);
+		double y0, y1, x0, x1, b0, b1;
+		cf_heatmap_view_block(v, 2 * y, 0, &y0, &b1, &x0, &x1);
+		cf_heatmap_view_block(v, 2 * y + 1, 0, &b0, &y1, &x0, &x1);
+		if (2 * y + 1 >= ih || y1 < b1)
+			y1 = b1;
 		band[y] = cf_heatmap_block_sum(h, y0, y1, 0, (double)h->cols);
 		if (h->pool == CF_POOL_MEAN && y1 > y0)
 			band[y] /= (y1 - y0) * (double)h->cols;
@@ -439,8 +489,8 @@ static void draw_marginals(const cf_heatmap *h, const cf_heatmap_view *v, cf_gri
 	}
 	top = 0;
 	for (int x = 0; x < iw && x < 512; x++) {
-		double x0 = fmin(v->c0 + x * v->s, (double)h->cols);
-		double x1 = fmin(x0 + v->s, (double)h->cols);
+		double y0, y1, x0, x1;
+		cf_heatmap_view_block(v, 0, x, &y0, &y1, &x0, &x1);
 		band[x] = cf_heatmap_block_sum(h, 0, (double)h->rows, x0, x1);
 		if (h->pool == CF_POOL_MEAN && x1 > x0)
 			band[x] /= (x1 - x0) * (double)h->rows;
@@ -511,14 +561,39 @@ static int on_path(const cf_heatmap *h, int64_t r, int64_t c)
 	return 0;
 }
 
-/* The value in at most w - 2 cells (room for the brackets). */
+/* x with an SI suffix and `sig` significant digits: 1.41e+05 → "141k". */
+static void si_text(char *buf, size_t size, double x, int sig)
+{
+	static const char *const suf[] = {"", "k", "M", "G", "T"};
+	double a = fabs(x);
+	int k = 0;
+	while (a >= 999.5 && k < 4) {
+		a /= 1000;
+		x /= 1000;
+		k++;
+	}
+	snprintf(buf, size, "%.*g%s", sig, x, suf[k]);
+}
+
+/* The value in at most w - 2 cells (room for the brackets): as many
+ * significant digits as fit, large values with k/M/G. */
 static void label_text(char *buf, size_t size, double x, int w)
 {
-	for (int k = 0; k < 4; k++) {
+	/* thousands and up read better as "5.62k" than as "5.62e+03" */
+	if (fabs(x) >= 999.5 && fabs(x) < 999.5e12) {
+		for (int sig = 3; sig >= 1; sig--) {
+			si_text(buf, size, x, sig);
+			if ((int)strlen(buf) <= w - 2)
+				return;
+		}
+	}
+	for (int k = 0; k < 6; k++) {
 		switch (k) {
 		case 0: snprintf(buf, size, "%.3g", x); break;
-		case 1: snprintf(buf, size, "%.2g", x); break;
-		case 2: snprintf(buf, size, "%.1g", x); break;
+		case 1: si_text(buf, size, x, 3); break;
+		case 2: snprintf(buf, size, "%.2g", x); break;
+		case 3: si_text(buf, size, x, 2); break;
+		case 4: snprintf(buf, size, "%.1g", x); break;
 		default: snprintf(buf, size, "%.0e", x); break;
 		}
 		if ((int)strlen(buf) <= w - 2)
@@ -528,7 +603,7 @@ static void label_text(char *buf, size_t size, double x, int w)
 
 /* Labelled cells (see heatmap.h).  Returns 0 when the matrix does not fit,
  * and then draws nothing. */
-static int render_labelled(cf_heatmap *h, cf_grid *g, cf_rect area, int lw)
+static int render_labelled(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect area, int lw)
 {
 	int colour = g->mode == CF_MODE_256 || g->mode == CF_MODE_RGB;
 	int hdr = (int)strlen(h->row_prefix) + (h->rows >= 10 ? 3 : 2);
@@ -544,6 +619,9 @@ static int render_labelled(cf_heatmap *h, cf_grid *g, cf_rect area, int lw)
 	if (w < CF_HEATMAP_LABEL_MINW)
 		return 0;
 	h->label_w = w;
+	/* one pixel per entry, so the view's cursor is (row, column) */
+	v->zoom = 0;
+	cf_heatmap_view_layout(v, h->rows, h->cols, (int)h->rows, (int)h->cols);
 	x0 = area.x + hdr;
 	h->img = (cf_rect){area.y + 1, x0, (int)h->rows, (int)h->cols * w};
 	h->lo = h->dmin <= h->dmax ? h->dmin : 0;
@@ -568,6 +646,8 @@ static int render_labelled(cf_heatmap *h, cf_grid *g, cf_rect area, int lw)
 			uint32_t bg = isnan(t) || !colour ? CF_COL_DEFAULT : cf_cmap_colour(h->cmap, t, g->mode);
 			uint32_t fg = isnan(t) || !colour ? CF_COL_DEFAULT : t > 0.55 ? black : white;
 			int attr = path ? CF_A_BOLD | (colour ? 0 : CF_A_REVERSE) : 0;
+			if (h->label_cursor && r == v->cy && c == v->cx)
+				attr |= colour ? CF_A_REVERSE | CF_A_UNDERLINE : CF_A_UNDERLINE;
 			const char *p;
 			int k = 0;
 
@@ -607,7 +687,10 @@ void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect ar
 
 	h->img = (cf_rect){area.y, area.x, 0, 0};
 	h->label_w = 0;
-	if (h->labels && h->sat && render_labelled(h, g, area, lw))
+	/* labelled cells carry their values: drop the legend before giving up
+	 * on them */
+	if (h->labels && h->sat &&
+	    (render_labelled(h, v, g, area, lw) || (lw && render_labelled(h, v, g, area, 0))))
 		return;
 	if (cw < 1 || ch < 1 || !h->sat) {
 		if (area.w > 0 && area.h > 0)
@@ -653,6 +736,11 @@ int cf_heatmap_hit(const cf_heatmap *h, const cf_heatmap_view *v, int y, int x, 
 	cf_heatmap_view_image(v, &ih, &iw);
 	if (y < h->img.y || x < h->img.x || y >= h->img.y + h->img.h || x >= h->img.x + h->img.w)
 		return 0;
+	if (h->label_w > 0) {
+		*py = y - h->img.y;
+		*px = (x - h->img.x) / h->label_w;
+		return *py < ih && *px < iw;
+	}
 	*py = 2 * (y - h->img.y);
 	*px = x - h->img.x;
 	if (*py >= ih)
@@ -682,9 +770,9 @@ size_t cf_heatmap_cursor_text(const cf_heatmap *h, const cf_heatmap_view *v, cha
 		r1 = r0;
 	if (c1 < c0)
 		c1 = c0;
-	if (v->s <= 1)
+	if (v->sy <= 1 && v->sx <= 1)
 		pixel_cell(v, v->cy, v->cx, &r0, &c0);
-	if (v->s <= 1 || (r0 == r1 && c0 == c1))
+	if ((v->sy <= 1 && v->sx <= 1) || (r0 == r1 && c0 == c1))
 		n = snprintf(buf, size, "%s[%lld,%lld] = %.6g", h->label, (long long)r0,
 			     (long long)c0, h->data[r0 * h->cols + c0]);
 	else
@@ -702,12 +790,15 @@ size_t cf_heatmap_scale_text(const cf_heatmap *h, const cf_heatmap_view *v, char
 	int ih, iw, n;
 
 	cf_heatmap_view_image(v, &ih, &iw);
-	if (v->s >= 1)
-		n = snprintf(buf, size, "%lld×%lld → %d×%d (%s, %.3g×%.3g per pixel)",
+	if (v->sy >= 1 && v->sx >= 1)
+		n = snprintf(buf, size, "%lld×%lld → %d×%d px, %s of %.3g×%.3g",
 			     (long long)h->rows, (long long)h->cols, ih, iw,
-			     h->pool == CF_POOL_SUM ? "sum" : "mean", v->s, v->s);
+			     h->pool == CF_POOL_SUM ? "sum" : "mean", v->sy, v->sx);
+	else if (v->sy <= 1 && v->sx <= 1)
+		n = snprintf(buf, size, "%lld×%lld → %d×%d px, %.3g×%.3g px per cell",
+			     (long long)h->rows, (long long)h->cols, ih, iw, 1 / v->sy, 1 / v->sx);
 	else
-		n = snprintf(buf, size, "%lld×%lld → %d×%d (%.3g pixels per cell)",
-			     (long long)h->rows, (long long)h->cols, ih, iw, 1 / v->s);
+		n = snprintf(buf, size, "%lld×%lld → %d×%d px, %.3g×%.3g cells per px",
+			     (long long)h->rows, (long long)h->cols, ih, iw, v->sy, v->sx);
 	return n < 0 ? 0 : (size_t)n;
 }

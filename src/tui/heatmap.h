@@ -39,7 +39,11 @@ typedef struct cf_heatmap_view {
 	int64_t rows, cols;   /* matrix size the view was laid out for */
 	int hpx, wpx;         /* viewport in pixels (2 per cell vertically) */
 	int zoom;             /* zoom steps of 2× from fit-to-view (0 = fit) */
-	double s;             /* matrix cells per pixel, both axes */
+	int square;           /* 1: square pixels (same scale on both axes);
+			       * 0 (default): fill the viewport, each axis
+			       * scaled on its own, so a 50×200 plan uses the
+			       * whole box instead of a thin strip */
+	double sy, sx;        /* matrix cells per pixel, vertically / across */
 	double r0, c0;        /* matrix coordinates of the viewport's top-left */
 	int cy, cx;           /* cursor pixel within the viewport */
 } cf_heatmap_view;
@@ -66,6 +70,7 @@ typedef struct cf_heatmap {
 	 * and row/column headers ("A1", "B2"); falls back to half blocks when
 	 * the matrix does not fit at CF_HEATMAP_LABEL_MINW cells per entry */
 	int labels;
+	int label_cursor;     /* labelled mode: underline the cursor's entry */
 	char row_prefix[8], col_prefix[8];
 	/* filled by render */
 	cf_rect img;          /* cells that hold the image */
@@ -102,8 +107,13 @@ void cf_heatmap_view_move(cf_heatmap_view *v, int dy, int dx);
 void cf_heatmap_view_zoom(cf_heatmap_view *v, int dz);
 /* Back to fit-to-view. */
 void cf_heatmap_view_fit(cf_heatmap_view *v);
+/* Switch between filling the viewport and square pixels (keeps the zoom
+ * level and the matrix point under the cursor as far as possible). */
+void cf_heatmap_view_set_square(cf_heatmap_view *v, int square);
 /* Matrix block of pixel (py, px): rows [*y0,*y1), columns [*x0,*x1),
- * clipped to the matrix. */
+ * clipped to the matrix.  On an axis with at most one cell per pixel the
+ * block is the whole cell under the pixel's centre, so an enlarged matrix
+ * shows crisp cells, never blends of two neighbours. */
 void cf_heatmap_view_block(const cf_heatmap_view *v, int py, int px, double *y0, double *y1,
 			   double *x0, double *x1);
 
@@ -119,20 +129,25 @@ double cf_heatmap_unit(const cf_heatmap *h, double value);
  * legend, with the view laid out for the space left for the image.  With
  * h->labels set and room for every entry, draws labelled cells instead:
  * each entry's value ("%.3g") on its colour, path entries in [brackets],
- * non-finite entries as "·"; h->img is then the block of entries (one
- * terminal row per matrix row) and the view is not used. */
+ * non-finite entries as "·", without the legend when that is what makes
+ * them fit; h->img is then the block of entries (one terminal row per
+ * matrix row) and the view is laid out one pixel per entry, so its cursor
+ * (cy, cx) is a (row, column) of the matrix. */
 void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect area);
-/* Cell (y, x) of the last render → cursor pixel (top half of the cell).
- * Returns 1 when inside the image, else 0. */
 /* Nonzero when the last render used the labelled-cell mode. */
 int cf_heatmap_labelled(const cf_heatmap *h);
+/* Cell (y, x) of the last render → cursor pixel (top half of the cell).
+ * Returns 1 when inside the image, else 0.  Labelled mode: the matrix
+ * entry (row, column) under the cell. */
 int cf_heatmap_hit(const cf_heatmap *h, const cf_heatmap_view *v, int y, int x, int *py,
 		   int *px);
 /* The cursor, for the status line: "T[57,113] = 4.1e-05" when the pixel is
  * one cell, else "T[56..62, 110..117] 7×8 sum 3.2e-03" (indices from 0). */
 size_t cf_heatmap_cursor_text(const cf_heatmap *h, const cf_heatmap_view *v, char *buf,
 			      size_t size);
-/* "4096×4096 → 120×120 (sum, 34.1×34.1 per pixel)". */
+/* "4096×4096 → 56×120 px, sum of 73.1×34.1" (pixels rows×columns; cells
+ * per pixel vertically×across), or "5×3 → 28×16 px, 5.6×5.33 px per cell"
+ * when enlarged. */
 size_t cf_heatmap_scale_text(const cf_heatmap *h, const cf_heatmap_view *v, char *buf,
 			     size_t size);
 

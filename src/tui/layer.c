@@ -31,6 +31,7 @@
 #include "ot.h"
 #include "plot.h"
 #include "screen.h"
+#include "sess.h"
 
 #define POLL_SECONDS 0.05 /* redraw and read keys this often during a run */
 
@@ -168,9 +169,12 @@ static void report_end(cf_tui *t)
 {
 	struct cf_layer *L = t->layer;
 	int good = L->status == CF_OT_CONVERGED || L->status == CF_OT_OPTIMAL;
+	char e[48] = "";
+	if (!isnan(L->err)) /* exact solvers have no marginal error */
+		snprintf(e, sizeof e, "err %.3g, ", L->err);
 	cf_tui_msg(t, good ? CF_MSG_GOOD : CF_MSG_WARN,
-		   "%s after %lld iterations: err %.3g, cost %.6g (%s, %.3f s)",
-		   cf_ot_status_name(L->status), (long long)L->iters, L->err, L->cost,
+		   "%s after %lld iterations: %scost %.6g (%s, %.3f s)",
+		   cf_ot_status_name(L->status), (long long)L->iters, e, L->cost,
 		   cf_ot_kind_name(L->kind), L->seconds);
 }
 
@@ -190,6 +194,8 @@ int cf_layer_cmd_step(cf_tui *t, const char *args)
 	refresh_plan(L);
 	if (L->status != CF_OT_RUNNING)
 		report_end(t);
+	else if (isnan(L->err))
+		cf_tui_msg(t, CF_MSG_INFO, "iteration %lld: cost %.6g", (long long)L->iters, L->cost);
 	else
 		cf_tui_msg(t, CF_MSG_INFO, "iteration %lld: err %.3g, cost %.6g", (long long)L->iters,
 			   L->err, L->cost);
@@ -322,12 +328,53 @@ int cf_layer_cmd_solver(cf_tui *t, const char *args)
 	return 0;
 }
 
+/* The heatmap the view keys act on: the plan T on the layer screen (M
+ * shares its view), the focused one of C and the plan on the overview.
+ * NULL (with a message) when there is none. */
+static cf_heatmap *focused(cf_tui *t, cf_heatmap_view **v)
+{
+	if (t->screen == CF_SCREEN_OVERVIEW && t->sess) {
+		struct cf_tsess *S = t->sess;
+		int plan = S->focus && S->P;
+		if (!plan && !S->C) {
+			cf_tui_msg(t, CF_MSG_INFO, "no heatmap yet: %s runs the steps",
+				   cf_tui_command_key("run-all"));
+			return NULL;
+		}
+		*v = plan ? &S->vP : &S->vC;
+		return plan ? S->hP : S->hC;
+	}
+	if (!t->layer) {
+		cf_tui_msg(t, CF_MSG_INFO, "no matrix on this screen yet");
+		return NULL;
+	}
+	*v = &t->layer->view;
+	return t->layer->hT;
+}
+
 int cf_layer_cmd_logscale(cf_tui *t, const char *args)
 {
+	cf_heatmap_view *v;
+	cf_heatmap *h = focused(t, &v);
 	(void)args;
-	if (!t->layer)
+	if (!h)
 		return -1;
-	t->layer->hT->scale = t->layer->hT->scale == CF_SCALE_LOG ? CF_SCALE_LIN : CF_SCALE_LOG;
+	h->scale = h->scale == CF_SCALE_LOG ? CF_SCALE_LIN : CF_SCALE_LOG;
+	cf_tui_msg(t, CF_MSG_INFO, "%s: %s colour scale", h->label,
+		   h->scale == CF_SCALE_LOG ? "log" : "linear");
+	return 0;
+}
+
+int cf_layer_cmd_aspect(cf_tui *t, const char *args)
+{
+	cf_heatmap_view *v;
+	cf_heatmap *h = focused(t, &v);
+	(void)args;
+	if (!h)
+		return -1;
+	cf_heatmap_view_set_square(v, !v->square);
+	cf_tui_msg(t, CF_MSG_INFO, "%s", v->square ? "square pixels (same scale down and across)"
+						   : "heatmaps fill their box");
 	return 0;
 }
 
@@ -364,20 +411,21 @@ int cf_layer_cmd_marginals(cf_tui *t, const char *args)
 #define VIEW_CMD(fname, call)                                  \
 	int fname(cf_tui *t, const char *args)                 \
 	{                                                      \
+		cf_heatmap_view *v;                            \
 		(void)args;                                    \
-		if (!t->layer)                                 \
+		if (!focused(t, &v))                           \
 			return -1;                             \
 		call;                                          \
 		return 0;                                      \
 	}
 
-VIEW_CMD(cf_layer_cmd_zoom_in, cf_heatmap_view_zoom(&t->layer->view, 1))
-VIEW_CMD(cf_layer_cmd_zoom_out, cf_heatmap_view_zoom(&t->layer->view, -1))
-VIEW_CMD(cf_layer_cmd_fit, cf_heatmap_view_fit(&t->layer->view))
-VIEW_CMD(cf_layer_cmd_left, cf_heatmap_view_move(&t->layer->view, 0, -1))
-VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(&t->layer->view, 0, 1))
-VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(&t->layer->view, -1, 0))
-VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(&t->layer->view, 1, 0))
+VIEW_CMD(cf_layer_cmd_zoom_in, cf_heatmap_view_zoom(v, 1))
+VIEW_CMD(cf_layer_cmd_zoom_out, cf_heatmap_view_zoom(v, -1))
+VIEW_CMD(cf_layer_cmd_fit, cf_heatmap_view_fit(v))
+VIEW_CMD(cf_layer_cmd_left, cf_heatmap_view_move(v, 0, -1))
+VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(v, 0, 1))
+VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(v, -1, 0))
+VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(v, 1, 0))
 
 int cf_tui_write_csv(const char *path, const double *a, int64_t rows, int64_t cols)
 {
@@ -463,18 +511,33 @@ static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
 	int good = L->status == CF_OT_CONVERGED || L->status == CF_OT_OPTIMAL;
 
 	cf_grid_box(g, box, "Solver", CF_ROLE_FRAME);
-	cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s  ε=%g  tol=%g", cf_ot_kind_name(L->kind),
-		       L->reg, L->tol);
-	cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "it=%lld  err=%.3g  ", (long long)L->iters,
-		       L->err);
-	cf_grid_puts(g, y++, x + 28 < box.x + box.w - 2 ? x + 28 : x, w - 28,
-		     good ? CF_ROLE_GOOD : L->status == CF_OT_RUNNING ? CF_ROLE_NORMAL : CF_ROLE_WARN,
-		     L->status == CF_OT_RUNNING ? "running" : cf_ot_status_name(L->status));
+	if (L->kind == CF_OT_SINKHORN || L->kind == CF_OT_SINKHORN_LOG ||
+	    L->kind == CF_OT_SINKHORN_EPS || L->kind == CF_OT_UNBALANCED)
+		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s  ε=%g  tol=%g",
+			       cf_ot_kind_name(L->kind), L->reg, L->tol);
+	else /* ε and tol mean nothing to an exact solver */
+		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s (exact)", cf_ot_kind_name(L->kind));
+	/* exact solvers have no marginal error: "-", not nan */
+	if (isnan(L->err))
+		snprintf(buf, sizeof buf, "it=%lld  err=-  ", (long long)L->iters);
+	else
+		snprintf(buf, sizeof buf, "it=%lld  err=%.3g  ", (long long)L->iters, L->err);
+	{
+		const char *st = L->status == CF_OT_RUNNING ? "running" : cf_ot_status_name(L->status);
+		int used = cf_grid_puts(g, y, x, w, CF_ROLE_NORMAL, buf);
+		int sx = x + 20 > x + used ? x + 20 : x + used;
+		if (sx + cf_utf8_width(st) > x + w)
+			sx = x + used;
+		cf_grid_puts(g, y++, sx, x + w - sx,
+			     good ? CF_ROLE_GOOD : L->status == CF_OT_RUNNING ? CF_ROLE_NORMAL
+									: CF_ROLE_WARN,
+			     st);
+	}
 	cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "cost=%.6g  time %.3f s", L->cost, L->seconds);
 	if (L->fusion_layer >= 0 && y < box.y + box.h - 1)
-		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s %d/%d trace %.3f %s",
+		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s %d/%d %s trace %.3f",
 			       L->showing_fusion ? "fusion's plan" : "re-solving", L->fusion_layer + 1,
-			       L->nlayers, L->trace_ratio, L->lname);
+			       L->nlayers, L->lname, L->trace_ratio);
 	if (y < box.y + box.h - 1) {
 		cf_heatmap_cursor_text(L->hM, &L->view, buf, sizeof buf);
 		cf_grid_puts(g, y++, x, w, CF_ROLE_SELECT, buf);
@@ -494,7 +557,9 @@ static void draw_errors(cf_tui *t, cf_grid *g, cf_rect box)
 	cf_grid_box(g, box, "error per iteration (log10)", CF_ROLE_FRAME);
 	if (L->nerr == 0 || isnan(L->err)) {
 		cf_grid_puts(g, box.y + 1, box.x + 2, box.w - 4, CF_ROLE_DIM,
-			     L->nerr ? "(exact solver: no marginal error)" : "(no iterations yet: press s)");
+			     L->nerr || L->iters > 0 || L->status != CF_OT_RUNNING
+				     ? "(exact solver: no marginal error to plot)"
+				     : "(no iterations yet: press s)");
 		return;
 	}
 	if (cf_plot_braille(g, plot, L->errs, L->nerr, 1, CF_ROLE_GOOD, &lo, &hi) > 0) {

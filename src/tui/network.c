@@ -105,15 +105,15 @@ static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	xc = xb + COL_W + 2;
 	xd = xc + COL_W + 2;
 	cf_tsess_widths(a, wa, sizeof wa);
-	draw_column(g, body, xa, "A  model 0 (deeper)", wa, a, step);
+	draw_column(g, body, xa, na > nb ? "A  model 0 (deeper)" : "A  model 0", wa, a, step);
 	cf_tsess_widths(b, wa, sizeof wa);
-	draw_column(g, body, xb, "B  model 1", wa, b, step);
+	draw_column(g, body, xb, nb > na ? "B  model 1 (deeper)" : "B  model 1", wa, b, step);
 	snprintf(sub, sizeof sub, "%s", t->busy ? "(running)" : rebuilt == 0 ? "model 0 rebuilt"
 							    : "model 1 + identities");
 	if (xc + COL_W <= body.x + body.w)
 		draw_column(g, body, xc, "balanced", sub, bal, step);
 	if (xd + COL_W <= body.x + body.w)
-		draw_column(g, body, xd, "fused", fused ? "model 1's shape" : "", fused, step);
+		draw_column(g, body, xd, "fused", fused ? "balanced model's shape" : "", fused, step);
 	/* connectors: B's hidden unit j ← A's unit map[j] */
 	if (S->map) {
 		for (int j = 0; j < S->nmap && j < nb - 1; j++) {
@@ -129,8 +129,9 @@ static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
 				connector(g, ya, xa + COL_W, yb, xb, xa + COL_W + GAP_W - 3, CF_ROLE_DIM);
 		}
 		cf_grid_puts(g, body.y + body.h - 1, body.x + 1, body.w - 2, CF_ROLE_DIM,
-			     "connectors: the cross-layer alignment (B's unit ◀ the unit of A matched "
-			     "to it); outputs always match");
+			     body.w >= 96 ? "connectors: the cross-layer alignment (B's unit ◀ the unit "
+					    "of A matched to it); outputs always match"
+					  : "connectors: B's unit ◀ A's unit matched to it");
 	} else
 		cf_grid_puts(g, body.y + body.h - 1, body.x + 1, body.w - 2, CF_ROLE_DIM,
 			     "no alignment yet (r runs the steps)");

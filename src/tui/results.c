@@ -18,13 +18,21 @@
 #include "screen.h"
 #include "sess.h"
 
+/* "name  accuracy  note": the note only when it fits whole (a cut note
+ * reads as a typo). */
 static void acc_row(cf_grid *g, int y, int x, int w, const char *what, double acc,
 		    const char *note)
 {
+	char num[16];
+	int used;
 	if (isnan(acc))
-		cf_grid_printf(g, y, x, w, CF_ROLE_DIM, "%-26s %8s  %s", what, "-", note);
+		snprintf(num, sizeof num, "%8s", "-");
 	else
-		cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "%-26s %7.2f%%  %s", what, 100 * acc, note);
+		snprintf(num, sizeof num, "%7.2f%%", 100 * acc);
+	used = cf_grid_printf(g, y, x, w, isnan(acc) ? CF_ROLE_DIM : CF_ROLE_NORMAL, "%-22s %s",
+			      what, num);
+	if (note && *note && used + 2 + cf_utf8_width(note) <= w)
+		cf_grid_puts(g, y, x + used + 2, w - used - 2, CF_ROLE_DIM, note);
 }
 
 static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
@@ -32,7 +40,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	struct cf_tsess *S = t->sess;
 	const cf_session_metrics *mt;
 	const cf_session_finetune *ft;
-	int lw = body.w * 11 / 20, y, x, i0, i1;
+	int lw = body.w * 11 / 20 > 52 || body.w - 30 < 52 ? body.w * 11 / 20 : 52, y, x, i0, i1;
 	cf_rect acc = {body.y, body.x, body.h / 2 + 2, lw};
 	cf_rect times = {body.y + acc.h, body.x, body.h - acc.h, lw};
 	cf_rect curve = {body.y, body.x + lw, body.h, body.w - lw};
@@ -61,7 +69,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		if (y < acc.y + acc.h - 1)
 			acc_row(g, y++, x, acc.w - 4, "balanced", mt->balanced_acc, "same function");
 		if (y < acc.y + acc.h - 1)
-			acc_row(g, y++, x, acc.w - 4, "ensemble", mt->ensemble_acc, "needs every model");
+			acc_row(g, y++, x, acc.w - 4, "ensemble", mt->ensemble_acc, "runs all models");
 		if (y < acc.y + acc.h - 1 && !isnan(mt->average_acc))
 			acc_row(g, y++, x, acc.w - 4, "plain average", mt->average_acc, "baseline");
 		if (y < acc.y + acc.h - 1)
@@ -89,11 +97,12 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		cf_grid_printf(g, y, times.x + 2, times.w - 4, CF_ROLE_DIM, "fusion layers solved: %lld",
 			       (long long)cf_session_layer_solves(S->s));
 	/* the finetuning curve */
-	cf_grid_box(g, curve, "Finetuning: test accuracy per epoch", CF_ROLE_FRAME);
+	cf_grid_box(g, curve, curve.w >= 40 ? "Finetuning: test accuracy per epoch"
+					    : "Finetuning: test accuracy", CF_ROLE_FRAME);
 	if (!ft || ft->epochs == 0) {
-		cf_grid_printf(g, curve.y + 1, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
-			       "no finetuning yet (set finetune.epochs on the params screen, %s)",
-			       cf_tui_command_key("params"));
+		cf_grid_puts(g, curve.y + 1, curve.x + 2, curve.w - 4, CF_ROLE_DIM, "no finetuning yet");
+		cf_grid_printf(g, curve.y + 2, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
+			       "(set finetune.epochs on %s)", cf_tui_command_key("params"));
 		return;
 	}
 	{
@@ -112,9 +121,11 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 			cf_grid_printf(g, pr.y + pr.h, pr.x, pr.w, CF_ROLE_DIM, "epoch 1%*d", pr.w - 8,
 				       ft->epochs);
 		}
+		cf_grid_printf(g, curve.y + curve.h - 3, curve.x + 2, curve.w - 4, CF_ROLE_NORMAL,
+			       "%d epoch%s, best %.2f%% (epoch %d)", ft->epochs,
+			       ft->epochs > 1 ? "s" : "", 100 * ft->best_acc, ft->best_epoch);
 		cf_grid_printf(g, curve.y + curve.h - 2, curve.x + 2, curve.w - 4, CF_ROLE_NORMAL,
-			       "%d epochs, best %.2f%% at epoch %d, last loss %.4f", ft->epochs,
-			       100 * ft->best_acc, ft->best_epoch, ft->res[ft->epochs - 1].train_loss);
+			       "last training loss %.4f", ft->res[ft->epochs - 1].train_loss);
 		free(a);
 	}
 }

@@ -69,6 +69,8 @@ int cf_layer_cmd_marginals(cf_tui *t, const char *args);
 int cf_layer_cmd_zoom_in(cf_tui *t, const char *args);
 int cf_layer_cmd_zoom_out(cf_tui *t, const char *args);
 int cf_layer_cmd_fit(cf_tui *t, const char *args);
+/* Toggle fill-the-box / square pixels of the heatmap in focus. */
+int cf_layer_cmd_aspect(cf_tui *t, const char *args);
 int cf_layer_cmd_left(cf_tui *t, const char *args);
 int cf_layer_cmd_right(cf_tui *t, const char *args);
 int cf_layer_cmd_up(cf_tui *t, const char *args);
@@ -116,6 +118,8 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args);
 int cf_tsess_cmd_script(cf_tui *t, const char *args);
 int cf_tsess_cmd_set(cf_tui *t, const char *args);
 int cf_tsess_cmd_run_step(cf_tui *t, const char *args);
+/* Overview: the view keys act on C or on the plan (toggle). */
+int cf_tsess_cmd_focus(cf_tui *t, const char *args);
 
 /* ---- parameters screen (params.c) ---- */
 int cf_params_cmd_edit(cf_tui *t, const char *args);

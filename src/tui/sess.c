@@ -87,6 +87,7 @@ int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *d
 	S->p_sel = -1;
 	S->gen = 1;
 	S->hC->labels = 1;
+	S->hC->label_cursor = 1;
 	snprintf(S->hC->row_prefix, sizeof S->hC->row_prefix, "A");
 	snprintf(S->hC->col_prefix, sizeof S->hC->col_prefix, "B");
 	S->hP->scale = CF_SCALE_LOG;
@@ -320,6 +321,23 @@ int cf_tsess_cmd_run_all(cf_tui *t, const char *args)
 		}
 	}
 	return cf_tsess_run(t, step) ? -1 : 0;
+}
+
+int cf_tsess_cmd_focus(cf_tui *t, const char *args)
+{
+	struct cf_tsess *S = t->sess;
+	(void)args;
+	if (!S)
+		return -1;
+	if (!S->focus && !S->P) {
+		cf_tui_msg(t, CF_MSG_INFO, "no plan yet: the keys stay on C (%s fuses a layer)",
+			   cf_tui_command_key("fuse-next"));
+		return 0;
+	}
+	S->focus = !S->focus;
+	cf_tui_msg(t, CF_MSG_INFO, "the arrow, zoom and scale keys act on %s",
+		   S->focus ? "the plan" : "the layer costs C");
+	return 0;
 }
 
 int cf_tsess_cmd_run_step(cf_tui *t, const char *args)

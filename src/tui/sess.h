@@ -38,6 +38,7 @@ struct cf_tsess {
 	unsigned c_gen;
 	cf_heatmap *hC, *hP;
 	cf_heatmap_view vC, vP;
+	int focus;           /* overview: 0 = view keys act on C, 1 = on the plan */
 	double *P;           /* copy of the selected layer's plan */
 	int64_t pn, pm;
 	int p_sel;

@@ -38,6 +38,7 @@ int cf_tour_start(cf_tui *t)
 	if (!t->tour)
 		return -1;
 	cf_tui_show(t, "overview");
+	cf_tui_msg(t, CF_MSG_INFO, "guided tour: Space or Enter runs and explains the next step");
 	return 0;
 }
 
@@ -100,6 +101,75 @@ static void say(cf_grid *g, cf_rect r, int *y, const char *fmt, ...)
 	wrap(g, r, y, CF_ROLE_NORMAL, buf);
 }
 
+/* Depth (number of units) of a model, 0 when none. */
+static int depth(const cf_net *net)
+{
+	return net ? cf_net_nunits(net) : 0;
+}
+
+/* "below both parents" / "between them" / "above both": how an accuracy
+ * compares with the parents', so the text never claims what the numbers
+ * contradict. */
+static const char *versus(double acc, double a, double b)
+{
+	if (acc < fmin(a, b))
+		return "below both parents";
+	if (acc > fmax(a, b))
+		return "above both parents";
+	return "between the two parents";
+}
+
+static void draw_models_text(cf_grid *g, cf_rect r, int *y, cf_session *s, int i0, int i1,
+			     const char *wa, const char *wb)
+{
+	int da = depth(cf_session_model(s, i0)), db = depth(cf_session_model(s, i1));
+	say(g, r, y, "Two networks trained separately on the same task. A (model %d) has %d layers "
+		     "of widths %s, B (model %d) %d layers %s.",
+	    i0, da, wa, i1, db, wb);
+	if (da != db)
+		say(g, r, y, "%s is deeper, so the layers cannot be paired one to one and averaged.",
+		    da > db ? "A" : "B");
+	say(g, r, y, "CLAFusion (1) finds which layer of A matches each layer of B, (2) makes the "
+		     "depths equal, (3) matches neurons layer by layer with optimal transport and "
+		     "averages the matched weights: ONE network instead of two.");
+}
+
+static void draw_align_text(cf_tui *t, cf_grid *g, cf_rect r, int *y, cf_session *s)
+{
+	struct cf_tsess *S = t->sess;
+	char measure[32] = "", metric[32] = "", st[16] = "", fe[16] = "";
+
+	cf_session_get(s, "cla.measure", measure, sizeof measure, NULL);
+	cf_session_get(s, "cla.metric", metric, sizeof metric, NULL);
+	cf_session_get(s, "cla.start", st, sizeof st, NULL);
+	cf_session_get(s, "cla.free_end", fe, sizeof fe, NULL);
+	say(g, r, y, "C[Ai,Bj] (middle box) is the cost of matching hidden layer i of A with hidden "
+		     "layer j of B.");
+	if (!strcmp(measure, "neuron") && !strcmp(metric, "euclidean"))
+		say(g, r, y, "Here a layer is described by its number of neurons (cla.measure = "
+			     "neuron), so C is the squared width difference: 0 for equal widths.");
+	else
+		say(g, r, y, "Here layers are compared by %s with the %s metric (cla.measure, "
+			     "cla.metric).", measure, metric);
+	say(g, r, y, "A dynamic program picks one layer of A for each layer of B, in order, at "
+		     "least total cost. The first %d and the last %s are paired by rule (cla.start = "
+		     "%s, cla.free_end = %s); it chooses the rest. The chosen cells are %s.",
+	    atoi(st) - 1, fe, st, fe, cf_heatmap_labelled(S->hC) ? "[bracketed]" : "marked red");
+	if (S->path_len) {
+		char line[256];
+		size_t used = 0;
+		double cost = 0;
+		for (int k = 0; k < S->path_len && used + 16 < sizeof line; k++) {
+			used += (size_t)snprintf(line + used, sizeof line - used, "%sA%lld→B%lld",
+						 k ? ", " : "", (long long)S->path[2 * k] + 1,
+						 (long long)S->path[2 * k + 1] + 1);
+			cost += S->C[S->path[2 * k] * S->cn + S->path[2 * k + 1]];
+		}
+		say(g, r, y, "Here: %s, total cost %.4g. %s", line, cost,
+		    S->path_len < S->cm ? "A's other hidden layers have no partner." : "");
+	}
+}
+
 void cf_tour_draw(cf_tui *t, cf_grid *g, cf_rect r)
 {
 	struct cf_tsess *S = t->sess;
@@ -120,63 +190,53 @@ void cf_tour_draw(cf_tui *t, cf_grid *g, cf_rect r)
 	y++;
 	switch (stage) {
 	case T_MODELS:
-		say(g, r, &y, "Two networks were trained separately on the same task. A (model 0) "
-			      "has widths %s, B (model 1) %s: A is deeper, so their layers cannot "
-			      "simply be averaged.", wa, wb);
-		say(g, r, &y, "CLAFusion (1) finds which layer of A matches each layer of B, (2) "
-			      "makes the depths equal, (3) matches neurons layer by layer with optimal "
-			      "transport and averages them: ONE network with B's shape.");
+		draw_models_text(g, r, &y, s, i0, i1, wa, wb);
 		break;
 	case T_ACTS:
-		say(g, r, &y, "%g training images went through both networks; every neuron is now "
-			      "described by its activations on them (%.2f s).",
+		say(g, r, &y, "%g training images went through both networks (%.2f s). Each neuron "
+			      "is now described by its activations on them: two neurons that fire "
+			      "alike are alike. Step 5 uses this.",
 		    cf_session_get_num(s, "data.samples"), cf_session_time(s, CF_STEP_ACTS));
 		say(g, r, &y, "Next: compare the layers of A with those of B.");
 		break;
 	case T_ALIGN:
-		say(g, r, &y, "C[i][j] (middle) is the cost of matching hidden layer i of A with "
-			      "layer j of B. A dynamic program picks one layer of A for each layer "
-			      "of B, in order, at least cost: the [bracketed] cells.");
-		if (S->path_len) {
-			char line[256];
-			size_t used = 0;
-			double cost = 0;
-			for (int k = 0; k < S->path_len && used + 16 < sizeof line; k++) {
-				used += (size_t)snprintf(line + used, sizeof line - used, "%sB%lld←A%lld",
-							 k ? ", " : "", (long long)S->path[2 * k + 1] + 1,
-							 (long long)S->path[2 * k] + 1);
-				cost += S->C[S->path[2 * k] * S->cn + S->path[2 * k + 1]];
-			}
-			say(g, r, &y, "Here: %s, total cost %.4g. A's other layers have no partner yet.",
-			    line, cost);
-		}
+		draw_align_text(t, g, r, &y, s);
 		break;
 	case T_BALANCE: {
 		int rb = t->busy ? -1 : cf_session_balanced_rebuilt(s);
-		char wc[128] = "";
+		char wc[128] = "", method[16] = "";
+		cf_session_get(s, "balance.method", method, sizeof method, NULL);
 		if (rb >= 0)
 			cf_tsess_widths(cf_session_balanced(s, rb), wc, sizeof wc);
-		say(g, r, &y, "Identity layers are added to the shallower model after each matched "
-			      "layer, up to the next match: %s → %s. It computes exactly the same "
-			      "function (ReLU passes its non-negative input through).",
-		    wb, wc[0] ? wc : "?");
-		say(g, r, &y, "Now both have the same depth: left, A and B with the alignment as "
-			      "connectors; right, the balanced model.");
+		if (!strcmp(method, "add")) {
+			say(g, r, &y, "Where the deeper model has layers with no partner, the shallower gets "
+				      "identity layers of the same width as the layer before: %s "
+				      "becomes %s.",
+			    rb == i0 ? wa : wb, wc[0] ? wc : "?");
+			say(g, r, &y, "It computes exactly the same function: an identity layer "
+				      "passes the non-negative output of a ReLU through unchanged.");
+		} else
+			say(g, r, &y, "Layers of the deeper model are merged (balance.method = %s) "
+				      "until the depths are equal: %s.",
+			    method, wc[0] ? wc : "?");
+		say(g, r, &y, "Left: A and B with the alignment as connectors; right: the balanced "
+			      "model, now as deep as the other.");
 		break;
 	}
 	case T_OT: {
 		int nl, sel = cf_tsess_selected(t, &nl);
 		const cf_fusion_layer *fl = !t->busy && nl ? cf_session_fusion_layer(s, sel) : NULL;
-		say(g, r, &y, "For each layer: a ground cost M between every neuron of A and of B "
-			      "(distance of their activations, left), then a transport plan T (right) "
-			      "that moves A's neurons onto B's at least total cost.");
+		say(g, r, &y, "For each layer: a ground cost M between every neuron of A and every "
+			      "neuron of B (distance of their activations; left), then a transport "
+			      "plan T (right) that moves A's neurons onto B's at least total cost.");
 		if (fl && fl->done)
-			say(g, r, &y, "Layer %d/%d (%s): %lld×%lld neurons, cost %.4g, %s. Trace "
-				      "ratio %.3f: the share of T on the diagonal (1 = neuron i went "
-				      "to neuron i).",
-			    sel + 1, nl, fl->name, (long long)fl->n0, (long long)fl->n1, fl->ot.cost,
-			    cf_ot_status_name(fl->ot.status), fl->trace_ratio);
-		say(g, r, &y, "The aligned weights of A are averaged with B's. %s",
+			say(g, r, &y, "Layer %d of %d (%s): %lld×%lld neurons, %s, cost %.4g. %.0f%% of "
+				      "T lies on the diagonal (trace ratio %.3f; 100%% = neuron i of A "
+				      "went to neuron i of B).",
+			    sel + 1, nl, fl->name, (long long)fl->n0, (long long)fl->n1,
+			    cf_ot_status_name(fl->ot.status), fl->ot.cost, 100 * fl->trace_ratio,
+			    fl->trace_ratio);
+		say(g, r, &y, "A's weights, reordered by T, are averaged with B's. %s",
 		    cf_session_state(s, CF_STEP_FUSE) == CF_STATE_FRESH
 			    ? "Every layer is fused."
 			    : "Space fuses the next layer.");
@@ -184,33 +244,54 @@ void cf_tour_draw(cf_tui *t, cf_grid *g, cf_rect r)
 	}
 	case T_EVAL: {
 		const cf_session_metrics *mt = cf_session_metrics_get(s);
-		if (mt && mt->have)
-			say(g, r, &y, "On the test images: A %.2f%%, B %.2f%%, their prediction "
-				      "ensemble %.2f%% (needs both networks), the fused network "
-				      "%.2f%% — one network of B's size.",
-			    100 * mt->parent_acc[i0], 100 * mt->parent_acc[i1],
-			    100 * mt->ensemble_acc, 100 * mt->fused_acc);
-		say(g, r, &y, "Fusion alone is a starting point; a little training finishes it.");
+		if (mt && mt->have) {
+			double a = mt->parent_acc[i0], b = mt->parent_acc[i1];
+			say(g, r, &y, "Test accuracy: A %.2f%%, B %.2f%%; their ensemble (averaged "
+				      "predictions, needs both networks) %.2f%%.",
+			    100 * a, 100 * b, 100 * mt->ensemble_acc);
+			say(g, r, &y, "The fused network: %.2f%%, %s, in one network.",
+			    100 * mt->fused_acc, versus(mt->fused_acc, a, b));
+			if (mt->fused_acc < fmin(a, b))
+				say(g, r, &y, "Averaging moved the weights away from what each network "
+					      "learned; a little training brings them back.");
+		}
 		break;
 	}
 	case T_FINETUNE: {
 		const cf_session_finetune *ft = t->busy ? NULL : cf_session_finetune_get(s);
-		if (ft && ft->epochs > 0)
+		const cf_session_metrics *mt = cf_session_metrics_get(s);
+		if (ft && ft->epochs > 0) {
+			double acc = ft->res[ft->epochs - 1].test_acc;
 			say(g, r, &y, "After %d epoch%s of SGD the fused network reaches %.2f%% "
-				      "(best %.2f%%).", ft->epochs, ft->epochs > 1 ? "s" : "",
-			    100 * ft->res[ft->epochs - 1].test_acc, 100 * ft->best_acc);
-		else if (cf_session_get_num(s, "finetune.epochs") > 0)
+				      "(best %.2f%%).", ft->epochs, ft->epochs > 1 ? "s" : "", 100 * acc,
+			    100 * ft->best_acc);
+			if (mt && mt->have)
+				say(g, r, &y, "That is %s (A %.2f%%, B %.2f%%), up from %.2f%% right "
+					      "after fusion.",
+				    versus(acc, mt->parent_acc[i0], mt->parent_acc[i1]),
+				    100 * mt->parent_acc[i0], 100 * mt->parent_acc[i1],
+				    100 * mt->fused_acc);
+		} else if (cf_session_get_num(s, "finetune.epochs") > 0)
 			say(g, r, &y, "Finetuning the fused network with SGD on the training set "
 				      "(q stops; the session is kept).");
 		else
 			say(g, r, &y, "Finetuning is off (finetune.epochs = 0).");
 		break;
 	}
-	default:
+	default: {
+		const cf_session_metrics *mt = cf_session_metrics_get(s);
+		const cf_session_finetune *ft = t->busy ? NULL : cf_session_finetune_get(s);
+		if (mt && mt->have)
+			say(g, r, &y, "Test accuracy: A %.2f%%, B %.2f%%, fused %.2f%%.",
+			    100 * mt->parent_acc[i0], 100 * mt->parent_acc[i1], 100 * mt->fused_acc);
+		if (mt && mt->have && ft && ft->epochs > 0)
+			say(g, r, &y, "Fused and finetuned: %.2f%% after %d epoch%s.",
+			    100 * ft->res[ft->epochs - 1].test_acc, ft->epochs, ft->epochs > 1 ? "s" : "");
 		say(g, r, &y, "That is the whole method. Explore: 1-6 screens, [ ] layers, 4 to "
 			      "change a parameter (later steps turn stale), r to re-run, : for Lua, "
 			      "? for every key, q to quit.");
 		break;
+	}
 	}
 	if (stage < T_END)
 		cf_grid_printf(g, r.y + r.h - 2, r.x + 2, r.w - 4, CF_ROLE_HINT,

@@ -271,7 +271,7 @@ static void draw_help(cf_tui *t, cf_grid *g)
 	cf_rect box;
 
 	for (const cf_tui_command *c = cf_tui_commands; c->name; c++)
-		if (c->screen == CF_CMD_ANY_SCREEN || c->screen == t->screen)
+		if (cf_tui_command_on_screen(c, t->screen))
 			nlines++;
 	shown = g->rows - 8;
 	if (shown > nlines)
@@ -288,7 +288,7 @@ static void draw_help(cf_tui *t, cf_grid *g)
 	y = 0;
 	for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
 		char cmd[64];
-		if (c->screen != CF_CMD_ANY_SCREEN && c->screen != t->screen)
+		if (!cf_tui_command_on_screen(c, t->screen))
 			continue;
 		if (y >= t->help_top && y < t->help_top + shown) {
 			int row = box.y + 2 + y - t->help_top, x = box.x + 2;
