@@ -18,6 +18,14 @@ ok $? "--version"
 grep -q 'CBLAS: ' "$T/out"; ok $? "--version names the CBLAS"
 "$CLAFUSE" --help | grep -q '^  fuse '; ok $? "--help lists the subcommands"
 "$CLAFUSE" frobnicate > "$T/out" 2>&1; [ $? -eq 2 ]; ok $? "unknown subcommand: exit 2"
+# The workbench's man page is generated from its command table: the copy in
+# share/ must be what the program says today.
+"$CLAFUSE" tui --man > "$T/tui.1" 2>&1 && cmp -s "$T/tui.1" "$top_srcdir/share/man/man1/clafuse-tui.1"
+ok $? "share/man/man1/clafuse-tui.1 matches 'clafuse tui --man'"
+for c in $("$CLAFUSE" --help | awk '/^subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
+	grep -q "^\.B[I]* *\"*$c\b" "$top_srcdir/share/man/man1/clafuse.1"
+	ok $? "man page describes subcommand $c"
+done
 
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do skip "Fashion-MNIST not installed"; done
