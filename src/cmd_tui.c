@@ -337,6 +337,21 @@ static int parse_args(int argc, char **argv, const char **ot_file, const char **
 	return -1;
 }
 
+/* The end both front ends share once their screens are set up: the :lua
+ * line, the terminal, the event loop, then the terminal restored.  Exit
+ * status 0, or 1 when the terminal cannot be set up. */
+static int run_tui(cf_tui *t, int colour)
+{
+	cf_tui_lua_open(t);
+	if (cf_tui_start(t, colour)) {
+		cf_tui_end(t);
+		return 1;
+	}
+	cf_tui_run(t);
+	cf_tui_end(t);
+	return 0;
+}
+
 /* The session workbench (demo: with the guided tour).  Returns the exit
  * status. */
 static int session_tui(const char *const *models, int nmodels, const char *data,
@@ -356,14 +371,7 @@ static int session_tui(const char *const *models, int nmodels, const char *data,
 		cf_tui_end(&t);
 		return 1;
 	}
-	cf_tui_lua_open(&t);
-	if (cf_tui_start(&t, colour)) {
-		cf_tui_end(&t);
-		return 1;
-	}
-	cf_tui_run(&t);
-	cf_tui_end(&t);
-	return 0;
+	return run_tui(&t, colour);
 }
 
 int cf_tui_demo(const char *a, const char *b)
@@ -457,12 +465,5 @@ int cmd_tui(int argc, char **argv)
 		cf_tui_end(&t);
 		return 1;
 	}
-	cf_tui_lua_open(&t);
-	if (cf_tui_start(&t, colour)) {
-		cf_tui_end(&t);
-		return 1;
-	}
-	cf_tui_run(&t);
-	cf_tui_end(&t);
-	return 0;
+	return run_tui(&t, colour);
 }

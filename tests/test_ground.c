@@ -45,6 +45,16 @@ int main(void)
 	memcpy(M, sq, sizeof sq);
 	cf_ground_normalize(M, 6, CF_GROUND_NORM_MEDIAN, &dv, &err);
 	ok(dv == 4, "lower median of {0,1,4,5,8,25} is 4 (got %g)", dv);
+	{
+		/* the median on its own (as the OT regularisation scale uses it):
+		 * duplicates, odd and even counts, input left as it was */
+		double v[7] = {3, -1, 3, 9, 0, 3, 7}, med = 0;
+		ok(cf_ground_median(v, 7, &med) == CF_OK && med == 3 && v[0] == 3 && v[1] == -1 &&
+		   v[6] == 7, "median of {3,-1,3,9,0,3,7} is 3, input unchanged (got %g)", med);
+		ok(cf_ground_median(v + 3, 4, &med) == CF_OK && med == 3,
+		   "lower median of {9,0,3,7} is 3 (got %g)", med);
+		ok(cf_ground_median(v + 1, 1, &med) == CF_OK && med == -1, "median of one entry");
+	}
 	memcpy(M, sq, sizeof sq);
 	cf_ground_normalize(M, 6, CF_GROUND_NORM_MEAN, &dv, &err);
 	is_double(dv, 43.0 / 6, 1e-15, "mean normalisation divisor");

@@ -6,78 +6,19 @@
 # sleeping a fixed time.  Prints TAP.
 set -u
 
-builddir=${top_builddir:-.}
-CLAFUSE=$(cd "$builddir" && pwd)/clafuse
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "1..0 # SKIP tmux is not installed"
-	exit 0
-fi
-if [ ! -x "$CLAFUSE" ]; then
-	echo "Bail out! $CLAFUSE not built"
-	exit 1
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/clafuse-repl.XXXXXX")
-SOCK=clafuse-test-$$
-T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-	T kill-server >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-n=0
-ok() { # STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+. "$(dirname "$0")/tmux_lib.sh"
+tmux_setup repl
+# the console's output scrolls: read the joined lines of the history too
 screen() { T capture-pane -p -J -S -2000 -t cf; }
-# wait_for TEXT: 0 as soon as a screen line contains TEXT (fixed string)
-wait_for() {
-	tries=100
-	while [ $tries -gt 0 ]; do
-		if screen | grep -F -q -e "$1"; then return 0; fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "# timed out waiting for: $1"
-	screen | tail -n 12 | sed 's/^/#   | /'
-	return 1
-}
-# wait_line TEXT: the same for a whole line equal to TEXT
-wait_line() {
-	tries=100
-	while [ $tries -gt 0 ]; do
-		if screen | grep -F -x -q -e "$1"; then return 0; fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "# timed out waiting for the line: $1"
-	screen | tail -n 12 | sed 's/^/#   | /'
-	return 1
-}
+SCREEN_TAIL=12
 # tmux reads a ';' ending an argument as its command separator: escape it
-# wait_count TEXT N: until TEXT occurs on at least N screen lines
-wait_count() {
-	tries=100
-	while [ $tries -gt 0 ]; do
-		if [ "$(screen | grep -c -F -e "$1")" -ge "$2" ]; then return 0; fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "# timed out waiting for $2 lines with: $1"
-	screen | tail -n 12 | sed 's/^/#   | /'
-	return 1
-}
 type_keys() {
 	case $1 in
 	*\;) T send-keys -t cf -l "${1%;}\\;" ;;
 	*) T send-keys -t cf -l "$1" ;;
 	esac
 }
-key() { T send-keys -t cf "$@"; }
-enter() { type_keys "$1"; key Enter; }
+enter() { type_keys "$1"; keys Enter; }
 
 VERSION=$("$CLAFUSE" -e 'io.write(cf.version)')
 
@@ -95,20 +36,20 @@ ok $? "banner names the version $VERSION"
 
 # completion: a global, a field of cf, a method through the metatable
 type_keys 'collectgar'
-key Tab
+keys Tab
 wait_for 'clafuse> collectgarbage('
 ok $? "Tab completes a global function (collectgarbage()"
-key C-u
+keys C-u
 type_keys 'cf.vers'
-key Tab
+keys Tab
 wait_for 'clafuse> cf.version'
 ok $? "Tab completes a field of cf"
-key Enter
+keys Enter
 wait_line "\"$VERSION\""
 ok $? "expression value printed (cf.version)"
 enter 'obj = setmetatable({}, {__index = {frobnicate = function(self) return "frob-ok" end}})'
 type_keys 'obj:frob'
-key Tab
+keys Tab
 wait_for 'clafuse> obj:frobnicate('
 ok $? "Tab completes a method through the metatable's __index"
 enter ')'
@@ -116,22 +57,22 @@ wait_line '"frob-ok"'
 ok $? "completed method call runs"
 enter 's = "abc"'
 type_keys 's:up'
-key Tab
+keys Tab
 wait_for 'clafuse> s:upper('
 ok $? "Tab completes a string method"
-key C-u
+keys C-u
 
 type_keys 'cf.doc_'
-key Tab Tab
+keys Tab Tab
 wait_for 'cf.doc_missing('
 ok $? "Tab Tab lists the fields of cf that match"
-key C-u
+keys C-u
 : >"$tmp/uniq-file-xyz.txt"
 type_keys "io.open(\"$tmp/uniq-fi"
-key Tab
+keys Tab
 wait_for "uniq-file-xyz.txt"
 ok $? "Tab inside a string completes a file name"
-key C-u
+keys C-u
 
 # multi-line input
 enter 'function f()'
@@ -186,7 +127,7 @@ ok $? "an error prints a traceback"
 enter 'while true do end'
 wait_for 'clafuse> while true do end'
 sleep 0.3
-key C-c
+keys C-c
 wait_for 'interrupted'
 ok $? "Ctrl-C interrupts a running loop"
 enter 'x * 11'
@@ -196,7 +137,7 @@ ok $? "state kept after the interrupt (x * 11 = 187)"
 # Ctrl-C at the prompt clears the line and a pending continuation
 type_keys 'junk_never_run'
 wait_for 'clafuse> junk_never_run'
-key C-c
+keys C-c
 sleep 0.2
 enter '3 * 37'
 wait_line '111'
@@ -205,7 +146,7 @@ ok $? "Ctrl-C at the prompt discards the typed line"
 ok $? "the discarded text does not reach the next line"
 enter 'function g()'
 sleep 0.2
-key C-c
+keys C-c
 sleep 0.2
 enter '2 + 40000'
 wait_line '40002'
@@ -214,7 +155,7 @@ ok $? "Ctrl-C at a ...> prompt abandons the unfinished chunk"
 # leave with Ctrl-D; the terminal is as before
 enter '"last-entry"'
 wait_line '"last-entry"'
-key C-d
+keys C-d
 wait_count 'shell$ ' 2
 enter "stty -g > '$tmp/stty.after'; echo stty-saved"
 wait_line 'stty-saved'
@@ -226,12 +167,12 @@ ok $? "history file written, multi-line chunk included"
 # the history comes back in a new session; quit() leaves
 enter "'$CLAFUSE'"
 wait_count 'help() for help' 2
-key Up
+keys Up
 wait_for 'clafuse> "last-entry"'
 ok $? "history reloaded: Up recalls the last entry of the previous session"
 ! grep -q -x 'function g()' "$tmp/history"
 ok $? "a chunk abandoned with Ctrl-C is not kept in the history"
-key C-u
+keys C-u
 enter 'quit()'
 wait_count 'shell$ ' 4
 enter "echo quit-done"

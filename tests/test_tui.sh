@@ -6,82 +6,8 @@
 # expects (10 s at most) rather than sleeping a fixed time.  Prints TAP.
 set -u
 
-builddir=${top_builddir:-.}
-CLAFUSE=$(cd "$builddir" && pwd)/clafuse
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "1..0 # SKIP tmux is not installed"
-	exit 0
-fi
-if [ ! -x "$CLAFUSE" ]; then
-	echo "Bail out! $CLAFUSE not built"
-	exit 1
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/clafuse-tui.XXXXXX")
-SOCK=cftest$$
-T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-	T kill-server >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-n=0
-ok() { # STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-screen() { T capture-pane -p -t "$W"; }
-# wait_for TEXT: 0 as soon as the screen contains TEXT (fixed string)
-wait_for() {
-	tries=100
-	while [ $tries -gt 0 ]; do
-		if screen | grep -F -q -e "$1"; then return 0; fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "# timed out waiting for: $1"
-	screen | sed 's/^/#   | /'
-	return 1
-}
-# wait_gone TEXT: 0 as soon as the screen no longer contains TEXT
-wait_gone() {
-	tries=100
-	while [ $tries -gt 0 ]; do
-		if ! screen | grep -F -q -e "$1"; then return 0; fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "# still on the screen: $1"
-	return 1
-}
-keys() { T send-keys -t "$W" "$@"; }
-# start NAME ENV... -- ARGS: a window running clafuse tui inside a shell that,
-# after it ends, prints its exit status and the terminal modes.
-start() {
-	name=$1
-	shift
-	envs=""
-	while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
-	shift
-	# the shell survives a Ctrl-C meant for clafuse (a trap with a command
-	# is reset to the default in the child)
-	cat >"$tmp/$name.sh" <<EOS
-trap ':' INT
-env TERM=xterm-256color LANG=C.UTF-8 $envs "$CLAFUSE" tui $*
-echo "exit=\$?"
-stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '
-echo "<modes"
-exec sleep 600
-EOS
-	if T has-session -t cf 2>/dev/null; then
-		T new-window -t cf -n "$name" "sh $tmp/$name.sh"
-	else
-		T new-session -d -s cf -n "$name" -x 100 -y 32 "sh $tmp/$name.sh"
-	fi
-	W="cf:$name"
-}
+. "$(dirname "$0")/tmux_lib.sh"
+tmux_setup tui
 
 # --- start-up ------------------------------------------------------------
 start main -- --random 64 --seed 1

@@ -8,25 +8,8 @@
 # test skips.  Prints TAP.
 set -u
 
-builddir=${top_builddir:-.}
-CLAFUSE=$(cd "$builddir" && pwd)/clafuse
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "1..0 # SKIP tmux is not installed"
-	exit 0
-fi
-if [ ! -x "$CLAFUSE" ]; then
-	echo "Bail out! $CLAFUSE not built"
-	exit 1
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/clafuse-tuis.XXXXXX")
-SOCK=cfsess$$
-T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-	T kill-server >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/tmux_lib.sh"
+tmux_setup tuis
 
 if ! "$CLAFUSE" train --arch "mlp 784-24-16-12-10 nobias" --epochs 1 --subset 2000 \
 	-o "$tmp/A.safetensors" >"$tmp/train.log" 2>&1 \
@@ -36,58 +19,8 @@ if ! "$CLAFUSE" train --arch "mlp 784-24-16-12-10 nobias" --epochs 1 --subset 20
 	exit 0
 fi
 
-n=0
-ok() { # STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-screen() { T capture-pane -p -t "$W"; }
-wait_for() {
-	tries=100
-	while [ $tries -gt 0 ]; do
-		if screen | grep -F -q -e "$1"; then return 0; fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "# timed out waiting for: $1"
-	screen | sed 's/^/#   | /'
-	return 1
-}
-wait_gone() {
-	tries=100
-	while [ $tries -gt 0 ]; do
-		if ! screen | grep -F -q -e "$1"; then return 0; fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "# still on the screen: $1"
-	return 1
-}
-keys() { T send-keys -t "$W" "$@"; }
-# start NAME ARGS: a window running clafuse tui in $tmp; after it ends the
-# shell prints its exit status and the terminal modes.
-start() {
-	name=$1
-	shift
-	cat >"$tmp/$name.sh" <<EOS
-cd "$tmp"
-trap ':' INT
-env TERM=xterm-256color LANG=C.UTF-8 "$CLAFUSE" tui $*
-echo "exit=\$?"
-stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '
-echo "<modes"
-exec sleep 600
-EOS
-	if T has-session -t cf 2>/dev/null; then
-		T new-window -t cf -n "$name" "sh $tmp/$name.sh"
-	else
-		T new-session -d -s cf -n "$name" -x 100 -y 32 "sh $tmp/$name.sh"
-	fi
-	W="cf:$name"
-}
-
 # --- start-up: the overview with every step stale ----------------------------
-start main "$tmp/A.safetensors" "$tmp/B.safetensors" --data fashion-mnist
+start main -- "$tmp/A.safetensors" "$tmp/B.safetensors" --data fashion-mnist
 wait_for "Layer costs C" && wait_for "A.safetensors" && screen | grep -F -q "784→24→16→12→10" \
 	&& screen | grep -F -q "784→24→16→10" && screen | grep -q "· activations *stale"
 ok $? "start-up: overview with both models (stages, widths) and the steps stale"
@@ -213,7 +146,7 @@ ok $? "q quits with status 0 and the terminal restored"
 
 # --- a model that does not load: a message, not a crash ---------------------------------
 echo "not a model" >"$tmp/bad.safetensors"
-start bad "$tmp/bad.safetensors" "$tmp/B.safetensors"
+start bad -- "$tmp/bad.safetensors" "$tmp/B.safetensors"
 wait_for "Layer costs C"
 keys 6
 wait_for "bad.safetensors:" && wait_for "1 model loaded"

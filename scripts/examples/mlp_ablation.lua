@@ -39,15 +39,8 @@ local function log(...)
 end
 
 -- the data: seeded subsets (the whole split when the size covers it)
-local function split(name, n, seed)
-  local d = assert(cf.data.fashion_mnist(name))
-  if n >= d:size() then return d end
-  local s = d:subset(n, seed)
-  d:free()
-  return s
-end
-local train = split("train", o.train, 1)
-local test = split("test", o.test, 2)
+local train = assert(cf.data.fashion_mnist_subset("train", o.train, 1))
+local test = assert(cf.data.fashion_mnist_subset("test", o.test, 2))
 
 -- variants: name and the parameters they set (the rest at the defaults)
 local variants = {

@@ -26,15 +26,8 @@ end
 local function log(...)
   if not o.quiet then io.stderr:write(string.format(...), "\n") end
 end
-local function split(name, n, seed)
-  local d = assert(cf.data.fashion_mnist(name))
-  if n >= d:size() then return d end
-  local s = d:subset(n, seed)
-  d:free()
-  return s
-end
-local train = split("train", o.train, o.seed)
-local test = split("test", o.test, o.seed + 1)
+local train = assert(cf.data.fashion_mnist_subset("train", o.train, o.seed))
+local test = assert(cf.data.fashion_mnist_subset("test", o.test, o.seed + 1))
 
 -- parents: depths cycle through 2, 3, 4 hidden layers
 local archs, models = {}, {}

@@ -27,15 +27,8 @@ local student_arch = ("vgg %d M %d M %d M classes 10 in 1x28x28"):format(w, 2 * 
 local function log(...)
   if not o.quiet then io.stderr:write(string.format(...), "\n") end
 end
-local function split(name, n, seed)
-  local d = assert(cf.data.fashion_mnist(name))
-  if n >= d:size() then return d end
-  local s = d:subset(n, seed)
-  d:free()
-  return s
-end
-local train = split("train", o.train, o.seed)
-local test = split("test", o.test, o.seed + 1)
+local train = assert(cf.data.fashion_mnist_subset("train", o.train, o.seed))
+local test = assert(cf.data.fashion_mnist_subset("test", o.test, o.seed + 1))
 
 local topts = { epochs = o.epochs, lr = 0.05, momentum = 0.9, batch = 64, seed = o.seed }
 log("training the teacher %s (%d epochs on %d samples)", teacher_arch, o.epochs, train:size())

@@ -205,6 +205,28 @@ if type(cf.session) == "table" and getmetatable(cf.session) == nil then
   setmetatable(cf.session, { __call = function(_, opts) return cf.session.new(opts) end })
 end
 
+--- cf.data.fashion_mnist_subset(split, n [, seed]) -> Dataset | nil, msg
+if type(cf.data) == "table" and type(cf.data.fashion_mnist) == "function" then
+  function cf.data.fashion_mnist_subset(split, n, seed)
+    if type(n) ~= "number" then
+      error("bad argument #2 to 'fashion_mnist_subset' (number expected, got " .. type(n) .. ")", 2)
+    end
+    local d, msg = cf.data.fashion_mnist(split)
+    if not d then return nil, msg end
+    if n >= d:size() then return d end
+    local s = d:subset(n, seed)
+    d:free()   -- the full split is large: release it now, not at the next GC
+    return s
+  end
+
+  cf.doc_add(cf.data.fashion_mnist_subset, "cf.data.fashion_mnist_subset",
+  "cf.data.fashion_mnist_subset(split, n [, seed]) -> Dataset | nil, msg",
+[[n samples of the Fashion-MNIST split ("train" or "test") drawn without
+replacement with a seeded shuffle (d:subset(n, seed)), or the whole split
+when n covers it.  The examples' sizes (--train, --test) go through it.
+Missing data returns nil, message, as cf.data.fashion_mnist.]], "cf.data")
+end
+
 --- cf.args(arg, defaults [, usage]) -> opts
 function cf.args(argv, defaults, usage)
   if argv ~= nil and type(argv) ~= "table" then

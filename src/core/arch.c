@@ -288,29 +288,40 @@ static const struct vgg_preset {
 	{ "vgg19", "64 64 M 128 128 M 256 256 256 256 M 512 512 512 512 M 512 512 512 512 M" },
 };
 
+/* The options VGG and ResNet share: "classes K", "in CxHxW", "bias" /
+ * "nobias", "bn" / "nobn".  Returns 1 when t is one of them (consumed,
+ * *rc the status of reading its value), else 0 with nothing consumed. */
+static int shared_option(parser *p, cf_arch *a, const tok *t, int *rc)
+{
+	*rc = CF_OK;
+	if (tok_is(t, "classes")) {
+		p->i++;
+		*rc = take_pos(p, &a->nclasses, "a number of classes");
+	} else if (tok_is(t, "in")) {
+		p->i++;
+		*rc = take_input(p, a);
+	} else if (tok_is(t, "nobias") || tok_is(t, "bias")) {
+		a->bias = tok_is(t, "bias");
+		p->i++;
+	} else if (tok_is(t, "bn") || tok_is(t, "nobn")) {
+		a->bn = tok_is(t, "bn");
+		p->i++;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* Config items (ints and M) from a token stream, then options. */
 static int vgg_options(parser *p, cf_arch *a)
 {
 	const tok *t;
 	int rc;
 	while ((t = peek(p))) {
-		if (tok_is(t, "classes")) {
-			p->i++;
-			if ((rc = take_pos(p, &a->nclasses, "a number of classes")))
-				return rc;
-		} else if (tok_is(t, "in")) {
-			p->i++;
-			if ((rc = take_input(p, a)))
-				return rc;
-		} else if (tok_is(t, "nobias") || tok_is(t, "bias")) {
-			a->bias = tok_is(t, "bias");
-			p->i++;
-		} else if (tok_is(t, "bn") || tok_is(t, "nobn")) {
-			a->bn = tok_is(t, "bn");
-			p->i++;
-		} else {
+		if (!shared_option(p, a, t, &rc))
 			return expected(p, "a conv width, \"M\", \"classes K\", \"in CxHxW\", \"nobias\" or \"bn\"");
-		}
+		if (rc)
+			return rc;
 	}
 	return CF_OK;
 }
@@ -441,9 +452,8 @@ static int resnet_options(parser *p, cf_arch *a, int *width, int *nwidths)
 	const tok *t;
 	int rc;
 	while ((t = peek(p))) {
-		if (tok_is(t, "classes")) {
-			p->i++;
-			if ((rc = take_pos(p, &a->nclasses, "a number of classes")))
+		if (shared_option(p, a, t, &rc)) {
+			if (rc)
 				return rc;
 		} else if (tok_is(t, "width")) {
 			p->i++;
@@ -455,16 +465,6 @@ static int resnet_options(parser *p, cf_arch *a, int *width, int *nwidths)
 			if ((rc = take_list(p, a->widths, CF_ARCH_MAXSTAGES, nwidths,
 					    "a list of stage widths like 16,32,64,128")))
 				return rc;
-		} else if (tok_is(t, "in")) {
-			p->i++;
-			if ((rc = take_input(p, a)))
-				return rc;
-		} else if (tok_is(t, "nobias") || tok_is(t, "bias")) {
-			a->bias = tok_is(t, "bias");
-			p->i++;
-		} else if (tok_is(t, "bn") || tok_is(t, "nobn")) {
-			a->bn = tok_is(t, "bn");
-			p->i++;
 		} else {
 			return expected(p, "\"width W\", \"widths W1,W2,...\", \"classes K\", \"in CxHxW\", \"nobn\" or \"nobias\"");
 		}

@@ -53,17 +53,26 @@ static int check_rows(const double *X, int64_t n, int64_t d, const char *name, d
 	return CF_OK;
 }
 
+/* The argument checks both entry points make before touching the data. */
+static int check_args(const void *X, int64_t n, const void *Y, int64_t m, int64_t d,
+		      const double *M, cf_error *err)
+{
+	if (!X || !Y || !M)
+		return cf_error_set(err, CF_EINVAL, "ground cost: missing input or output array");
+	if (n < 1 || m < 1 || d < 1)
+		return cf_error_set(err, CF_EINVAL, "ground cost: sizes n=%lld, m=%lld, d=%lld must be >= 1",
+				    (long long)n, (long long)m, (long long)d);
+	return CF_OK;
+}
+
 int cf_ground_cost(const double *X, int64_t n, const double *Y, int64_t m, int64_t d,
 		   cf_ground_metric metric, int direct, double *M, cf_error *err)
 {
 	double *sx, *sy;
 	int rc;
 
-	if (!X || !Y || !M)
-		return cf_error_set(err, CF_EINVAL, "ground cost: missing input or output array");
-	if (n < 1 || m < 1 || d < 1)
-		return cf_error_set(err, CF_EINVAL, "ground cost: sizes n=%lld, m=%lld, d=%lld must be >= 1",
-				    (long long)n, (long long)m, (long long)d);
+	if ((rc = check_args(X, n, Y, m, d, M, err)))
+		return rc;
 	if (n > INT32_MAX || m > INT32_MAX || d > INT32_MAX)
 		return cf_error_set(err, CF_EINVAL, "ground cost: sizes too large for BLAS");
 	if ((int)metric < 0 || metric > CF_GROUND_COSINE)
@@ -126,11 +135,8 @@ int cf_ground_cost_f(const float *X, int64_t n, const float *Y, int64_t m, int64
 {
 	double *x, *y;
 	int rc;
-	if (!X || !Y || !M)
-		return cf_error_set(err, CF_EINVAL, "ground cost: missing input or output array");
-	if (n < 1 || m < 1 || d < 1)
-		return cf_error_set(err, CF_EINVAL, "ground cost: sizes n=%lld, m=%lld, d=%lld must be >= 1",
-				    (long long)n, (long long)m, (long long)d);
+	if ((rc = check_args(X, n, Y, m, d, M, err)))
+		return rc;
 	x = malloc((size_t)(n * d) * sizeof *x);
 	y = malloc((size_t)(m * d) * sizeof *y);
 	if (!x || !y) {
@@ -155,7 +161,8 @@ static void swap_d(double *a, double *b)
 	*b = t;
 }
 
-/* k-th smallest of a copy (quickselect, median-of-three). */
+/* k-th smallest of a copy: quickselect with median-of-three pivots (Hoare
+ * partition), O(count) on average without sorting. */
 static int kth(const double *x, int64_t count, int64_t k, double *out)
 {
 	double *w = malloc((size_t)count * sizeof *w);
@@ -189,6 +196,11 @@ static int kth(const double *x, int64_t count, int64_t k, double *out)
 	*out = w[k];
 	free(w);
 	return CF_OK;
+}
+
+int cf_ground_median(const double *M, int64_t count, double *median)
+{
+	return kth(M, count, (count - 1) / 2, median);
 }
 
 int cf_ground_normalize(double *M, int64_t count, cf_ground_norm norm, double *divisor,
@@ -227,7 +239,7 @@ int cf_ground_normalize(double *M, int64_t count, cf_ground_norm norm, double *d
 		dv /= (double)count;
 		break;
 	case CF_GROUND_NORM_MEDIAN:
-		if (kth(M, count, (count - 1) / 2, &dv))
+		if (cf_ground_median(M, count, &dv))
 			return cf_error_set(err, CF_ENOMEM, "normalise: out of memory for the median");
 		break;
 	default:

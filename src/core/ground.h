@@ -48,6 +48,12 @@ int cf_ground_cost_f(const float *X, int64_t n, const float *Y, int64_t m, int64
 int cf_ground_normalize(double *M, int64_t count, cf_ground_norm norm, double *divisor,
 			cf_error *err);
 
+/* *median = the lower median of the count ≥ 1 entries of M (the
+ * ((count - 1) / 2)-th smallest, as torch.median), found on a copy: M is
+ * unchanged.  Returns CF_OK or CF_ENOMEM; it fills no error record, so the
+ * caller says what the median was for. */
+int cf_ground_median(const double *M, int64_t count, double *median);
+
 /* Names "sqeuclidean", "euclidean", "cosine"; "none", "max", "median",
  * "mean", "log1p".  Parse functions return -1 for an unknown name. */
 const char *cf_ground_metric_name(int metric);

@@ -60,7 +60,5 @@ void cf_ot_finish(struct cf_ot_solver *s, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
-/* Lower median / k-th smallest of x (copied), NaN on allocation failure. */
-double cf_ot_kth(const double *x, int64_t count, int64_t k);
 
 #endif

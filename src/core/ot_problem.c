@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ot_internal.h"
+#include "ground.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -135,49 +136,6 @@ int cf_ot_problem_check(const cf_ot_problem *p, const cf_ot_params *params, cf_e
 	return CF_OK;
 }
 
-static void swap_d(double *x, double *y)
-{
-	double t = *x;
-	*x = *y;
-	*y = t;
-}
-
-double cf_ot_kth(const double *x, int64_t count, int64_t k)
-{
-	double *w = malloc((size_t)count * sizeof *w), r;
-	int64_t lo = 0, hi = count - 1;
-	if (!w)
-		return NAN;
-	memcpy(w, x, (size_t)count * sizeof *w);
-	/* Quickselect with median-of-three pivots (Hoare partition). */
-	while (hi > lo) {
-		int64_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
-		double piv;
-		if (w[mid] < w[lo]) swap_d(&w[mid], &w[lo]);
-		if (w[hi] < w[lo]) swap_d(&w[hi], &w[lo]);
-		if (w[hi] < w[mid]) swap_d(&w[hi], &w[mid]);
-		piv = w[mid];
-		while (i <= j) {
-			while (w[i] < piv) i++;
-			while (w[j] > piv) j--;
-			if (i <= j) {
-				swap_d(&w[i], &w[j]);
-				i++;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;
-	}
-	r = w[k];
-	free(w);
-	return r;
-}
-
 int cf_ot_reg_resolve(const cf_ot_problem *p, const cf_ot_params *par, double *eps, cf_error *err)
 {
 	double scale = 1, nm = (double)(p->n * p->m);
@@ -189,8 +147,7 @@ int cf_ot_reg_resolve(const cf_ot_problem *p, const cf_ot_params *par, double *e
 		for (int64_t k = 1; k < p->n * p->m; k++)
 			scale = fmax(scale, p->M[k]);
 	} else if (par->reg_scale == CF_OT_REG_MEDIAN) {
-		scale = cf_ot_kth(p->M, p->n * p->m, (p->n * p->m - 1) / 2);
-		if (isnan(scale))
+		if (cf_ground_median(p->M, p->n * p->m, &scale))
 			return cf_error_set(err, CF_ENOMEM, "out of memory computing the median of M (%.0f entries)", nm);
 	} else if (par->reg_scale != CF_OT_REG_ABS) {
 		return cf_error_set(err, CF_EINVAL, "unknown regularisation scale %d", par->reg_scale);

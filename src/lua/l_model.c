@@ -26,8 +26,9 @@
 #include "host.h"
 #include "l_data.h"
 #include "l_matrix.h"
+#include "l_model.h"
 
-#define LUA_MODEL "clafuse.Model"
+#define LUA_MODEL CF_LUA_MODEL
 #define FWD_BATCH 500
 
 typedef struct lmodel {
@@ -40,6 +41,21 @@ static lmodel *new_slot(lua_State *L)
 	lm->net = NULL;
 	luaL_setmetatable(L, LUA_MODEL);
 	return lm;
+}
+
+cf_net **cf_lua_model_new(lua_State *L)
+{
+	return &new_slot(L)->net;
+}
+
+cf_net *cf_lua_model_test(lua_State *L, int idx)
+{
+	lmodel *lm = luaL_testudata(L, idx, LUA_MODEL);
+	if (!lm)
+		return NULL;
+	if (!lm->net)
+		luaL_argerror(L, idx, "the model was freed");
+	return lm->net;
 }
 
 static cf_net *check_model(lua_State *L, int idx)

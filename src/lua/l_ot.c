@@ -197,17 +197,28 @@ static void push_result(lua_State *L, const cf_ot_result *r)
 	lua_setfield(L, t, "err");
 }
 
+/* The problem of cf.ot.solve / cf.ot.solver parsed and checked: 0, or 2
+ * after pushing nil, message for a problem that does not check (bad
+ * marginals and the like are the caller's data, not a programming error). */
+static int problem_arg(lua_State *L, cf_ot_problem *p, cf_ot_params *par, cf_ot_kind *kind)
+{
+	cf_error err = {0};
+	int rc;
+	*kind = parse_problem(L, p, par);
+	if ((rc = cf_ot_problem_check(p, par, &err)) != CF_OK)
+		return cf_lua_fail(L, rc, &err);
+	return 0;
+}
+
 static int l_solve(lua_State *L)
 {
 	cf_ot_problem p;
 	cf_ot_params par;
-	cf_ot_kind kind = parse_problem(L, &p, &par);
+	cf_ot_kind kind;
 	cf_error err = {0};
-	if (cf_ot_problem_check(&p, &par, &err) != CF_OK) {
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	int bad = problem_arg(L, &p, &par, &kind);
+	if (bad)
+		return bad;
 	par.progress.fn = cf_lua_progress;
 	cf_ot_result r;
 	memset(&r, 0, sizeof r);
@@ -259,13 +270,11 @@ static int l_solver(lua_State *L)
 {
 	cf_ot_problem p;
 	cf_ot_params par;
-	cf_ot_kind kind = parse_problem(L, &p, &par);
+	cf_ot_kind kind;
 	cf_error err = {0};
-	if (cf_ot_problem_check(&p, &par, &err) != CF_OK) {
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	int bad = problem_arg(L, &p, &par, &kind);
+	if (bad)
+		return bad;
 	lsolver *ls = lua_newuserdatauv(L, sizeof *ls, 3);
 	ls->s = NULL; /* consistent before acquiring anything */
 	luaL_setmetatable(L, OT_SOLVER);

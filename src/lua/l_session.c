@@ -35,16 +35,9 @@
 #include "host.h"
 #include "l_data.h"
 #include "l_matrix.h"
+#include "l_model.h"
 
 #define LUA_SESSION "clafuse.Session"
-/* The Model userdata of l_model.c: one full userdata holding the owned
- * network pointer (NULL once freed).  Mirrored here to create and read
- * Models without exporting l_model.c's internals. */
-#define LUA_MODEL "clafuse.Model"
-typedef struct lmodel_ref {
-	cf_net *net;
-} lmodel_ref;
-
 typedef struct lsession {
 	cf_session *s;
 } lsession;
@@ -66,31 +59,10 @@ static void push_model_copy(lua_State *L, const cf_net *net)
 		lua_pushnil(L);
 		return;
 	}
-	lmodel_ref *lm = lua_newuserdatauv(L, sizeof *lm, 0);
-	lm->net = NULL;
-	luaL_setmetatable(L, LUA_MODEL);
+	cf_net **slot = cf_lua_model_new(L);
 	cf_error err = {0};
-	if (cf_net_copy(net, &lm->net, &err) != CF_OK)
+	if (cf_net_copy(net, slot, &err) != CF_OK)
 		luaL_error(L, "copy of a model: %s", err.msg);
-}
-
-/* The Model at idx, or NULL when it is not one; raises if it was freed. */
-static cf_net *test_model(lua_State *L, int idx)
-{
-	lmodel_ref *lm = luaL_testudata(L, idx, LUA_MODEL);
-	if (!lm)
-		return NULL;
-	if (!lm->net)
-		luaL_argerror(L, idx, "the model was freed");
-	return lm->net;
-}
-
-/* A core failure after a run: "interrupted" for a stop, else the message. */
-static int raise_run(lua_State *L, int rc, const cf_error *err)
-{
-	if (rc == CF_ESTOPPED)
-		return cf_lua_raise_interrupted(L);
-	return luaL_error(L, "%s", err->msg);
 }
 
 static void set_num(lua_State *L, const char *k, double v)
@@ -249,7 +221,7 @@ static int add_model_arg(lua_State *L, cf_session *s, int idx, const char *name)
 		}
 		return 1;
 	}
-	cf_net *src = test_model(L, idx);
+	cf_net *src = cf_lua_model_test(L, idx);
 	if (!src)
 		luaL_typeerror(L, idx, "model path or Model");
 	cf_net *net = NULL;
@@ -333,7 +305,7 @@ static int l_new(lua_State *L)
 	lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
 	for (lua_Integer i = 1; i <= n; i++) {
 		lua_rawgeti(L, 1, i);
-		if (lua_type(L, -1) != LUA_TSTRING && !luaL_testudata(L, -1, LUA_MODEL)) {
+		if (lua_type(L, -1) != LUA_TSTRING && !luaL_testudata(L, -1, CF_LUA_MODEL)) {
 			lua_pushfstring(L, "item %I must be a model path or a Model", i);
 			return luaL_argerror(L, 1, lua_tostring(L, -1));
 		}
@@ -600,7 +572,7 @@ static int s_run(lua_State *L)
 	cf_error err = {0};
 	int rc = cf_session_run(s, step, &err);
 	if (rc != CF_OK)
-		return raise_run(L, rc, &err);
+		return cf_lua_check(L, rc, &err);
 	lua_settop(L, 1);
 	return 1;
 }
@@ -611,7 +583,7 @@ static int s_step(lua_State *L)
 	cf_error err = {0};
 	int rc = cf_session_fuse_step(s, &err);
 	if (rc != CF_OK)
-		return raise_run(L, rc, &err);
+		return cf_lua_check(L, rc, &err);
 	lua_pushinteger(L, cf_session_fusion_cursor(s));
 	lua_pushinteger(L, cf_session_fusion_layers(s));
 	return 2;

@@ -36,6 +36,14 @@ local r1, r2 = te:subset(50, 7), te:subset(50, 7)
 t.is(#r1, 50, "subset(count, seed)")
 t.is(table.concat(r1:labels(), ","), table.concat(r2:labels(), ","), "the same seed draws the same samples")
 t.ok(table.concat(te:subset(50, 8):labels(), ",") ~= table.concat(r1:labels(), ","), "another seed draws others")
+-- the examples' helper: a seeded subset of a split, or the whole split
+local h = assert(cf.data.fashion_mnist_subset("test", 50, 7))
+t.is(table.concat(h:labels(), ","), table.concat(r1:labels(), ","), "fashion_mnist_subset(split, n, seed) draws as subset(n, seed)")
+local whole = assert(cf.data.fashion_mnist_subset("test", 10000, 7))
+t.is(#whole, 10000, "fashion_mnist_subset: n covering the split gives it whole")
+t.is(whole:label(2), te:label(2), "... in its own order")
+t.raises(function() return cf.data.fashion_mnist_subset("test") end,
+         "bad argument #2 to 'fashion_mnist_subset'", "fashion_mnist_subset without a size")
 
 -- index files (0-based, as the command line reads them)
 local path = os.tmpname()
