@@ -109,12 +109,23 @@ static void valid_range(int n, int on, int stride, int pad, int off, int *lo, in
 	*hi = r;
 }
 
+/* Stride 1 with ow == w ("same" padding, kw = 2·pad + 1): rows ylo..yhi−1
+ * of a kernel offset's column row are the input plane shifted by a
+ * constant, so they are ONE block copy (or add) of (yhi−ylo)·ow floats;
+ * only the few positions that read padding need patching afterwards.
+ * Copying [a, len − e) keeps every read inside the plane: the skipped
+ * a = max(0, −off) first and e = max(0, off) last positions are padding. */
+static int conv_is_same(const cf_conv_shape *s)
+{
+	return s->stride == 1 && s->ow == s->w;
+}
+
 /* Lower one sample x (cin×h×w) into K rows of P columns, row r starting at
  * col + r·ld. */
 static void im2col(const cf_conv_shape *s, const float *restrict x, float *restrict col,
 		   int64_t ld)
 {
-	const int st = s->stride, ow = s->ow, oh = s->oh;
+	const int st = s->stride, ow = s->ow, oh = s->oh, same = conv_is_same(s);
 	for (int c = 0; c < s->cin; ++c) {
 		const float *xc = x + (int64_t)c * s->h * s->w;
 		for (int ki = 0; ki < s->kh; ++ki) {
@@ -124,12 +135,30 @@ static void im2col(const cf_conv_shape *s, const float *restrict x, float *restr
 				int xlo, xhi;
 				valid_range(s->w, ow, st, s->pad, kj, &xlo, &xhi);
 				float *row = col + ((int64_t)(c * s->kh + ki) * s->kw + kj) * ld;
+				const int off = kj - s->pad;
 				memset(row, 0, sizeof(float) * (size_t)ylo * (size_t)ow);
+				memset(row + (int64_t)yhi * ow, 0,
+				       sizeof(float) * (size_t)(oh - yhi) * (size_t)ow);
+				if (same) {
+					const int64_t len = (int64_t)(yhi - ylo) * ow;
+					const int64_t a = off < 0 ? -off : 0, e = off > 0 ? off : 0;
+					float *d0 = row + (int64_t)ylo * ow;
+					const float *s0 = xc + (int64_t)(ylo - s->pad + ki) * s->w + off;
+					if (len > a + e)
+						memcpy(d0 + a, s0 + a, sizeof(float) * (size_t)(len - a - e));
+					for (int oy = ylo; oy < yhi; ++oy) {
+						float *d = row + (int64_t)oy * ow;
+						for (int ox = 0; ox < xlo; ++ox)
+							d[ox] = 0.0f;
+						for (int ox = xhi; ox < ow; ++ox)
+							d[ox] = 0.0f;
+					}
+					continue;
+				}
 				for (int oy = ylo; oy < yhi; ++oy) {
 					float *restrict d = row + (int64_t)oy * ow;
 					/* src[ox·st + off] is input column ox·st − pad + kj. */
 					const float *restrict src = xc + (int64_t)(oy * st - s->pad + ki) * s->w;
-					const int off = kj - s->pad;
 					memset(d, 0, sizeof(float) * (size_t)xlo);
 					if (st == 1) {
 						memcpy(d + xlo, src + xlo + off, sizeof(float) * (size_t)(xhi - xlo));
@@ -139,19 +168,18 @@ static void im2col(const cf_conv_shape *s, const float *restrict x, float *restr
 					}
 					memset(d + xhi, 0, sizeof(float) * (size_t)(ow - xhi));
 				}
-				memset(row + (int64_t)yhi * ow, 0,
-				       sizeof(float) * (size_t)(oh - yhi) * (size_t)ow);
 			}
 		}
 	}
 }
 
 /* Scatter-add columns back: dx (cin×h×w) += col2im(col).  Padding entries
- * of col are dropped. */
-static void col2im_add(const cf_conv_shape *s, const float *restrict col, int64_t ld,
+ * of col are dropped (in the "same" case by zeroing them in col first, which
+ * is scratch). */
+static void col2im_add(const cf_conv_shape *s, float *restrict col, int64_t ld,
 		       float *restrict dx)
 {
-	const int st = s->stride, ow = s->ow, oh = s->oh;
+	const int st = s->stride, ow = s->ow, oh = s->oh, same = conv_is_same(s);
 	for (int c = 0; c < s->cin; ++c) {
 		float *xc = dx + (int64_t)c * s->h * s->w;
 		for (int ki = 0; ki < s->kh; ++ki) {
@@ -160,11 +188,26 @@ static void col2im_add(const cf_conv_shape *s, const float *restrict col, int64_
 			for (int kj = 0; kj < s->kw; ++kj) {
 				int xlo, xhi;
 				valid_range(s->w, ow, st, s->pad, kj, &xlo, &xhi);
-				const float *row = col + ((int64_t)(c * s->kh + ki) * s->kw + kj) * ld;
+				float *row = col + ((int64_t)(c * s->kh + ki) * s->kw + kj) * ld;
+				const int off = kj - s->pad;
+				if (same) {
+					const int64_t len = (int64_t)(yhi - ylo) * ow;
+					const int64_t a = off < 0 ? -off : 0, e = off > 0 ? off : 0;
+					for (int oy = ylo; oy < yhi; ++oy) {
+						float *d = row + (int64_t)oy * ow;
+						for (int ox = 0; ox < xlo; ++ox)
+							d[ox] = 0.0f;
+						for (int ox = xhi; ox < ow; ++ox)
+							d[ox] = 0.0f;
+					}
+					if (len > a + e)
+						cf_vec_add(xc + (int64_t)(ylo - s->pad + ki) * s->w + off + a,
+							   row + (int64_t)ylo * ow + a, len - a - e);
+					continue;
+				}
 				for (int oy = ylo; oy < yhi; ++oy) {
 					const float *restrict d = row + (int64_t)oy * ow;
 					float *restrict dst = xc + (int64_t)(oy * st - s->pad + ki) * s->w;
-					const int off = kj - s->pad;
 					if (st == 1) {
 						cf_vec_add(dst + xlo + off, d + xlo, xhi - xlo);
 					} else {

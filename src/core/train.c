@@ -149,14 +149,22 @@ double cf_trainer_lr(const cf_trainer *t)
 	return t->lr;
 }
 
-/* w -= lr·v with v = μ·v + g + wd·w, over the whole trainable arena. */
+/* w -= lr·v with v = μ·v + g + wd·w, over the whole trainable arena.  In
+ * fixed blocks of 8 (as ops_vec.h does) so that gcc -O2 vectorises it. */
 static void sgd_update(float *restrict w, const float *restrict g, float *restrict v, int64_t n,
 		       float lr, float mu, float wd)
 {
-	for (int64_t i = 0; i < n; i++) {
-		float gi = g[i] + wd * w[i];
-		v[i] = mu * v[i] + gi;
-		w[i] -= lr * v[i];
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++) {
+			const float vi = mu * v[i + j] + (g[i + j] + wd * w[i + j]);
+			v[i + j] = vi;
+			w[i + j] -= lr * vi;
+		}
+	for (; i < n; i++) {
+		const float vi = mu * v[i] + (g[i] + wd * w[i]);
+		v[i] = vi;
+		w[i] -= lr * vi;
 	}
 }
 
