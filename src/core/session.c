@@ -1160,6 +1160,22 @@ fail:
 	return rc;
 }
 
+/* A step that did not finish keeps its previous results.  Stopped on
+ * request it is simply not current (stale, message "stopped: ..."), so the
+ * next run redoes it; otherwise it failed and says why. */
+static void mark_unfinished(cf_session *s, int step, int rc, const cf_error *err)
+{
+	const char *msg = err && err->msg[0] ? err->msg : cf_status_name(rc);
+	if (rc == CF_ESTOPPED) {
+		s->state[step] = CF_STATE_STALE;
+		snprintf(s->errmsg[step], sizeof s->errmsg[step], "stopped: %.*s",
+			 (int)sizeof s->errmsg[step] - 10, msg);
+	} else {
+		s->state[step] = CF_STATE_FAILED;
+		snprintf(s->errmsg[step], sizeof s->errmsg[step], "%s", msg);
+	}
+}
+
 static int run_step(cf_session *s, int step, cf_error *err)
 {
 	double t0 = now();
@@ -1178,8 +1194,7 @@ static int run_step(cf_session *s, int step, cf_error *err)
 	}
 	s->time[step] = now() - t0;
 	if (rc) {
-		s->state[step] = CF_STATE_FAILED;
-		snprintf(s->errmsg[step], sizeof s->errmsg[step], "%s", err ? err->msg : "failed");
+		mark_unfinished(s, step, rc, err);
 		return rc;
 	}
 	s->errmsg[step][0] = '\0';
@@ -1237,8 +1252,7 @@ int cf_session_fuse_step(cf_session *s, cf_error *err)
 	return CF_OK;
 fail:
 	s->time[CF_STEP_FUSE] += now() - t0;
-	s->state[CF_STEP_FUSE] = CF_STATE_FAILED;
-	snprintf(s->errmsg[CF_STEP_FUSE], sizeof s->errmsg[0], "%s", err ? err->msg : "failed");
+	mark_unfinished(s, CF_STEP_FUSE, rc, err);
 	return rc;
 }
 

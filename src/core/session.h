@@ -45,7 +45,8 @@ typedef enum cf_session_step {
 } cf_session_step;
 
 typedef enum cf_step_state {
-	CF_STATE_STALE = 0, /* must be (re)computed before its results are current */
+	CF_STATE_STALE = 0, /* must be (re)computed before its results are current
+	                       (also after a stop request: message "stopped: ...") */
 	CF_STATE_RUNNING,   /* in progress (the fusion: some layers done) */
 	CF_STATE_FRESH,     /* results current */
 	CF_STATE_FAILED     /* the last run failed; previous results kept */

@@ -1123,7 +1123,7 @@ static const cf_lua_doc session_method_docs[] = {
 	{"states", "s:states() -> {step = state, ...}", "The state of every step."},
 	{"runs", "s:runs(step) -> n", "How many times the step was computed."},
 	{"time", "s:time(step) -> seconds", "Wall-clock time of the step's last run."},
-	{"error", "s:error(step) -> string | nil", "The message of the step's last failure, nil if none."},
+	{"error", "s:error(step) -> string | nil", "The message of the step's last failure (\"stopped: ...\" after an interruption), nil if none."},
 	{"solves", "s:solves() -> n", "Fusion layers solved in total (re-solves count)."},
 	{"costs", "s:costs() -> Matrix | nil",
 	 "The m×n layer cost matrix of the alignment (NaN across stages)."},
