@@ -221,8 +221,102 @@ ok $? "tour 7: one epoch of finetuning, compared with the parents and the fused 
 keys Space
 wait_for "Done" && wait_for "fused $fused%" && wait_for "Fused and finetuned: "
 ok $? "tour end: the final screen shows the fused accuracy ($fused%) and the finetuned one"
+# results at 120×36: the finetuning box's lines whole (not cut at the frame)
+keys 5
+wait_for "Finetuning: test accuracy"
+screen | grep -q "epoch 1: [0-9.]*% (one point) *│" \
+	&& screen | grep -q "1 epoch, test [0-9.]*% *│"
+ok $? "results at 120×36: the finetuning box's text reads whole"
 keys q
 wait_for "exit=0"
 ok $? "q leaves the demo with status 0"
+
+# --- the tour at 80×24: every step's text can be read to its last line --------
+# The panel shows a window of the wrapped text; Space (and PgDn) read on
+# before the next step runs.  For each step the panel is read page by page
+# until "more ↓" is gone, and the text must end where each step ends.
+T new-window -t cf -n demo80 "sh $tmp/demo.sh"
+W="cf:demo80"
+T resize-window -t "$W" -x 80 -y 24
+# read_step TITLE KEY LAST: pages with KEY through the step titled TITLE
+# until "more ↓" is gone; then LAST, the end of its text, must be shown
+read_step() {
+	wait_for "$1" || return 1
+	pages=0
+	while screen | grep -F -q "more ↓" && [ $pages -lt 10 ]; do
+		before=$(screen)
+		keys "$2"
+		poll sh -c '[ "$(tmux -L '"$SOCK"' -f /dev/null capture-pane -p -t '"$W"')" != "$0" ]' \
+			"$before" || return 1
+		pages=$((pages + 1))
+	done
+	wait_gone "more ↓" && wait_for "$3" && wait_for "$1"
+}
+wait_for "1/7 Two networks" && screen | grep -F -q "more ↓" && ! screen | grep -F -q "instead of two."
+ok $? "tour at 80×24: step 1 longer than the panel says more ↓"
+keys PageDown
+wait_for "instead of two." && wait_for "↑ more" && wait_for "Space/Enter: next step"
+ok $? "PgDn scrolls the panel to the step's last line"
+keys PageUp
+wait_for "1/7 Two networks" && wait_for "more ↓" && wait_gone "instead of two."
+ok $? "PgUp scrolls back"
+read_step "1/7 Two networks" Space "instead of two."
+ok $? "tour at 80×24, step 1: Space reads on to the last line"
+keys Space
+read_step "2/7 Activations" Space "with those of B."
+ok $? "tour at 80×24, step 2 read to its last line"
+keys Space
+read_step "3/7 Layer costs, alignment" Space "partner."
+ok $? "tour at 80×24, step 3 read to its last line"
+keys Space
+read_step "4/7 Balancing the depths" Space "as deep as the other."
+ok $? "tour at 80×24, step 4 read to its last line"
+keys Space
+read_step "5/7 OT, layer by layer" Space "layer."
+ok $? "tour at 80×24, step 5 read to its last line"
+i=1
+while [ $i -lt 6 ]; do
+	keys Space
+	i=$((i + 1))
+	read_step "Layer $i of 6" Space "." >/dev/null
+done
+read_step "Layer 6 of 6" Space "is fused."
+ok $? "tour at 80×24, step 5: every layer fused, the text read to its end"
+keys Space
+read_step "6/7 The fused network" Space "them back."
+ok $? "tour at 80×24, step 6 read to its last line"
+# the Models box at 80 columns: both names whole, the accuracies with numbers
+keys 1
+wait_for "A mlp_a.safetensors" && wait_for "B mlp_b.safetensors"
+ok $? "Models box at 80 columns: the file names whole"
+keys 5
+wait_for "Test accuracy" && screen | grep -q "fused  *[0-9.]*% "
+ok $? "results at 80 columns: the fused accuracy's number shows"
+keys Space
+wait_for "7/7 Finetuning"
+tries=600
+while [ $tries -gt 0 ] && ! screen | grep -F -q "After 1 epoch of SGD"; do
+	sleep 0.1
+	tries=$((tries - 1))
+done
+read_step "7/7 Finetuning" Space "after fusion."
+ok $? "tour at 80×24, step 7 read to its last line"
+keys Space
+read_step "Done" Space "q to quit."
+ok $? "tour at 80×24, the end read to its last line"
+keys q
+wait_for "exit=0"
+ok $? "q leaves the 80×24 demo with status 0"
+
+# --- a long model name at 80 columns: elided in the middle -------------------------
+cp "$tmp/A.safetensors" "$tmp/a-model-with-a-very-long-name-epoch-0042.safetensors"
+start longname -- "$tmp/a-model-with-a-very-long-name-epoch-0042.safetensors" \
+	"$tmp/B.safetensors" --data fashion-mnist
+T resize-window -t "$W" -x 80 -y 24
+wait_for "Layer costs C" && screen | grep -q "A a-model-[^ ]*…[^ ]*-0042 " \
+	&& ! screen | grep -F -q "$tmp"
+ok $? "Models box at 80 columns: a long file name is its basename elided in the middle"
+keys q
+wait_for "<modes"
 
 echo "1..$n"

@@ -162,6 +162,38 @@ int cf_utf8_width(const char *s)
 	return w;
 }
 
+/* Byte offset of code point k of s (or of its end). */
+static size_t utf8_offset(const char *s, int k)
+{
+	const char *p = s;
+	while (*p && k-- > 0)
+		cf_utf8_next(&p);
+	return (size_t)(p - s);
+}
+
+char *cf_utf8_elide(const char *s, int maxw, char *out, size_t size)
+{
+	int w = cf_utf8_width(s), head, tail;
+	size_t hb, tb;
+
+	if (size == 0)
+		return out;
+	if (w <= maxw || maxw < 3) {
+		snprintf(out, size, "%s", s);
+		if (w > maxw && maxw >= 0) /* no room for an ellipsis: cut */
+			out[utf8_offset(out, maxw)] = '\0';
+		return out;
+	}
+	/* keep a little more of the end: the extension and the distinguishing
+	 * suffix are there */
+	tail = (maxw - 1) / 2 + (maxw - 1) % 2;
+	head = maxw - 1 - tail;
+	hb = utf8_offset(s, head);
+	tb = utf8_offset(s, w - tail);
+	snprintf(out, size, "%.*s…%s", (int)hb, s, s + tb);
+	return out;
+}
+
 int cf_grid_puts(cf_grid *g, int y, int x, int maxw, int role, const char *s)
 {
 	uint32_t fg, bg;

@@ -96,6 +96,10 @@ void cf_grid_box(cf_grid *g, cf_rect r, const char *title, int role);
 uint32_t cf_utf8_next(const char **s);
 /* Number of code points (= cells for the text clafuse draws) in UTF-8 text. */
 int cf_utf8_width(const char *s);
+/* `s` in at most maxw cells into out (size bytes): whole when it fits,
+ * else its start and end around "…" (the end of a file name says more
+ * than its middle).  Returns out. */
+char *cf_utf8_elide(const char *s, int maxw, char *out, size_t size);
 /* Row y as UTF-8 (trailing blanks trimmed) into buf; returns the length. */
 size_t cf_grid_row_text(const cf_grid *g, int y, char *buf, size_t size);
 

@@ -44,9 +44,17 @@ static int draw_model(cf_tui *t, cf_grid *g, cf_rect box, int y, int which, cons
 		return y;
 	}
 	net = cf_session_model(S->s, which ? i1 : i0);
-	if (y < bottom)
+	if (y < bottom) {
+		char name[256], stem[256];
+		const char *b = base(cf_session_model_name(S->s, which ? i1 : i0)), *dot;
+		/* too long: the extension goes first (every model has one), then
+		 * the middle of the stem, whose ends tell models apart */
+		snprintf(stem, sizeof stem, "%s", b);
+		if (cf_utf8_width(stem) > w - 2 && (dot = strrchr(stem, '.')) && dot != stem)
+			stem[dot - stem] = '\0';
 		cf_grid_printf(g, y++, x, w, CF_ROLE_SELECT, "%s %s", tag,
-			       base(cf_session_model_name(S->s, which ? i1 : i0)));
+			       cf_utf8_elide(stem, w - 2, name, sizeof name));
+	}
 	u0 = cf_net_unit_at(net, 0);
 	used = (size_t)snprintf(line, sizeof line, "%d", u0 ? u0->in_c * u0->in_h * u0->in_w : 0);
 	for (int u = 0; u < cf_net_nunits(net) && used + 12 < sizeof line; u++)
@@ -145,8 +153,10 @@ static void draw_costs(cf_tui *t, cf_grid *g, cf_rect box)
 
 static void draw_steps(cf_tui *t, cf_grid *g, cf_rect box)
 {
-	static const char *const sym[] = {"·", "◐", "✓", "✗"};
-	static const int role[] = {CF_ROLE_DIM, CF_ROLE_WARN, CF_ROLE_GOOD, CF_ROLE_ERROR};
+	/* the session's states, then "stopped" (index 4) */
+	static const char *const sym[] = {"·", "◐", "✓", "✗", "■"};
+	static const int role[] = {CF_ROLE_DIM, CF_ROLE_WARN, CF_ROLE_GOOD, CF_ROLE_ERROR,
+				   CF_ROLE_WARN};
 	cf_session *s = t->sess->s;
 	int y = box.y + 1;
 
@@ -160,6 +170,10 @@ static void draw_steps(cf_tui *t, cf_grid *g, cf_rect box)
 		if (k == CF_STEP_FINETUNE && st == CF_STATE_STALE &&
 		    cf_session_get_num(s, "finetune.epochs") == 0)
 			name = "off";
+		if (cf_tsess_step_stopped(s, k)) { /* not a failure: the user asked */
+			name = "stopped";
+			st = 4;
+		}
 		/* "✓ activations fresh  0.01s": 2 + 12 + 7 + 6 cells */
 		x += cf_grid_printf(g, y, x, 3, role[st], "%s ", sym[st]);
 		x += cf_grid_printf(g, y, x, 12, CF_ROLE_NORMAL, "%-11s ", cf_session_step_name(k));
@@ -172,7 +186,7 @@ static void draw_steps(cf_tui *t, cf_grid *g, cf_rect box)
 	}
 	if (y < box.y + box.h - 1 && !t->busy) {
 		for (int k = 0; k < CF_STEP_COUNT; k++)
-			if (cf_session_state(s, k) == CF_STATE_FAILED) {
+			if (cf_session_state(s, k) == CF_STATE_FAILED && !cf_tsess_step_stopped(s, k)) {
 				cf_grid_puts(g, y++, box.x + 2, box.w - 4, CF_ROLE_ERROR,
 					     cf_session_error(s, k));
 				break;

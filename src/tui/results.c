@@ -29,8 +29,14 @@ static void acc_row(cf_grid *g, int y, int x, int w, const char *what, double ac
 		snprintf(num, sizeof num, "%8s", "-");
 	else
 		snprintf(num, sizeof num, "%7.2f%%", 100 * acc);
-	used = cf_grid_printf(g, y, x, w, isnan(acc) ? CF_ROLE_DIM : CF_ROLE_NORMAL, "%-22s %s",
-			      what, num);
+	char shown[96];
+	/* the name column is 22 cells, narrower when the box is: the number
+	 * must show */
+	int nw = w - 9 < 22 ? w - 9 : 22;
+	if (nw < 4)
+		nw = 4;
+	used = cf_grid_printf(g, y, x, w, isnan(acc) ? CF_ROLE_DIM : CF_ROLE_NORMAL, "%-*s %s", nw,
+			      cf_utf8_elide(what, nw, shown, sizeof shown), num);
 	if (note && *note && used + 2 + cf_utf8_width(note) <= w)
 		cf_grid_puts(g, y, x + used + 2, w - used - 2, CF_ROLE_DIM, note);
 }
@@ -41,7 +47,14 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	const cf_session_metrics *mt;
 	const cf_session_finetune *ft;
 	int lw = body.w * 11 / 20 > 52 || body.w - 30 < 52 ? body.w * 11 / 20 : 52, y, x, i0, i1;
-	cf_rect acc = {body.y, body.x, body.h / 2 + 2, lw};
+	/* narrow (80 columns with the tour): the accuracies need their numbers
+	 * more than the curve needs width */
+	if (lw < 30 && body.w - 30 >= 20)
+		lw = 30;
+	/* the accuracy rows (parents, balanced, ensemble, average, fused, two
+	 * finetuned) need no more; the rest goes to the steps below */
+	int need = (S ? cf_session_nmodels(S->s) : 2) + 8;
+	cf_rect acc = {body.y, body.x, body.h / 2 + 2 < need ? body.h / 2 + 2 : need, lw};
 	cf_rect times = {body.y + acc.h, body.x, body.h - acc.h, lw};
 	cf_rect curve = {body.y, body.x + lw, body.h, body.w - lw};
 	char name[96];
@@ -62,8 +75,10 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	} else {
 		for (int k = 0; k < cf_session_nmodels(S->s) && y < acc.y + acc.h - 1; k++) {
 			const char *nm = cf_session_model_name(S->s, k), *b = strrchr(nm, '/');
+			char shown[96];
+			/* the name column is 22 cells: elide long file names there */
 			snprintf(name, sizeof name, "%s %s", k == i0 ? "A" : k == i1 ? "B" : "+",
-				 b ? b + 1 : nm);
+				 cf_utf8_elide(b ? b + 1 : nm, 20, shown, sizeof shown));
 			acc_row(g, y++, x, acc.w - 4, name, mt->parent_acc[k], "parent");
 		}
 		if (y < acc.y + acc.h - 1)
@@ -77,22 +92,41 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	}
 	ft = t->busy ? NULL : cf_session_finetune_get(S->s);
 	if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
-		acc_row(g, y++, x, acc.w - 4, "finetuned (last epoch)", ft->res[ft->epochs - 1].test_acc,
-			"");
+		int wide = acc.w - 4 >= 31;
+		acc_row(g, y++, x, acc.w - 4, wide ? "finetuned (last epoch)" : "finetuned (last)",
+			ft->res[ft->epochs - 1].test_acc, "");
 		if (y < acc.y + acc.h - 1) {
-			snprintf(name, sizeof name, "finetuned (best, ep %d)", ft->best_epoch);
+			if (wide)
+				snprintf(name, sizeof name, "finetuned (best, ep %d)", ft->best_epoch);
+			else
+				snprintf(name, sizeof name, "finetuned (best)");
 			acc_row(g, y++, x, acc.w - 4, name, ft->best_acc, "");
 		}
 	}
 	/* timings */
 	cf_grid_box(g, times, "Steps", CF_ROLE_FRAME);
 	y = times.y + 1;
-	cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "%-12s %-8s %5s %10s", "step",
-		       "state", "runs", "time");
-	for (int k = 0; k < CF_STEP_COUNT && y < times.y + times.h - 1; k++, y++)
-		cf_grid_printf(g, y, times.x + 2, times.w - 4, CF_ROLE_NORMAL, "%-12s %-8s %5d %9.3fs",
-			       cf_session_step_name(k), cf_step_state_name(cf_session_state(S->s, k)),
-			       cf_session_runs(S->s, k), cf_session_time(S->s, k));
+	/* 38 cells, or 26 without the runs when narrow */
+	if (times.w - 4 >= 38)
+		cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "%-12s %-8s %5s %10s",
+			       "step", "state", "runs", "time");
+	else
+		cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "%-11s %-7s %6s", "step",
+			       "state", "time");
+	for (int k = 0; k < CF_STEP_COUNT && y < times.y + times.h - 1; k++, y++) {
+		int stopped = cf_tsess_step_stopped(S->s, k);
+		const char *st = stopped ? "stopped" : cf_step_state_name(cf_session_state(S->s, k));
+		int role = stopped ? CF_ROLE_WARN
+			   : cf_session_state(S->s, k) == CF_STATE_FAILED ? CF_ROLE_ERROR
+									    : CF_ROLE_NORMAL;
+		if (times.w - 4 >= 38)
+			cf_grid_printf(g, y, times.x + 2, times.w - 4, role, "%-12s %-8s %5d %9.3fs",
+				       cf_session_step_name(k), st, cf_session_runs(S->s, k),
+				       cf_session_time(S->s, k));
+		else
+			cf_grid_printf(g, y, times.x + 2, times.w - 4, role, "%-11s %-7s %5.2fs",
+				       cf_session_step_name(k), st, cf_session_time(S->s, k));
+	}
 	if (y < times.y + times.h - 1)
 		cf_grid_printf(g, y, times.x + 2, times.w - 4, CF_ROLE_DIM, "fusion layers solved: %lld",
 			       (long long)cf_session_layer_solves(S->s));
@@ -100,9 +134,18 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	cf_grid_box(g, curve, curve.w >= 40 ? "Finetuning: test accuracy per epoch"
 					    : "Finetuning: test accuracy", CF_ROLE_FRAME);
 	if (!ft || ft->epochs == 0) {
-		cf_grid_puts(g, curve.y + 1, curve.x + 2, curve.w - 4, CF_ROLE_DIM, "no finetuning yet");
-		cf_grid_printf(g, curve.y + 2, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
-			       "(set finetune.epochs on %s)", cf_tui_command_key("params"));
+		int wide = curve.w - 4 >= 26;
+		cf_grid_puts(g, curve.y + 1, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
+			     wide ? "no finetuning yet" : "none yet: set");
+		if (wide)
+			cf_grid_printf(g, curve.y + 2, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
+				       "(set finetune.epochs on %s)", cf_tui_command_key("params"));
+		else {
+			cf_grid_puts(g, curve.y + 2, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
+				     "finetune.epochs");
+			cf_grid_printf(g, curve.y + 3, curve.x + 2, curve.w - 4, CF_ROLE_DIM,
+				       "on screen %s", cf_tui_command_key("params"));
+		}
 		return;
 	}
 	{
@@ -112,20 +155,35 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 			return;
 		for (int e = 0; e < ft->epochs; e++)
 			a[e] = 100 * ft->res[e].test_acc;
-		if (ft->epochs == 1)
-			cf_grid_printf(g, curve.y + 2, curve.x + 2, curve.w - 4, CF_ROLE_NORMAL,
-				       "epoch 1: %.2f%% (one point)", a[0]);
+		char l1[96], l2[96];
+		int iw = curve.w - 4;
+		if (ft->epochs == 1) {
+			snprintf(l1, sizeof l1, "epoch 1: %.2f%% (one point)", a[0]);
+			snprintf(l2, sizeof l2, "epoch 1: %.2f%%", a[0]);
+			cf_grid_puts(g, curve.y + 2, curve.x + 2, iw, CF_ROLE_NORMAL,
+				     cf_utf8_width(l1) <= iw ? l1 : l2);
+		}
 		else if (cf_plot_braille(g, pr, a, ft->epochs, 0, CF_ROLE_GOOD, &lo, &hi) > 0) {
 			cf_grid_printf(g, pr.y, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", hi);
 			cf_grid_printf(g, pr.y + pr.h - 1, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", lo);
 			cf_grid_printf(g, pr.y + pr.h, pr.x, pr.w, CF_ROLE_DIM, "epoch 1%*d", pr.w - 8,
 				       ft->epochs);
 		}
-		cf_grid_printf(g, curve.y + curve.h - 3, curve.x + 2, curve.w - 4, CF_ROLE_NORMAL,
-			       "%d epoch%s, best %.2f%% (epoch %d)", ft->epochs,
-			       ft->epochs > 1 ? "s" : "", 100 * ft->best_acc, ft->best_epoch);
-		cf_grid_printf(g, curve.y + curve.h - 2, curve.x + 2, curve.w - 4, CF_ROLE_NORMAL,
-			       "last training loss %.4f", ft->res[ft->epochs - 1].train_loss);
+		/* the summary in full when it fits, else shorter: never cut */
+		if (ft->epochs == 1)
+			snprintf(l1, sizeof l1, "1 epoch, test %.2f%%", 100 * ft->best_acc);
+		else
+			snprintf(l1, sizeof l1, "%d epochs, best %.2f%% (epoch %d)", ft->epochs,
+				 100 * ft->best_acc, ft->best_epoch);
+		if (cf_utf8_width(l1) > iw)
+			snprintf(l1, sizeof l1, "best %.2f%% (ep %d/%d)", 100 * ft->best_acc,
+				 ft->best_epoch, ft->epochs);
+		if (cf_utf8_width(l1) > iw)
+			snprintf(l1, sizeof l1, "best %.2f%%", 100 * ft->best_acc);
+		cf_grid_puts(g, curve.y + curve.h - 3, curve.x + 2, iw, CF_ROLE_NORMAL, l1);
+		cf_grid_printf(g, curve.y + curve.h - 2, curve.x + 2, iw, CF_ROLE_NORMAL,
+			       iw >= 24 ? "last training loss %.4f" : iw >= 17 ? "train loss %.4f"
+									  : "loss %.4f", ft->res[ft->epochs - 1].train_loss);
 		free(a);
 	}
 }

@@ -103,6 +103,10 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value);
 int cf_tsess_selected(const cf_tui *t, int *nlayers);
 /* Write the session as a replayable Lua script (atomically). */
 int cf_tsess_write_script(cf_tui *t, const char *path);
+/* Nonzero when `step` did not finish because it was stopped (q, Ctrl-C):
+ * its message says "stopped", whatever state the session gave it, so the
+ * screens show "stopped" rather than a failure. */
+int cf_tsess_step_stopped(struct cf_session *s, int step);
 /* Models' widths "64-32-10" into buf. */
 void cf_tsess_widths(const struct cf_net *net, char *buf, size_t size);
 /* The session (NULL when none). */
@@ -146,6 +150,13 @@ void cf_tour_free(cf_tui *t);
 int cf_tour_width(const cf_tui *t, int cols);
 void cf_tour_draw(cf_tui *t, cf_grid *g, cf_rect r);
 int cf_tour_cmd_next(cf_tui *t, const char *args);
+/* Scroll the tour's panel a page (PgDn/PgUp); without a tour the key goes
+ * to the screen. */
+int cf_tour_cmd_down(cf_tui *t, const char *args);
+int cf_tour_cmd_up(cf_tui *t, const char *args);
+/* A mouse event (t->mouse_*) over the panel: the wheel scrolls it.
+ * Returns 1 when the event was the panel's. */
+int cf_tour_mouse(cf_tui *t);
 
 /* The log: messages with time and level, newest last. */
 int cf_log_alloc(cf_tui *t);

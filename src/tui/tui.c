@@ -493,6 +493,8 @@ void cf_tui_handle_key(cf_tui *t, int key)
 		c->fn(t, "");
 		return;
 	}
+	if (key == KEY_MOUSE && cf_tour_mouse(t))
+		return;
 	if (t->nscreens > 0 && t->screens[t->screen]->key(t, key))
 		return;
 	if (key != KEY_MOUSE) {
