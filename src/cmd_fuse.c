@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "lua/host.h"
 #include "model.h"
 #include "session.h"
 
@@ -43,14 +44,6 @@ static void usage(FILE *f)
 			p[i].choices ? ": " : "", p[i].choices ? p[i].choices : "");
 }
 
-static int progress(void *ud, const char *what, double fraction)
-{
-	(void)ud;
-	(void)what;
-	(void)fraction;
-	return 0;
-}
-
 static json_t *jnum(double x)
 {
 	return isfinite(x) ? json_real(x) : json_null();
@@ -66,7 +59,7 @@ int cmd_fuse(int argc, char **argv)
 	int nsets = 0, nlayers = 0;
 	cf_session *s = NULL;
 	cf_error e = { 0, "" };
-	cf_progress prog = { progress, NULL };
+	cf_progress prog = { cf_lua_progress, NULL }; /* a progress line on a terminal */
 	json_t *rep = NULL;
 
 	sets = calloc((size_t)argc, sizeof *sets);
@@ -165,8 +158,12 @@ int cmd_fuse(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (cf_session_run_all(s, &e))
-		goto fail;
+	{
+		int status = cf_session_run_all(s, &e);
+		cf_lua_progress_done();
+		if (status)
+			goto fail;
+	}
 
 	/* ---- report ---- */
 	rep = json_object();

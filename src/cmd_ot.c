@@ -18,9 +18,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "matfile.h"
 #include "ot.h"
-
-#define BIN_MAGIC "CFMAT001"
 
 static void usage(FILE *f)
 {
@@ -28,7 +27,7 @@ static void usage(FILE *f)
 		"usage: clafuse ot COSTS [options]\n"
 		"Solve one optimal-transport problem with the cost matrix in COSTS\n"
 		"(CSV: one row per line, numbers separated by commas or blanks, '#' comments;\n"
-		" or binary: magic \"" BIN_MAGIC "\", int64 rows, int64 cols, float64 data, little-endian).\n\n"
+		" or binary: magic \"" CF_MATFILE_MAGIC "\", int64 rows, int64 cols, float64 data, little-endian).\n\n"
 		"options:\n"
 		"  --a FILE           source weights (n numbers; default uniform 1/n)\n"
 		"  --b FILE           target weights (m numbers; default uniform 1/m)\n"
@@ -50,166 +49,14 @@ static void usage(FILE *f)
 }
 
 /* Whole file into memory (NUL-terminated). */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t got;
-		if (cap - n < 65536) {
-			char *nb = realloc(buf, cap * 2 + 65536);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-			cap = cap * 2 + 65536;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t x = 0;
-	for (int k = 7; k >= 0; k--)
-		x = x << 8 | p[k];
-	return x;
-}
-
-/* Read a matrix; returns 0 and sets *out (malloc'd), *rows, *cols. */
+/* Read a matrix, printing the error; 0 on success. */
 static int read_matrix(const char *path, double **out, int64_t *rows, int64_t *cols)
 {
-	size_t len;
-	char *buf = slurp(path, &len);
-	double *data = NULL;
-	int64_t r = 0, c = -1, cnt = 0, cap = 0;
-
-	if (!buf) {
-		fprintf(stderr, "clafuse ot: cannot read '%s': %s\n", path, strerror(errno));
+	cf_error err = {0};
+	if (cf_matfile_read(path, out, rows, cols, &err)) {
+		fprintf(stderr, "clafuse ot: %s\n", err.msg);
 		return 1;
 	}
-	if (len >= 8 && !memcmp(buf, BIN_MAGIC, 8)) {
-		const unsigned char *p = (const unsigned char *)buf;
-		uint64_t nr, nc;
-		if (len < 24) {
-			fprintf(stderr, "clafuse ot: '%s': binary header truncated (%zu bytes)\n", path, len);
-			free(buf);
-			return 1;
-		}
-		nr = le64(p + 8);
-		nc = le64(p + 16);
-		if (nr == 0 || nc == 0 || nr > (1u << 30) || nc > (1u << 30) ||
-		    (len - 24) / 8 != nr * nc || (len - 24) % 8) {
-			fprintf(stderr, "clafuse ot: '%s': binary matrix %llux%llu needs %llu data bytes, file has %zu\n",
-				path, (unsigned long long)nr, (unsigned long long)nc,
-				(unsigned long long)(nr * nc * 8), len - 24);
-			free(buf);
-			return 1;
-		}
-		data = malloc(nr * nc * sizeof *data);
-		if (!data) {
-			fprintf(stderr, "clafuse ot: out of memory for %llux%llu matrix\n",
-				(unsigned long long)nr, (unsigned long long)nc);
-			free(buf);
-			return 1;
-		}
-		for (uint64_t k = 0; k < nr * nc; k++) {
-			uint64_t bits = le64(p + 24 + 8 * k);
-			memcpy(&data[k], &bits, 8);
-		}
-		*rows = (int64_t)nr;
-		*cols = (int64_t)nc;
-		*out = data;
-		free(buf);
-		return 0;
-	}
-	{
-		char *s = buf;
-		int64_t line = 1;
-		while (*s) {
-			int64_t inrow = 0;
-			/* one line */
-			while (*s && *s != '\n') {
-				char *end;
-				double x;
-				if (*s == ' ' || *s == '\t' || *s == ',' || *s == '\r' || *s == ';') {
-					s++;
-					continue;
-				}
-				if (*s == '#') {
-					while (*s && *s != '\n')
-						s++;
-					break;
-				}
-				x = strtod(s, &end);
-				if (end == s) {
-					fprintf(stderr, "clafuse ot: %s:%lld: not a number near '%.12s'\n", path,
-						(long long)line, s);
-					free(buf);
-					free(data);
-					return 1;
-				}
-				s = end;
-				if (cnt == cap) {
-					double *nd;
-					cap = cap ? 2 * cap : 1024;
-					nd = realloc(data, (size_t)cap * sizeof *nd);
-					if (!nd) {
-						fprintf(stderr, "clafuse ot: out of memory reading '%s'\n", path);
-						free(buf);
-						free(data);
-						return 1;
-					}
-					data = nd;
-				}
-				data[cnt++] = x;
-				inrow++;
-			}
-			if (inrow > 0) {
-				if (c < 0)
-					c = inrow;
-				else if (inrow != c) {
-					fprintf(stderr, "clafuse ot: %s:%lld: row has %lld values, expected %lld\n",
-						path, (long long)line, (long long)inrow, (long long)c);
-					free(buf);
-					free(data);
-					return 1;
-				}
-				r++;
-			}
-			if (*s == '\n') {
-				s++;
-				line++;
-			}
-		}
-	}
-	free(buf);
-	if (r == 0) {
-		fprintf(stderr, "clafuse ot: '%s' holds no numbers\n", path);
-		free(data);
-		return 1;
-	}
-	*rows = r;
-	*cols = c;
-	*out = data;
 	return 0;
 }
 
@@ -226,53 +73,6 @@ static int read_vector(const char *path, int64_t want, const char *name, double 
 		return 1;
 	}
 	*out = d;
-	return 0;
-}
-
-static int write_plan(const char *path, const double *T, int64_t n, int64_t m)
-{
-	size_t L = strlen(path);
-	char *tmp = malloc(L + 16);
-	FILE *f;
-	int bin = L >= 4 && !strcmp(path + L - 4, ".bin"), bad = 0;
-
-	if (!tmp)
-		return 1;
-	snprintf(tmp, L + 16, "%s.tmp%ld", path, (long)(rand() % 100000));
-	if (!(f = fopen(tmp, "wb"))) {
-		fprintf(stderr, "clafuse ot: cannot write '%s': %s\n", tmp, strerror(errno));
-		free(tmp);
-		return 1;
-	}
-	if (bin) {
-		unsigned char h[24];
-		memcpy(h, BIN_MAGIC, 8);
-		for (int k = 0; k < 8; k++) {
-			h[8 + k] = (unsigned char)((uint64_t)n >> (8 * k));
-			h[16 + k] = (unsigned char)((uint64_t)m >> (8 * k));
-		}
-		bad |= fwrite(h, 1, 24, f) != 24;
-		for (int64_t q = 0; q < n * m && !bad; q++) {
-			uint64_t bits;
-			unsigned char b[8];
-			memcpy(&bits, &T[q], 8);
-			for (int k = 0; k < 8; k++)
-				b[k] = (unsigned char)(bits >> (8 * k));
-			bad |= fwrite(b, 1, 8, f) != 8;
-		}
-	} else {
-		for (int64_t i = 0; i < n && !bad; i++)
-			for (int64_t j = 0; j < m; j++)
-				bad |= fprintf(f, "%.17g%c", T[i * m + j], j + 1 < m ? ',' : '\n') < 0;
-	}
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path)) {
-		fprintf(stderr, "clafuse ot: writing '%s' failed: %s\n", path, strerror(errno));
-		remove(tmp);
-		free(tmp);
-		return 1;
-	}
-	free(tmp);
 	return 0;
 }
 
@@ -422,8 +222,10 @@ int cmd_ot(int argc, char **argv)
 			printf("certified   %s\n", cf_ot_report_optimal(&rep, 1e-9) ? "yes" : "no");
 		}
 	}
-	if (planfile && write_plan(planfile, res.plan, n, m))
+	if (planfile && cf_matfile_write(planfile, res.plan, n, m, &err)) {
+		fprintf(stderr, "clafuse ot: %s\n", err.msg);
 		goto out;
+	}
 	rc = (res.status == CF_OT_OPTIMAL || res.status == CF_OT_CONVERGED) ? 0 : 1;
 out:
 	cf_ot_result_clear(&res);

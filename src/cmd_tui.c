@@ -27,6 +27,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "matfile.h"
 #include "ground.h"
 #include "ot.h"
 #include "tui/commands.h"
@@ -57,131 +58,6 @@ static void usage(FILE *f)
 		"  --man            print the man page (generated from the command table)\n"
 		"  -h, --help       this help\n"
 		"Keys: ? shows them all; q quits.\n");
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t x = 0;
-	for (int k = 7; k >= 0; k--)
-		x = x << 8 | p[k];
-	return x;
-}
-
-/* Read a cost matrix (share/doc/ot.md): binary "CFMAT001" or text rows. */
-static int read_costs(const char *path, double **out, int64_t *rows, int64_t *cols)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char head[24];
-	size_t got;
-	double *d = NULL;
-	int64_t n = 0, cap = 0, r = 0, c = -1, line = 0;
-	char *buf = NULL;
-	size_t bcap = 0;
-
-	if (!f) {
-		fprintf(stderr, "clafuse tui: cannot open '%s': %s\n", path, strerror(errno));
-		return -1;
-	}
-	got = fread(head, 1, sizeof head, f);
-	if (got >= 8 && !memcmp(head, "CFMAT001", 8)) {
-		uint64_t nr, nc;
-		if (got < 24) {
-			fprintf(stderr, "clafuse tui: '%s': binary header truncated\n", path);
-			goto fail;
-		}
-		nr = le64(head + 8);
-		nc = le64(head + 16);
-		if (nr < 1 || nc < 1 || nr > MAX_SIDE || nc > MAX_SIDE) {
-			fprintf(stderr, "clafuse tui: '%s': bad size %llux%llu\n", path,
-				(unsigned long long)nr, (unsigned long long)nc);
-			goto fail;
-		}
-		d = malloc(nr * nc * sizeof *d);
-		if (!d) {
-			fprintf(stderr, "clafuse tui: out of memory for %llux%llu\n",
-				(unsigned long long)nr, (unsigned long long)nc);
-			goto fail;
-		}
-		for (uint64_t k = 0; k < nr * nc; k++) {
-			unsigned char b[8];
-			uint64_t bits;
-			if (fread(b, 1, 8, f) != 8) {
-				fprintf(stderr, "clafuse tui: '%s': data truncated at entry %llu of %llu\n",
-					path, (unsigned long long)k, (unsigned long long)(nr * nc));
-				goto fail;
-			}
-			bits = le64(b);
-			memcpy(&d[k], &bits, 8);
-		}
-		if (fgetc(f) != EOF) {
-			fprintf(stderr, "clafuse tui: '%s': bytes after the %llux%llu matrix\n", path,
-				(unsigned long long)nr, (unsigned long long)nc);
-			goto fail;
-		}
-		fclose(f);
-		*out = d;
-		*rows = (int64_t)nr;
-		*cols = (int64_t)nc;
-		return 0;
-	}
-	rewind(f);
-	while (getline(&buf, &bcap, f) != -1) {
-		char *s = buf, *end;
-		int64_t inrow = 0;
-		line++;
-		for (;;) {
-			double x;
-			while (*s == ' ' || *s == '\t' || *s == ',' || *s == ';' || *s == '\r' || *s == '\n')
-				s++;
-			if (!*s || *s == '#')
-				break;
-			x = strtod(s, &end);
-			if (end == s) {
-				fprintf(stderr, "clafuse tui: %s:%lld: not a number near '%.12s'\n", path,
-					(long long)line, s);
-				goto fail;
-			}
-			s = end;
-			if (n == cap) {
-				double *nd;
-				cap = cap ? 2 * cap : 1024;
-				nd = realloc(d, (size_t)cap * sizeof *nd);
-				if (!nd) {
-					fprintf(stderr, "clafuse tui: out of memory reading '%s'\n", path);
-					goto fail;
-				}
-				d = nd;
-			}
-			d[n++] = x;
-			inrow++;
-		}
-		if (!inrow)
-			continue;
-		if (c < 0)
-			c = inrow;
-		else if (inrow != c) {
-			fprintf(stderr, "clafuse tui: %s:%lld: row has %lld values, expected %lld\n", path,
-				(long long)line, (long long)inrow, (long long)c);
-			goto fail;
-		}
-		r++;
-	}
-	if (ferror(f) || r == 0) {
-		fprintf(stderr, "clafuse tui: '%s' %s\n", path,
-			ferror(f) ? "could not be read" : "holds no numbers");
-		goto fail;
-	}
-	free(buf);
-	fclose(f);
-	*out = d;
-	*rows = r;
-	*cols = c;
-	return 0;
-fail:
-	free(buf);
-	free(d);
-	fclose(f);
-	return -1;
 }
 
 static int cmp_x(const void *pa, const void *pb)
@@ -446,8 +322,16 @@ int cmd_tui(int argc, char **argv)
 			 seed);
 	} else {
 		const char *base = strrchr(ot_file, '/');
-		if (read_costs(ot_file, &M, &n, &m))
+		if (cf_matfile_read(ot_file, &M, &n, &m, &err)) {
+			fprintf(stderr, "clafuse tui: %s\n", err.msg);
 			return 1;
+		}
+		if (n > MAX_SIDE || m > MAX_SIDE) {
+			fprintf(stderr, "clafuse tui: '%s' is %lldx%lld; the layer screen takes at most %dx%d\n",
+				ot_file, (long long)n, (long long)m, MAX_SIDE, MAX_SIDE);
+			free(M);
+			return 1;
+		}
 		snprintf(desc, sizeof desc, "%s %lld×%lld", base ? base + 1 : ot_file, (long long)n,
 			 (long long)m);
 	}

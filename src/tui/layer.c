@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "fusion.h"
 #include "heatmap.h"
+#include "matfile.h"
 #include "ot.h"
 #include "plot.h"
 #include "screen.h"
@@ -427,41 +428,6 @@ VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(v, 0, 1))
 VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(v, -1, 0))
 VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(v, 1, 0))
 
-int cf_tui_write_csv(const char *path, const double *a, int64_t rows, int64_t cols)
-{
-	char tmp[4096];
-	FILE *f;
-	int bad = 0, e;
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	for (int64_t i = 0; i < rows && !bad; i++)
-		for (int64_t j = 0; j < cols; j++)
-			if (fprintf(f, "%.17g%c", a[i * cols + j], j + 1 < cols ? ',' : '\n') < 0) {
-				bad = 1;
-				break;
-			}
-	e = errno;
-	if (fclose(f) || bad) {
-		e = bad ? e : errno;
-		remove(tmp);
-		errno = e;
-		return -1;
-	}
-	if (rename(tmp, path)) {
-		e = errno;
-		remove(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
 int cf_layer_cmd_export(cf_tui *t, const char *args)
 {
 	struct cf_layer *L = t->layer;
@@ -471,8 +437,9 @@ int cf_layer_cmd_export(cf_tui *t, const char *args)
 		cf_tui_msg(t, CF_MSG_ERROR, "export: no plan on the layer screen");
 		return -1;
 	}
-	if (cf_tui_write_csv(path, L->plan, L->n, L->m)) {
-		cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+	cf_error err = {0};
+	if (cf_matfile_write(path, L->plan, L->n, L->m, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 		return -1;
 	}
 	cf_tui_msg(t, CF_MSG_GOOD, "plan (%lld×%lld, iteration %lld) written to %s", (long long)L->n,

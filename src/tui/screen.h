@@ -78,10 +78,6 @@ int cf_layer_cmd_down(cf_tui *t, const char *args);
 /* Write the plan shown on the layer screen to a CSV file (atomically). */
 int cf_layer_cmd_export(cf_tui *t, const char *args);
 
-/* Write rows×cols doubles as CSV to path through path.tmp + rename, so a
- * reader never sees half a file.  Returns 0 or -1 with errno set. */
-int cf_tui_write_csv(const char *path, const double *a, int64_t rows, int64_t cols);
-
 /* ---- the fusion session (sess.c) ---- */
 
 /* Open a session on model files and a data spec (NULL: none) with

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "matfile.h"
 #include "screen.h"
 #include "sess.h"
 
@@ -437,6 +438,7 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 {
 	struct cf_tsess *S = t->sess;
 	const char *path;
+	cf_error err = {0};
 
 	if (t->screen == CF_SCREEN_LAYER)
 		return cf_layer_cmd_export(t, args);
@@ -451,8 +453,8 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	path = args && *args ? args : "costs.csv";
-	if (cf_tui_write_csv(path, S->C, S->cm, S->cn)) {
-		cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+	if (cf_matfile_write(path, S->C, S->cm, S->cn, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 		return -1;
 	}
 	cf_tui_msg(t, CF_MSG_GOOD, "layer costs C (%d×%d) written to %s", S->cm, S->cn, path);

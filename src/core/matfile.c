@@ -1,0 +1,254 @@
+/* matfile.c — matrices in text or binary files (see matfile.h).
+ *
+ * The whole file is read into memory first: cost matrices are at most a
+ * few hundred MB, and one buffer keeps the text parser a simple scan.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "matfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_SIDE (1LL << 30)
+
+static char *slurp(const char *path, size_t *len, cf_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f) {
+		cf_error_set(err, CF_EIO, "cannot read '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+		if (cap - n < 65536) {
+			char *nb = realloc(buf, cap * 2 + 65536);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				cf_error_set(err, CF_ENOMEM, "out of memory reading '%s'", path);
+				return NULL;
+			}
+			buf = nb;
+			cap = cap * 2 + 65536;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		cf_error_set(err, CF_EIO, "cannot read '%s': %s", path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t x = 0;
+	for (int k = 7; k >= 0; k--)
+		x = x << 8 | p[k];
+	return x;
+}
+
+static int read_binary(const char *path, const unsigned char *p, size_t len, double **out,
+		       int64_t *rows, int64_t *cols, cf_error *err)
+{
+	uint64_t nr, nc;
+	double *data;
+
+	if (len < 24)
+		return cf_error_set(err, CF_EFORMAT, "'%s': binary header truncated (%zu bytes, expected 24)",
+				    path, len);
+	nr = le64(p + 8);
+	nc = le64(p + 16);
+	if (nr == 0 || nc == 0 || nr > MAX_SIDE || nc > MAX_SIDE || (len - 24) % 8 ||
+	    (len - 24) / 8 != nr * nc)
+		return cf_error_set(err, CF_EFORMAT,
+				    "'%s': binary matrix %llux%llu needs %llu data bytes, file has %zu",
+				    path, (unsigned long long)nr, (unsigned long long)nc,
+				    (unsigned long long)(nr * nc * 8), len - 24);
+	data = malloc(nr * nc * sizeof *data);
+	if (!data)
+		return cf_error_set(err, CF_ENOMEM, "out of memory for a %llux%llu matrix",
+				    (unsigned long long)nr, (unsigned long long)nc);
+	for (uint64_t k = 0; k < nr * nc; k++) {
+		uint64_t bits = le64(p + 24 + 8 * k);
+		memcpy(&data[k], &bits, 8);
+	}
+	*out = data;
+	*rows = (int64_t)nr;
+	*cols = (int64_t)nc;
+	return CF_OK;
+}
+
+static int read_text(const char *path, char *s, double **out, int64_t *rows, int64_t *cols,
+		     cf_error *err)
+{
+	double *data = NULL;
+	int64_t r = 0, c = -1, cnt = 0, cap = 0, line = 1;
+	int rc = CF_OK;
+
+	while (*s && rc == CF_OK) {
+		int64_t inrow = 0;
+		while (*s && *s != '\n') {
+			char *end;
+			double x;
+			if (strchr(" \t,\r;", *s)) {
+				s++;
+				continue;
+			}
+			if (*s == '#') {
+				while (*s && *s != '\n')
+					s++;
+				break;
+			}
+			x = strtod(s, &end);
+			if (end == s) {
+				size_t w = strcspn(s, " \t\r\n,;");
+				rc = cf_error_set(err, CF_EFORMAT, "%s:%lld: '%.*s' is not a number", path,
+						  (long long)line, (int)(w > 24 ? 24 : w), s);
+				break;
+			}
+			s = end;
+			if (cnt == cap) {
+				double *nd;
+				cap = cap ? 2 * cap : 1024;
+				nd = realloc(data, (size_t)cap * sizeof *nd);
+				if (!nd) {
+					rc = cf_error_set(err, CF_ENOMEM, "out of memory reading '%s'", path);
+					break;
+				}
+				data = nd;
+			}
+			data[cnt++] = x;
+			inrow++;
+		}
+		if (rc == CF_OK && inrow > 0) {
+			if (c < 0)
+				c = inrow;
+			else if (inrow != c)
+				rc = cf_error_set(err, CF_EFORMAT, "%s:%lld: row has %lld values, expected %lld",
+						  path, (long long)line, (long long)inrow, (long long)c);
+			r++;
+		}
+		if (*s == '\n') {
+			s++;
+			line++;
+		}
+	}
+	if (rc == CF_OK && r == 0)
+		rc = cf_error_set(err, CF_EFORMAT, "'%s' holds no numbers", path);
+	if (rc) {
+		free(data);
+		return rc;
+	}
+	*out = data;
+	*rows = r;
+	*cols = c;
+	return CF_OK;
+}
+
+int cf_matfile_read(const char *path, double **out, int64_t *rows, int64_t *cols,
+		    cf_error *err)
+{
+	size_t len;
+	char *buf = slurp(path, &len, err);
+	int rc;
+
+	if (!buf)
+		return err ? err->code : CF_EIO;
+	if (len >= 8 && !memcmp(buf, CF_MATFILE_MAGIC, 8))
+		rc = read_binary(path, (const unsigned char *)buf, len, out, rows, cols, err);
+	else
+		rc = read_text(path, buf, out, rows, cols, err);
+	free(buf);
+	return rc;
+}
+
+static int write_binary(FILE *f, const double *a, int64_t rows, int64_t cols)
+{
+	unsigned char h[24];
+	int bad;
+
+	memcpy(h, CF_MATFILE_MAGIC, 8);
+	for (int k = 0; k < 8; k++) {
+		h[8 + k] = (unsigned char)((uint64_t)rows >> (8 * k));
+		h[16 + k] = (unsigned char)((uint64_t)cols >> (8 * k));
+	}
+	bad = fwrite(h, 1, 24, f) != 24;
+	for (int64_t q = 0; q < rows * cols && !bad; q++) {
+		uint64_t bits;
+		unsigned char b[8];
+		memcpy(&bits, &a[q], 8);
+		for (int k = 0; k < 8; k++)
+			b[k] = (unsigned char)(bits >> (8 * k));
+		bad = fwrite(b, 1, 8, f) != 8;
+	}
+	return bad;
+}
+
+static int write_text(FILE *f, const double *a, int64_t rows, int64_t cols)
+{
+	for (int64_t i = 0; i < rows; i++)
+		for (int64_t j = 0; j < cols; j++)
+			if (fprintf(f, "%.17g%c", a[i * cols + j], j + 1 < cols ? ',' : '\n') < 0)
+				return 1;
+	return 0;
+}
+
+int cf_matfile_write(const char *path, const double *a, int64_t rows, int64_t cols,
+		     cf_error *err)
+{
+	size_t L = strlen(path);
+	int bin = L >= 4 && !strcmp(path + L - 4, ".bin"), fd, bad, e;
+	char *tmp = malloc(L + sizeof ".tmp.XXXXXX");
+	FILE *f;
+
+	if (!tmp)
+		return cf_error_set(err, CF_ENOMEM, "out of memory writing '%s'", path);
+	memcpy(tmp, path, L);
+	memcpy(tmp + L, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+	fd = mkstemp(tmp);
+	/* mkstemp makes the file private; an export is an ordinary file */
+	if (fd >= 0)
+		(void)fchmod(fd, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "wb"))) {
+		e = errno;
+		if (fd >= 0) {
+			close(fd);
+			remove(tmp);
+		}
+		free(tmp);
+		return cf_error_set(err, CF_EIO, "cannot write '%s': %s", path, strerror(e));
+	}
+	bad = bin ? write_binary(f, a, rows, cols) : write_text(f, a, rows, cols);
+	e = errno;
+	if (fclose(f) && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad && rename(tmp, path)) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		remove(tmp);
+		free(tmp);
+		return cf_error_set(err, CF_EIO, "writing '%s' failed: %s", path, strerror(e ? e : EIO));
+	}
+	free(tmp);
+	return CF_OK;
+}
