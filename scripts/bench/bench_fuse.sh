@@ -14,14 +14,14 @@
 #   usage: scripts/bench/bench_fuse.sh [A.safetensors B.safetensors]
 #   env:   CLAFUSE (binary, default _build/clafuse), REPEAT (default 5),
 #          THREADS (BLAS threads, default 1)
-# Without model files it uses /work/exp/models/mlp_{a,b}.safetensors (made by
-# scripts/experiments/train_mlp_pair.sh 0).
+# Without model files it uses the bundled share/models/mlp_{a,b}.safetensors
+# (the seed-0 pair of scripts/experiments/train_mlp_pair.sh).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 bin=${CLAFUSE:-$top/_build/clafuse}
-A=${1:-/work/exp/models/mlp_a.safetensors}
-B=${2:-/work/exp/models/mlp_b.safetensors}
+A=${1:-$top/share/models/mlp_a.safetensors}
+B=${2:-$top/share/models/mlp_b.safetensors}
 REPEAT=${REPEAT:-5}
 THREADS=${THREADS:-1}
 for f in "$bin" "$A" "$B"; do

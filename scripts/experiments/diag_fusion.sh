@@ -2,10 +2,10 @@
 # diag_fusion.sh — build diag_fusion.c against a clafuse build tree and run
 # it: diagnostics of one fusion (see the comment in diag_fusion.c).
 #   usage: scripts/experiments/diag_fusion.sh A.safetensors B.safetensors [NAME=VALUE ...]
-#   env:   BUILD (clafuse build dir, default /work/build-fusion)
+#   env:   BUILD (clafuse build dir, default _build)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-/work/build-fusion}
+BUILD=${BUILD:-_build}
 bin=${TMPDIR:-/tmp}/diag_fusion.$$
 trap 'rm -f "$bin"' EXIT
 cc -O2 -std=c11 -I"$BUILD" -I"$here/../../src/core" "$here/diag_fusion.c" \

@@ -7,11 +7,11 @@
 #   3. diag_fusion on the CLAFusion pair with the add / chain / random maps:
 #      checks of the decisive details, per-layer norms, s = 0 / 1, hybrids.
 #   usage: scripts/experiments/diagnostics.sh      (after mlp_fmnist.sh 0 1)
-#   env:   CLAFUSE (default ./clafuse), EXP (default /work/exp), BUILD (for diag_fusion)
+#   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp), BUILD (for diag_fusion)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-CLAFUSE=${CLAFUSE:-./clafuse}
-EXP=${EXP:-/work/exp}
+CLAFUSE=${CLAFUSE:-_build/clafuse}
+EXP=${EXP:-./exp}
 m=$EXP/mlp
 fuse() { nice "$CLAFUSE" fuse "$@" --data fashion-mnist --threads 1 -q; }
 echo "== 1. A (seed 0) with a permuted copy of itself"

@@ -10,12 +10,12 @@
 # run in $EXP/mlp/seed$S/; the table is printed by mlp_table.py.
 #
 #   usage: scripts/experiments/mlp_fmnist.sh [SEED...]
-#   env:   CLAFUSE (default ./clafuse), EXP (default /work/exp),
+#   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp),
 #          FT_EPOCHS (default 2)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-CLAFUSE=${CLAFUSE:-./clafuse}
-EXP=${EXP:-/work/exp}
+CLAFUSE=${CLAFUSE:-_build/clafuse}
+EXP=${EXP:-./exp}
 FT=${FT_EPOCHS:-2}
 SEEDS=${*:-0 1 2 3 4}
 export CLAFUSE EXP

@@ -10,10 +10,10 @@
 # parents are finetuned FT_EPOCHS (default 1) epochs with the same recipe.
 #
 #   usage: scripts/experiments/vgg_fmnist.sh [SEED...]     (default 0)
-#   env:   CLAFUSE (default ./clafuse), EXP (default /work/exp)
+#   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp)
 set -eu
-CLAFUSE=${CLAFUSE:-./clafuse}
-EXP=${EXP:-/work/exp}
+CLAFUSE=${CLAFUSE:-_build/clafuse}
+EXP=${EXP:-./exp}
 EPOCHS=${EPOCHS:-4}
 FT=${FT_EPOCHS:-1}
 SEEDS=${*:-0}
