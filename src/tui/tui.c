@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "cmap.h"
@@ -518,14 +520,31 @@ static int read_key(cf_tui *t)
 	return key;
 }
 
+/* ncurses learns of a new terminal size from SIGWINCH; if that signal is
+ * missed (it can arrive while another handler or a Lua evaluation holds
+ * the terminal), the screen would stay at the old size until the next key.
+ * So an idle loop also asks the terminal for its size twice a second. */
+static void follow_terminal_size(void)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS))
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
 int cf_tui_run(cf_tui *t)
 {
+	if (t->curses)
+		timeout(500);
 	while (!t->quit) {
 		int key;
 		cf_tui_present(t);
 		key = read_key(t);
-		if (key == ERR)
+		if (key == ERR) {
+			if (t->curses)
+				follow_terminal_size();
 			continue;
+		}
 		cf_tui_handle_key(t, key);
 	}
 	return 0;
@@ -543,6 +562,6 @@ int cf_tui_poll(cf_tui *t)
 		if (key == 'q' || key == 'Q' || key == 27 || key == 3)
 			t->stop = 1;
 	}
-	timeout(-1);
+	timeout(500);
 	return t->stop;
 }
