@@ -30,7 +30,13 @@ fi
 failed=$(( ${fail:-0} + ${err:-0} + ${xpass:-0} ))
 if [ "$failed" -gt 0 ] || [ "$status" -ne 0 ]; then
 	echo "--- failures (from $build/test-suite.log) ---"
-	grep -E '^(not ok|Bail out!|#)' ../$build/tests/*.log 2>/dev/null | grep -v '^.*:# ' | head -n 60 || true
+	# with the diagnostics (TAP comments: what a check waited for, the
+	# screen it saw) of the test programs that failed
+	for log in tests/*.log tests/lua/*.log; do
+		[ -f "$log" ] && grep -q -E '^(not ok|Bail out!)' "$log" || continue
+		echo "== $build/$log"
+		grep -E '^(not ok|Bail out!|#)' "$log" | head -n 120
+	done | head -n 400 || true
 fi
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

@@ -354,7 +354,11 @@ void cf_tour_draw(cf_tui *t, cf_grid *g, cf_rect r)
 	for (int i = 0; i < T->visible && T->scroll + i < T->nlines; i++)
 		cf_grid_puts(g, top + i, r.x + 2, r.w - 4, T->role[T->scroll + i],
 			     T->line[T->scroll + i]);
-	if (more_below(T))
+	/* keys other than q are dropped while a step runs (cf_tui_poll), so
+	 * the hint must not offer Space then */
+	if (t->busy)
+		cf_grid_printf(g, hint, r.x + 2, r.w - 4, CF_ROLE_HINT, "working… q stops");
+	else if (more_below(T))
 		cf_grid_printf(g, hint, r.x + 2, r.w - 4, CF_ROLE_HINT, "more ↓ Space/%s",
 			       cf_tui_command_key("tour-down"));
 	else if (T->stage < T_END)
