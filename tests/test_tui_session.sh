@@ -4,7 +4,8 @@
 # tmux session on a private socket (100×32, TERM=xterm-256color), keys in
 # with send-keys, screens back with capture-pane, every check polling for
 # the text it expects (10 s at most).  The two models are tiny MLPs of
-# different depths trained here in a second; without Fashion-MNIST the
+# different depths trained here in a second; clicks and the wheel go in as
+# the terminal reports them (SGR mouse).  Without Fashion-MNIST the
 # test skips.  Prints TAP.
 set -u
 
@@ -63,6 +64,48 @@ ok $? "5: results screen with accuracies"
 keys 6
 wait_for "Log (newest last" && screen | grep -F -q "loaded model"
 ok $? "6: log screen"
+
+# --- the mouse: tabs, the help hint, heatmap cells, the wheel -------------------------
+set -- $(cell_of "1 overview")
+click "$1" "$2"
+wait_for "Layer costs C (3×2)" && wait_for "C[A1,B1] = 0"
+ok $? "a click on the tab '1 overview' shows the overview"
+set -- $(cell_of "? help")
+click "$1" "$2"
+wait_for "Help: keys and :commands"
+ok $? "a click on '? help' opens the help overlay"
+click 10 10
+wait_gone "Help: keys and :commands"
+ok $? "a click closes the help overlay"
+# the cell of C in row A3 and column B1
+set -- $(cell_of "B1       B2")
+x=$1
+set -- $(cell_of "A3 ")
+click "$x" "$2"
+wait_for "C[A3,B1] = 144"
+ok $? "a click on a cell of C puts the cursor there (C[A3,B1] = 144)"
+before=$(screen | grep -o "T\[[0-9.]*, [0-9.]*\]")
+set -- $(cell_of "Plan T1 fc1")
+click 12 $(($2 + 6))
+wait_for "▸ Plan T1 fc1" && wait_for "─ Layer costs C (3×2)" \
+	&& [ -n "$before" ] && off_screen "$before"
+ok $? "a click on the plan gives it the cursor and the keys ($before before)"
+wheel up 12 $(($2 + 6))
+wait_for "px per cell  ([ ] layer)"
+ok $? "the wheel zooms the plan in"
+wheel down 12 $(($2 + 6))
+wait_for "cells per px  ([ ] layer)"
+ok $? "and out again"
+set -- $(cell_of "2 layer")
+click "$1" "$2"
+wait_for "T[0,0] = "
+set -- $(cell_of "Plan T  it=0")
+click $(($1 + 12)) $(($2 + 8))
+wait_gone "T[0,0] = "
+mc=$(screen | sed -n 's/.*M\[\([0-9]*,[0-9]*\)\] = .*/\1/p')
+tc=$(screen | sed -n 's/.*T\[\([0-9]*,[0-9]*\)\] = .*/\1/p')
+[ -n "$tc" ] && [ "$mc" = "$tc" ]
+ok $? "layer screen: a click on T moves the cursor of M and T to that cell ($tc)"
 
 # --- a parameter change in the form --------------------------------------------------
 keys 4
@@ -273,6 +316,13 @@ ok $? "PgDn scrolls the panel to the step's last line"
 keys PageUp
 wait_for "1/7 Two networks" && wait_for "more ↓" && wait_gone "instead of two."
 ok $? "PgUp scrolls back"
+set -- $(cell_of "Guided tour")
+wheel down $(($1 + 4)) $(($2 + 5))
+wait_for "↑ more"
+ok $? "the wheel over the tour's panel scrolls its text down"
+wheel up $(($1 + 4)) $(($2 + 5))
+wait_gone "↑ more"
+ok $? "and up"
 read_step "1/7 Two networks" Space "instead of two."
 ok $? "tour at 80×24, step 1: Space reads on to the last line"
 keys Space

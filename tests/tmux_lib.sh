@@ -70,6 +70,36 @@ off_screen() { ! screen | grep -F -q -e "$1"; }
 line_on_screen() { screen | grep -F -x -q -e "$1"; }
 lines_on_screen() { [ "$(screen | grep -c -F -e "$1")" -ge "$2" ]; }
 
+# cell_of TEXT: "X Y", the 0-based column and row where TEXT first shows
+# on the screen (columns counted in characters: the frame is UTF-8)
+cell_of() {
+	screen | {
+		y=0
+		while IFS= read -r line; do
+			case $line in
+			*"$1"*)
+				pre=${line%%"$1"*}
+				echo "$(printf %s "$pre" | LC_ALL=C.UTF-8 wc -m) $y"
+				return 0
+				;;
+			esac
+			y=$((y + 1))
+		done
+		return 1
+	}
+}
+# click X Y / wheel up|down X Y: the mouse at 0-based cell (X, Y), sent as
+# the terminal sends it (SGR 1006 reports, which ncurses asks for)
+click() {
+	keys -l "$(printf '\033[<0;%d;%dM' $(($1 + 1)) $(($2 + 1)))"
+	keys -l "$(printf '\033[<0;%d;%dm' $(($1 + 1)) $(($2 + 1)))"
+}
+wheel() {
+	b=64
+	[ "$1" = down ] && b=65
+	keys -l "$(printf '\033[<%d;%d;%dM' $b $(($2 + 1)) $(($3 + 1)))"
+}
+
 # wait_for TEXT: 0 as soon as the screen contains TEXT (fixed string)
 wait_for() {
 	poll on_screen "$1" && return 0

@@ -377,5 +377,14 @@ void cf_tui_commands_man(FILE *f)
 			fputc('\n', f);
 		}
 	}
+	fprintf(f, ".SS Mouse\n"
+		   "Unless \\fB\\-\\-no\\-mouse\\fR is given (which leaves the mouse to the "
+		   "terminal, e.g. for selecting text): a click on a tab of the title line shows "
+		   "that screen, a click on \\fB? help\\fR opens the help overlay (a click closes "
+		   "it, the wheel scrolls it).  On the overview a click on a cell of C or of the "
+		   "plan puts the cursor there and gives that heatmap the keys; on the layer "
+		   "screen a click on M or T puts the cursor there.  On these two screens the "
+		   "wheel zooms the heatmap that has the keys in and out; over the guided tour's "
+		   "panel it scrolls the text.\n");
 	fprintf(f, ".SH SEE ALSO\n.BR clafuse (1)\n");
 }

@@ -218,12 +218,32 @@ static void draw_title(cf_tui *t, cf_grid *g)
 
 	cf_grid_fill(g, (cf_rect){0, 0, 1, g->cols}, ' ', CF_ROLE_TITLE);
 	x = cf_grid_printf(g, 0, 0, g->cols, CF_ROLE_TITLE, " clafuse  %s ", t->title);
-	for (int k = 0; k < t->nscreens; k++)
+	for (int k = 0; k < t->nscreens; k++) {
+		t->tab_x[k] = x;
 		x += cf_grid_printf(g, 0, x, g->cols - x, CF_ROLE_TITLE,
 				    k == t->screen ? " [%d %s]" : "  %d %s ", k + 1,
 				    t->screens[k]->name);
+	}
+	t->tab_x[t->nscreens] = x;
 	snprintf(right, sizeof right, "%s help ", cf_tui_command_key("help"));
-	cf_grid_puts(g, 0, g->cols - cf_utf8_width(right), -1, CF_ROLE_TITLE, right);
+	t->help_x = g->cols - cf_utf8_width(right);
+	cf_grid_puts(g, 0, t->help_x, -1, CF_ROLE_TITLE, right);
+}
+
+/* A click on the title line: a tab shows its screen, "? help" opens the
+ * help overlay.  Returns 1 when the click was the title's. */
+static int title_click(cf_tui *t)
+{
+	if (t->mouse_y != 0 || !(t->mouse_bstate & BUTTON1_PRESSED))
+		return 0;
+	for (int k = 0; k < t->nscreens; k++)
+		if (t->mouse_x >= t->tab_x[k] && t->mouse_x < t->tab_x[k + 1]) {
+			t->screen = k;
+			return 1;
+		}
+	if (t->mouse_x >= t->help_x)
+		cf_tui_command_exec(t, "help");
+	return 1;
 }
 
 static void draw_status(cf_tui *t, cf_grid *g)
@@ -304,8 +324,9 @@ static void draw_help(cf_tui *t, cf_grid *g)
 		y++;
 	}
 	cf_grid_printf(g, box.y + box.h - 2, box.x + 2, w - 4, CF_ROLE_DIM,
-		       "%s/%s close   j/k scroll   %d of %d", cf_tui_command_key("quit"), "Esc",
-		       shown, nlines);
+		       "%d of %d   %s/Esc/click close   j/k/wheel scroll   %s", shown, nlines,
+		       cf_tui_command_key("quit"),
+		       t->use_mouse ? "click a tab or a heatmap cell; the wheel zooms" : "");
 }
 
 static void draw_too_small(cf_tui *t, cf_grid *g)
@@ -449,7 +470,16 @@ static void prompt_key(cf_tui *t, int key)
 
 static void help_key(cf_tui *t, int key)
 {
-	if (key == 'j' || key == KEY_DOWN)
+	if (key == KEY_MOUSE) { /* a click closes, the wheel scrolls */
+		if (t->mouse_bstate & BUTTON1_PRESSED)
+			t->help = 0;
+#if NCURSES_MOUSE_VERSION > 1
+		else if (t->mouse_bstate & BUTTON4_PRESSED)
+			t->help_top -= 3;
+		else if (t->mouse_bstate & BUTTON5_PRESSED)
+			t->help_top += 3;
+#endif
+	} else if (key == 'j' || key == KEY_DOWN)
 		t->help_top++;
 	else if (key == 'k' || key == KEY_UP)
 		t->help_top--;
@@ -495,7 +525,7 @@ void cf_tui_handle_key(cf_tui *t, int key)
 		c->fn(t, "");
 		return;
 	}
-	if (key == KEY_MOUSE && cf_tour_mouse(t))
+	if (key == KEY_MOUSE && (title_click(t) || cf_tour_mouse(t)))
 		return;
 	if (t->nscreens > 0 && t->screens[t->screen]->key(t, key))
 		return;

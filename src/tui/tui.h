@@ -57,6 +57,10 @@ struct cf_tui {
 	/* the last mouse event (KEY_MOUSE) in screen cells */
 	int mouse_y, mouse_x;
 	unsigned long mouse_bstate;
+	/* where the title line shows each screen's tab (columns tab_x[k] up
+	 * to tab_x[k + 1]) and the help hint (from help_x), for clicks */
+	int tab_x[CF_TUI_MAX_SCREENS + 1];
+	int help_x;
 	/* screen states */
 	struct cf_layer *layer;
 	struct cf_log *log;
