@@ -218,6 +218,10 @@ static void test_pipeline(void)
 			   cf_session_nmodels(s) == 2, "mismatched input shape: %s", e.msg);
 		ok(cf_session_add_model(s, mk("mlp 16-10-7 nobias"), "D", &e) == CF_EINVAL &&
 			   cf_session_nmodels(s) == 2, "mismatched classes: %s", e.msg);
+		ok(cf_session_add_model(s, mk("vgg 4 M classes 10 in 1x4x4 bn"), "E", &e) == CF_EINVAL &&
+			   cf_session_nmodels(s) == 2 && strstr(e.msg, "model E has BatchNorm") &&
+			   strstr(e.msg, "nobn"),
+		   "a model with BatchNorm: %s", e.msg);
 		ok(cf_session_set_data(s, synth(50, 1, 5, 5, 10, 3), synth(50, 1, 5, 5, 10, 4), &e) ==
 			   CF_EINVAL && cf_session_data(s, 0)->h == 4, "data that does not fit: %s", e.msg);
 		{

@@ -111,7 +111,7 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 		return cf_error_prefix(err, "balance (add)");
 	if (has_bn(a0) || has_bn(a1))
 		return cf_error_set(err, CF_EINVAL, "balance (add): models with BatchNorm are not "
-				    "supported (fold BN into the weights first)");
+				    "supported; balancing works on BN-free models");
 	if ((rc = same_skeleton(a0, a1, err)))
 		return rc;
 	match = malloc(sizeof *match * (size_t)(m + 1));

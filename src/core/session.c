@@ -534,8 +534,9 @@ int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error 
 	if (s->K == CF_SESSION_MAXMODELS)
 		rc = cf_error_set(err, CF_EINVAL, "session: at most %d models", CF_SESSION_MAXMODELS);
 	else if (has_bn(net))
-		rc = cf_error_set(err, CF_EINVAL, "model %s has BatchNorm layers, which fusion does not "
-				  "support yet (fold BN into the weights first)", name);
+		rc = cf_error_set(err, CF_EINVAL, "model %s has BatchNorm layers; fusion works on "
+				  "BN-free models (architectures with 'nobn', e.g. resnet18_nobn)",
+				  name);
 	else if (s->K > 0) {
 		cf_net_input_shape(net, &c, &h, &w);
 		cf_net_input_shape(s->model[0], &c0, &h0, &w0);
