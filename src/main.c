@@ -17,7 +17,7 @@
 #include "ops.h"
 
 const struct cf_command cf_commands[] = {
-	{"demo", cmd_demo, "[--no-pause]", "a guided tour of the method on bundled models"},
+	{"demo", cmd_demo, "[--batch]", "a guided tour of the method on bundled models"},
 	{"train", cmd_train, "--arch DESC -o OUT [options]", "train a network on a data set"},
 	{"eval", cmd_evaluate, "MODEL [--data SPEC]", "accuracy of a model on a data set"},
 	{"info", cmd_info, "MODEL", "architecture, units and metadata of a model file"},
