@@ -19,6 +19,9 @@ type_keys() {
 	esac
 }
 enter() { type_keys "$1"; keys Enter; }
+# last_line_is TEXT: the last line with text on the screen is TEXT (a
+# fresh prompt, once Ctrl-C at the prompt has been handled)
+last_line_is() { [ "$(screen | sed -e 's/ *$//' -e '/^$/d' | tail -n 1)" = "$1" ]; }
 
 VERSION=$("$CLAFUSE" -e 'io.write(cf.version)')
 
@@ -123,10 +126,10 @@ ok $? "an error prints its message"
 wait_for 'stack traceback:'
 ok $? "an error prints a traceback"
 
-# an interrupted long computation, then a working command
-enter 'while true do end'
-wait_for 'clafuse> while true do end'
-sleep 0.3
+# an interrupted long computation, then a working command (the loop says
+# when it runs, so that Ctrl-C is pressed during it however slow the machine)
+enter 'print("looping") while true do end'
+wait_line 'looping'
 keys C-c
 wait_for 'interrupted'
 ok $? "Ctrl-C interrupts a running loop"
@@ -138,16 +141,16 @@ ok $? "state kept after the interrupt (x * 11 = 187)"
 type_keys 'junk_never_run'
 wait_for 'clafuse> junk_never_run'
 keys C-c
-sleep 0.2
+poll last_line_is 'clafuse>'
 enter '3 * 37'
 wait_line '111'
 ok $? "Ctrl-C at the prompt discards the typed line"
 ! screen | grep -F -q 'junk_never_run3'
 ok $? "the discarded text does not reach the next line"
 enter 'function g()'
-sleep 0.2
+poll last_line_is '    ...>'
 keys C-c
-sleep 0.2
+poll last_line_is 'clafuse>'
 enter '2 + 40000'
 wait_line '40002'
 ok $? "Ctrl-C at a ...> prompt abandons the unfinished chunk"

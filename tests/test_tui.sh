@@ -27,12 +27,13 @@ ok $? "? opens the help overlay"
 # the man page's "Everywhere", "Heatmaps" and "Layer screen" sections
 # (the overview's own commands are not for this screen)
 screen >"$tmp/help.txt"
-keys ' '
-sleep 0.3
-screen >>"$tmp/help.txt"
-keys ' '
-sleep 0.3
-screen >>"$tmp/help.txt"
+screen_is_not() { [ "$(screen)" != "$1" ]; }
+for page in 2 3; do
+	before=$(screen)
+	keys ' '
+	poll screen_is_not "$before"
+	screen >>"$tmp/help.txt"
+done
 missing=""
 for name in $("$CLAFUSE" tui --man | sed -n '/^\.SS Everywhere/,/^\.SS Parameters/p' \
 	| sed '/^\.SS Overview/,/^\.SS Layer/d' | sed -n 's/^\.B \([a-z\\-]*\).*/\1/p' | sed 's/\\-/-/g' | grep -v '^clafuse'); do

@@ -200,6 +200,21 @@ wait_for "<modes"
 screen | grep -q "exit=0"
 ok $? "r without a second model: an error message, then a clean quit"
 
+# wait_idle: until the step that runs is done (the tour's hint says
+# "working… q stops" meanwhile and keys other than q are dropped), at most
+# 5 minutes, for a loaded machine
+wait_idle() {
+	tries=3000
+	while [ $tries -gt 0 ] && on_screen "working… q stops"; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	[ $tries -gt 0 ] && return 0
+	echo "# still working after 5 minutes"
+	show_screen
+	return 1
+}
+
 # --- clafuse demo: the whole guided tour on the bundled models ----------------------
 # Each Space runs the step the panel then explains; the checks read the
 # headline and the numbers the panel quotes from the screen.
@@ -215,18 +230,18 @@ T resize-window -t "$W" -x 120 -y 36
 wait_for "1/7 Two networks" && wait_for "A is deeper" && wait_for "guided tour: Space"
 ok $? "tour 1: two networks of different depths, the widths from the models"
 keys Space
-wait_for "2/7 Activations" && wait_for "200 training images went through"
+wait_for "2/7 Activations" && wait_idle && wait_for "200 training images went through"
 ok $? "tour 2: activations on the sampled images"
 keys Space
-wait_for "3/7 Layer costs, alignment" && wait_for "Here: A1→B1, A2→B2, A5→B3" \
+wait_for "3/7 Layer costs, alignment" && wait_idle && wait_for "Here: A1→B1, A2→B2, A5→B3" \
 	&& screen | grep -q "A5 .*\[5.62k\]" && screen | grep -F -q "C[A1,B1] = 0"
 ok $? "tour 3: C in labelled cells, the path [bracketed] and quoted, the cursor's value"
 keys Space
-wait_for "4/7 Balancing the depths" && wait_for "400-200-200-200-100-10" \
+wait_for "4/7 Balancing the depths" && wait_idle && wait_for "400-200-200-200-100-10" \
 	&& wait_for "model 1 + identities"
 ok $? "tour 4: the balanced model with identity layers, on the network screen"
 keys Space
-wait_for "5/7 OT, layer by layer" && wait_for "Layer 1 of 6 (fc1)" && wait_for "Ground cost M1  fc1"
+wait_for "5/7 OT, layer by layer" && wait_idle && wait_for "Layer 1 of 6 (fc1)" && wait_for "Ground cost M1  fc1"
 ok $? "tour 5: the first layer's ground cost and plan on the layer screen"
 screen | grep -q "err=- *optimal" && ! screen | grep -q -i "nan"
 ok $? "the solver box of an exact plan: err=-, the status in full, no nan"
@@ -247,17 +262,12 @@ done
 wait_for "Layer 6 of 6" && wait_for "is fused."
 ok $? "tour 5: Space fuses one layer at a time, 6 of 6"
 keys Space
-wait_for "6/7 The fused network" && wait_for "The fused network: " && wait_for "Test accuracy"
+wait_for "6/7 The fused network" && wait_idle && wait_for "The fused network: " && wait_for "Test accuracy"
 fused=$(screen | sed -n 's/.*The fused network: \([0-9.]*\)%.*/\1/p' | head -n 1)
 screen | grep -q "fused *$fused%"
 ok $? "tour 6: the fused accuracy ($fused%) quoted as on the results screen"
 keys Space
-wait_for "7/7 Finetuning"
-tries=600
-while [ $tries -gt 0 ] && ! screen | grep -F -q "After 1 epoch of SGD"; do
-	sleep 0.1
-	tries=$((tries - 1))
-done
+wait_for "7/7 Finetuning" && wait_idle
 wait_for "After 1 epoch of SGD" && wait_for "right after fusion"
 ok $? "tour 7: one epoch of finetuning, compared with the parents and the fused start"
 keys Space
@@ -280,20 +290,6 @@ ok $? "q leaves the demo with status 0"
 T new-window -t cf -n demo80 "sh $tmp/demo.sh"
 W="cf:demo80"
 T resize-window -t "$W" -x 80 -y 24
-# wait_idle: until the step that runs is done (the tour's hint says
-# "working… q stops" meanwhile and keys other than q are dropped), at most
-# 5 minutes, for a loaded machine
-wait_idle() {
-	tries=3000
-	while [ $tries -gt 0 ] && on_screen "working… q stops"; do
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	[ $tries -gt 0 ] && return 0
-	echo "# still working after 5 minutes"
-	show_screen
-	return 1
-}
 # read_step TITLE KEY LAST: pages with KEY through the step titled TITLE
 # until "more ↓" is gone; then LAST, the end of its text, must be shown
 read_step() {
@@ -361,12 +357,7 @@ keys 5
 wait_for "Test accuracy" && screen | grep -q "fused  *[0-9.]*% "
 ok $? "results at 80 columns: the fused accuracy's number shows"
 keys Space
-wait_for "7/7 Finetuning"
-tries=600
-while [ $tries -gt 0 ] && ! screen | grep -F -q "After 1 epoch of SGD"; do
-	sleep 0.1
-	tries=$((tries - 1))
-done
+wait_for "7/7 Finetuning" && wait_idle
 read_step "7/7 Finetuning" Space "after fusion."
 ok $? "tour at 80×24, step 7 read to its last line"
 keys Space

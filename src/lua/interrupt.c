@@ -88,9 +88,15 @@ void cf_lua_interrupt_begin(lua_State *L)
 {
 	busy = 0;
 	lua_sethook(L, NULL, 0, 0);
-	stop_flag = 0;
 	presses = 0;
 	busy = 1;
+	/* The REPL clears the flag before it reads a line, so a flag set now
+	 * is a Ctrl-C pressed after Enter, before the evaluation began: it is
+	 * meant for this evaluation, which stops at its first instruction. */
+	if (stop_flag && hooked) {
+		presses = 1;
+		lua_sethook(hooked, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+	}
 }
 
 void cf_lua_interrupt_end(lua_State *L)
