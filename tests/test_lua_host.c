@@ -184,12 +184,24 @@ int main(void)
 	   "C work runs to the end without Ctrl-C");
 	lua_settop(L, 0);
 
-	/* Ctrl-C outside an evaluation (the prompt): flag only, cleared later */
+	/* Ctrl-C outside an evaluation: the flag only (the REPL reads and clears
+	 * it at its prompt); still set when an evaluation begins, it was
+	 * pressed after Enter and stops that evaluation, and only that one */
 	raise(SIGINT);
-	ok(cf_lua_stop_requested(), "Ctrl-C at the prompt sets the stop flag");
+	ok(cf_lua_stop_requested(), "Ctrl-C outside an evaluation sets the stop flag");
+	ok(run(L, "kept2 = 1; local s = 0; for i = 1, 1000 do s = s + i end; return s") ==
+			   LUA_ERRRUN && strstr(lua_tostring(L, -1), "interrupted") != NULL,
+	   "a Ctrl-C pressed before the evaluation began interrupts it");
+	lua_settop(L, 0);
+	ok(!cf_lua_stop_requested(), "stop flag cleared after that evaluation");
 	ok(run(L, "local s = 0; for i = 1, 1000 do s = s + i end; return s") == LUA_OK &&
 		   lua_tointeger(L, -1) == 500500,
-	   "a stale Ctrl-C does not interrupt the next evaluation");
+	   "the evaluation after it runs to the end");
+	lua_settop(L, 0);
+	raise(SIGINT);
+	cf_lua_stop_clear(); /* what the REPL does at its prompt */
+	ok(run(L, "return 6 * 7") == LUA_OK && lua_tointeger(L, -1) == 42,
+	   "a Ctrl-C the prompt handled does not reach the next evaluation");
 	lua_settop(L, 0);
 	cf_lua_stop_request();
 	ok(cf_lua_progress(NULL, "x", 0.5) != 0, "progress callback reports a requested stop");

@@ -6,7 +6,9 @@
  * handler.  It sets a flag that core progress callbacks poll (a hook never
  * fires while a C function runs) and a count-1 hook that raises the error
  * at the next Lua instruction.  Outside an evaluation it only sets the
- * flag, which the REPL reads to clear its input line.  A third Ctrl-C in
+ * flag, which the REPL reads (and clears) to clear its input line; a flag
+ * still set when an evaluation begins was pressed after Enter, and stops
+ * that evaluation at its first instruction.  A third Ctrl-C in
  * one evaluation restores the default action and kills the program, the
  * way out of a C loop that never polls.
  */
