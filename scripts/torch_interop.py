@@ -181,7 +181,7 @@ def parse_arch(text):
         return a
     if head == "resnet" or head.startswith("resnet"):
         a["family"] = "resnet"
-        a.update(input=(3, 32, 32), classes=10, bn=True)
+        a.update(input=(3, 32, 32), classes=10, bn=True, convbias=False)
         width, widths = 64, None
         if head == "resnet":
             p.take()
@@ -211,21 +211,24 @@ def parse_arch(text):
                 a["bias"] = k == "bias"
             elif k in ("bn", "nobn"):
                 a["bn"] = k == "bn"
+            elif k in ("convbias", "noconvbias"):
+                a["convbias"] = k == "convbias"
             else:
                 p.i -= 1
-                p.fail('"width W", "widths W1,W2,...", "classes K", "in CxHxW", "nobn" or "nobias"')
+                p.fail('"width W", "widths W1,W2,...", "classes K", "in CxHxW", "nobn", "nobias" or "convbias"')
         if widths is None:
             widths = [width << s for s in range(len(blocks))]
         if len(widths) != len(blocks):
             raise ArchError("architecture: resnet has %d stages but %d widths were given" % (len(blocks), len(widths)))
         a["blocks"], a["widths"] = blocks, widths
-        a["units"].append({"kind": "conv", "out": widths[0], "k": (3, 3), "s": 1, "p": 1, "bias": False})
+        a["units"].append({"kind": "conv", "out": widths[0], "k": (3, 3), "s": 1, "p": 1, "bias": a["convbias"]})
         if a["bn"]:
             a["units"].append({"kind": "bn"})
         a["units"].append({"kind": "relu"})
         for s, (nb, w) in enumerate(zip(blocks, widths)):
             for b in range(nb):
-                a["units"].append({"kind": "block", "out": w, "mid": w, "s": 2 if (s > 0 and b == 0) else 1, "bn": a["bn"]})
+                a["units"].append({"kind": "block", "out": w, "mid": w, "s": 2 if (s > 0 and b == 0) else 1, "bn": a["bn"],
+                                    "bias": a["convbias"]})
         a["units"].append({"kind": "gap"})
         a["units"].append({"kind": "linear", "out": a["classes"], "bias": a["bias"]})
         return a
@@ -309,12 +312,15 @@ def _parse_unit(p, bias):
         return u
     if k == "block":
         p.take()
-        u = {"kind": "block", "out": p.pos("the block's output channels"), "s": 1, "bn": True}
+        u = {"kind": "block", "out": p.pos("the block's output channels"), "s": 1, "bn": True,
+             "bias": False}
         u["mid"] = u["out"]
         while True:
             t = p.peek()
             if t in ("nobn", "bn"):
                 u["bn"] = p.take().lower() == "bn"
+            elif t in ("nobias", "bias"):
+                u["bias"] = p.take().lower() == "bias"
             elif t == "mid":
                 p.take()
                 u["mid"] = p.pos("the width of the block's first conv")
@@ -343,15 +349,15 @@ class GAP(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, cin, mid, out, stride, bn):
+    def __init__(self, cin, mid, out, stride, bn, bias=False):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, mid, 3, stride, 1, bias=False)
+        self.conv1 = nn.Conv2d(cin, mid, 3, stride, 1, bias=bias)
         self.bn1 = nn.BatchNorm2d(mid) if bn else nn.Identity()
-        self.conv2 = nn.Conv2d(mid, out, 3, 1, 1, bias=False)
+        self.conv2 = nn.Conv2d(mid, out, 3, 1, 1, bias=bias)
         self.bn2 = nn.BatchNorm2d(out) if bn else nn.Identity()
         self.shortcut = nn.Sequential()
         if stride != 1 or cin != out:
-            mods = [nn.Conv2d(cin, out, 1, stride, 0, bias=False)]
+            mods = [nn.Conv2d(cin, out, 1, stride, 0, bias=bias)]
             if bn:
                 mods.append(nn.BatchNorm2d(out))
             self.shortcut = nn.Sequential(*mods)
@@ -386,7 +392,7 @@ def _module(u, c, h, w):
         return nn.BatchNorm2d(c), (c, h, w)
     if k == "block":
         s = u["s"]
-        return BasicBlock(c, u["mid"], u["out"], s, u["bn"]), (u["out"], (h - 1) // s + 1, (w - 1) // s + 1)
+        return BasicBlock(c, u["mid"], u["out"], s, u["bn"], u["bias"]), (u["out"], (h - 1) // s + 1, (w - 1) // s + 1)
     raise ArchError("unknown unit " + k)
 
 

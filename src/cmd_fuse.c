@@ -234,10 +234,13 @@ int cmd_fuse(int argc, char **argv)
 		printf("\naccuracy on %s:\n", cf_session_data(s, 0) ? cf_session_data(s, 0)->name : "?");
 		jm = json_array();
 		for (int i = 0; i < cf_session_nmodels(s); i++) {
-			printf("  %-40s %7.2f%%\n", cf_session_model_name(s, i), 100 * met->parent_acc[i]);
+			int folded = cf_session_model_folded(s, i);
+			printf("  %-40s %7.2f%%%s\n", cf_session_model_name(s, i), 100 * met->parent_acc[i],
+			       folded ? " (BatchNorm folded into the convolutions)" : "");
 			json_t *o = json_object();
 			json_object_set_new(o, "file", json_string(cf_session_model_name(s, i)));
 			json_object_set_new(o, "acc", jnum(met->parent_acc[i]));
+			json_object_set_new(o, "bn_folded", json_boolean(folded));
 			if (ft->parents)
 				json_object_set_new(o, "finetuned_best", jnum(ft->parent_best[i]));
 			json_array_append_new(jm, o);

@@ -4,7 +4,8 @@
 # with BatchNorm: a file written by PyTorch (scripts/torch_interop.py, plain
 # state dict without clafuse's metadata, and as F16) loads in clafuse and
 # evaluates to PyTorch's figures, and a file written by clafuse evaluates
-# in PyTorch to clafuse's figures.  Skips when Debian's python3-torch or
+# in PyTorch to clafuse's figures; the ResNet with its BatchNorm folded into
+# the convolutions keeps its figures on both sides.  Skips when Debian's python3-torch or
 # Fashion-MNIST is missing.
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-.}
@@ -67,4 +68,19 @@ check() { # name arch epochs
 check mlp "mlp 784-128-64-10 nobias" 1
 check vgg "vgg 8 M 16 M classes 10 in 1x28x28" 0
 check resnet "resnet 1,1 width 8 classes 10 in 1x28x28" 0
+
+# BatchNorm folded into the convolutions (what a fusion session does with a
+# BN model): the same figures as the BN model, in clafuse and in PyTorch
+"$CLAFUSE" -e "assert(cf.model.load('$T/resnet.cf.safetensors'):fold_bn()):save('$T/folded.safetensors')" \
+	> "$T/fold.out" 2>&1
+ok $? "the trained BN ResNet folds and saves"
+"$CLAFUSE" info "$T/folded.safetensors" 2>&1 | grep -q "nobn convbias"
+ok $? "the folded ResNet is 'nobn convbias'"
+"$CLAFUSE" eval "$T/folded.safetensors" > "$T/folded.cf" 2>&1
+a=$(cf_fig "$T/resnet.cf2") b=$(cf_fig "$T/folded.cf")
+same "$a" "$b"; ok $? "folded: clafuse's figures equal the BN model's ($a / $b)"
+$PY "$INTEROP" eval "$T/folded.safetensors" > "$T/folded.pt" 2>&1
+ok $? "folded: PyTorch loads the file (conv biases in the blocks)"
+a=$(cf_fig "$T/folded.cf") b=$(pt_fig "$T/folded.pt")
+same "$a" "$b"; ok $? "folded: same accuracy and loss in PyTorch ($a / $b)"
 echo "1..$n"

@@ -203,6 +203,24 @@ static void test_pipeline(void)
 		ok(m == 4 && nn == 2 && C[0] > -1e-9 && C[0] < 1, "CKA costs in [0,1): C[1][1] = %.4f", C[0]);
 	}
 
+	/* a model with BatchNorm is folded (same function in eval mode) when added */
+	{
+		cf_session *t = NULL;
+		cf_net *bn = mk("vgg 4 M classes 10 in 1x4x4 bn"), *m;
+		int nbn = 0;
+		cf_session_new(&t, &e);
+		rc = cf_session_add_model(t, bn, "E", &e);
+		m = cf_session_model(t, 0);
+		for (int i = 0; m && i < cf_net_nparams(m); i++)
+			nbn += cf_net_param_at(m, i)->kind >= CF_PARAM_BN_WEIGHT;
+		ok(rc == 0 && cf_session_nmodels(t) == 1 && cf_session_model_folded(t, 0) == 1 &&
+			   nbn == 0 && cf_net_param_find(m, "features.0.bias"),
+		   "a model with BatchNorm: added with BN folded into its conv (%s)", rc ? e.msg : "ok");
+		ok(cf_session_model_folded(s, 0) == 0 && cf_session_model_folded(t, 1) == 0,
+		   "BN-free models and bad indices are not folded");
+		cf_session_free(t);
+	}
+
 	/* bad input: the session stays as it was */
 	{
 		int st[CF_STEP_COUNT];
@@ -218,10 +236,10 @@ static void test_pipeline(void)
 			   cf_session_nmodels(s) == 2, "mismatched input shape: %s", e.msg);
 		ok(cf_session_add_model(s, mk("mlp 16-10-7 nobias"), "D", &e) == CF_EINVAL &&
 			   cf_session_nmodels(s) == 2, "mismatched classes: %s", e.msg);
-		ok(cf_session_add_model(s, mk("vgg 4 M classes 10 in 1x4x4 bn"), "E", &e) == CF_EINVAL &&
-			   cf_session_nmodels(s) == 2 && strstr(e.msg, "model E has BatchNorm") &&
-			   strstr(e.msg, "nobn"),
-		   "a model with BatchNorm: %s", e.msg);
+		ok(cf_session_add_model(s, mk("net in 1x4x4: conv 4 p1, maxpool 2, bn, linear 10"), "F",
+					&e) == CF_EINVAL && cf_session_nmodels(s) == 2 &&
+			   strstr(e.msg, "model F: ") && strstr(e.msg, "unit 3"),
+		   "a BatchNorm that cannot be folded: %s", e.msg);
 		ok(cf_session_set_data(s, synth(50, 1, 5, 5, 10, 3), synth(50, 1, 5, 5, 10, 4), &e) ==
 			   CF_EINVAL && cf_session_data(s, 0)->h == 4, "data that does not fit: %s", e.msg);
 		{

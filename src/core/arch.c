@@ -425,7 +425,7 @@ static int resnet_expand(parser *p, cf_arch *a)
 	int cap = 0, in = a->widths[0];
 	cf_arch_unit u = mk(CF_UNIT_CONV, a->widths[0], 0);
 	u.pad = 1;
-	u.bias = 0;
+	u.bias = a->convbias;
 	PUSH(u);
 	if (a->bn)
 		PUSH(mk(CF_UNIT_BN, 0, 0));
@@ -435,6 +435,7 @@ static int resnet_expand(parser *p, cf_arch *a)
 			cf_arch_unit bl = mk(CF_UNIT_BLOCK, a->widths[s], 0);
 			bl.stride = (s > 0 && b == 0) ? 2 : 1;
 			bl.bn = a->bn;
+			bl.bias = a->convbias;
 			PUSH(bl);
 			in = a->widths[s];
 		}
@@ -455,6 +456,10 @@ static int resnet_options(parser *p, cf_arch *a, int *width, int *nwidths)
 		if (shared_option(p, a, t, &rc)) {
 			if (rc)
 				return rc;
+		} else if (tok_is(t, "convbias") || tok_is(t, "noconvbias")) {
+			/* biases on the stem and every block conv (BN folded in) */
+			a->convbias = tok_is(t, "convbias");
+			p->i++;
 		} else if (tok_is(t, "width")) {
 			p->i++;
 			if ((rc = take_pos(p, width, "a width (channels of the first stage)")))
@@ -466,7 +471,7 @@ static int resnet_options(parser *p, cf_arch *a, int *width, int *nwidths)
 					    "a list of stage widths like 16,32,64,128")))
 				return rc;
 		} else {
-			return expected(p, "\"width W\", \"widths W1,W2,...\", \"classes K\", \"in CxHxW\", \"nobn\" or \"nobias\"");
+			return expected(p, "\"width W\", \"widths W1,W2,...\", \"classes K\", \"in CxHxW\", \"nobn\", \"nobias\" or \"convbias\"");
 		}
 	}
 	return CF_OK;
@@ -603,6 +608,9 @@ static int parse_unit(parser *p, cf_arch *a, int *cap_io, int global_bias)
 			const tok *o = peek(p);
 			if (tok_is(o, "nobn") || tok_is(o, "bn")) {
 				u.bn = tok_is(o, "bn");
+				p->i++;
+			} else if (tok_is(o, "bias") || tok_is(o, "nobias")) {
+				u.bias = tok_is(o, "bias");
 				p->i++;
 			} else if (tok_is(o, "mid")) {
 				p->i++;
@@ -828,7 +836,9 @@ const char *cf_arch_unit_str(const cf_arch_unit *u, char *buf, int len)
 		if (u->stride != 1)
 			n += snprintf(buf + n, (size_t)(len > n ? len - n : 0), " s%d", u->stride);
 		if (!u->bn)
-			snprintf(buf + n, (size_t)(len > n ? len - n : 0), " nobn");
+			n += snprintf(buf + n, (size_t)(len > n ? len - n : 0), " nobn");
+		if (u->bias)
+			snprintf(buf + n, (size_t)(len > n ? len - n : 0), " bias");
 		break;
 	}
 	return buf;
@@ -1125,6 +1135,8 @@ char *cf_arch_print(const cf_arch *a)
 			sb_add(&b, " nobn");
 		if (!a->bias)
 			sb_add(&b, " nobias");
+		if (a->convbias)
+			sb_add(&b, " convbias");
 		break;
 	}
 	case CF_ARCH_NET:

@@ -19,21 +19,25 @@
  *             3x3 pad-1 convs + ReLU (BN between them with "bn"), M = 2x2
  *             max-pool stride 2, then flatten and Linear(C*H*W -> K).
  *   resnet := "resnet" B1,B2,... { "width" W | "widths" W1,W2,... |
- *             "classes" K | "in" CxHxW | "nobn" | "bn" | "nobias" | "bias" }
+ *             "classes" K | "in" CxHxW | "nobn" | "bn" | "nobias" | "bias"
+ *             | "convbias" | "noconvbias" }
  *             CIFAR-style: stem conv3x3 (+BN) + ReLU, stage s has Bs basic
  *             blocks of width W*2^(s-1) (first block of stage >= 2 has
  *             stride 2), global average pool, Linear(last width -> K).
- *             "nobias" removes the classifier's bias (convs never have one).
+ *             "nobias" removes the classifier's bias; the convs have none
+ *             unless "convbias" (stem and every block conv: what folding
+ *             BatchNorm into them produces, see fold.h).
  *   net    := "net" { "in" CxHxW | "nobias" } ":" unit { "," unit }
  *   unit   := "linear" N ["nobias"]
  *           | "conv" N ["k" K | "k" KHxKW] ["s" S] ["p" P] ["nobias"]
  *             (also written k3, s2, p1; defaults k3 s1 p0)
  *           | "relu" | "maxpool" K ["s" S] | "avgpool" K ["s" S]
  *           | "gap" | "flatten" | "bn"
- *           | "block" N ["mid" M] ["s" S] ["nobn"]
+ *           | "block" N ["mid" M] ["s" S] ["nobn"] ["bias"]
  *             residual basic block: conv3x3(M, stride S) BN ReLU conv3x3(N)
  *             BN, plus identity or (when S != 1 or channels change) a 1x1
- *             projection with BN; ReLU after the sum.  Convs bias-free.
+ *             projection with BN; ReLU after the sum.  Convs bias-free
+ *             unless "bias" (conv1, conv2 and the projection all get one).
  *   PRESET := vgg8 | vgg11 | vgg13 | vgg16 | vgg19 with optional suffixes
  *             _half _doub _quad (vgg11, vgg13), _student (vgg13), then
  *             _nobias, _bn; resnet18 | resnet34 with optional _eighth
@@ -61,7 +65,7 @@ typedef struct cf_arch_unit {
 	int mid;          /* block: width of conv1 */
 	int kh, kw;       /* conv kernel; pools: window (kh = kw) */
 	int stride, pad;  /* conv, pools (pad 0), block (stride of conv1) */
-	int bias;         /* linear/conv: has a bias */
+	int bias;         /* linear/conv: has a bias; block: all its convs have one */
 	int bn;           /* block: BN after each conv and in the shortcut */
 	int col;          /* column of the unit in the parsed text, 0 if none */
 } cf_arch_unit;
@@ -76,6 +80,7 @@ typedef struct cf_arch {
 	int nclasses;              /* out of the last unit */
 	/* family parameters (for printing and naming) */
 	int bias;                  /* mlp/vgg: every layer; resnet: classifier */
+	int convbias;              /* resnet: stem and block convs have biases */
 	int bn;                    /* vgg: BN after convs; resnet: BN everywhere */
 	int nstages;               /* resnet: stages and blocks per stage */
 	int blocks[CF_ARCH_MAXSTAGES];

@@ -240,20 +240,20 @@ static int build(cf_net *net, cf_error *err)
 				cf_conv_shape_init(&c3->s, c, h, w, u->out, 1, 1, u->stride, 0);
 			/* State-dict order: conv1, bn1, conv2, bn2, shortcut.0, shortcut.1. */
 			snprintf(sub, sizeof sub, "%s.conv1", name);
-			add_layer(&b, c1, sub, 1, 0);
+			add_layer(&b, c1, sub, 1, u->bias);
 			if (u->bn) {
 				snprintf(sub, sizeof sub, "%s.bn1", name);
 				c1->bn = add_bn(&b, u->mid, sub);
 			}
 			snprintf(sub, sizeof sub, "%s.conv2", name);
-			add_layer(&b, c2, sub, 1, 0);
+			add_layer(&b, c2, sub, 1, u->bias);
 			if (u->bn) {
 				snprintf(sub, sizeof sub, "%s.bn2", name);
 				c2->bn = add_bn(&b, u->out, sub);
 			}
 			if (op->proj) {
 				snprintf(sub, sizeof sub, "%s.shortcut.0", name);
-				add_layer(&b, c3, sub, 1, 0);
+				add_layer(&b, c3, sub, 1, u->bias);
 				if (u->bn) {
 					snprintf(sub, sizeof sub, "%s.shortcut.1", name);
 					c3->bn = add_bn(&b, u->out, sub);

@@ -42,14 +42,16 @@ static void block_bwd(cf_net *net, cf_op *op, const float *dy, int64_t N, float 
 		bn_bwd(net, c2, op->a2, dz, N, c2->s.cout, hw2, ta);
 		da = ta;
 	}
-	cf_conv_backward(&c2->s, op->h, da, N, pd(net, c2->w), tb, pg(net, c2->w), NULL, net->work);
+	cf_conv_backward(&c2->s, op->h, da, N, pd(net, c2->w), tb, pg(net, c2->w), pg(net, c2->b),
+			 net->work);
 	cf_relu_backward(op->h, tb, N * m, tb);
 	da = tb;
 	if (c1->bn >= 0) {
 		bn_bwd(net, c1, op->a1, tb, N, c1->s.cout, hw1, ta);
 		da = ta;
 	}
-	cf_conv_backward(&c1->s, op->x, da, N, pd(net, c1->w), dx, pg(net, c1->w), NULL, net->work);
+	cf_conv_backward(&c1->s, op->x, da, N, pd(net, c1->w), dx, pg(net, c1->w), pg(net, c1->b),
+			 net->work);
 	/* shortcut */
 	if (op->proj) {
 		da = dz;
@@ -58,7 +60,7 @@ static void block_bwd(cf_net *net, cf_op *op, const float *dy, int64_t N, float 
 			da = ta;
 		}
 		cf_conv_backward(&c3->s, op->x, da, N, pd(net, c3->w), dx ? tb : NULL,
-				 pg(net, c3->w), NULL, net->work);
+				 pg(net, c3->w), pg(net, c3->b), net->work);
 		if (dx)
 			cf_axpy(N * op->in_sz, 1.0f, tb, dx);
 	} else if (dx) {

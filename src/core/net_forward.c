@@ -36,15 +36,18 @@ static void block_fwd(cf_net *net, cf_op *op, const float *x, int64_t N, enum cf
 	int hw1 = c1->s.oh * c1->s.ow, hw2 = c2->s.oh * c2->s.ow;
 	const float *sc = x;
 
-	cf_conv_forward(&c1->s, x, N, pd(net, c1->w), NULL, op->a1, net->work);
+	cf_conv_forward(&c1->s, x, N, pd(net, c1->w), pd(net, c1->b), op->a1,
+			net->work);
 	if (c1->bn >= 0)
 		bn_fwd(net, c1, op->a1, N, c1->s.cout, hw1, mode, op->b1);
 	cf_relu_forward(op->b1, N * m, op->h);
-	cf_conv_forward(&c2->s, op->h, N, pd(net, c2->w), NULL, op->a2, net->work);
+	cf_conv_forward(&c2->s, op->h, N, pd(net, c2->w), pd(net, c2->b), op->a2,
+			net->work);
 	if (c2->bn >= 0)
 		bn_fwd(net, c2, op->a2, N, c2->s.cout, hw2, mode, op->b2);
 	if (op->proj) {
-		cf_conv_forward(&c3->s, x, N, pd(net, c3->w), NULL, op->a3, net->work);
+		cf_conv_forward(&c3->s, x, N, pd(net, c3->w), pd(net, c3->b), op->a3,
+				net->work);
 		if (c3->bn >= 0)
 			bn_fwd(net, c3, op->a3, N, c3->s.cout, hw2, mode, op->b3);
 		sc = op->b3;

@@ -19,6 +19,7 @@
 
 #include "balance.h"
 #include "cla.h"
+#include "fold.h"
 #include "model.h"
 
 /* ---- parameter table ------------------------------------------------------ */
@@ -156,6 +157,7 @@ struct cf_session {
 	int K;
 	cf_net *model[CF_SESSION_MAXMODELS];
 	char *name[CF_SESSION_MAXMODELS];
+	int folded[CF_SESSION_MAXMODELS]; /* BN was folded into the convs when added */
 	cf_dataset *train, *test;
 	double pv[NPARAMS];
 	char *ps[NPARAMS];
@@ -492,12 +494,21 @@ int cf_session_get_layer(const cf_session *s, int layer, const char *name, char 
 
 /* ---- inputs -------------------------------------------------------------- */
 
-static int has_bn(const cf_net *n)
+/* Replace *net by its BN-folded form (the original is freed on success)
+ * and say whether it had BN: the fusion works on BN-free models. */
+static int fold_model(cf_net **net, const char *name, int *folded, cf_error *err)
 {
-	for (int i = 0; i < cf_net_nparams(n); i++)
-		if (cf_net_param_at((cf_net *)n, i)->kind == CF_PARAM_BN_WEIGHT)
-			return 1;
-	return 0;
+	cf_net *f = NULL;
+	int rc;
+	*folded = 0;
+	if (!cf_net_has_bn(*net))
+		return CF_OK;
+	if ((rc = cf_net_fold_bn(*net, &f, err)))
+		return cf_error_prefix(err, "model %s", name);
+	cf_net_free(*net);
+	*net = f;
+	*folded = 1;
+	return CF_OK;
 }
 
 static int data_fits(const cf_net *net, const char *name, const cf_dataset *d, cf_error *err)
@@ -523,7 +534,7 @@ static void invalidate_all(cf_session *s)
 int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error *err)
 {
 	char buf[32];
-	int rc = CF_OK, c, h, w, c0, h0, w0;
+	int rc = CF_OK, c, h, w, c0, h0, w0, folded = 0;
 
 	if (!net)
 		return cf_error_set(err, CF_EINVAL, "session: no model given");
@@ -533,11 +544,9 @@ int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error 
 	}
 	if (s->K == CF_SESSION_MAXMODELS)
 		rc = cf_error_set(err, CF_EINVAL, "session: at most %d models", CF_SESSION_MAXMODELS);
-	else if (has_bn(net))
-		rc = cf_error_set(err, CF_EINVAL, "model %s has BatchNorm layers; fusion works on "
-				  "BN-free models (architectures with 'nobn', e.g. resnet18_nobn)",
-				  name);
-	else if (s->K > 0) {
+	else
+		rc = fold_model(&net, name, &folded, err);
+	if (!rc && s->K > 0) {
 		cf_net_input_shape(net, &c, &h, &w);
 		cf_net_input_shape(s->model[0], &c0, &h0, &w0);
 		if ((int64_t)c * h * w != (int64_t)c0 * h0 * w0)
@@ -558,6 +567,7 @@ int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error 
 		cf_net_free(net);
 		return rc;
 	}
+	s->folded[s->K] = folded;
 	s->model[s->K++] = net;
 	/* model 0 = the deeper of the first two (first on a tie) */
 	if (s->K >= 2) {
@@ -1297,6 +1307,11 @@ cf_net *cf_session_model(const cf_session *s, int i)
 const char *cf_session_model_name(const cf_session *s, int i)
 {
 	return i >= 0 && i < s->K ? s->name[i] : NULL;
+}
+
+int cf_session_model_folded(const cf_session *s, int i)
+{
+	return i >= 0 && i < s->K ? s->folded[i] : 0;
 }
 
 void cf_session_pair(const cf_session *s, int *i0, int *i1)

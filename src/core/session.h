@@ -108,8 +108,11 @@ int cf_session_get_layer(const cf_session *s, int layer, const char *name, char 
 /* ---- inputs ------------------------------------------------------------ */
 
 /* Add a model (the session takes ownership of net, also on error, when it
- * frees it).  Checks it against the models already there: same input
- * size (c·h·w), same number of classes, no BatchNorm; and against the data set.
+ * frees it).  A model with BatchNorm is replaced by its BN-folded form
+ * (cf_net_fold_bn: the same function in eval mode; the original is freed),
+ * since the fusion works on BN-free models; folding errors carry the model's
+ * name.  Checks it against the models already there: same input
+ * size (c·h·w), same number of classes; and against the data set.
  * `name` (copied) labels it in reports (may be NULL: "model N").  Marks
  * every step stale. */
 int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error *err);
@@ -152,6 +155,9 @@ int64_t cf_session_layer_solves(const cf_session *s);
 int cf_session_nmodels(const cf_session *s);
 cf_net *cf_session_model(const cf_session *s, int i);
 const char *cf_session_model_name(const cf_session *s, int i);
+/* 1 when model i had BatchNorm that was folded into its convolutions when
+ * it was added (cf_session_model is then the folded network), else 0. */
+int cf_session_model_folded(const cf_session *s, int i);
 /* Indices (into the added models) of model 0 and model 1. */
 void cf_session_pair(const cf_session *s, int *i0, int *i1);
 const cf_dataset *cf_session_data(const cf_session *s, int train);

@@ -20,6 +20,7 @@
 #include <gsl/gsl_rng.h>
 #include <lauxlib.h>
 
+#include "core/fold.h"
 #include "core/model.h"
 #include "core/net.h"
 #include "core/train.h"
@@ -376,6 +377,26 @@ static int m_copy(lua_State *L)
 	return 1;
 }
 
+/* A new model with BatchNorm folded into the convolutions (same eval-mode
+ * function); a BN that cannot be folded is a property of the model, not a
+ * programming error, so it comes back as nil, message. */
+static int m_fold_bn(lua_State *L)
+{
+	cf_net *net = check_model(L, 1);
+	lmodel *lm = new_slot(L);
+	cf_error err = {0};
+	int rc = cf_net_fold_bn(net, &lm->net, &err);
+	if (rc == CF_ENOMEM)
+		return luaL_error(L, "fold_bn: %s", err.msg);
+	if (rc != CF_OK) {
+		lua_pushnil(L);
+		lua_pushstring(L, err.msg);
+		return 2;
+	}
+	account(L, lm->net);
+	return 1;
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 static int m_evaluate(lua_State *L)
@@ -713,7 +734,8 @@ static const luaL_Reg model_meta[] = {
 static const luaL_Reg model_methods[] = {
 	{"arch", m_arch},         {"describe", m_pretty},   {"info", m_info},
 	{"params", m_params},     {"weight", m_weight},     {"set_weight", m_set_weight},
-	{"save", m_save},         {"copy", m_copy},         {"evaluate", m_evaluate},
+	{"save", m_save},         {"copy", m_copy},         {"fold_bn", m_fold_bn},
+	{"evaluate", m_evaluate},
 	{"train", m_train},       {"forward", m_forward},   {"predict", m_predict},
 	{"free", m_gc},           {NULL, NULL}};
 
@@ -735,6 +757,12 @@ static const cf_lua_doc model_method_docs[] = {
 	{"save", "m:save(path) -> true | nil, msg",
 	 "Write the model as safetensors (atomically: a temporary file renamed)."},
 	{"copy", "m:copy() -> Model", "A deep copy of the parameters and buffers."},
+	{"fold_bn", "m:fold_bn() -> Model | nil, msg",
+	 "A new model without BatchNorm computing the same function in evaluation\n"
+	 "mode: each BN (running statistics) is folded into the conv before it,\n"
+	 "which gains a bias (vgg ... bn -> nobn; resnet -> nobn convbias;\n"
+	 "block -> block ... nobn bias).  A model without BN gives a copy; a BN\n"
+	 "that does not follow a conv returns nil, message."},
 	{"evaluate", "m:evaluate(d [, batch]) -> accuracy, loss",
 	 "Accuracy (0..1) and mean cross-entropy on data set d (evaluation mode).\nCtrl-C raises \"interrupted\"."},
 	{"train", "m:train(d, opts) -> {{epoch, lr, train_loss, train_acc, test_loss, test_acc}, ...}",

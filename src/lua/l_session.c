@@ -910,8 +910,10 @@ static int s_report(lua_State *L)
 		const cf_dataset *te = cf_session_data(s, 0);
 		addf(&b, "\naccuracy on %s:\n", te ? te->name : "?");
 		for (int i = 0; i < K; i++)
-			addf(&b, "  %-40s %7.2f%%\n", cf_session_model_name(s, i),
-			     100 * met->parent_acc[i]);
+			addf(&b, "  %-40s %7.2f%%%s\n", cf_session_model_name(s, i),
+			     100 * met->parent_acc[i],
+			     cf_session_model_folded(s, i) ? " (BatchNorm folded into the convolutions)"
+							   : "");
 		if (!isnan(met->balanced_acc))
 			addf(&b, "  %-40s %7.2f%%\n", "balanced model", 100 * met->balanced_acc);
 		addf(&b, "  %-40s %7.2f%%\n", "prediction ensemble", 100 * met->ensemble_acc);
@@ -973,8 +975,9 @@ static int s_pretty(lua_State *L)
 	if (K >= 2)
 		cf_session_pair(s, &i0, &i1);
 	for (int i = 0; i < K; i++) {
-		addf(&b, "\n  %d. %s%s  ", i + 1, cf_session_model_name(s, i),
-		     i == i0 ? " (model 0)" : i == i1 ? " (model 1)" : "");
+		addf(&b, "\n  %d. %s%s%s  ", i + 1, cf_session_model_name(s, i),
+		     i == i0 ? " (model 0)" : i == i1 ? " (model 1)" : "",
+		     cf_session_model_folded(s, i) ? " (BatchNorm folded)" : "");
 		add_arch(&b, cf_session_model(s, i));
 	}
 	addf(&b, "\n  %-12s %-8s %5s %9s  %s", "step", "state", "runs", "time(s)", "message");
@@ -1082,7 +1085,8 @@ static const luaL_Reg session_methods[] = {
 static const cf_lua_doc session_method_docs[] = {
 	{"add_model", "s:add_model(path | Model [, name]) -> s | nil, msg",
 	 "Add a model (a Model is copied).  Checked against the others (input\n"
-	 "size, classes, no BatchNorm) and the data.  A file that does not load\n"
+	 "size, classes) and the data; BatchNorm is folded into the convolutions\n"
+	 "(the same function in evaluation mode).  A file that does not load\n"
 	 "or fit returns nil, message; a Model that does not fit raises.\n"
 	 "Marks every step stale."},
 	{"data", "s:data(spec) -> s | nil, msg",

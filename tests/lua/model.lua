@@ -100,6 +100,23 @@ t.is(li.layers[1].kh, 3, "its kernel")
 local _, ca = cnn:forward(te:subset({1, 2}), {record = true})
 t.is(tostring(ca[1]), "Matrix 2x4x28x28 double", "conv recordings are N×C×H×W")
 
+-- fold_bn: BatchNorm (set away from the identity) folded into the convs
+local bm = cf.model.new("vgg 4 M 8 M classes 10 in 1x8x8 bn", 5)
+bm:set_weight("features.1.weight", cf.matrix{1.5, -0.7, 0.9, 2.0})
+bm:set_weight("features.1.bias", cf.matrix{0.3, -0.2, 0.5, 0.1})
+bm:set_weight("features.1.running_mean", cf.matrix{0.2, -0.4, 0.1, 0.3})
+bm:set_weight("features.1.running_var", cf.matrix{0.5, 2.0, 1.5, 0.3})
+local bx = cf.rand(3, 64, 7)
+local fm = assert(bm:fold_bn())
+t.is(fm:arch(), "vgg 4 M 8 M classes 10 in 1x8x8", "fold_bn: vgg bn -> nobn with biases")
+t.ok(fm:info().parameters < bm:info().parameters and fm:weight("features.0.bias") ~= nil,
+     "fold_bn: BN gone, the conv has a bias")
+local bl, fl = bm:forward(bx), fm:forward(bx)
+t.near((bl - fl):map(math.abs):max(), 0, 1e-4 * bl:map(math.abs):max(), "fold_bn: same logits")
+local bad = cf.model.new("net in 1x8x8: conv 4 p1, maxpool 2, bn, flatten, linear 10")
+local nf, nmsg = bad:fold_bn()
+t.fails(nf, nmsg, "unit 3", "fold_bn of a BN after a pool returns nil, message")
+
 -- programmer errors
 t.raises(function() return cf.model.new("mlp 784-x") end, "bad argument #1 to 'new'", "a bad description")
 t.raises(function() return cf.model.new(42, -1) end, "bad argument #2 to 'new'", "a negative seed")
