@@ -118,7 +118,10 @@ int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *d
 			continue;
 		}
 		snprintf(S->paths[S->npaths++], sizeof S->paths[0], "%s", p);
-		cf_tui_msg(t, CF_MSG_INFO, "loaded model %s", paths[k]);
+		cf_tui_msg(t, CF_MSG_INFO, "loaded model %s%s", paths[k],
+			   cf_session_model_folded(S->s, cf_session_nmodels(S->s) - 1)
+				   ? " (BatchNorm folded into the convolutions)"
+				   : "");
 	}
 	if (data && *data) {
 		cf_error_clear(&err);
