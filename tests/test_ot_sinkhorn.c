@@ -364,6 +364,43 @@ static void test_overrelaxation(void)
 	free(M);
 }
 
+/* A fixed ω that diverges from the cold start (ω = 1.9 at ε = 1e-3·max):
+ * the solver notices, goes on with the adaptive ω, converges to the plain
+ * plan and says what happened; without the guard the error cycles near
+ * 1e150 until the iteration limit. */
+static void test_relaxation_guard(void)
+{
+	int n = 40, m = 30;
+	double *M = malloc((size_t)(n * m) * sizeof *M), a[40], b[30], d = 0;
+	cf_ot_problem p = {n, m, a, b, M};
+	cf_ot_params par;
+	cf_ot_result r0, r1;
+	cf_error err = {0};
+	random_problem(n, m, M, a, b);
+	cf_ot_params_init(&par);
+	par.reg = 0.001;
+	par.reg_scale = CF_OT_REG_MAX;
+	par.tol = 1e-9;
+	par.max_iter = 200000;
+	par.omega = 0;
+	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r0, &err);
+	par.omega = 1.9;
+	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r1, &err);
+	ok(r0.status == CF_OT_CONVERGED && r1.status == CF_OT_CONVERGED &&
+		   strstr(r1.message, "omega 1.9 diverged at iteration") &&
+		   strstr(r1.message, "continued with adaptive omega"),
+	   "omega 1.9 from a cold start at eps = 0.001 max: diverges, is noticed, converges (%s)",
+	   r1.message);
+	for (int k = 0; k < n * m; k++)
+		d = fmax(d, fabs(r1.plan[k] - r0.plan[k]));
+	ok(all_finite(r1.plan, n * m) && d < 1e-7 && marg_err(&p, r1.plan) <= 1.5e-9,
+	   "the guarded plan is the adaptive plan (max diff %.2g, marginal error %.2g)", d,
+	   marg_err(&p, r1.plan));
+	cf_ot_result_clear(&r0);
+	cf_ot_result_clear(&r1);
+	free(M);
+}
+
 int main(void)
 {
 	test_convergence();
@@ -371,6 +408,7 @@ int main(void)
 	test_unbalanced();
 	test_reg_scale_and_stepping();
 	test_overrelaxation();
+	test_relaxation_guard();
 	test_bad();
 	return tap_done();
 }

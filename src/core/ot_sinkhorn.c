@@ -45,7 +45,7 @@ typedef struct sk {
 	double *la, *lb;         /* log a, log b */
 	double *K, *uu, *vv, *Ktu, *Kv;  /* plain mode */
 	double *rs, *cs, *cz, *tmp;      /* sums and maxima per row / column */
-	char note[96];           /* e.g. "switched to log-domain at iteration 12" */
+	char note[160];          /* e.g. "switched to log-domain at iteration 12" */
 	/* over-relaxation (balanced log domain) */
 	double omega;            /* current ω; 1 = plain Sinkhorn */
 	int adaptive;            /* ω is estimated per stage (params.omega == 0) */
@@ -55,6 +55,9 @@ typedef struct sk {
 	int64_t st_it;           /* iterations in the current ε stage */
 	double e_mark;           /* row error at the start of a rate window */
 	double e_best;           /* smallest row error since ω last changed */
+	double e_relax_min;      /* smallest error under over-relaxation */
+	int relax_off;           /* adaptive ω diverged too: ω = 1 from then on */
+	int fixed_off;           /* a fixed ω diverged: adaptive from then on */
 } sk;
 
 static void free_impl(void *p)
@@ -323,8 +326,10 @@ static int push(cf_ot_solver *s, double e, cf_error *err)
 static void stage_reset(const cf_ot_solver *s, sk *k)
 {
 	int relax = k->variant == CF_OT_SINKHORN_LOG || k->variant == CF_OT_SINKHORN_EPS;
-	k->adaptive = relax && s->par.omega == 0;
-	k->omega = relax && s->par.omega > 0 ? s->par.omega : 1.0;
+	relax = relax && !k->relax_off;
+	k->adaptive = relax && (s->par.omega == 0 || k->fixed_off);
+	k->omega = relax && s->par.omega > 0 && !k->fixed_off ? s->par.omega : 1.0;
+	k->e_relax_min = INFINITY;
 	k->st_it = 0;
 	k->verify = 0;
 	k->e_mark = k->e_best = INFINITY;
@@ -372,6 +377,40 @@ static void adapt_omega(sk *k, double e)
 	k->e_best = INFINITY;
 }
 
+/* Over-relaxation converges only near the solution: from a cold start a
+ * fixed ω = 1.8 at ε = 1e-3·max(M) drives the marginal error to 1e150,
+ * where it cycles.  An error 1000 times the smallest seen under
+ * over-relaxation is divergence: a fixed ω gives way to the adaptive one
+ * (which starts with plain steps and measures the rate), and if that
+ * diverges too, ω stays 1 for the rest of the solve.  Plain Sinkhorn
+ * converges from any finite start, and every update stays in the log
+ * domain, so nothing overflowed; the result's message says what happened. */
+static void guard_relaxation(const cf_ot_solver *s, sk *k, double e)
+{
+	if (k->omega == 1.0)
+		return;
+	if (e < k->e_relax_min)
+		k->e_relax_min = e;
+	if (isfinite(e) && e <= 1e3 * k->e_relax_min)
+		return;
+	if (!k->adaptive) {
+		snprintf(k->note, sizeof k->note,
+			 "omega %.3g diverged at iteration %lld, continued with adaptive omega",
+			 k->omega, (long long)s->iter);
+		k->fixed_off = 1;
+		k->adaptive = 1;
+	} else {
+		snprintf(k->note, sizeof k->note,
+			 "adaptive omega diverged at iteration %lld, continued with omega 1",
+			 (long long)s->iter);
+		k->relax_off = 1;
+		k->adaptive = 0;
+	}
+	k->omega = 1.0;
+	k->st_it = 0;
+	k->e_mark = k->e_best = k->e_relax_min = INFINITY;
+}
+
 static int iterate_log(cf_ot_solver *s, cf_error *err)
 {
 	sk *k = s->impl;
@@ -406,6 +445,7 @@ static int iterate_log(cf_ot_solver *s, cf_error *err)
 		k->row_err = e;
 		conv = 0;
 	} else if (!conv) {
+		guard_relaxation(s, k, e);
 		adapt_omega(k, e);
 	}
 done:
