@@ -29,7 +29,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: clafuse fuse A.safetensors B.safetensors [MORE...] --data SPEC [options]\n"
 		"Fuse models of any depths (cross-layer alignment + OT fusion, CLAFusion).\n"
-		"The deeper of the first two models is model 0; it is transported onto model 1.\n\n"
+		"The deeper of the first two models is model 0; it is transported onto model 1.\n"
+		"BatchNorm is folded into the convolution before it first (the same function\n"
+		"in evaluation mode), so the fused model is BN-free, with biases.\n\n"
 		"options:\n"
 		"  --data SPEC            data set (fashion-mnist, idx:..., cifar10:DIR, ...)\n"
 		"  --set NAME=VALUE       set a session parameter (repeatable)\n"
