@@ -7,7 +7,8 @@
 # trained EPOCHS (default 3) epochs with SGD lr 0.05, momentum 0.9, wd 5e-4,
 # batch 64, the same seed for both; fused with CLAFusion `add` and the
 # activation-based CKA layer cost; the fused model and both parents are
-# finetuned FT_EPOCHS (default 1) epochs with lr 0.01.
+# finetuned FT_EPOCHS (default 1) epochs with lr 0.002 (BN-free after the
+# fold, the deeper parent diverges at lr 0.01).
 #
 #   usage: scripts/experiments/resnet_bn_fmnist.sh [SEED...]     (default 0)
 #   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp)
@@ -34,6 +35,6 @@ for s in $SEEDS; do
 	echo "seed $s: fuse" >&2
 	nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" --data fashion-mnist --threads 1 -q \
 		--set cla.measure=activation --set cla.metric=cka --set finetune.epochs="$FT" \
-		--set finetune.lr=0.01 --set finetune.momentum=0.9 --set finetune.weight_decay=5e-4 \
+		--set finetune.lr=0.002 --set finetune.momentum=0.9 --set finetune.weight_decay=5e-4 \
 		--set finetune.parents=1 --json "$d/add.json" > "$d/add.txt"
 done
