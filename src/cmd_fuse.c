@@ -238,7 +238,7 @@ int cmd_fuse(int argc, char **argv)
 		for (int i = 0; i < cf_session_nmodels(s); i++) {
 			int folded = cf_session_model_folded(s, i);
 			printf("  %-40s %7.2f%%%s\n", cf_session_model_name(s, i), 100 * met->parent_acc[i],
-			       folded ? " (BatchNorm folded into the convolutions)" : "");
+			       folded ? " (" CF_SESSION_FOLDED_NOTE ")" : "");
 			json_t *o = json_object();
 			json_object_set_new(o, "file", json_string(cf_session_model_name(s, i)));
 			json_object_set_new(o, "acc", jnum(met->parent_acc[i]));

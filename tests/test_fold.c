@@ -19,6 +19,7 @@
 #include "net.h"
 #include "ops.h"
 #include "session.h"
+#include "fixtures.h"
 #include "tap.h"
 
 #define FILE_F "test_fold.safetensors"
@@ -30,14 +31,8 @@ static gsl_rng *rng;
  * forgot any of them cannot pass. */
 static cf_net *mk(const char *desc)
 {
-	cf_net *n = NULL;
-	cf_error e = { 0, "" };
-	if (cf_net_create_str(desc, &n, &e)) {
-		tap_diag("cannot build '%s': %s", desc, e.msg);
-		return NULL;
-	}
-	cf_net_init(n, rng);
-	for (int i = 0; i < cf_net_nparams(n); i++) {
+	cf_net *n = fx_net(desc, rng);
+	for (int i = 0; n && i < cf_net_nparams(n); i++) {
 		cf_net_param *p = cf_net_param_at(n, i);
 		for (int64_t j = 0; j < p->t.size; j++) {
 			float *v = &p->t.data[j];
@@ -357,52 +352,13 @@ static void test_errors(void)
 	cf_net_free(n);
 }
 
-/* n samples c×h×w, labels from a fixed random linear teacher (as in
- * test_session.c). */
-static cf_dataset *synth(int64_t n, int c, int h, int w, int k, unsigned long seed)
-{
-	cf_dataset *d = calloc(1, sizeof *d);
-	int64_t dim = (int64_t)c * h * w;
-	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	double *T = malloc(sizeof *T * (size_t)(dim * k));
-	gsl_rng_set(r, 99);
-	for (int64_t i = 0; i < dim * k; i++)
-		T[i] = gsl_ran_gaussian(r, 1.0);
-	gsl_rng_set(r, seed);
-	snprintf(d->name, sizeof d->name, "synthetic/%lu", seed);
-	d->n = n;
-	d->c = c;
-	d->h = h;
-	d->w = w;
-	d->nclasses = k;
-	d->x = malloc(sizeof *d->x * (size_t)(n * dim));
-	d->y = malloc(sizeof *d->y * (size_t)n);
-	for (int64_t s = 0; s < n; s++) {
-		double best = -1e300;
-		for (int64_t j = 0; j < dim; j++)
-			d->x[s * dim + j] = (float)gsl_ran_gaussian(r, 1.0);
-		for (int q = 0; q < k; q++) {
-			double z = 0;
-			for (int64_t j = 0; j < dim; j++)
-				z += T[q * dim + j] * d->x[s * dim + j];
-			if (z > best) {
-				best = z;
-				d->y[s] = q;
-			}
-		}
-	}
-	free(T);
-	gsl_rng_free(r);
-	return d;
-}
-
 static cf_session *bn_session(cf_net *a, cf_net *b)
 {
 	cf_session *s = NULL;
 	cf_error e = { 0, "" };
 	if (cf_session_new(&s, &e) || cf_session_add_model(s, a, "A", &e) ||
 	    cf_session_add_model(s, b, "B", &e) ||
-	    cf_session_set_data(s, synth(120, 3, 8, 8, 10, 1), synth(60, 3, 8, 8, 10, 2), &e) ||
+	    cf_session_set_data(s, fx_data(120, 3, 8, 8, 10, 1), fx_data(60, 3, 8, 8, 10, 2), &e) ||
 	    cf_session_set(s, "data.samples", "40", &e)) {
 		tap_diag("session: %s", e.msg);
 		cf_session_free(s);

@@ -13,21 +13,12 @@
 #include "acts.h"
 #include "fusion.h"
 #include "net.h"
+#include "fixtures.h"
 #include "tap.h"
 
 static gsl_rng *rng;
 
-static cf_net *mk(const char *desc)
-{
-	cf_net *n = NULL;
-	cf_error e = { 0, "" };
-	if (cf_net_create_str(desc, &n, &e)) {
-		tap_diag("cannot build '%s': %s", desc, e.msg);
-		return NULL;
-	}
-	cf_net_init(n, rng);
-	return n;
-}
+static cf_net *mk(const char *desc) { return fx_net(desc, rng); }
 
 static cf_acts_sample *sample(cf_net *n, int64_t N)
 {

@@ -12,59 +12,12 @@
 #include <gsl/gsl_rng.h>
 
 #include "session.h"
+#include "fixtures.h"
 #include "tap.h"
 
 static gsl_rng *rng;
 
-static cf_net *mk(const char *desc)
-{
-	cf_net *n = NULL;
-	cf_error e = { 0, "" };
-	if (cf_net_create_str(desc, &n, &e)) {
-		tap_diag("cannot build '%s': %s", desc, e.msg);
-		return NULL;
-	}
-	cf_net_init(n, rng);
-	return n;
-}
-
-/* n samples c×h×w, labels from a fixed random linear teacher. */
-static cf_dataset *synth(int64_t n, int c, int h, int w, int k, unsigned long seed)
-{
-	cf_dataset *d = calloc(1, sizeof *d);
-	int64_t dim = (int64_t)c * h * w;
-	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(r, 99); /* the same teacher for every split */
-	double *T = malloc(sizeof *T * (size_t)(dim * k));
-	for (int64_t i = 0; i < dim * k; i++)
-		T[i] = gsl_ran_gaussian(r, 1.0);
-	gsl_rng_set(r, seed);
-	snprintf(d->name, sizeof d->name, "synthetic/%lu", seed);
-	d->n = n;
-	d->c = c;
-	d->h = h;
-	d->w = w;
-	d->nclasses = k;
-	d->x = malloc(sizeof *d->x * (size_t)(n * dim));
-	d->y = malloc(sizeof *d->y * (size_t)n);
-	for (int64_t s = 0; s < n; s++) {
-		double best = -1e300;
-		for (int64_t j = 0; j < dim; j++)
-			d->x[s * dim + j] = (float)gsl_ran_gaussian(r, 1.0);
-		for (int q = 0; q < k; q++) {
-			double z = 0;
-			for (int64_t j = 0; j < dim; j++)
-				z += T[q * dim + j] * d->x[s * dim + j];
-			if (z > best) {
-				best = z;
-				d->y[s] = q;
-			}
-		}
-	}
-	free(T);
-	gsl_rng_free(r);
-	return d;
-}
+static cf_net *mk(const char *desc) { return fx_net(desc, rng); }
 
 static int all_fresh(cf_session *s, int upto)
 {
@@ -94,7 +47,7 @@ static void test_pipeline(void)
 	cf_session_add_model(s, mk("mlp 16-40-30-10 nobias"), "B", &e);
 	ok(cf_session_run(s, CF_STEP_ACTS, &e) == CF_EINVAL && strstr(e.msg, "data"),
 	   "running without data: %s", e.msg);
-	ok(cf_session_set_data(s, synth(400, 1, 4, 4, 10, 1), synth(300, 1, 4, 4, 10, 2), &e) == 0,
+	ok(cf_session_set_data(s, fx_data(400, 1, 4, 4, 10, 1), fx_data(300, 1, 4, 4, 10, 2), &e) == 0,
 	   "synthetic data 1x4x4, 10 classes");
 	cf_session_set(s, "data.samples", "100", &e);
 	rc = cf_session_run_all(s, &e);
@@ -207,14 +160,11 @@ static void test_pipeline(void)
 	{
 		cf_session *t = NULL;
 		cf_net *bn = mk("vgg 4 M classes 10 in 1x4x4 bn"), *m;
-		int nbn = 0;
 		cf_session_new(&t, &e);
 		rc = cf_session_add_model(t, bn, "E", &e);
 		m = cf_session_model(t, 0);
-		for (int i = 0; m && i < cf_net_nparams(m); i++)
-			nbn += cf_net_param_at(m, i)->kind >= CF_PARAM_BN_WEIGHT;
 		ok(rc == 0 && cf_session_nmodels(t) == 1 && cf_session_model_folded(t, 0) == 1 &&
-			   nbn == 0 && cf_net_param_find(m, "features.0.bias"),
+			   !cf_net_has_bn(m) && cf_net_param_find(m, "features.0.bias"),
 		   "a model with BatchNorm: added with BN folded into its conv (%s)", rc ? e.msg : "ok");
 		ok(cf_session_model_folded(s, 0) == 0 && cf_session_model_folded(t, 1) == 0,
 		   "BN-free models and bad indices are not folded");
@@ -240,7 +190,7 @@ static void test_pipeline(void)
 					&e) == CF_EINVAL && cf_session_nmodels(s) == 2 &&
 			   strstr(e.msg, "model F: ") && strstr(e.msg, "unit 3"),
 		   "a BatchNorm that cannot be folded: %s", e.msg);
-		ok(cf_session_set_data(s, synth(50, 1, 5, 5, 10, 3), synth(50, 1, 5, 5, 10, 4), &e) ==
+		ok(cf_session_set_data(s, fx_data(50, 1, 5, 5, 10, 3), fx_data(50, 1, 5, 5, 10, 4), &e) ==
 			   CF_EINVAL && cf_session_data(s, 0)->h == 4, "data that does not fit: %s", e.msg);
 		{
 			int same = 1;
@@ -262,7 +212,7 @@ static void test_structures(void)
 	cf_session_new(&s, &e);
 	cf_session_add_model(s, mk("vgg 4 M 4 M classes 10 in 1x4x4 nobias"), "vgg", &e);
 	cf_session_add_model(s, mk("mlp 16-8-10 nobias"), "mlp", &e);
-	cf_session_set_data(s, synth(100, 1, 4, 4, 10, 1), synth(50, 1, 4, 4, 10, 2), &e);
+	cf_session_set_data(s, fx_data(100, 1, 4, 4, 10, 1), fx_data(50, 1, 4, 4, 10, 2), &e);
 	cf_session_set(s, "data.samples", "20", &e);
 	ok(cf_session_run_all(s, &e) == CF_EINVAL && strstr(e.msg, "stages"),
 	   "VGG vs MLP: %s", e.msg);
@@ -272,7 +222,7 @@ static void test_structures(void)
 	cf_session_new(&s, &e);
 	cf_session_add_model(s, mk("vgg 4 M 6 M classes 10 in 1x4x4 nobias"), "short", &e);
 	cf_session_add_model(s, mk("vgg 4 4 M 6 6 M classes 10 in 1x4x4 nobias"), "deep", &e);
-	cf_session_set_data(s, synth(200, 1, 4, 4, 10, 1), synth(100, 1, 4, 4, 10, 2), &e);
+	cf_session_set_data(s, fx_data(200, 1, 4, 4, 10, 1), fx_data(100, 1, 4, 4, 10, 2), &e);
 	cf_session_set(s, "data.samples", "50", &e);
 	cf_session_set(s, "cla.measure", "activation", &e);
 	cf_session_set(s, "cla.metric", "cka", &e);
@@ -300,7 +250,7 @@ static void test_structures(void)
 		cf_session_add_model(s, mk("mlp 16-20-16-12-10 nobias"), "A", &e);
 		cf_session_add_model(s, mk("mlp 16-20-12-10 nobias"), "B", &e);
 		cf_session_add_model(s, mk("mlp 16-20-12-10 nobias"), "C", &e);
-		cf_session_set_data(s, synth(200, 1, 4, 4, 10, 1), synth(100, 1, 4, 4, 10, 2), &e);
+		cf_session_set_data(s, fx_data(200, 1, 4, 4, 10, 1), fx_data(100, 1, 4, 4, 10, 2), &e);
 		cf_session_set(s, "data.samples", "40", &e);
 		cf_session_set(s, "fusion.multi", many ? "many-to-one" : "iterative", &e);
 		rc = cf_session_run(s, CF_STEP_EVAL, &e);
@@ -318,7 +268,7 @@ static void test_structures(void)
 	cf_session_new(&s, &e);
 	cf_session_add_model(s, mk("mlp 16-12-10 nobias"), "A", &e);
 	cf_session_add_model(s, mk("mlp 16-12-10 nobias"), "B", &e);
-	cf_session_set_data(s, synth(200, 1, 4, 4, 10, 1), synth(100, 1, 4, 4, 10, 2), &e);
+	cf_session_set_data(s, fx_data(200, 1, 4, 4, 10, 1), fx_data(100, 1, 4, 4, 10, 2), &e);
 	cf_session_set(s, "data.samples", "40", &e);
 	rc = cf_session_run(s, CF_STEP_EVAL, &e);
 	ok(rc == 0 && cf_session_balanced_rebuilt(s) == -1 && !isnan(cf_session_metrics_get(s)->average_acc),
@@ -341,7 +291,7 @@ static void test_decisive(void)
 {
 	cf_session *s;
 	cf_error e = { 0, "" };
-	cf_dataset *test = synth(100, 1, 4, 4, 10, 8);
+	cf_dataset *test = fx_data(100, 1, 4, 4, 10, 8);
 	int rc, L, ok_m = 1, ok_id = 1, nid = 0, ok_scale = 1;
 	cf_activations *rb = NULL;
 	float *z0 = malloc(sizeof *z0 * 100 * 10), *zf = malloc(sizeof *zf * 100 * 10);
@@ -350,7 +300,7 @@ static void test_decisive(void)
 	cf_session_new(&s, &e);
 	cf_session_add_model(s, mk("mlp 16-12-6-6-3-10 nobias"), "A", &e);
 	cf_session_add_model(s, mk("mlp 16-12-12-10 nobias"), "B", &e);
-	cf_session_set_data(s, synth(300, 1, 4, 4, 10, 7), synth(100, 1, 4, 4, 10, 8), &e);
+	cf_session_set_data(s, fx_data(300, 1, 4, 4, 10, 7), fx_data(100, 1, 4, 4, 10, 8), &e);
 	cf_session_set(s, "data.samples", "50", &e);
 	rc = cf_session_run(s, CF_STEP_FUSE, &e);
 	ok(rc == 0, "pair 12-6-6-3 / 12-12 fused (%s)", rc ? e.msg : "ok");

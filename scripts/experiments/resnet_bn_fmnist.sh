@@ -20,18 +20,11 @@ FT=${FT_EPOCHS:-1}
 SEEDS=${*:-0}
 A='resnet 2,2 width 16 classes 10 in 1x28x28'
 B='resnet 1,1 width 16 classes 10 in 1x28x28'
-recipe="--batch 64 --lr 0.05 --momentum 0.9 --wd 5e-4"
+. "$(dirname "$0")/lib.sh"
 for s in $SEEDS; do
 	d=$EXP/resnet_bn/seed$s
-	mkdir -p "$d"
-	for m in a b; do
-		[ -f "$d/$m.safetensors" ] && continue
-		if [ $m = a ]; then arch=$A; else arch=$B; fi
-		echo "seed $s: training $m" >&2
-		nice "$CLAFUSE" train --arch "$arch" --data fashion-mnist --epochs "$EPOCHS" $recipe \
-			--seed "$s" --threads 1 -o "$d/$m.tmp.safetensors" > "$d/$m.log" 2>&1
-		mv "$d/$m.tmp.safetensors" "$d/$m.safetensors"
-	done
+	train_pair "$d" "$s" "$A" "$B" --epochs "$EPOCHS" --batch 64 --lr 0.05 --momentum 0.9 \
+		--wd 5e-4
 	echo "seed $s: fuse" >&2
 	nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" --data fashion-mnist --threads 1 -q \
 		--set cla.measure=activation --set cla.metric=cka --set finetune.epochs="$FT" \

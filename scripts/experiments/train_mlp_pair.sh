@@ -14,17 +14,10 @@ EXP=${EXP:-./exp}
 SEEDS=${*:-0 1 2 3 4}
 A='mlp 784-400-200-100-50-25-10 nobias'
 B='mlp 784-400-200-100-10 nobias'
+. "$(dirname "$0")/lib.sh"
 for s in $SEEDS; do
-	d=$EXP/mlp/seed$s
-	mkdir -p "$d"
-	for m in a b; do
-		[ -f "$d/$m.safetensors" ] && continue
-		if [ $m = a ]; then arch=$A; else arch=$B; fi
-		nice "$CLAFUSE" train --arch "$arch" --data fashion-mnist --epochs 10 \
-			--batch 64 --lr 0.01 --momentum 0.5 --seed "$s" --threads 1 \
-			-o "$d/$m.safetensors.tmp" > "$d/$m.log" 2>&1
-		mv "$d/$m.safetensors.tmp" "$d/$m.safetensors"
-	done
+	train_pair "$EXP/mlp/seed$s" "$s" "$A" "$B" --epochs 10 --batch 64 --lr 0.01 \
+		--momentum 0.5
 done
 if [ -f "$EXP/mlp/seed0/a.safetensors" ] && [ -f "$EXP/mlp/seed0/b.safetensors" ]; then
 	mkdir -p "$EXP/models"

@@ -19,18 +19,11 @@ FT=${FT_EPOCHS:-1}
 SEEDS=${*:-0}
 A='vgg 16 16 M 32 32 M 32 32 M classes 10 in 1x28x28 nobias'
 B='vgg 16 M 32 M 32 M classes 10 in 1x28x28 nobias'
-recipe="--batch 64 --lr 0.02 --momentum 0.9 --wd 5e-4"
+. "$(dirname "$0")/lib.sh"
 for s in $SEEDS; do
 	d=$EXP/vgg/seed$s
-	mkdir -p "$d"
-	for m in a b; do
-		[ -f "$d/$m.safetensors" ] && continue
-		if [ $m = a ]; then arch=$A; else arch=$B; fi
-		echo "seed $s: training $m" >&2
-		nice "$CLAFUSE" train --arch "$arch" --data fashion-mnist --epochs "$EPOCHS" $recipe \
-			--seed "$s" --threads 1 -o "$d/$m.tmp.safetensors" > "$d/$m.log" 2>&1
-		mv "$d/$m.tmp.safetensors" "$d/$m.safetensors"
-	done
+	train_pair "$d" "$s" "$A" "$B" --epochs "$EPOCHS" --batch 64 --lr 0.02 --momentum 0.9 \
+		--wd 5e-4
 	common="--data fashion-mnist --threads 1 -q --set cla.measure=activation --set cla.metric=cka
 		--set finetune.epochs=$FT --set finetune.lr=0.02 --set finetune.momentum=0.9
 		--set finetune.weight_decay=5e-4"

@@ -30,14 +30,6 @@ static int is_weight_unit(enum cf_unit_kind k)
 	return k == CF_UNIT_LINEAR || k == CF_UNIT_CONV || k == CF_UNIT_BLOCK;
 }
 
-static int has_bn(const cf_arch *a)
-{
-	for (int i = 0; i < a->nunits; i++)
-		if (a->unit[i].kind == CF_UNIT_BN || (a->unit[i].kind == CF_UNIT_BLOCK && a->unit[i].bn))
-			return 1;
-	return 0;
-}
-
 /* The units that change resolution (pools, GAP, flatten) must be the same
  * in both models, in the same order: then units in corresponding stages see
  * the same resolutions. */
@@ -109,7 +101,7 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 
 	if ((rc = cf_cla_map_check(umap, m, n, err)))
 		return cf_error_prefix(err, "balance (add)");
-	if (has_bn(a0) || has_bn(a1))
+	if (cf_net_has_bn(net0) || cf_net_has_bn(net1))
 		return cf_error_set(err, CF_EINVAL, "balance (add): models with BatchNorm are not "
 				    "supported; balancing works on BN-free models");
 	if ((rc = same_skeleton(a0, a1, err)))

@@ -15,11 +15,6 @@
 
 #include "net_impl.h"
 
-int cf_net_has_bn(const cf_net *net)
-{
-	return net->has_bn;
-}
-
 /* Why unit i (a BN) cannot be folded, or CF_OK when unit i - 1 is a conv
  * or linear layer whose outputs it normalises. */
 static int check_bn_unit(const cf_arch *a, int i, cf_error *err)

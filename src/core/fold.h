@@ -30,7 +30,4 @@
  * layer (the message names the unit's position), CF_ENOMEM. */
 int cf_net_fold_bn(const cf_net *in, cf_net **out, cf_error *err);
 
-/* Nonzero when the network has any BatchNorm (a bn unit or a block with BN). */
-int cf_net_has_bn(const cf_net *net);
-
 #endif

@@ -472,6 +472,7 @@ int64_t cf_net_ntrainable(const cf_net *net) { return net->ntrain; }
 float *cf_net_train_values(cf_net *net) { return net->arena; }
 float *cf_net_train_grads(cf_net *net) { return net->grads; }
 int cf_net_nwlayers(const cf_net *net) { return net->nwl; }
+int cf_net_has_bn(const cf_net *net) { return net->has_bn; }
 const cf_net_wlayer *cf_net_wlayer_at(const cf_net *net, int i)
 {
 	return i >= 0 && i < net->nwl ? &net->wl[i] : NULL;

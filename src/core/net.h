@@ -119,6 +119,8 @@ float *cf_net_train_values(cf_net *net);
 float *cf_net_train_grads(cf_net *net);
 
 int cf_net_nwlayers(const cf_net *net);
+/* Nonzero when the network has any BatchNorm (a bn unit or a block with BN). */
+int cf_net_has_bn(const cf_net *net);
 const cf_net_wlayer *cf_net_wlayer_at(const cf_net *net, int i);
 int cf_net_nunits(const cf_net *net);
 const cf_net_unit *cf_net_unit_at(const cf_net *net, int i);

@@ -158,6 +158,8 @@ const char *cf_session_model_name(const cf_session *s, int i);
 /* 1 when model i had BatchNorm that was folded into its convolutions when
  * it was added (cf_session_model is then the folded network), else 0. */
 int cf_session_model_folded(const cf_session *s, int i);
+/* How the reports mark such a model. */
+#define CF_SESSION_FOLDED_NOTE "BatchNorm folded into the convolutions"
 /* Indices (into the added models) of model 0 and model 1. */
 void cf_session_pair(const cf_session *s, int *i0, int *i1);
 const cf_dataset *cf_session_data(const cf_session *s, int train);

@@ -912,8 +912,7 @@ static int s_report(lua_State *L)
 		for (int i = 0; i < K; i++)
 			addf(&b, "  %-40s %7.2f%%%s\n", cf_session_model_name(s, i),
 			     100 * met->parent_acc[i],
-			     cf_session_model_folded(s, i) ? " (BatchNorm folded into the convolutions)"
-							   : "");
+			     cf_session_model_folded(s, i) ? " (" CF_SESSION_FOLDED_NOTE ")" : "");
 		if (!isnan(met->balanced_acc))
 			addf(&b, "  %-40s %7.2f%%\n", "balanced model", 100 * met->balanced_acc);
 		addf(&b, "  %-40s %7.2f%%\n", "prediction ensemble", 100 * met->ensemble_acc);
@@ -977,7 +976,7 @@ static int s_pretty(lua_State *L)
 	for (int i = 0; i < K; i++) {
 		addf(&b, "\n  %d. %s%s%s  ", i + 1, cf_session_model_name(s, i),
 		     i == i0 ? " (model 0)" : i == i1 ? " (model 1)" : "",
-		     cf_session_model_folded(s, i) ? " (BatchNorm folded)" : "");
+		     cf_session_model_folded(s, i) ? " (" CF_SESSION_FOLDED_NOTE ")" : "");
 		add_arch(&b, cf_session_model(s, i));
 	}
 	addf(&b, "\n  %-12s %-8s %5s %9s  %s", "step", "state", "runs", "time(s)", "message");

@@ -120,7 +120,7 @@ int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *d
 		snprintf(S->paths[S->npaths++], sizeof S->paths[0], "%s", p);
 		cf_tui_msg(t, CF_MSG_INFO, "loaded model %s%s", paths[k],
 			   cf_session_model_folded(S->s, cf_session_nmodels(S->s) - 1)
-				   ? " (BatchNorm folded into the convolutions)"
+				   ? " (" CF_SESSION_FOLDED_NOTE ")"
 				   : "");
 	}
 	if (data && *data) {

@@ -324,9 +324,10 @@ static void draw_help(cf_tui *t, cf_grid *g)
 		y++;
 	}
 	cf_grid_printf(g, box.y + box.h - 2, box.x + 2, w - 4, CF_ROLE_DIM,
-		       "%d of %d   %s/Esc/click close   j/k/wheel scroll   %s", shown, nlines,
-		       cf_tui_command_key("quit"),
-		       t->use_mouse ? "click a tab or a heatmap cell; the wheel zooms" : "");
+		       t->use_mouse ? "%d of %d   %s/Esc/click close   j/k/wheel scroll   click a tab "
+				      "or a heatmap cell; the wheel zooms"
+				    : "%d of %d   %s/Esc close   j/k scroll",
+		       shown, nlines, cf_tui_command_key("quit"));
 }
 
 static void draw_too_small(cf_tui *t, cf_grid *g)
