@@ -260,8 +260,11 @@ int cmd_demo(int argc, char **argv)
 		if (run_step(s, CF_STEP_FINETUNE, &t))
 			goto done;
 		const cf_session_finetune *ft = cf_session_finetune_get(s);
-		printf("   fused + %ld epoch%s SGD   %6.2f%%  (%.1f s)\n", finetune,
-		       finetune > 1 ? "s" : "", 100 * ft->res[ft->epochs - 1].test_acc, t);
+		char label[40];
+		snprintf(label, sizeof label, "fused + %ld epoch%s SGD", finetune,
+			 finetune > 1 ? "s" : "");
+		printf("   %-22s %6.2f%%  (%.1f s)\n", label, 100 * ft->res[ft->epochs - 1].test_acc,
+		       t);
 	}
 	printf("\nNext: try `clafuse fuse A B --data fashion-mnist --set cla.method=chain`,\n"
 	       "or the console (`clafuse`, then help()).\n");
