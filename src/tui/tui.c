@@ -324,8 +324,8 @@ static void draw_help(cf_tui *t, cf_grid *g)
 		y++;
 	}
 	cf_grid_printf(g, box.y + box.h - 2, box.x + 2, w - 4, CF_ROLE_DIM,
-		       t->use_mouse ? "%d of %d   %s/Esc/click close   j/k/wheel scroll   click a tab "
-				      "or a heatmap cell; the wheel zooms"
+		       t->use_mouse ? "%d of %d   %s/Esc/click close   j/k/wheel scroll   mouse: tabs, "
+				      "cells, wheel zoom"
 				    : "%d of %d   %s/Esc close   j/k scroll",
 		       shown, nlines, cf_tui_command_key("quit"));
 }
