@@ -13,15 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "lua/host.h"
-
-static void run_usage(FILE *f)
-{
-	fprintf(f, "usage: clafuse run SCRIPT [ARGS...]\n"
-		   "Run a Lua script with the cf API; ARGS are in the table arg and in '...'.\n"
-		   "SCRIPT '-' reads the script from stdin.  Exit status 1 on an error.\n");
-}
 
 static lua_State *open_state(void)
 {
@@ -32,37 +25,33 @@ static lua_State *open_state(void)
 	return L;
 }
 
-int cmd_run(int argc, char **argv)
+static const struct cli_opt run_opts[] = {{0}};
+
+/* a->pos: the script, then its arguments (options end at the script) */
+static int run(const struct cli_args *a)
 {
-	if (argc < 2) {
-		run_usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		run_usage(stdout);
-		return 0;
-	}
+	int nargs = a->npos - 1;
+	const char *script = a->pos[0];
 	lua_State *L = open_state();
 	if (L == NULL)
 		return 1;
-	const char *script = argv[1];
-	lua_createtable(L, argc - 2, 3);
+	lua_createtable(L, nargs, 3);
 	lua_pushliteral(L, "clafuse");
 	lua_rawseti(L, -2, -2);
 	lua_pushliteral(L, "run");
 	lua_rawseti(L, -2, -1);
-	for (int i = 1; i < argc; i++) {
-		lua_pushstring(L, argv[i]);
-		lua_rawseti(L, -2, i - 1);
+	for (int i = 0; i < a->npos; i++) {
+		lua_pushstring(L, a->pos[i]);
+		lua_rawseti(L, -2, i);
 	}
 	lua_setglobal(L, "arg");
 
 	int status = luaL_loadfile(L, strcmp(script, "-") ? script : NULL);
 	if (status == LUA_OK) {
-		luaL_checkstack(L, argc, "too many script arguments");
-		for (int i = 2; i < argc; i++)
-			lua_pushstring(L, argv[i]);
-		status = cf_lua_docall(L, argc - 2, 0);
+		luaL_checkstack(L, nargs + 1, "too many script arguments");
+		for (int i = 1; i < a->npos; i++)
+			lua_pushstring(L, a->pos[i]);
+		status = cf_lua_docall(L, nargs, 0);
 	}
 	if (status != LUA_OK)
 		cf_lua_report(L, "clafuse");
@@ -71,34 +60,44 @@ int cmd_run(int argc, char **argv)
 	return status == LUA_OK ? 0 : 1;
 }
 
-int cmd_eval(int argc, char **argv)
+const struct cf_command cf_cmd_run = {
+	.name = "run",
+	.synopsis = "SCRIPT [ARGS...]",
+	.summary = "run a Lua script",
+	.about = "Run a Lua script with the cf API; ARGS are in the table arg and in '...'.\n"
+		 "SCRIPT '-' reads the script from stdin.  Exit status 1 on an error.\n",
+	.opts = run_opts,
+	.min_args = 1,
+	.max_args = -1,
+	.flags = CLI_STOP_AT_ARG,
+	.run = run,
+};
+
+enum { E_CODE };
+
+static const struct cli_opt eval_opts[] = {
+	[E_CODE] = {'e', NULL, CLI_LIST, "CODE", "run CODE (repeatable: in order, in one state)"},
+	{0}
+};
+
+static int eval_run(const struct cli_args *a)
 {
-	if (argc % 2 != 0) {
-		fprintf(stderr, "usage: clafuse -e CODE [-e CODE ...]\n");
-		return 2;
-	}
-	for (int i = 0; i < argc; i += 2)
-		if (strcmp(argv[i], "-e") != 0) {
-			fprintf(stderr, "clafuse: expected -e CODE, got '%s'\n"
-					"usage: clafuse -e CODE [-e CODE ...]\n",
-				argv[i]);
-			return 2;
-		}
+	const struct cli_value *code = &a->v[E_CODE];
 	lua_State *L = open_state();
 	if (L == NULL)
 		return 1;
 	/* as lua.c does without a script: arg[0] the program, then the options */
-	lua_createtable(L, argc, 1);
+	lua_createtable(L, a->argc, 1);
 	lua_pushliteral(L, "clafuse");
 	lua_rawseti(L, -2, 0);
-	for (int i = 0; i < argc; i++) {
-		lua_pushstring(L, argv[i]);
-		lua_rawseti(L, -2, i + 1);
+	for (int i = 1; i < a->argc; i++) {
+		lua_pushstring(L, a->argv[i]);
+		lua_rawseti(L, -2, i);
 	}
 	lua_setglobal(L, "arg");
 	int status = LUA_OK;
-	for (int i = 1; i < argc && status == LUA_OK; i += 2) {
-		status = luaL_loadbuffer(L, argv[i], strlen(argv[i]), "=(command line)");
+	for (int i = 0; i < code->n && status == LUA_OK; i++) {
+		status = luaL_loadbuffer(L, code->list[i], strlen(code->list[i]), "=(command line)");
 		if (status == LUA_OK)
 			status = cf_lua_docall(L, 0, 0);
 	}
@@ -108,3 +107,14 @@ int cmd_eval(int argc, char **argv)
 	cf_lua_close(L);
 	return status == LUA_OK ? 0 : 1;
 }
+
+const struct cf_command cf_cmd_lua_eval = {
+	.name = "-e",
+	.synopsis = "CODE [-e CODE...]",
+	.summary = "run Lua code",
+	.about = "Run Lua code with the cf API, each chunk in turn; exit status 1 on an error.\n",
+	.opts = eval_opts,
+	.min_args = 0,
+	.max_args = 0,
+	.run = eval_run,
+};
