@@ -15,6 +15,7 @@
 #include <gsl/gsl_version.h>
 
 #include "cli/cmd.h"
+#include "core/error.h"
 #include "core/ops.h"
 #include "repl/repl.h"
 
@@ -66,6 +67,7 @@ static void choose_blas_kernels(char **argv)
 int main(int argc, char **argv)
 {
 	choose_blas_kernels(argv);
+	cf_error_gsl_off();
 	if (argc < 2)
 		return cf_repl_main(argc, argv);
 	if (!strcmp(argv[1], "-e"))

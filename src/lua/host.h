@@ -171,7 +171,7 @@ int cf_lua_raise_interrupted(lua_State *L);
 
 /* --- progress.c: the progress line -------------------------------------- */
 
-/* A cf_progress_fn (core/error.h) for long core work called from Lua:
+/* A cf_progress_fn (core/progress.h) for long core work called from Lua:
  * draws the front ends' progress line (term/progress.h) and returns
  * nonzero when Ctrl-C was pressed.  `ud` is unused (pass NULL). */
 int cf_lua_progress(void *ud, const char *what, double fraction);

@@ -2,7 +2,7 @@
  * Ctrl-C that stops long work.
  *
  * Design choice: long core work reports through a cf_progress callback
- * that may ask it to stop (core/error.h).  The batch subcommands use
+ * that may ask it to stop (core/progress.h).  The batch subcommands use
  * cf_term_progress, which draws the line and answers with the stop flag
  * of this module's SIGINT handler — no Lua state is needed.  The Lua host
  * draws the same line (cf_term_progress_draw) but answers with its own
@@ -26,7 +26,7 @@ void cf_term_progress_done(void);
 char *cf_term_progress_format(char *buf, size_t len, int barw, const char *what,
 			      double fraction);
 
-/* A cf_progress_fn (core/error.h): draws the line and returns nonzero once
+/* A cf_progress_fn (core/progress.h): draws the line and returns nonzero once
  * Ctrl-C was pressed (after cf_term_interrupt_install).  `ud` is unused. */
 int cf_term_progress(void *ud, const char *what, double fraction);
 
