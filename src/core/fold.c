@@ -143,6 +143,7 @@ int cf_net_fold_bn(const cf_net *in, cf_net **out, cf_error *err)
 	if (rc)
 		return cf_error_prefix(err, rc, "fold BatchNorm");
 	fold_params(in, net);
+	cf_net_set_norm(net, cf_net_norm(in)); /* same input, same statement */
 	*out = net;
 	return CF_OK;
 }

@@ -10,16 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "norm.h"
 #include "st.h"
 
 int cf_model_save(const cf_net *net, const char *path, const char *const *meta_key,
 		  const char *const *meta_val, size_t nmeta, cf_error *err)
 {
 	int n = cf_net_nparams(net), rc;
+	size_t nkeys = 1;
 	cf_st_out *ts = calloc((size_t)n + 1, sizeof *ts);
-	const char **keys = calloc(nmeta + 1, sizeof *keys);
-	const char **vals = calloc(nmeta + 1, sizeof *vals);
-	char *desc = cf_arch_print(cf_net_arch(net));
+	const char **keys = calloc(nmeta + 2, sizeof *keys);
+	const char **vals = calloc(nmeta + 2, sizeof *vals);
+	char *desc = cf_arch_print(cf_net_arch(net)), norm[160];
 
 	if (!ts || !keys || !vals || !desc) {
 		rc = cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
@@ -34,17 +36,22 @@ int cf_model_save(const cf_net *net, const char *path, const char *const *meta_k
 	}
 	keys[0] = CF_MODEL_ARCH_KEY;
 	vals[0] = desc;
+	if (cf_net_norm(net)) {
+		keys[nkeys] = CF_NORM_META_KEY;
+		vals[nkeys++] = cf_norm_print(cf_net_norm(net), norm, sizeof norm);
+	}
 	for (size_t k = 0; k < nmeta; k++) {
-		if (!meta_key[k] || !meta_val[k] || !strcmp(meta_key[k], CF_MODEL_ARCH_KEY)) {
+		if (!meta_key[k] || !meta_val[k] || !strcmp(meta_key[k], CF_MODEL_ARCH_KEY) ||
+		    !strcmp(meta_key[k], CF_NORM_META_KEY)) {
 			rc = cf_error_set(err, CF_EINVAL,
-					  "%s: metadata entry %zu must be a key other than %s with a value",
-					  path, k, CF_MODEL_ARCH_KEY);
+					  "%s: metadata entry %zu must be a key other than %s and %s with a value",
+					  path, k, CF_MODEL_ARCH_KEY, CF_NORM_META_KEY);
 			goto out;
 		}
-		keys[k + 1] = meta_key[k];
-		vals[k + 1] = meta_val[k];
+		keys[nkeys] = meta_key[k];
+		vals[nkeys++] = meta_val[k];
 	}
-	rc = cf_st_write(path, ts, (size_t)n, keys, vals, nmeta + 1, err);
+	rc = cf_st_write(path, ts, (size_t)n, keys, vals, nkeys, err);
 out:
 	free(ts);
 	free(keys);
@@ -107,6 +114,21 @@ int cf_model_fill(cf_net *net, const cf_st_file *f, const char *what, cf_error *
 	return CF_OK;
 }
 
+/* The input normalisation the file states (CF_NORM_META_KEY), if any. */
+static int read_norm(cf_net *net, const cf_st_file *f, const char *path, cf_error *err)
+{
+	const char *text = cf_st_meta(f, CF_NORM_META_KEY);
+	cf_norm n;
+	int rc;
+
+	if (!text)
+		return CF_OK;
+	if ((rc = cf_norm_parse(text, "metadata " CF_NORM_META_KEY, &n, err)))
+		return cf_error_prefix(err, rc, "%s", path);
+	cf_net_set_norm(net, &n);
+	return CF_OK;
+}
+
 int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *err)
 {
 	cf_st_file *f = NULL;
@@ -134,6 +156,8 @@ int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *er
 	cf_arch_free(a);
 	if (!rc)
 		rc = cf_model_fill(net, f, path, err);
+	if (!rc)
+		rc = read_norm(net, f, path, err);
 	cf_st_free(f);
 	if (rc) {
 		cf_net_free(net);

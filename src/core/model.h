@@ -26,7 +26,9 @@ int cf_model_save(const cf_net *net, const char *path, const char *const *meta_k
 
 /* Read a model file.  `arch` (optional) overrides or replaces the file's
  * description (for files written by PyTorch without our metadata); without
- * either the load fails.  Errors name the file, the tensor, and the
+ * either the load fails.  The input normalisation the metadata states
+ * (norm.h, "clafuse.norm") becomes the network's (cf_net_norm); cf_model_save
+ * writes it back.  Errors name the file, the tensor, and the
  * expected and found shapes. */
 int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *err);
 

@@ -420,7 +420,21 @@ int cf_net_copy(const cf_net *net, cf_net **out, cf_error *err)
 	if (rc)
 		return rc;
 	memcpy((*out)->arena, net->arena, sizeof(float) * (size_t)net->arena_size);
+	(*out)->norm = net->norm;
 	return CF_OK;
+}
+
+const cf_norm *cf_net_norm(const cf_net *net)
+{
+	return net->norm.c ? &net->norm : NULL;
+}
+
+void cf_net_set_norm(cf_net *net, const cf_norm *norm)
+{
+	if (norm && norm->c > 0 && norm->c <= CF_NORM_MAXCH)
+		net->norm = *norm;
+	else
+		memset(&net->norm, 0, sizeof net->norm);
 }
 
 void cf_net_init(cf_net *net, gsl_rng *r)

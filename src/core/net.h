@@ -132,6 +132,14 @@ int cf_net_nclasses(const cf_net *net);
 /* Values per input sample (c·h·w). */
 int64_t cf_net_input_size(const cf_net *net);
 
+/* The input normalisation the network expects (norm.h), or NULL when
+ * nobody stated it.  Copies (cf_net_copy, BN folding) keep it. */
+struct cf_norm;
+const struct cf_norm *cf_net_norm(const cf_net *net);
+/* State it (NULL: forget it).  Its channels are the data's (an MLP's input
+ * is flat), so they are checked against a data set, not here. */
+void cf_net_set_norm(cf_net *net, const struct cf_norm *norm);
+
 /* ---- running ---------------------------------------------------------- */
 
 /* Recording buffers for N samples; free with cf_activations_free. */

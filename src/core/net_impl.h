@@ -12,6 +12,7 @@
 #define CF_NET_IMPL_H
 
 #include "net.h"
+#include "norm.h"
 #include "ops.h"
 
 #define CF_BN_EPS 1e-5f
@@ -61,6 +62,7 @@ struct cf_net {
 	const float *logits;
 	int64_t last_N;
 	int last_mode, have_forward, has_bn;
+	cf_norm norm;            /* the input normalisation it expects (c 0: unknown) */
 };
 
 /* Make sure the workspace holds N samples (realloc + relayout). */
