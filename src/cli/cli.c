@@ -265,6 +265,46 @@ void cli_error(const char *cmd, const cf_error *err)
 					 : cf_status_name(err->code));
 }
 
+int cli_archs_check(const char *cmd, const struct cli_value *v, int n)
+{
+	if (v->n <= 1 || v->n == n)
+		return 0;
+	fprintf(stderr, "clafuse %s: %d --arch for %d models: give one for all of them, or one "
+			"per model in order\n", cmd, v->n, n);
+	return -1;
+}
+
+const char *cli_arch_for(const struct cli_value *v, int i)
+{
+	return v->n == 0 ? NULL : v->n == 1 ? v->list[0] : v->list[i];
+}
+
+int cli_norm(const char *cmd, const char *text, cf_norm *n)
+{
+	cf_error err = {0};
+	memset(n, 0, sizeof *n);
+	if (text && cf_norm_parse(text, "--norm", n, &err)) {
+		fprintf(stderr, "clafuse %s: %s\n", cmd, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+void cli_norm_of(const cf_dataset *d, cf_norm *n)
+{
+	cf_norm_set(n, d->c, d->mean, d->std);
+}
+
+void cli_norm_note(const char *cmd, const cf_dataset *d)
+{
+	cf_norm n;
+	char text[160];
+	cli_norm_of(d, &n);
+	fprintf(stderr, "clafuse %s: no input normalisation stated (--norm, or the model's %s); "
+			"using %s's own statistics %s\n",
+		cmd, CF_NORM_META_KEY, d->name, cf_norm_print(&n, text, sizeof text));
+}
+
 int cli_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
 {
 	char *end;

@@ -14,7 +14,9 @@
 
 #include <stdio.h>
 
+#include "core/data.h"
 #include "core/error.h"
+#include "core/norm.h"
 
 enum cli_kind {
 	CLI_FLAG, /* no value; counted */
@@ -89,6 +91,23 @@ int cli_flag(const struct cli_args *a, int opt);
 /* Print a core error as "clafuse CMD: message" on stderr, and a stop
  * asked by Ctrl-C as "clafuse CMD: interrupted". */
 void cli_error(const char *cmd, const cf_error *err);
+
+/* --arch for n models (CLI_LIST): none, one for all, or one per model in
+ * order; -1 after a message when the count is none of these. */
+int cli_archs_check(const char *cmd, const struct cli_value *v, int n);
+/* The architecture for model i (NULL: the file's). */
+const char *cli_arch_for(const struct cli_value *v, int i);
+
+/* The --norm option's text (NULL: not given) into *n (c 0 when not
+ * given); -1 after a message. */
+int cli_norm(const char *cmd, const char *text, cf_norm *n);
+
+/* The statement a data set was normalised with (its mean and std). */
+void cli_norm_of(const cf_dataset *d, cf_norm *n);
+
+/* When nothing stated the normalisation, say once on stderr which
+ * statistics normalise data set d. */
+void cli_norm_note(const char *cmd, const cf_dataset *d);
 
 /* Parse `s` as a whole number / real in [lo, hi] for option `opt`; on
  * failure print "clafuse CMD: OPT: expected ..." and return -1. */

@@ -76,7 +76,7 @@ static int run_step(cf_session *s, int step, double *t)
 	return 0;
 }
 
-enum { O_BATCH, O_NO_PAUSE, O_FINETUNE };
+enum { O_BATCH, O_NO_PAUSE, O_FINETUNE, O_NORM };
 
 static const struct cli_opt opts[] = {
 	[O_BATCH] = {0, "batch", CLI_FLAG, NULL,
@@ -86,6 +86,9 @@ static const struct cli_opt opts[] = {
 			"do not wait for Enter between steps (implies --batch)"},
 	[O_FINETUNE] = {0, "finetune", CLI_INT, "N",
 			"finetune the fused model for N epochs (default 1, 0: none)", 0, 100},
+	[O_NORM] = {0, "norm", CLI_STR, "M,S|M1,../S1,..",
+		    "input normalisation the models expect (default: what\n"
+		    "they state, else Fashion-MNIST's own statistics)"},
 	{0}
 };
 
@@ -229,7 +232,7 @@ static int tour_results(cf_session *s, int i0, int i1, long finetune)
 /* The session on the two models with the demo's settings; NULL after a
  * message. */
 static cf_session *open_session(const char *fa, const char *fb, int bundled, long finetune,
-				cf_progress *prog)
+				const char *norm, cf_progress *prog)
 {
 	cf_error err = {0};
 	cf_session *s = NULL;
@@ -248,6 +251,7 @@ static cf_session *open_session(const char *fa, const char *fb, int bundled, lon
 	cf_session_set_progress(s, prog);
 	snprintf(buf, sizeof buf, "%ld", finetune);
 	if (cf_session_set(s, "finetune.epochs", buf, &err) ||
+	    (norm && cf_session_set(s, "data.norm", norm, &err)) ||
 	    cf_session_load_data(s, "fashion-mnist", &err)) {
 		fprintf(stderr, "clafuse demo: %s\n", err.msg);
 		cf_session_free(s);
@@ -264,7 +268,10 @@ static int run(const struct cli_args *a)
 	int rc, i0, i1, batch = cli_flag(a, O_BATCH) || cli_flag(a, O_NO_PAUSE);
 	cf_session *s;
 	cf_progress prog = {cf_term_progress, NULL};
+	cf_norm check;
 
+	if (cli_norm("demo", cli_str(a, O_NORM, NULL), &check))
+		return 2;
 	pause_on = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !cli_flag(a, O_NO_PAUSE);
 	bold_on = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (a->npos == 2) {
@@ -279,7 +286,7 @@ static int run(const struct cli_args *a)
 	}
 	/* on a terminal the tour runs in the full-screen workbench */
 	if (!batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
-		return cf_tui_demo(fa, fb);
+		return cf_tui_demo(fa, fb, cli_str(a, O_NORM, NULL));
 
 	printf(bold_on ? "\033[1m%s\033[0m\n\n" : "%s\n\n",
 	       "clafuse demo: fusing two networks of different depths");
@@ -289,7 +296,7 @@ static int run(const struct cli_args *a)
 	       "(3) matches neurons layer by layer with optimal transport and averages\n"
 	       "the matched weights.  The result is ONE network with model 1's shape.\n");
 	cf_term_interrupt_install();
-	if (!(s = open_session(fa, fb, fa == pa, finetune, &prog)))
+	if (!(s = open_session(fa, fb, fa == pa, finetune, cli_str(a, O_NORM, NULL), &prog)))
 		return 1;
 	cf_session_pair(s, &i0, &i1);
 	if (!(rc = tour_networks(s, i0, i1, wb, sizeof wb)) && !(rc = tour_alignment(s)) &&

@@ -21,11 +21,18 @@
 #include "core/session.h"
 #include "term/progress.h"
 
-enum { O_DATA, O_SET, O_LAYER, O_OUT, O_JSON, O_THREADS, O_QUIET };
+enum { O_DATA, O_NORM, O_ARCH, O_SET, O_LAYER, O_OUT, O_JSON, O_THREADS, O_QUIET };
 
 static const struct cli_opt opts[] = {
 	[O_DATA] = {0, "data", CLI_STR, "SPEC",
 		    "data set (default fashion-mnist; idx:..., cifar10:DIR, ...)"},
+	[O_NORM] = {0, "norm", CLI_STR, "M,S|M1,../S1,..",
+		    "input normalisation the models expect (parameter\n"
+		    "data.norm; default: what they state, else the data\n"
+		    "set's own statistics)"},
+	[O_ARCH] = {0, "arch", CLI_LIST, "DESC",
+		    "architecture of files without clafuse's metadata:\n"
+		    "once for all models, or once per model in order"},
 	[O_SET] = {0, "set", CLI_LIST, "NAME=VALUE", "set a session parameter (repeatable)"},
 	[O_LAYER] = {0, "layer", CLI_LIST, "L:NAME=VALUE",
 		     "override a per-layer parameter for fusion layer L"},
@@ -163,7 +170,17 @@ static void report_accuracy(cf_session *s, json_t *rep)
 	const cf_session_metrics *met = cf_session_metrics_get(s);
 	const cf_session_finetune *ft = cf_session_finetune_get(s);
 	json_t *jm = json_array();
+	static const char *const from_name[] = {"the data set's own statistics",
+						 "stated by the models", "stated by data.norm"};
+	int from;
+	const cf_norm *norm = cf_session_norm(s, &from);
+	char text[160];
 
+	if (norm) {
+		printf("\ninputs normalised %s (%s)\n", cf_norm_print(norm, text, sizeof text),
+		       from_name[from]);
+		json_object_set_new(rep, "norm", json_string(text));
+	}
 	printf("\naccuracy on %s:\n", cf_session_data(s, 0) ? cf_session_data(s, 0)->name : "?");
 	for (int i = 0; i < cf_session_nmodels(s); i++) {
 		int folded = cf_session_model_folded(s, i);
@@ -282,11 +299,20 @@ static int prepare_and_run(cf_session *s, const struct cli_args *a, cf_progress 
 
 	if ((rc = apply_sets(s, &a->v[O_SET])))
 		return rc;
+	if (cli_flag(a, O_NORM) && cf_session_set(s, "data.norm", cli_str(a, O_NORM, ""), &e)) {
+		cli_error("fuse", &e);
+		return 2;
+	}
 	for (int i = 0; i < a->npos; i++)
-		if (cf_session_load_model(s, a->pos[i], &e))
+		if (cf_session_load_model_arch(s, a->pos[i], cli_arch_for(&a->v[O_ARCH], i), &e))
 			goto fail;
 	if (cf_session_load_data(s, cli_str(a, O_DATA, "fashion-mnist"), &e))
 		goto fail;
+	{
+		int from;
+		if (cf_session_norm(s, &from) && from == CF_SESSION_NORM_DATA)
+			cli_norm_note("fuse", cf_session_data(s, 1));
+	}
 	cf_session_set_progress(s, prog);
 	/* per-layer overrides need the balanced depth: run to the balance first */
 	if (a->v[O_LAYER].n && cf_session_run(s, CF_STEP_BALANCE, &e))
@@ -312,6 +338,11 @@ static int run(const struct cli_args *a)
 	cf_progress prog = {cf_term_progress, NULL}; /* a progress line on a terminal */
 	json_t *rep = NULL;
 
+	cf_norm check;
+
+	if (cli_archs_check("fuse", &a->v[O_ARCH], a->npos) ||
+	    cli_norm("fuse", cli_str(a, O_NORM, NULL), &check))
+		return 2;
 	cli_set_threads((int)cli_long(a, O_THREADS, 1));
 	cf_term_interrupt_install();
 	if (cf_session_new(&s, &e)) {

@@ -17,12 +17,16 @@
 #include "core/train.h"
 #include "term/progress.h"
 
-enum { E_DATA, E_ARCH, E_TRAIN, E_THREADS };
+enum { E_DATA, E_ARCH, E_NORM, E_TRAIN, E_THREADS };
 
 static const struct cli_opt eval_opts[] = {
 	[E_DATA] = {0, "data", CLI_STR, "SPEC", "data set (default fashion-mnist)"},
 	[E_ARCH] = {0, "arch", CLI_STR, "DESC", "architecture of a file written without\n"
 						 "clafuse's metadata (e.g. by PyTorch)"},
+	[E_NORM] = {0, "norm", CLI_STR, "M,S|M1,../S1,..",
+		    "input normalisation the model expects (mean, std per\n"
+		    "channel); default: what the model states, else the\n"
+		    "data set's own statistics"},
 	[E_TRAIN] = {0, "train", CLI_FLAG, NULL, "evaluate on the training split"},
 	[E_THREADS] = {0, "threads", CLI_INT, "N", "BLAS threads, default 1", 1, 256},
 	{0}
@@ -37,17 +41,24 @@ static int eval_run(const struct cli_args *a)
 	cf_dataset *d = NULL;
 	double acc, loss, t0;
 	cf_progress prog = {cf_term_progress, NULL};
+	cf_norm given;
+	const cf_norm *norm;
 
+	if (cli_norm("eval", cli_str(a, E_NORM, NULL), &given))
+		return 2;
 	cli_set_threads((int)cli_long(a, E_THREADS, 1));
 	cf_term_interrupt_install();
 	if (cf_model_load(path, cli_str(a, E_ARCH, NULL), &net, &err)) {
 		cli_error("eval", &err);
 		return 1;
 	}
-	if (cf_data_load(spec, split_train, NULL, NULL, &d, &err)) {
+	norm = given.c ? &given : cf_net_norm(net);
+	if (cf_norm_data_load(spec, split_train, norm, &d, &err)) {
 		cli_error("eval", &err);
 		goto done;
 	}
+	if (!norm)
+		cli_norm_note("eval", d);
 	t0 = cli_now();
 	if (cf_evaluate(net, d, 0, &acc, &loss, &prog, &err)) {
 		cf_term_progress_done();
@@ -68,7 +79,8 @@ const struct cf_command cf_cmd_eval = {
 	.name = "eval",
 	.synopsis = "MODEL [--data SPEC] [options]",
 	.summary = "accuracy of a model on a data set",
-	.about = "Accuracy and mean cross-entropy of a model on a data set's test split.\n",
+	.about = "Accuracy and mean cross-entropy of a model on a data set's test split,\n"
+		 "normalised as the model expects.\n",
 	.opts = eval_opts,
 	.min_args = 1,
 	.max_args = 1,
@@ -85,7 +97,13 @@ static const char *kind_name(enum cf_unit_kind k)
 	}
 }
 
-static const struct cli_opt info_opts[] = {{0}};
+enum { I_ARCH };
+
+static const struct cli_opt info_opts[] = {
+	[I_ARCH] = {0, "arch", CLI_STR, "DESC", "architecture of a file written without\n"
+						 "clafuse's metadata"},
+	{0}
+};
 
 static int info_run(const struct cli_args *a)
 {
@@ -96,7 +114,8 @@ static int info_run(const struct cli_args *a)
 	char *desc;
 	int s, u, c, h, w;
 
-	if (cf_model_load(path, NULL, &net, &err) || cf_st_read(path, &f, &err)) {
+	if (cf_model_load(path, cli_str(a, I_ARCH, NULL), &net, &err) ||
+	    cf_st_read(path, &f, &err)) {
 		cli_error("info", &err);
 		cf_net_free(net);
 		return 1;
@@ -108,6 +127,14 @@ static int info_run(const struct cli_args *a)
 	       path, desc ? desc : "?", c, h, w, cf_net_nclasses(net),
 	       (long long)cf_net_ntrainable(net));
 	free(desc);
+	if (cf_net_norm(net)) {
+		char text[160];
+		const cf_norm *n = cf_net_norm(net);
+		printf("normalised  %s (mean/std of pixel/255, %d channel%s)\n",
+		       cf_norm_print(n, text, sizeof text), n->c, n->c == 1 ? "" : "s");
+	} else {
+		printf("normalised  not stated (commands use the data set's own statistics)\n");
+	}
 	printf("\nstage unit kind    width  output      weight layers\n");
 	for (s = 0; s < cf_net_nstages(net); s++) {
 		const cf_net_stage *st = cf_net_stage_at(net, s);

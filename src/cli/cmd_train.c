@@ -19,16 +19,21 @@
 #include "term/progress.h"
 
 enum {
-	O_ARCH, O_FROM, O_OUT, O_DATA, O_EPOCHS, O_BATCH, O_LR, O_MOMENTUM, O_WD,
+	O_ARCH, O_FROM, O_OUT, O_DATA, O_NORM, O_EPOCHS, O_BATCH, O_LR, O_MOMENTUM, O_WD,
 	O_MILESTONES, O_GAMMA, O_SEED, O_SUBSET, O_THREADS, O_NOTEST
 };
 
 static const struct cli_opt opts[] = {
-	[O_ARCH] = {0, "arch", CLI_STR, "DESC", "architecture, e.g. 'mlp 784-400-200-100-10 nobias'"},
-	[O_FROM] = {0, "from", CLI_STR, "MODEL", "start from a saved model instead (finetuning)"},
+	[O_ARCH] = {0, "arch", CLI_STR, "DESC", "architecture, e.g. 'mlp 784-400-200-100-10 nobias';\n"
+						 "with --from: the architecture of MODEL's file"},
+	[O_FROM] = {0, "from", CLI_STR, "MODEL", "start from a saved model (finetuning)"},
 	[O_OUT] = {'o', "output", CLI_STR, "FILE", "where to save the trained model"},
 	[O_DATA] = {0, "data", CLI_STR, "SPEC", "fashion-mnist (default), idx:IMG,LBL[,TIMG,TLBL],\n"
 						 "cifar10:DIR, cifar100:DIR"},
+	[O_NORM] = {0, "norm", CLI_STR, "M,S|M1,../S1,..",
+		    "input normalisation (mean, std per channel); default:\n"
+		    "--from MODEL's, else the data set's own statistics;\n"
+		    "the saved model records it"},
 	[O_EPOCHS] = {0, "epochs", CLI_INT, "N", "default 10", 1, 100000},
 	[O_BATCH] = {0, "batch", CLI_INT, "N", "default 64", 1, 1 << 20},
 	[O_LR] = {0, "lr", CLI_REAL, "X", "default 0.01", 0, 1e6},
@@ -82,10 +87,10 @@ static int recipe(const struct cli_args *a, cf_train_params *p)
 	return 0;
 }
 
-static int load_data(const char *spec, int train, cf_dataset **d)
+static int load_data(const char *spec, int train, const cf_norm *norm, cf_dataset **d)
 {
 	cf_error err = {0};
-	if (cf_data_load(spec, train, NULL, NULL, d, &err)) {
+	if (cf_norm_data_load(spec, train, norm, d, &err)) {
 		fprintf(stderr, "clafuse train: %s\n", err.msg);
 		return -1;
 	}
@@ -93,15 +98,20 @@ static int load_data(const char *spec, int train, cf_dataset **d)
 }
 
 /* The training split (a seeded subset of it with --subset) and, unless
- * --no-test, the test split; -1 after a message. */
-static int load_splits(const char *spec, long subset, gsl_rng *r, int notest,
-		       cf_dataset **train, cf_dataset **test)
+ * --no-test, the test split, both normalised as `norm` states (NULL: the
+ * training split's own statistics); -1 after a message. */
+static int load_splits(const char *spec, const cf_norm *norm, long subset, gsl_rng *r,
+		       int notest, cf_dataset **train, cf_dataset **test)
 {
 	cf_error err = {0};
 	cf_dataset *all = NULL;
+	cf_norm used;
 	int64_t *idx;
 
-	if (load_data(spec, 1, &all) || (!notest && load_data(spec, 0, test))) {
+	if (load_data(spec, 1, norm, &all))
+		return -1;
+	cli_norm_of(all, &used);
+	if (!notest && load_data(spec, 0, &used, test)) {
 		cf_dataset_free(all);
 		return -1;
 	}
@@ -197,15 +207,18 @@ static int run(const struct cli_args *a)
 	cf_dataset *train = NULL, *test = NULL;
 	gsl_rng *r = NULL;
 
-	if (!arch == !from || !out) {
-		fprintf(stderr, "clafuse train: give exactly one of --arch and --from, and -o\n");
+	cf_norm given, used;
+	const cf_norm *norm;
+
+	if ((!arch && !from) || !out) {
+		fprintf(stderr, "clafuse train: give --arch or --from, and -o\n");
 		return 2;
 	}
-	if (recipe(a, &p))
+	if (recipe(a, &p) || cli_norm("train", cli_str(a, O_NORM, NULL), &given))
 		return 2;
 	cli_set_threads((int)threads);
 	cf_term_interrupt_install();
-	if (from ? cf_model_load(from, NULL, &net, &err) : cf_net_create_str(arch, &net, &err)) {
+	if (from ? cf_model_load(from, arch, &net, &err) : cf_net_create_str(arch, &net, &err)) {
 		fprintf(stderr, "clafuse train: %s\n", err.msg);
 		return 1;
 	}
@@ -216,14 +229,21 @@ static int run(const struct cli_args *a)
 	gsl_rng_set(r, p.seed);
 	if (!from)
 		cf_net_init(net, r);
-	if (load_splits(spec, cli_long(a, O_SUBSET, 0), r, cli_flag(a, O_NOTEST), &train, &test))
+	norm = given.c ? &given : cf_net_norm(net);
+	if (load_splits(spec, norm, cli_long(a, O_SUBSET, 0), r, cli_flag(a, O_NOTEST), &train,
+			&test))
 		goto done;
+	if (!norm)
+		cli_norm_note("train", train);
+	cli_norm_of(train, &used);
+	cf_net_set_norm(net, &used); /* the saved model says what it was trained with */
 	{
-		char *desc = cf_arch_print(cf_net_arch(net));
-		printf("model   %s\ndata    %s: %lld training samples%s\n"
+		char *desc = cf_arch_print(cf_net_arch(net)), text[160];
+		printf("model   %s\ndata    %s: %lld training samples%s, normalised %s\n"
 		       "recipe  %d epochs, batch %d, lr %g, momentum %g, wd %g, seed %lu, %d thread%s\n",
 		       desc ? desc : "?", spec, (long long)train->n,
-		       test ? ", evaluated on the test split" : "", p.epochs, p.batch, p.lr,
+		       test ? ", evaluated on the test split" : "",
+		       cf_norm_print(&used, text, sizeof text), p.epochs, p.batch, p.lr,
 		       p.momentum, p.weight_decay, p.seed, (int)threads, threads > 1 ? "s" : "");
 		free(desc);
 	}

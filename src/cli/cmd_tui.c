@@ -36,12 +36,18 @@
 #define MAX_SIDE 65536
 
 enum {
-	O_DATA, O_SET, O_OT, O_RANDOM, O_SEED, O_SOLVER, O_REG, O_TOL, O_COLOR, O_NO_MOUSE,
+	O_DATA, O_NORM, O_ARCH, O_SET, O_OT, O_RANDOM, O_SEED, O_SOLVER, O_REG, O_TOL, O_COLOR, O_NO_MOUSE,
 	O_MAN
 };
 
 static const struct cli_opt opts[] = {
 	[O_DATA] = {0, "data", CLI_STR, "SPEC", "data set of the session (e.g. fashion-mnist)"},
+	[O_NORM] = {0, "norm", CLI_STR, "M,S|M1,../S1,..",
+		    "input normalisation the models expect (as --set\n"
+		    "data.norm=...)"},
+	[O_ARCH] = {0, "arch", CLI_LIST, "DESC",
+		    "architecture of files without clafuse's metadata:\n"
+		    "once for all models, or once per model in order"},
 	[O_SET] = {0, "set", CLI_LIST, "NAME=VALUE",
 		   "a session parameter (repeatable; see the params screen)"},
 	[O_OT] = {0, "ot", CLI_STR, "FILE", "cost matrix (CSV or binary, as for 'clafuse ot')"},
@@ -167,8 +173,9 @@ static int run_tui(cf_tui *t, int colour)
 
 /* The session workbench (demo: with the guided tour).  Returns the exit
  * status. */
-static int session_tui(const char *const *models, int nmodels, const char *data,
-		       const char *const *sets, int nsets, int colour, int mouse, int demo)
+static int session_tui(const char *const *models, int nmodels, const char *const *archs,
+		       const char *data, const char *const *sets, int nsets, int colour, int mouse,
+		       int demo)
 {
 	cf_tui t;
 
@@ -178,7 +185,7 @@ static int session_tui(const char *const *models, int nmodels, const char *data,
 	}
 	t.use_mouse = mouse;
 	cf_tui_add_screens(&t);
-	if (cf_tsess_open(&t, models, nmodels, data, sets, nsets) ||
+	if (cf_tsess_open(&t, models, nmodels, archs, data, sets, nsets) ||
 	    (demo && cf_tour_start(&t))) {
 		fprintf(stderr, "clafuse %s: out of memory\n", demo ? "demo" : "tui");
 		cf_tui_end(&t);
@@ -187,11 +194,49 @@ static int session_tui(const char *const *models, int nmodels, const char *data,
 	return run_tui(&t, colour);
 }
 
-int cf_tui_demo(const char *a, const char *b)
+int cf_tui_demo(const char *a, const char *b, const char *norm)
 {
 	const char *models[2] = {a, b};
-	const char *sets[1] = {"finetune.epochs=1"};
-	return session_tui(models, 2, "fashion-mnist", sets, 1, CF_TUI_COLOUR_AUTO, 1, 1);
+	char normset[200];
+	const char *sets[2] = {"finetune.epochs=1", normset};
+	snprintf(normset, sizeof normset, "data.norm=%s", norm ? norm : "");
+	return session_tui(models, 2, NULL, "fashion-mnist", sets, norm ? 2 : 1,
+			   CF_TUI_COLOUR_AUTO, 1, 1);
+}
+
+/* The session workbench on the model files of the command line. */
+static int open_session(const struct cli_args *a, int colour, int mouse)
+{
+	const struct cli_value *sv = &a->v[O_SET], *av = &a->v[O_ARCH];
+	const char **sets = calloc((size_t)sv->n + 1, sizeof *sets);
+	const char **archs = calloc((size_t)a->npos + 1, sizeof *archs);
+	char *normset = NULL;
+	int n = sv->n, rc = 1;
+	cf_norm check;
+
+	if (cli_archs_check("tui", av, a->npos) || cli_norm("tui", cli_str(a, O_NORM, NULL), &check))
+		rc = 2;
+	else if (!sets || !archs)
+		fprintf(stderr, "clafuse tui: out of memory\n");
+	else {
+		memcpy(sets, sv->list, (size_t)n * sizeof *sets);
+		for (int i = 0; i < a->npos; i++)
+			archs[i] = cli_arch_for(av, i);
+		if (cli_flag(a, O_NORM)) { /* after the --set ones: it wins */
+			const char *v = cli_str(a, O_NORM, "");
+			if ((normset = malloc(strlen(v) + 16)))
+				sprintf(normset, "data.norm=%s", v);
+			sets[n++] = normset;
+		}
+		rc = normset || !cli_flag(a, O_NORM)
+			     ? session_tui(a->pos, a->npos, archs, cli_str(a, O_DATA, NULL), sets, n,
+					   colour, mouse, 0)
+			     : 1;
+	}
+	free(normset);
+	free(sets);
+	free(archs);
+	return rc;
 }
 
 /* The layer screen on one transport problem (--ot or --random). */
@@ -269,11 +314,10 @@ static int run(const struct cli_args *a)
 			fprintf(stderr, "clafuse tui: give model files or --ot/--random, not both\n");
 			return 2;
 		}
-		return session_tui(a->pos, a->npos, data, a->v[O_SET].list, a->v[O_SET].n, colour,
-				   mouse, 0);
+		return open_session(a, colour, mouse);
 	}
-	if (data || a->v[O_SET].n) {
-		fprintf(stderr, "clafuse tui: --data and --set need model files\n");
+	if (data || a->v[O_SET].n || cli_flag(a, O_NORM) || cli_flag(a, O_ARCH)) {
+		fprintf(stderr, "clafuse tui: --data, --norm, --arch and --set need model files\n");
 		return 2;
 	}
 	if (cli_flag(a, O_OT) == cli_flag(a, O_RANDOM)) {

@@ -1,5 +1,6 @@
 /* norm.c — input normalisation statements (see norm.h). */
 #include "norm.h"
+#include "data.h"
 
 #include <errno.h>
 #include <math.h>
@@ -129,4 +130,31 @@ void cf_norm_set(cf_norm *n, int c, const float *mean, const float *std)
 		n->mean[k] = mean[k];
 		n->std[k] = std[k];
 	}
+}
+
+int cf_norm_data_load(const char *spec, int train, const cf_norm *norm, cf_dataset **out,
+		      cf_error *err)
+{
+	float mean[CF_DATA_MAXCH], std[CF_DATA_MAXCH];
+	char text[160];
+	int rc;
+
+	*out = NULL;
+	if (!norm || !norm->c)
+		return cf_data_load(spec, train, NULL, NULL, out, err);
+	for (int c = 0; c < CF_DATA_MAXCH; c++) { /* channels past the statement: harmless */
+		mean[c] = c < norm->c ? norm->mean[c] : 0.0f;
+		std[c] = c < norm->c ? norm->std[c] : 1.0f;
+	}
+	if ((rc = cf_data_load(spec, train, mean, std, out, err)))
+		return rc;
+	if ((*out)->c != norm->c) {
+		rc = cf_error_set(err, CF_EINVAL,
+				  "data set %s has %d channel%s but the input normalisation %s states %d",
+				  (*out)->name, (*out)->c, (*out)->c == 1 ? "" : "s",
+				  cf_norm_print(norm, text, sizeof text), norm->c);
+		cf_dataset_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }

@@ -21,6 +21,7 @@
 #include "cla.h"
 #include "fold.h"
 #include "model.h"
+#include "norm.h"
 
 /* ---- parameter table ------------------------------------------------------ */
 
@@ -33,6 +34,8 @@ static const cf_param_info params[] = {
 	  "seed of the activation sampler" },
 	{ "data.indices", CF_PARAM_STRING, "", 0, 0, NULL, CF_STEP_ACTS, 0,
 	  "file of training-set indices to use instead of the sampler (empty: sampler)" },
+	{ "data.norm", CF_PARAM_STRING, "", 0, 0, NULL, CF_STEP_ACTS, 0,
+	  "input normalisation the models expect, MEAN,STD or M1,../S1,.. (empty: what the models state, else the data set's own statistics)" },
 	{ "cla.measure", CF_PARAM_CHOICE, "neuron", 0, 0, "index|neuron|activation", CF_STEP_COSTS, 0,
 	  "layer representation for cross-layer alignment" },
 	{ "cla.metric", CF_PARAM_CHOICE, "euclidean", 0, 0, "euclidean|cka|cca|wd", CF_STEP_COSTS, 0,
@@ -185,6 +188,11 @@ struct cf_session {
 	float *plogits[CF_SESSION_MAXMODELS];
 	cf_session_metrics met;
 	cf_session_finetune ft;
+
+	char *data_spec;          /* the data set's spec when loaded by name */
+	int data_forced;          /* loaded with a stated normalisation (else its own) */
+	cf_norm norm;             /* the normalisation of the data in use */
+	int norm_from;            /* enum cf_session_norm_from */
 };
 
 static double now(void)
@@ -374,6 +382,7 @@ void cf_session_free(cf_session *s)
 {
 	if (!s)
 		return;
+	free(s->data_spec);
 	drop_balance(s);
 	drop_finetune(s);
 	for (int k = 0; k < 2; k++)
@@ -584,8 +593,14 @@ int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error 
 
 int cf_session_load_model(cf_session *s, const char *path, cf_error *err)
 {
+	return cf_session_load_model_arch(s, path, NULL, err);
+}
+
+int cf_session_load_model_arch(cf_session *s, const char *path, const char *arch,
+			       cf_error *err)
+{
 	cf_net *net = NULL;
-	int rc = cf_model_load(path, NULL, &net, err);
+	int rc = cf_model_load(path, arch, &net, err);
 	if (rc)
 		return rc;
 	return cf_session_add_model(s, net, path, err);
@@ -610,6 +625,11 @@ int cf_session_set_data(cf_session *s, cf_dataset *train, cf_dataset *test, cf_e
 	cf_dataset_free(s->test);
 	s->train = train;
 	s->test = test;
+	free(s->data_spec); /* data sets given as such: no spec to reload by */
+	s->data_spec = NULL;
+	s->data_forced = 0;
+	cf_norm_set(&s->norm, train->c, train->mean, train->std);
+	s->norm_from = CF_SESSION_NORM_DATA;
 	for (int i = 0; i < s->K; i++) {
 		free(s->plogits[i]);
 		s->plogits[i] = NULL;
@@ -618,17 +638,119 @@ int cf_session_set_data(cf_session *s, cf_dataset *train, cf_dataset *test, cf_e
 	return CF_OK;
 }
 
-int cf_session_load_data(cf_session *s, const char *spec, cf_error *err)
+/* ---- input normalisation ------------------------------------------------ */
+
+/* The normalisation the models expect: data.norm when set, else what the
+ * models state (they must agree), else none (c 0). */
+static int wanted_norm(const cf_session *s, cf_norm *out, int *from, cf_error *err)
+{
+	const char *text = PS(s, "data.norm");
+	int first = -1;
+
+	memset(out, 0, sizeof *out);
+	*from = CF_SESSION_NORM_DATA;
+	if (*text) {
+		*from = CF_SESSION_NORM_PARAM;
+		return cf_norm_parse(text, "parameter data.norm", out, err);
+	}
+	for (int i = 0; i < s->K; i++) {
+		const cf_norm *n = cf_net_norm(s->model[i]);
+		char a[160], b[160];
+		if (!n)
+			continue;
+		if (first < 0) {
+			first = i;
+			*out = *n;
+			*from = CF_SESSION_NORM_MODELS;
+		} else if (!cf_norm_equal(out, n)) {
+			return cf_error_set(err, CF_EINVAL,
+					    "the models disagree on their input normalisation: %s states %s, "
+					    "%s states %s (data.norm / --norm states one for all)",
+					    s->name[first], cf_norm_print(out, a, sizeof a), s->name[i],
+					    cf_norm_print(n, b, sizeof b));
+		}
+	}
+	return CF_OK;
+}
+
+static int load_splits(cf_session *s, const char *spec, const cf_norm *norm, cf_error *err)
 {
 	cf_dataset *tr = NULL, *te = NULL;
-	int rc = cf_data_load(spec, 1, NULL, NULL, &tr, err);
-	if (!rc)
-		rc = cf_data_load(spec, 0, tr->mean, tr->std, &te, err);
+	cf_norm own;
+	int rc = cf_norm_data_load(spec, 1, norm, &tr, err);
+	if (!rc) {
+		cf_norm_set(&own, tr->c, tr->mean, tr->std); /* the test split as the training one */
+		rc = cf_norm_data_load(spec, 0, &own, &te, err);
+	}
 	if (rc) {
 		cf_dataset_free(tr);
 		return rc;
 	}
 	return cf_session_set_data(s, tr, te, err);
+}
+
+/* Make the data normalised as the models expect: reload it by its spec
+ * when the statement changed, or refuse data given as data sets. */
+static int sync_norm(cf_session *s, cf_error *err)
+{
+	cf_norm want, have;
+	int from, rc;
+	char a[160], b[160];
+
+	if ((rc = wanted_norm(s, &want, &from, err)) || !s->train)
+		return rc;
+	cf_norm_set(&have, s->train->c, s->train->mean, s->train->std);
+	if (want.c ? !cf_norm_equal(&want, &have) : s->data_forced) {
+		char *spec;
+		if (!s->data_spec)
+			return cf_error_set(err, CF_EINVAL,
+					    "data set %s is normalised with %s but the models expect %s; "
+					    "load it normalised so (cf.data.load's norm)",
+					    s->train->name, cf_norm_print(&have, a, sizeof a),
+					    cf_norm_print(&want, b, sizeof b));
+		if (!(spec = strdup(s->data_spec)))
+			return cf_error_set(err, CF_ENOMEM, "out of memory");
+		rc = load_splits(s, spec, want.c ? &want : NULL, err);
+		if (!rc) {
+			s->data_spec = spec;
+			s->data_forced = want.c > 0;
+		} else {
+			free(spec);
+			return rc;
+		}
+		cf_norm_set(&have, s->train->c, s->train->mean, s->train->std);
+	}
+	s->norm = have;
+	s->norm_from = from;
+	return CF_OK;
+}
+
+int cf_session_load_data(cf_session *s, const char *spec, cf_error *err)
+{
+	cf_norm want;
+	int from, rc;
+	char *copy;
+
+	if ((rc = wanted_norm(s, &want, &from, err)))
+		return rc;
+	if (!(copy = strdup(spec)))
+		return cf_error_set(err, CF_ENOMEM, "out of memory");
+	if ((rc = load_splits(s, spec, want.c ? &want : NULL, err))) {
+		free(copy);
+		return rc;
+	}
+	s->data_spec = copy; /* after cf_session_set_data, which forgets the old one */
+	s->data_forced = want.c > 0;
+	cf_norm_set(&s->norm, s->train->c, s->train->mean, s->train->std);
+	s->norm_from = from;
+	return CF_OK;
+}
+
+const cf_norm *cf_session_norm(const cf_session *s, int *from)
+{
+	if (from)
+		*from = s->norm_from;
+	return s->train ? &s->norm : NULL;
 }
 
 void cf_session_set_progress(cf_session *s, const cf_progress *p)
@@ -648,7 +770,7 @@ static int need_inputs(cf_session *s, cf_error *err)
 	if (!s->train || !s->test)
 		return cf_error_set(err, CF_EINVAL, "session: no data set (set one with --data or "
 				    "load_data)");
-	return CF_OK;
+	return sync_norm(s, err);
 }
 
 static int run_acts(cf_session *s, cf_error *err)
@@ -1033,9 +1155,11 @@ out:
 static int run_fuse(cf_session *s, cf_error *err)
 {
 	int rc;
-	if ((rc = fusion_ready(s, err)))
+	if ((rc = fusion_ready(s, err)) || (rc = run_fuse_rest(s, err)))
 		return rc;
-	return run_fuse_rest(s, err);
+	if (cf_session_fused(s)) /* built for inputs normalised so */
+		cf_net_set_norm(cf_session_fused(s), &s->norm);
+	return CF_OK;
 }
 
 static int run_eval(cf_session *s, cf_error *err)

@@ -119,14 +119,34 @@ int cf_session_get_layer(const cf_session *s, int layer, const char *name, char 
 int cf_session_add_model(cf_session *s, cf_net *net, const char *name, cf_error *err);
 /* Load a model file and add it (named by the path). */
 int cf_session_load_model(cf_session *s, const char *path, cf_error *err);
+/* The same with an architecture description for a file that has none
+ * (cf_model_load's arch; NULL: the file's). */
+int cf_session_load_model_arch(cf_session *s, const char *path, const char *arch,
+			       cf_error *err);
 
 /* The data: training split (activation samples, finetuning) and test
  * split (evaluation); the session takes ownership of both (also on error).
  * Checks that they fit every model (sample shape, labels within the
  * classes).  Marks every step stale. */
 int cf_session_set_data(cf_session *s, cf_dataset *train, cf_dataset *test, cf_error *err);
-/* Load both splits by name (cf_data_load spec, e.g. "fashion-mnist"). */
+/* Load both splits by name (cf_data_load spec, e.g. "fashion-mnist"),
+ * normalised as the models expect: parameter data.norm when set, else what
+ * the models state (norm.h; models that disagree are an error that names
+ * both), else the data set's own statistics.  A run reloads the data when
+ * that statement changed since (a model added, data.norm set), and refuses
+ * data given as data sets (cf_session_set_data) normalised otherwise.  The
+ * fused model states the normalisation it was built with. */
 int cf_session_load_data(cf_session *s, const char *spec, cf_error *err);
+
+enum cf_session_norm_from {
+	CF_SESSION_NORM_DATA,   /* nothing stated it: the data set's own statistics */
+	CF_SESSION_NORM_MODELS, /* the models' metadata */
+	CF_SESSION_NORM_PARAM   /* parameter data.norm */
+};
+/* The normalisation of the data in use (NULL before any data) and, in
+ * *from (may be NULL), who stated it. */
+struct cf_norm;
+const struct cf_norm *cf_session_norm(const cf_session *s, int *from);
 
 /* Progress and stop requests for every step (copied; fn may be NULL). */
 void cf_session_set_progress(cf_session *s, const cf_progress *p);

@@ -16,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 #include <lauxlib.h>
 
+#include "core/norm.h"
 #include "host.h"
 #include "l_data.h"
 #include "l_matrix.h"
@@ -86,14 +87,17 @@ static int load_result(lua_State *L, ldata *ld, int rc, const cf_error *err)
 	return 1; /* the slot is on top */
 }
 
-/* cf.data.load(spec [, split]) */
+/* cf.data.load(spec [, split [, norm]]) */
 static int l_load(lua_State *L)
 {
 	const char *spec = luaL_checkstring(L, 1);
 	int train = split_arg(L, 2);
-	ldata *ld = new_slot(L);
+	cf_norm norm = {0};
 	cf_error err = {0};
-	int rc = cf_data_load(spec, train, NULL, NULL, &ld->d, &err);
+	if (!lua_isnoneornil(L, 3) && cf_norm_parse(luaL_checkstring(L, 3), "norm", &norm, &err))
+		return luaL_argerror(L, 3, err.msg);
+	ldata *ld = new_slot(L);
+	int rc = cf_norm_data_load(spec, train, &norm, &ld->d, &err);
 	return load_result(L, ld, rc, &err);
 }
 
@@ -282,12 +286,13 @@ static const luaL_Reg data_fns[] = {
 	{"load", l_load}, {"fashion_mnist", l_fashion}, {NULL, NULL}};
 
 static const cf_lua_doc data_docs[] = {
-	{"load", "cf.data.load(spec [, split]) -> Dataset | nil, msg",
+	{"load", "cf.data.load(spec [, split [, norm]]) -> Dataset | nil, msg",
 	 "Load a data set by name: \"fashion-mnist\", \"fashion-mnist:DIR\",\n"
 	 "\"idx:IMAGES,LABELS\", \"idx:TRAIN_IMG,TRAIN_LBL,TEST_IMG,TEST_LBL\",\n"
 	 "\"cifar10:DIR\", \"cifar100:DIR\".  split is \"train\" (default) or \"test\".\n"
-	 "Samples are normalised float32 C×H×W; a missing or malformed file\n"
-	 "returns nil, message."},
+	 "Samples are normalised float32 C×H×W: with norm (\"MEAN,STD\" or\n"
+	 "\"M1,M2,../S1,S2,..\", e.g. m:norm()) as stated, else with the data set's\n"
+	 "own statistics.  A missing or malformed file returns nil, message."},
 	{"fashion_mnist", "cf.data.fashion_mnist([split [, dir]]) -> Dataset | nil, msg",
 	 "Fashion-MNIST (60000 train / 10000 test, 1x28x28, 10 classes) from\n"
 	 "dir or " CF_FASHION_MNIST_DIR "."},

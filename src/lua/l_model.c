@@ -23,6 +23,7 @@
 #include "core/fold.h"
 #include "core/model.h"
 #include "core/net.h"
+#include "core/norm.h"
 #include "core/train.h"
 #include "host.h"
 #include "l_data.h"
@@ -92,13 +93,34 @@ static int raise_status(lua_State *L, int rc, const char *what, const cf_error *
 
 /* ---- cf.model.load / cf.model.new --------------------------------------- */
 
+/* A normalisation statement from Lua text at index i; raises when bad. */
+static void check_norm(lua_State *L, int i, cf_norm *n)
+{
+	cf_error err = {0};
+	if (cf_norm_parse(luaL_checkstring(L, i), "norm", n, &err))
+		luaL_argerror(L, i, err.msg);
+}
+
+/* cf.model.load(path [, arch | {arch = DESC, norm = "M,S"}]) */
 static int l_load(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
-	const char *arch = luaL_optstring(L, 2, NULL);
+	const char *arch = NULL;
+	cf_norm norm = {0};
+	if (lua_istable(L, 2)) {
+		if (lua_getfield(L, 2, "arch") != LUA_TNIL)
+			arch = luaL_checkstring(L, -1);
+		if (lua_getfield(L, 2, "norm") != LUA_TNIL)
+			check_norm(L, lua_gettop(L), &norm);
+		lua_pop(L, 2);
+	} else {
+		arch = luaL_optstring(L, 2, NULL);
+	}
 	lmodel *lm = new_slot(L);
 	cf_error err = {0};
 	int rc = cf_model_load(path, arch, &lm->net, &err);
+	if (rc == CF_OK && norm.c)
+		cf_net_set_norm(lm->net, &norm);
 	if (rc != CF_OK) {
 		if (rc == CF_ENOMEM)
 			return luaL_error(L, "%s", err.msg);
@@ -185,6 +207,15 @@ static void push_chw(lua_State *L, int c, int h, int w)
 
 /* m:info(): arch, input, classes, parameters, stages, units, layers.
  * Every index in it (unit, stage, first_layer) is 1-based. */
+static void m_norm_field(lua_State *L, const cf_net *net)
+{
+	char text[160];
+	if (cf_net_norm(net)) {
+		lua_pushstring(L, cf_norm_print(cf_net_norm(net), text, sizeof text));
+		lua_setfield(L, -2, "norm");
+	}
+}
+
 static int m_info(lua_State *L)
 {
 	cf_net *net = check_model(L, 1);
@@ -197,6 +228,7 @@ static int m_info(lua_State *L)
 	lua_setfield(L, -2, "input");
 	set_int(L, "classes", cf_net_nclasses(net));
 	set_int(L, "parameters", cf_net_ntrainable(net));
+	m_norm_field(L, net);
 
 	lua_createtable(L, cf_net_nstages(net), 0);
 	for (int s = 0; s < cf_net_nstages(net); s++) {
@@ -713,13 +745,39 @@ static int m_pretty(lua_State *L)
 	return 1;
 }
 
+/* m:norm() -> "M/S" | nil */
+static int m_norm(lua_State *L)
+{
+	const cf_norm *n = cf_net_norm(check_model(L, 1));
+	char text[160];
+	if (!n)
+		lua_pushnil(L);
+	else
+		lua_pushstring(L, cf_norm_print(n, text, sizeof text));
+	return 1;
+}
+
+/* m:set_norm("M,S" | nil) -> m */
+static int m_set_norm(lua_State *L)
+{
+	cf_net *net = check_model(L, 1);
+	cf_norm n = {0};
+	if (!lua_isnoneornil(L, 2))
+		check_norm(L, 2, &n);
+	cf_net_set_norm(net, n.c ? &n : NULL);
+	lua_settop(L, 1);
+	return 1;
+}
+
 static const luaL_Reg model_fns[] = {{"load", l_load}, {"new", l_new}, {NULL, NULL}};
 
 static const cf_lua_doc model_docs[] = {
-	{"load", "cf.model.load(path [, arch]) -> Model | nil, msg",
+	{"load", "cf.model.load(path [, arch | {arch = DESC, norm = \"M,S\"}]) -> Model | nil, msg",
 	 "Read a model file (safetensors with clafuse.arch metadata).\n"
 	 "arch (an architecture description) overrides the file's, for files\n"
-	 "written by PyTorch.  A missing or malformed file returns nil, message."},
+	 "written by PyTorch; norm states the input normalisation the model\n"
+	 "expects (mean,std or M1,M2,../S1,S2,..), overriding its clafuse.norm.\n"
+	 "A missing or malformed file returns nil, message."},
 	{"new", "cf.model.new(desc [, seed]) -> Model",
 	 "A new network for an architecture description, e.g.\n"
 	 "\"mlp 784-400-200-10 nobias\", \"vgg11_half\", \"resnet18_nobias_nobn\",\n"
@@ -735,7 +793,7 @@ static const luaL_Reg model_methods[] = {
 	{"arch", m_arch},         {"describe", m_pretty},   {"info", m_info},
 	{"params", m_params},     {"weight", m_weight},     {"set_weight", m_set_weight},
 	{"save", m_save},         {"copy", m_copy},         {"fold_bn", m_fold_bn},
-	{"evaluate", m_evaluate},
+	{"evaluate", m_evaluate}, {"norm", m_norm},       {"set_norm", m_set_norm},
 	{"train", m_train},       {"forward", m_forward},   {"predict", m_predict},
 	{"free", m_gc},           {NULL, NULL}};
 
@@ -744,10 +802,18 @@ static const cf_lua_doc model_method_docs[] = {
 	{"describe", "m:describe() -> string", "The multi-line table of stages, units and weight layers (as printed)."},
 	{"info", "m:info() -> table",
 	 "Structure: arch, input {c,h,w}, classes, parameters (trainable scalars),\n"
+	 "norm (the input normalisation, when stated),\n"
 	 "stages {first_unit, units, h, w}, units {kind, stage, width, input,\n"
 	 "output, first_layer, layers} and layers (weight layers in PyTorch order:\n"
 	 "name, kind, role, out, in, kh, kw, stride, pad, bias, unit, stage,\n"
 	 "activation {c,h,w}).  Indices are 1-based."},
+	{"norm", "m:norm() -> string | nil",
+	 "The input normalisation the model expects, \"MEAN/STD\" (per channel\n"
+	 "\"M1,M2,M3/S1,S2,S3\"), from its file's clafuse.norm; nil when unstated.\n"
+	 "m:save writes it back."},
+	{"set_norm", "m:set_norm(text | nil) -> m",
+	 "State (or, with nil, forget) the input normalisation, \"MEAN,STD\" or\n"
+	 "\"M1,M2,../S1,S2,..\"; a bad text raises."},
 	{"params", "m:params() -> {{name, kind, shape}, ...}", "Every state-dict entry: its PyTorch name, kind and shape."},
 	{"weight", "m:weight(name | layer) -> Matrix",
 	 "A copy of a parameter by state-dict name (\"layers.0.weight\"), or of the\n"

@@ -30,6 +30,7 @@
 #include "core/data.h"
 #include "core/model.h"
 #include "core/net.h"
+#include "core/norm.h"
 #include "core/ot.h"
 #include "core/session.h"
 #include "host.h"
@@ -203,13 +204,14 @@ static void set_param(lua_State *L, cf_session *s, int nidx, int vidx)
 /* Add the model at idx (a path or a Model, copied).  A path that does not
  * load, or a model that does not fit, returns 0 with nil, message pushed
  * (for a path); a Model that does not fit raises. */
-static int add_model_arg(lua_State *L, cf_session *s, int idx, const char *name)
+static int add_model_arg(lua_State *L, cf_session *s, int idx, const char *name,
+			 const char *arch)
 {
 	cf_error err = {0};
 	if (lua_type(L, idx) == LUA_TSTRING) {
 		const char *path = lua_tostring(L, idx);
 		cf_net *net = NULL;
-		int rc = cf_model_load(path, NULL, &net, &err);
+		int rc = cf_model_load(path, arch, &net, &err);
 		if (rc == CF_OK)
 			rc = cf_session_add_model(s, net, name ? name : path, &err);
 		if (rc != CF_OK) {
@@ -294,14 +296,25 @@ static int l_new(lua_State *L)
 		lua_pop(L, 1);
 		if (lua_type(L, -1) == LUA_TSTRING) {
 			const char *k = lua_tostring(L, -1);
-			if (strcmp(k, "data") && strcmp(k, "params")) {
-				lua_pushfstring(L, "unknown option '%s' (models as list items, data, params)", k);
+			if (strcmp(k, "data") && strcmp(k, "params") && strcmp(k, "arch") &&
+			    strcmp(k, "norm")) {
+				lua_pushfstring(L, "unknown option '%s' (models as list items, data, "
+						   "params, arch, norm)", k);
 				return luaL_argerror(L, 1, lua_tostring(L, -1));
 			}
 		} else if (!lua_isinteger(L, -1)) {
 			return luaL_argerror(L, 1, "keys must be list positions, 'data' or 'params'");
 		}
 	}
+	if (lua_getfield(L, 1, "norm") != LUA_TNIL) {
+		cf_error err = {0};
+		cf_norm n;
+		if (cf_norm_parse(luaL_checkstring(L, -1), "norm", &n, &err) ||
+		    cf_session_set(ls->s, "data.norm", lua_tostring(L, -1), &err))
+			return luaL_argerror(L, 1, err.msg);
+	}
+	const char *arch = lua_getfield(L, 1, "arch") != LUA_TNIL ? luaL_checkstring(L, -1) : NULL;
+	lua_pop(L, 2);
 	lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
 	for (lua_Integer i = 1; i <= n; i++) {
 		lua_rawgeti(L, 1, i);
@@ -309,7 +322,7 @@ static int l_new(lua_State *L)
 			lua_pushfstring(L, "item %I must be a model path or a Model", i);
 			return luaL_argerror(L, 1, lua_tostring(L, -1));
 		}
-		if (!add_model_arg(L, ls->s, lua_gettop(L), NULL))
+		if (!add_model_arg(L, ls->s, lua_gettop(L), NULL, arch))
 			return 2; /* nil, message */
 		lua_pop(L, 1);
 	}
@@ -360,7 +373,7 @@ static int s_add_model(lua_State *L)
 	cf_session *s = check_session(L, 1);
 	const char *name = luaL_optstring(L, 3, NULL);
 	luaL_checkany(L, 2);
-	if (!add_model_arg(L, s, 2, name))
+	if (!add_model_arg(L, s, 2, name, NULL))
 		return 2;
 	lua_settop(L, 1);
 	return 1;
@@ -1038,11 +1051,14 @@ static const luaL_Reg session_fns[] = {{"new", l_new},
 				       {NULL, NULL}};
 
 static const cf_lua_doc session_docs[] = {
-	{"new", "cf.session.new([{model, ..., data = spec | {train, test}, params = {...}}]) -> Session | nil, msg",
+	{"new", "cf.session.new([{model, ..., data = spec | {train, test}, params = {...}, arch = DESC, norm = \"M,S\"}]) -> Session | nil, msg",
 	 "A fusion session.  Models are paths or Model objects (copied: yours\n"
 	 "stay yours); data is a data-set spec (\"fashion-mnist\", as clafuse fuse\n"
 	 "--data) or a table {train, test} of Datasets (copied); params sets\n"
-	 "parameters by name (s:set).  A model file or data set that does not\n"
+	 "parameters by name (s:set); arch describes model files without\n"
+	 "clafuse's metadata; norm states the input normalisation the models\n"
+	 "expect (parameter data.norm; default: what they state, else the data\n"
+	 "set's own statistics).  A model file or data set that does not\n"
 	 "load returns nil, message; an unknown option or parameter raises."},
 	{"param_info", "cf.session.param_info(name) -> table",
 	 "The row of the parameter table: name, type (int, double, bool, choice,\n"

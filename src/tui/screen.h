@@ -80,12 +80,13 @@ int cf_layer_cmd_export(cf_tui *t, const char *args);
 
 /* ---- the fusion session (sess.c) ---- */
 
-/* Open a session on model files and a data spec (NULL: none) with
- * parameter settings "name=value".  A model or data set that fails to
- * load is reported in the log and on the status line, not fatal; only
- * running out of memory returns -1. */
-int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *data,
-		  const char *const *sets, int nsets);
+/* Open a session on model files (archs: NULL, or one architecture
+ * description or NULL per file, for files without clafuse's metadata) and
+ * a data spec (NULL: none) with parameter settings "name=value".  A model
+ * or data set that fails to load is reported in the log and on the status
+ * line, not fatal; only running out of memory returns -1. */
+int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *const *archs,
+		  const char *data, const char *const *sets, int nsets);
 void cf_tsess_close(cf_tui *t);
 /* Bring derived views (layer screen, heatmaps) up to date with the
  * session; called before each frame. */

@@ -79,8 +79,8 @@ static int on_progress(void *ud, const char *what, double frac)
 	return t->stop;
 }
 
-int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *data,
-		  const char *const *sets, int nsets)
+int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *const *archs,
+		  const char *data, const char *const *sets, int nsets)
 {
 	struct cf_tsess *S = calloc(1, sizeof *S);
 	cf_error err;
@@ -113,7 +113,7 @@ int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *d
 		char abs[PATH_MAX];
 		const char *p = realpath(paths[k], abs) ? abs : paths[k];
 		cf_error_clear(&err);
-		if (cf_session_load_model(S->s, paths[k], &err)) {
+		if (cf_session_load_model_arch(S->s, paths[k], archs ? archs[k] : NULL, &err)) {
 			cf_tui_msg(t, CF_MSG_ERROR, "model %s: %s", paths[k], err.msg);
 			continue;
 		}
