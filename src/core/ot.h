@@ -97,6 +97,8 @@ typedef struct cf_ot_result {
 	double time;           /* wall-clock seconds spent solving */
 	double *err_hist;      /* entropic: error per iteration (owned) */
 	int64_t n_err;
+	double marg_err;       /* Σ|T1 − a| + Σ|Tᵀ1 − b| of `plan` itself (rows
+	                          and columns, L1), whatever the status */
 } cf_ot_result;
 
 /* Release the arrays of a result (not the struct itself).  NULL-safe. */
@@ -138,7 +140,9 @@ double cf_ot_solver_error(const cf_ot_solver *s);
 const char *cf_ot_solver_name(const cf_ot_solver *s);
 
 /* Fill `r` (previous content is overwritten, not freed) with the current
- * plan, duals, cost, status and error history.  CF_ENOMEM on failure. */
+ * plan, duals, cost, status, error history and the plan's own marginal
+ * error; a solver stopped by a limit or the caller says that error in its
+ * message.  CF_ENOMEM on failure. */
 int cf_ot_solver_result(const cf_ot_solver *s, cf_ot_result *r, cf_error *err);
 
 /* One call: alloc, iterate to the end, fill `r`.  Returns CF_OK when a

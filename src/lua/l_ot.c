@@ -189,6 +189,8 @@ static void push_result(lua_State *L, const cf_ot_result *r)
 	lua_setfield(L, t, "message");
 	lua_pushnumber(L, r->time);
 	lua_setfield(L, t, "time");
+	lua_pushnumber(L, r->marg_err);
+	lua_setfield(L, t, "marg_err");
 	lua_createtable(L, (int)(r->n_err < 1000000 ? r->n_err : 0), 0);
 	for (int64_t i = 0; i < r->n_err; i++) {
 		lua_pushnumber(L, r->err_hist[i]);
@@ -529,7 +531,8 @@ static const cf_lua_doc ot_docs[] = {
 	 "sinkhorn-eps: 0 = adaptive (default), 1 = plain Sinkhorn, or a fixed\n"
 	 "value in (0, 2)).  The result table holds plan (Matrix), cost,\n"
 	 "u, v (duals), status (\"optimal\", \"converged\", \"limit\", \"failed\"),\n"
-	 "solver, iterations, time, reg, message and err (error history).\n"
+	 "solver, iterations, time, reg, message, err (error history) and\n"
+	 "marg_err (L1 marginal error of plan, rows + columns).\n"
 	 "Bad data (NaN costs, unbalanced masses) returns nil, message; Ctrl-C\n"
 	 "raises \"interrupted\"."},
 	{"solver", "cf.ot.solver(M [, opts]) -> OTSolver | nil, msg",
