@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"  --a FILE           source weights (n numbers; default uniform 1/n)\n"
 		"  --b FILE           target weights (m numbers; default uniform 1/m)\n"
 		"  --solver NAME      exact (default) | emd | assign | sinkhorn | sinkhorn-log |\n"
-		"                     sinkhorn-eps | unbalanced\n"
+		"                     sinkhorn-eps | unbalanced | sinkhorn-sparse\n"
 		"  --reg X            entropic regularisation eps (default 0.01)\n"
 		"  --reg-rel max|median  make --reg relative to max(M) or median(M)\n"
 		"  --reg-m X          KL marginal penalty for unbalanced (default 1)\n"

@@ -50,19 +50,20 @@ void cf_ot_result_clear(cf_ot_result *r)
 }
 
 static const char *const kind_names[] = {
-	"exact", "emd", "assign", "sinkhorn", "sinkhorn-log", "sinkhorn-eps", "unbalanced"
+	"exact", "emd", "assign", "sinkhorn", "sinkhorn-log", "sinkhorn-eps", "unbalanced",
+	"sinkhorn-sparse"
 };
 
 const char *cf_ot_kind_name(int kind)
 {
-	if (kind < 0 || kind > CF_OT_UNBALANCED)
+	if (kind < 0 || kind >= CF_OT_NKINDS)
 		return "?";
 	return kind_names[kind];
 }
 
 int cf_ot_kind_parse(const char *name)
 {
-	for (int k = 0; k <= CF_OT_UNBALANCED; k++)
+	for (int k = 0; k < CF_OT_NKINDS; k++)
 		if (!strcmp(name, kind_names[k]))
 			return k;
 	return -1;
@@ -212,7 +213,7 @@ static int check_params(int kind, const cf_ot_params *par, cf_error *err)
 	if (kind == CF_OT_UNBALANCED && (!isfinite(par->reg_m) || !(par->reg_m > 0)))
 		return cf_error_set(err, CF_EINVAL,
 				    "marginal penalty reg_m = %g, expected a finite value > 0", par->reg_m);
-	if (kind == CF_OT_SINKHORN_EPS &&
+	if ((kind == CF_OT_SINKHORN_EPS || kind == CF_OT_SINKHORN_SPARSE) &&
 	    (!isfinite(par->eps_factor) || !(par->eps_factor > 0) || !(par->eps_factor < 1)))
 		return cf_error_set(err, CF_EINVAL, "eps_factor = %g, expected a value in (0, 1)",
 				    par->eps_factor);
@@ -238,7 +239,7 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 		params = &def;
 	}
 	par = *params;
-	if ((int)kind < 0 || kind > CF_OT_UNBALANCED) {
+	if ((int)kind < 0 || kind >= CF_OT_NKINDS) {
 		cf_error_set(err, CF_EINVAL, "unknown OT solver kind %d", (int)kind);
 		return NULL;
 	}
@@ -294,6 +295,7 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 	case CF_OT_SINKHORN: s->ops = &cf_ot_sinkhorn_ops; break;
 	case CF_OT_SINKHORN_LOG: s->ops = &cf_ot_sinkhorn_log_ops; break;
 	case CF_OT_SINKHORN_EPS: s->ops = &cf_ot_sinkhorn_eps_ops; break;
+	case CF_OT_SINKHORN_SPARSE: s->ops = &cf_ot_sinkhorn_sparse_ops; break;
 	default: s->ops = &cf_ot_unbalanced_ops; break;
 	}
 	if (kind >= CF_OT_SINKHORN) {
@@ -370,6 +372,22 @@ void cf_ot_solver_plan(const cf_ot_solver *s, double *plan, double *u, double *v
 int64_t cf_ot_solver_iterations(const cf_ot_solver *s) { return s->iter; }
 double cf_ot_solver_error(const cf_ot_solver *s) { return s->err_now; }
 const char *cf_ot_solver_name(const cf_ot_solver *s) { return s->ops->name; }
+
+double cf_ot_solver_eps(const cf_ot_solver *s)
+{
+	double eps = s->reg;
+	if (s->ops->stats)
+		s->ops->stats(s, &eps, NULL);
+	return eps;
+}
+
+int64_t cf_ot_solver_kernel_size(const cf_ot_solver *s)
+{
+	int64_t nnz = -1;
+	if (s->ops->stats)
+		s->ops->stats(s, NULL, &nnz);
+	return nnz;
+}
 
 /* Σ T∘M and the L1 marginal error (rows and columns) of a plan in one pass. */
 static int plan_cost_error(const cf_ot_problem *p, const double *T, double *cost, double *l1)

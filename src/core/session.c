@@ -62,7 +62,7 @@ static const cf_param_info params[] = {
 	{ "ground.normalize_wts", CF_PARAM_BOOL, "0", 0, 1, NULL, CF_STEP_FUSE, 1,
 	  "wts mode: normalise weight rows before the ground cost" },
 	{ "ot.solver", CF_PARAM_CHOICE, "exact", 0, 0,
-	  "exact|emd|assign|sinkhorn|sinkhorn-log|sinkhorn-eps|unbalanced", CF_STEP_FUSE, 1,
+	  "exact|emd|assign|sinkhorn|sinkhorn-log|sinkhorn-eps|unbalanced|sinkhorn-sparse", CF_STEP_FUSE, 1,
 	  "transport solver" },
 	{ "ot.reg", CF_PARAM_DOUBLE, "0.01", 1e-300, BIG, NULL, CF_STEP_FUSE, 1,
 	  "entropic regularisation epsilon" },

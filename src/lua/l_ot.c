@@ -128,7 +128,7 @@ static cf_ot_kind parse_problem(lua_State *L, cf_ot_problem *p, cf_ot_params *pa
 	int k = cf_ot_kind_parse(s);
 	if (k < 0) {
 		lua_pushfstring(L, "unknown solver '%s' (exact, emd, assign, sinkhorn, sinkhorn-log, "
-				"sinkhorn-eps, unbalanced)", s);
+				"sinkhorn-eps, unbalanced, sinkhorn-sparse)", s);
 		luaL_argerror(L, 2, lua_tostring(L, -1));
 	}
 	kind = (cf_ot_kind)k;
@@ -373,6 +373,18 @@ static int s_error(lua_State *L)
 	return 1;
 }
 
+static int s_eps(lua_State *L)
+{
+	lua_pushnumber(L, cf_ot_solver_eps(check_solver(L, 1)->s));
+	return 1;
+}
+
+static int s_kernel_size(lua_State *L)
+{
+	lua_pushinteger(L, cf_ot_solver_kernel_size(check_solver(L, 1)->s));
+	return 1;
+}
+
 static int s_iterations(lua_State *L)
 {
 	lua_pushinteger(L, cf_ot_solver_iterations(check_solver(L, 1)->s));
@@ -525,7 +537,7 @@ static const cf_lua_doc ot_docs[] = {
 	 "Solve the optimal transport problem with cost matrix M (n×m).\n"
 	 "opts: a, b (weights, Matrix or table; uniform by default), solver =\n"
 	 "\"exact\" (default) | \"emd\" | \"assign\" | \"sinkhorn\" | \"sinkhorn-log\" |\n"
-	 "\"sinkhorn-eps\" | \"unbalanced\", reg (0.01), reg_scale = \"abs\" | \"max\" |\n"
+	 "\"sinkhorn-eps\" | \"unbalanced\" | \"sinkhorn-sparse\", reg (0.01), reg_scale = \"abs\" | \"max\" |\n"
 	 "\"median\", reg_m (1), tol (1e-9), mass_tol, max_iter, time_limit (s),\n"
 	 "eps_factor, log_fallback, omega (over-relaxation of sinkhorn-log and\n"
 	 "sinkhorn-eps: 0 = adaptive (default), 1 = plain Sinkhorn, or a fixed\n"
@@ -538,7 +550,7 @@ static const cf_lua_doc ot_docs[] = {
 	{"solver", "cf.ot.solver(M [, opts]) -> OTSolver | nil, msg",
 	 "A solver to run step by step (same options as cf.ot.solve).\n"
 	 "s:step(n) runs up to n iterations; s:status(), s:plan(), s:error(),\n"
-	 "s:iterations() and s:result() read it."},
+	 "s:iterations(), s:eps(), s:kernel_size() and s:result() read it."},
 	{"check", "cf.ot.check(M, plan, u, v [, a, b [, tol]]) -> report",
 	 "The optimality certificate of a plan with duals u, v.\n"
 	 "The report holds primal_err, dual_viol, slackness, cost, dual_obj, gap,\n"
@@ -557,7 +569,7 @@ static const luaL_Reg solver_meta[] = {
 static const luaL_Reg solver_methods[] = {
 	{"step", s_step},     {"status", s_status}, {"plan", s_plan},     {"error", s_error},
 	{"iterations", s_iterations}, {"name", s_name}, {"result", s_result}, {"close", s_gc},
-	{NULL, NULL}};
+	{"eps", s_eps}, {"kernel_size", s_kernel_size}, {NULL, NULL}};
 
 static const cf_lua_doc solver_docs[] = {
 	{"step", "s:step([n]) -> status [, msg]",
@@ -567,6 +579,11 @@ static const cf_lua_doc solver_docs[] = {
 	{"plan", "s:plan() -> T, u, v", "The current plan and duals as matrices (valid at any point)."},
 	{"error", "s:error() -> number", "The latest marginal error (entropic), NaN for exact solvers."},
 	{"iterations", "s:iterations() -> n", "Iterations (pivot blocks, augmentations) so far."},
+	{"eps", "s:eps() -> number",
+	 "The current ε (entropic; sinkhorn-eps and sinkhorn-sparse lower it stage\n"
+	 "by stage to the target), 0 for exact solvers."},
+	{"kernel_size", "s:kernel_size() -> n",
+	 "sinkhorn-sparse: entries in its truncated kernel now; -1 for the others."},
 	{"name", "s:name() -> string", "The algorithm's name."},
 	{"result", "s:result() -> result", "The result table, as cf.ot.solve returns it."},
 	{"close", "s:close()", "Free the solver now (also done by the collector and <close>)."},
