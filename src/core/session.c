@@ -621,9 +621,10 @@ int cf_session_set_data(cf_session *s, cf_dataset *train, cf_dataset *test, cf_e
 int cf_session_load_data(cf_session *s, const char *spec, cf_error *err)
 {
 	cf_dataset *tr = NULL, *te = NULL;
-	int rc = cf_data_load(spec, 1, NULL, NULL, &tr, err);
+	/* shared: every session of the process uses one decoded copy */
+	int rc = cf_data_load_shared(spec, 1, NULL, NULL, &tr, err);
 	if (!rc)
-		rc = cf_data_load(spec, 0, tr->mean, tr->std, &te, err);
+		rc = cf_data_load_shared(spec, 0, tr->mean, tr->std, &te, err);
 	if (rc) {
 		cf_dataset_free(tr);
 		return rc;
