@@ -642,6 +642,75 @@ static void test_shared(void)
 	cf_data_shared_clear(); /* the table's references: nothing leaks (ASan) */
 }
 
+/* The decoded cache file: written for a large set, mapped by the next
+ * load, ignored (and rewritten) when corrupt, off with CLAFUSE_DATA_CACHE. */
+static void test_cache_file(void)
+{
+	enum { N = 1100, H = 32, W = 32 };
+	static unsigned char big[N * H * W], blab[N];
+	const uint32_t dims[3] = {N, H, W}, ld[1] = {N};
+	char spec[2200], cmd[2400];
+	cf_dataset *a = NULL, *b = NULL, *c = NULL;
+	cf_error err = {0};
+	double diff = 0;
+	FILE *f;
+
+	for (int i = 0; i < N * H * W; i++)
+		big[i] = (unsigned char)(i * 7 % 251);
+	for (int i = 0; i < N; i++)
+		blab[i] = (unsigned char)(i % 10);
+	put_idx(tpath("big-img.gz"), 1, 0x08, 3, dims, big, sizeof big);
+	put_idx(tpath("big-lab.gz"), 1, 0x08, 1, ld, blab, sizeof blab);
+	snprintf(spec, sizeof spec, "idx:%s,%s", tpath("big-img.gz"), tpath("big-lab.gz"));
+	setenv("XDG_CACHE_HOME", tpath("cache"), 1);
+	unsetenv("CLAFUSE_DATA_CACHE");
+	cf_data_load_shared(spec, 1, NULL, NULL, &a, &err);
+	ok(a && !a->map, "first load decodes (%s)", a ? a->name : err.msg);
+	cf_data_shared_clear();
+	cf_data_load_shared(spec, 1, NULL, NULL, &b, &err);
+	for (int64_t q = 0; a && b && q < (int64_t)N * H * W; q++)
+		diff = fmax(diff, fabs(a->x[q] - b->x[q]));
+	ok(b && b->map && diff == 0 && b->y[N - 1] == (N - 1) % 10 && b->nclasses == 10 &&
+	   !strcmp(b->name, a->name) && b->mean[0] == a->mean[0],
+	   "the next process-level load maps the decoded cache: same samples, labels, name, statistics");
+	cf_dataset_free(b);
+	cf_data_shared_clear();
+	/* corrupt one sample byte of the cache file */
+	snprintf(cmd, sizeof cmd, "ls %s/clafuse/*.cfd > %s", tpath("cache"), tpath("cfd-list"));
+	if (system(cmd) == 0 && (f = fopen(tpath("cfd-list"), "r")) != NULL) {
+		char path[2048] = "";
+		if (fgets(path, sizeof path, f))
+			path[strcspn(path, "\n")] = '\0';
+		fclose(f);
+		if ((f = fopen(path, "r+b")) != NULL) {
+			fseek(f, 4096 + 123, SEEK_SET);
+			fputc(0x55, f);
+			fclose(f);
+		}
+	}
+	cf_data_load_shared(spec, 1, NULL, NULL, &c, &err);
+	diff = 0;
+	for (int64_t q = 0; a && c && q < (int64_t)N * H * W; q++)
+		diff = fmax(diff, fabs(a->x[q] - c->x[q]));
+	ok(c && !c->map && diff == 0, "a corrupt cache file is ignored: decoded again, same samples");
+	cf_dataset_free(c);
+	cf_data_shared_clear();
+	c = NULL;
+	cf_data_load_shared(spec, 1, NULL, NULL, &c, &err);
+	ok(c && c->map, "and rewritten: the next load maps it again");
+	cf_dataset_free(c);
+	cf_data_shared_clear();
+	setenv("CLAFUSE_DATA_CACHE", "off", 1);
+	c = NULL;
+	cf_data_load_shared(spec, 1, NULL, NULL, &c, &err);
+	ok(c && !c->map, "CLAFUSE_DATA_CACHE=off: not read");
+	cf_dataset_free(c);
+	cf_dataset_free(a);
+	cf_data_shared_clear();
+	unsetenv("CLAFUSE_DATA_CACHE");
+	unsetenv("XDG_CACHE_HOME");
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -656,6 +725,7 @@ int main(void)
 	test_subset_indices();
 	test_permutation();
 	test_shared();
+	test_cache_file();
 	test_fashion_real();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -281,6 +281,11 @@ void cf_dataset_free(cf_dataset *d)
 	if (__atomic_load_n(&d->refs, __ATOMIC_ACQUIRE) > 0 &&
 	    __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) >= 0)
 		return;
+	if (d->map) {
+		munmap(d->map, d->map_len);
+		free(d);
+		return;
+	}
 	free(d->x);
 	free(d->y);
 	free(d);

@@ -27,6 +27,9 @@ typedef struct cf_dataset {
 	int32_t *y;          /* n labels in [0, nclasses), owned */
 	float mean[CF_DATA_MAXCH], std[CF_DATA_MAXCH]; /* normalisation applied */
 	int refs;            /* references beyond the first (cf_dataset_ref) */
+	void *map;           /* x and y live in this read-only file mapping of
+	                        map_len bytes (a decoded cache file), or NULL */
+	size_t map_len;
 } cf_dataset;
 
 /* Release one reference; the last one frees the data set.  NULL-safe. */
@@ -70,7 +73,12 @@ int cf_data_load(const char *spec, int train, const float *mean, const float *st
  * reference to the same data set (release it with cf_dataset_free) as long
  * as the files behind the spec (each named file, and the files of a named
  * directory) have the same size, inode and modification time — otherwise
- * it is loaded again.  mean and std, when given, hold CF_DATA_MAXCH values
+ * it is loaded again.  Large data sets are also kept decoded on disk, in
+ * $XDG_CACHE_HOME/clafuse (~/.cache/clafuse), one file per spec, split and
+ * normalisation holding the same stamp, written atomically and checked on
+ * reading (header, sizes, stamp, checksum, labels), then mapped, so another
+ * process skips the decoding too; CLAFUSE_DATA_CACHE=off turns that off.
+ * mean and std, when given, hold CF_DATA_MAXCH values
  * (as a cf_dataset's do).  The table keeps its reference until
  * cf_data_shared_clear(). */
 int cf_data_load_shared(const char *spec, int train, const float *mean, const float *std,
