@@ -39,7 +39,7 @@ int cf_net_add_biases(const cf_net *in, cf_net **out, cf_error *err)
 	rc = cf_net_create(a, &net, err);
 	cf_arch_free(a);
 	if (rc)
-		return cf_error_prefix(err, "add biases");
+		return cf_error_prefix(err, rc, "add biases");
 	/* Same names for every parameter `in` has; the new biases stay 0. */
 	for (int i = 0; i < in->nparams; i++) {
 		const cf_net_param *p = &in->params[i];
@@ -231,7 +231,7 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
 	}
 	if ((rc = cf_acts_record(aligned, smp, NULL, &ra, err)) ||
 	    (rc = cf_acts_record(net1, smp, NULL, &r1, err))) {
-		cf_error_prefix(err, "repair");
+		cf_error_prefix(err, rc, "repair");
 		goto done;
 	}
 	for (int l = 0; l <= last; l++) {
@@ -240,7 +240,7 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
 		cf_activations_free(rf);
 		rf = NULL;
 		if ((rc = cf_acts_record(fused, smp, NULL, &rf, err))) {
-			cf_error_prefix(err, "repair");
+			cf_error_prefix(err, rc, "repair");
 			goto done;
 		}
 		if (report && l > 0)
@@ -259,7 +259,7 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
 		cf_activations_free(rf);
 		rf = NULL;
 		if ((rc = cf_acts_record(fused, smp, NULL, &rf, err))) {
-			cf_error_prefix(err, "repair");
+			cf_error_prefix(err, rc, "repair");
 			goto done;
 		}
 		for (int k = 0; k <= last; k++)
