@@ -3,15 +3,17 @@
 
 clafuse stores a model as safetensors: the PyTorch state dict (same tensor
 names) plus the architecture description under the metadata key
-"clafuse.arch".  This script builds the same torch.nn.Module from a
+"clafuse.arch" and the input normalisation it expects under "clafuse.norm"
+("MEAN/STD", per channel "M1,M2,M3/S1,S2,S3"; --norm takes "MEAN,STD" too).  This script builds the same torch.nn.Module from a
 description (the grammar of share/doc/arch.md, parsed here again), reads and
 writes safetensors with a few lines of its own (struct + json, no extra
 package), and evaluates on Fashion-MNIST with clafuse's normalisation.
 
   torch_interop.py names  --arch "resnet18_nobias_nobn"
   torch_interop.py export --arch "mlp 784-400-200-100-10 nobias in 1x28x28" \\
-                          --epochs 1 --out mlp.safetensors [--dtype f16]
-  torch_interop.py eval   model.safetensors [--arch DESC]
+                          --epochs 1 --out mlp.safetensors [--dtype f16] \\
+                          [--norm 0.1307,0.3081]
+  torch_interop.py eval   model.safetensors [--arch DESC] [--norm M,S]
   torch_interop.py convert in.safetensors out.safetensors --dtype bf16
 
 Needs Debian's python3-torch.  Exit status 0 on success, 1 with a message on
@@ -30,6 +32,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ARCH_KEY = "clafuse.arch"
+NORM_KEY = "clafuse.norm"
 FM_DIR = "/usr/share/datasets/fashion-mnist"
 FM_MEAN, FM_STD = 0.28604060, 0.35302424   # clafuse's defaults (training split)
 
@@ -538,6 +541,43 @@ def load_model(path, arch=None):
     return model, desc
 
 
+# ---- input normalisation -------------------------------------------------
+
+def parse_norm(text):
+    """"M,S" or "M1,M2,../S1,S2,.." -> (means, stds), as clafuse reads it."""
+    try:
+        if "/" in text:
+            m, s = text.split("/", 1)
+            means = [float(v) for v in m.split(",")]
+            stds = [float(v) for v in s.split(",")]
+        else:
+            means, stds = zip(*[[float(v) for v in text.split(",")]])
+            if len(text.split(",")) != 2:
+                raise ValueError
+    except ValueError:
+        raise ValueError("'%s' is not a normalisation, expected MEAN,STD or M1,M2,../S1,S2,.." % text)
+    if len(means) != len(stds) or not 1 <= len(means) <= 4 or not all(v > 0 for v in stds):
+        raise ValueError("'%s' is not a normalisation, expected as many positive stds as means (at most 4)" % text)
+    return list(means), list(stds)
+
+
+def _f32(v):
+    return struct.unpack("<f", struct.pack("<f", v))[0]
+
+
+def _shortest(v):
+    """The shortest %g text that reads back as the same float32 (as clafuse prints it)."""
+    for prec in range(1, 10):
+        t = "%.*g" % (prec, _f32(v))
+        if _f32(float(t)) == _f32(v):
+            return t
+    return "%.9g" % v
+
+
+def print_norm(means, stds):
+    return ",".join(_shortest(v) for v in means) + "/" + ",".join(_shortest(v) for v in stds)
+
+
 # ---- data and training --------------------------------------------------
 
 def _idx(path):
@@ -551,6 +591,10 @@ def _idx(path):
 
 
 def fashion_mnist(train, mean=FM_MEAN, std=FM_STD, root=FM_DIR):
+    if isinstance(mean, list):
+        if len(mean) != 1:
+            raise ValueError("Fashion-MNIST has 1 channel but the normalisation states %d" % len(mean))
+        mean, std = _f32(mean[0]), _f32(std[0])
     pre = "train" if train else "t10k"
     x = _idx(os.path.join(root, pre + "-images-idx3-ubyte.gz")).to(torch.float32) / 255.0
     y = _idx(os.path.join(root, pre + "-labels-idx1-ubyte.gz")).to(torch.int64)
@@ -599,10 +643,14 @@ def main(argv=None):
     e.add_argument("--batch", type=int, default=64)
     e.add_argument("--seed", type=int, default=1)
     e.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
-    e.add_argument("--no-meta", action="store_true", help="omit clafuse.arch (like a plain PyTorch file)")
+    e.add_argument("--no-meta", action="store_true",
+                   help="omit clafuse.arch and clafuse.norm (like a plain PyTorch file)")
+    e.add_argument("--norm", help="input normalisation MEAN,STD (default: Fashion-MNIST's own statistics)")
     v = sub.add_parser("eval", help="load a safetensors model into PyTorch and report Fashion-MNIST test accuracy")
     v.add_argument("model")
     v.add_argument("--arch")
+    v.add_argument("--norm", help="input normalisation MEAN,STD (default: the file's clafuse.norm, else "
+                                  "Fashion-MNIST's own statistics)")
     c = sub.add_parser("convert", help="rewrite a model file with another dtype")
     c.add_argument("src")
     c.add_argument("dst")
@@ -615,19 +663,23 @@ def main(argv=None):
         elif args.cmd == "export":
             torch.manual_seed(args.seed)
             model = ClafuseNet(args.arch)
+            means, stds = parse_norm(args.norm) if args.norm else ([FM_MEAN], [FM_STD])
             if args.epochs > 0:
-                xt, yt = fashion_mnist(True)
+                xt, yt = fashion_mnist(True, means, stds)
                 train(model, xt, yt, args.epochs, args.lr, args.momentum, args.batch, args.seed)
-            xs, ys = fashion_mnist(False)
+            xs, ys = fashion_mnist(False, means, stds)
             acc, loss = evaluate(model, xs, ys)
-            meta = None if args.no_meta else {ARCH_KEY: args.arch}
+            meta = None if args.no_meta else {ARCH_KEY: args.arch, NORM_KEY: print_norm(means, stds)}
             st_write(args.out, model.state_dict(), meta, args.dtype.upper())
             print("wrote %s: test accuracy %.4f loss %.4f" % (args.out, acc, loss))
         elif args.cmd == "eval":
             model, desc = load_model(args.model, args.arch)
-            xs, ys = fashion_mnist(False)
+            stated = args.norm or st_read(args.model)[1].get(NORM_KEY)
+            means, stds = parse_norm(stated) if stated else ([FM_MEAN], [FM_STD])
+            xs, ys = fashion_mnist(False, means, stds)
             acc, loss = evaluate(model, xs, ys)
-            print("%s (%s): test accuracy %.4f loss %.4f" % (args.model, desc, acc, loss))
+            print("%s (%s, normalised %s): test accuracy %.4f loss %.4f"
+                  % (args.model, desc, print_norm(means, stds), acc, loss))
         elif args.cmd == "convert":
             tensors, meta = st_read(args.src)
             st_write(args.dst, tensors, meta, args.dtype.upper())

@@ -111,7 +111,7 @@ ok $? "layer screen: a click on T moves the cursor of M and T to that cell ($tc)
 keys 4
 wait_for "Parameters (Enter edits)"
 i=0
-while [ $i -lt 17 ]; do keys j; i=$((i + 1)); done
+while [ $i -lt 18 ]; do keys j; i=$((i + 1)); done
 wait_for "ot.solver: one of"
 keys Enter C-u bogus Enter
 wait_for "kept ot.solver = exact: "

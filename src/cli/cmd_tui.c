@@ -56,7 +56,8 @@ static const struct cli_opt opts[] = {
 		      "squared Euclidean cost divided by its maximum"},
 	[O_SEED] = {0, "seed", CLI_INT, "S", "seed of --random (default 1)", 0, 2147483647.0},
 	[O_SOLVER] = {0, "solver", CLI_STR, "NAME",
-		      "sinkhorn (default) | sinkhorn-log | sinkhorn-eps | emd | exact"},
+		      "sinkhorn (default) | sinkhorn-log | sinkhorn-eps |\n"
+		      "sinkhorn-sparse | emd | exact"},
 	[O_REG] = {0, "reg", CLI_REAL, "X", "entropic epsilon (default 0.01)", 1e-300, 1e300},
 	[O_TOL] = {0, "tol", CLI_REAL, "X", "entropic stop: L1 marginal error (default 1e-9)", 0, 1},
 	[O_COLOR] = {0, "color", CLI_STR, "MODE", "auto (default) | mono | 8 | 256 | rgb"},

@@ -141,12 +141,12 @@ int cf_norm_data_load(const char *spec, int train, const cf_norm *norm, cf_datas
 
 	*out = NULL;
 	if (!norm || !norm->c)
-		return cf_data_load(spec, train, NULL, NULL, out, err);
+		return cf_data_load_shared(spec, train, NULL, NULL, out, err);
 	for (int c = 0; c < CF_DATA_MAXCH; c++) { /* channels past the statement: harmless */
 		mean[c] = c < norm->c ? norm->mean[c] : 0.0f;
 		std[c] = c < norm->c ? norm->std[c] : 1.0f;
 	}
-	if ((rc = cf_data_load(spec, train, mean, std, out, err)))
+	if ((rc = cf_data_load_shared(spec, train, mean, std, out, err)))
 		return rc;
 	if ((*out)->c != norm->c) {
 		rc = cf_error_set(err, CF_EINVAL,

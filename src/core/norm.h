@@ -39,7 +39,8 @@ int cf_norm_equal(const cf_norm *a, const cf_norm *b);
 /* A norm of c channels from arrays (c in 1..CF_NORM_MAXCH). */
 void cf_norm_set(cf_norm *n, int c, const float *mean, const float *std);
 
-/* One split of a data set by name (cf_data_load) normalised as `norm`
+/* One split of a data set by name (cf_data_load_shared: decoded once per
+ * process and cached, released with cf_dataset_free) normalised as `norm`
  * states, or with the data set's own statistics when norm is NULL or
  * states nothing (the data set's mean/std then say which were used).  A
  * statement for another number of channels than the data's is an error
