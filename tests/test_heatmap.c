@@ -165,8 +165,9 @@ static void test_scale(void)
 	h->hi = 1;
 	h->scale = CF_SCALE_LOG;
 	is_double(cf_heatmap_unit(h, 1e-3), 0.5, 1e-12, "log scale: 1e-3 is halfway in [1e-6, 1]");
-	ok(isnan(cf_heatmap_unit(h, 0)) && isnan(cf_heatmap_unit(h, -1)),
-	   "log scale: 0 and negatives have no position (NaN)");
+	ok(cf_heatmap_unit(h, 0) == 0 && cf_heatmap_unit(h, -1) == 0,
+	   "log scale: 0 and negatives take the lowest colour (not the terminal's default)");
+	ok(isnan(cf_heatmap_unit(h, NAN)), "log scale: NaN has no position");
 	h->scale = CF_SCALE_LIN;
 	is_double(cf_heatmap_unit(h, 0.25), (0.25 - 1e-6) / (1 - 1e-6), 1e-12,
 		  "linear scale: 0.25 in [1e-6, 1]");

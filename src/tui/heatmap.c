@@ -326,8 +326,11 @@ double cf_heatmap_unit(const cf_heatmap *h, double x)
 		return NAN;
 	if (h->scale == CF_SCALE_LOG) {
 		double l0, l1;
+		/* zero (most of an exact plan) and negatives lie below any log
+		 * range: the lowest colour, like values under the floor; only
+		 * NaN (no value) keeps the default background */
 		if (!(x > 0) || !(h->lo > 0))
-			return NAN;
+			return 0;
 		l0 = log10(h->lo);
 		l1 = log10(h->hi);
 		return l1 > l0 ? clampd((log10(x) - l0) / (l1 - l0), 0, 1) : 0.5;
@@ -375,7 +378,8 @@ static uint32_t path_colour(int mode)
 	return mode == CF_MODE_RGB ? CF_COL_RGB(255, 0, 0) : CF_COL_IDX(196);
 }
 
-/* Colour of pixel k: NaN and under-range values show the default background. */
+/* Colour of pixel k: NaN (no value: outside the matrix) shows the default
+ * background; every value, zero included, a colour of the map. */
 static uint32_t pixel_colour(const cf_heatmap *h, int mode, double t)
 {
 	return isnan(t) ? CF_COL_DEFAULT : cf_cmap_colour(h->cmap, t, mode);

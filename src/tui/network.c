@@ -2,7 +2,8 @@
  * the balanced model and the fused model side by side as columns of units
  * (kind, width), with the cross-layer alignment drawn as connectors from
  * each of B's hidden units to the unit of A it was matched with.  The
- * output units are always matched to each other (dashed).
+ * output units are always matched to each other (dashed).  Identity
+ * layers inserted by balancing read "id", dimmed.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
@@ -14,6 +15,7 @@
 
 #include "screen.h"
 #include "sess.h"
+#include "tourtext.h"
 
 #define COL_W 20
 #define GAP_W 12
@@ -28,8 +30,11 @@ static int row_of(cf_rect body, int u, int step)
 	return body.y + 3 + u * step;
 }
 
+/* A column of units; `ident` (may be NULL) flags the units that are
+ * inserted identity layers, drawn as "id" and dimmed so they do not pass
+ * for layers that were trained. */
 static void draw_column(cf_grid *g, cf_rect body, int x, const char *title, const char *sub,
-			const cf_net *net, int step)
+			const cf_net *net, int step, const unsigned char *ident)
 {
 	cf_grid_puts(g, body.y, x, COL_W, CF_ROLE_SELECT, title);
 	cf_grid_puts(g, body.y + 1, x, COL_W, CF_ROLE_DIM, sub);
@@ -42,8 +47,9 @@ static void draw_column(cf_grid *g, cf_rect body, int x, const char *title, cons
 		int y = row_of(body, u, step);
 		if (y >= body.y + body.h - 1)
 			break;
-		cf_grid_printf(g, y, x, COL_W, CF_ROLE_NORMAL, "│%-2d %-6s %5d │", u + 1,
-			       kind_name(un->kind), un->width);
+		int id = ident && ident[u];
+		cf_grid_printf(g, y, x, COL_W, id ? CF_ROLE_DIM : CF_ROLE_NORMAL, "│%-2d %-6s %5d │",
+			       u + 1, id ? "id" : kind_name(un->kind), un->width);
 	}
 }
 
@@ -74,9 +80,12 @@ static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
 {
 	struct cf_tsess *S = t->sess;
 	cf_session *s;
+	const cf_session *R;
 	cf_net *a, *b, *bal = NULL, *fused = NULL;
 	int i0, i1, na, nb, step, xa, xb, xc, xd, rebuilt = -1;
 	char wa[128], sub[64];
+	unsigned char ident[256];
+	int has_ident = 0;
 
 	if (!S) {
 		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
@@ -92,10 +101,10 @@ static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	cf_session_pair(s, &i0, &i1);
 	a = cf_session_model(s, i0);
 	b = cf_session_model(s, i1);
-	if (!t->busy) {
-		rebuilt = cf_session_balanced_rebuilt(s);
-		bal = rebuilt >= 0 ? cf_session_balanced(s, rebuilt) : cf_session_balanced(s, 1);
-		fused = cf_session_fused(s);
+	if ((R = cf_tsess_results(t))) {
+		rebuilt = cf_session_balanced_rebuilt(R);
+		bal = rebuilt >= 0 ? cf_session_balanced(R, rebuilt) : cf_session_balanced(R, 1);
+		fused = cf_session_fused(R);
 	}
 	na = cf_net_nunits(a);
 	nb = cf_net_nunits(b);
@@ -104,16 +113,27 @@ static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	xb = xa + COL_W + GAP_W;
 	xc = xb + COL_W + 2;
 	xd = xc + COL_W + 2;
-	cf_tsess_widths(a, wa, sizeof wa);
-	draw_column(g, body, xa, na > nb ? "A  model 0 (deeper)" : "A  model 0", wa, a, step);
-	cf_tsess_widths(b, wa, sizeof wa);
-	draw_column(g, body, xb, nb > na ? "B  model 1 (deeper)" : "B  model 1", wa, b, step);
-	snprintf(sub, sizeof sub, "%s", t->busy ? "(running)" : rebuilt == 0 ? "model 0 rebuilt"
+	cf_tour_widths(a, wa, sizeof wa);
+	draw_column(g, body, xa, na > nb ? "A  model 0 (deeper)" : "A  model 0", wa, a, step, NULL);
+	cf_tour_widths(b, wa, sizeof wa);
+	draw_column(g, body, xb, nb > na ? "B  model 1 (deeper)" : "B  model 1", wa, b, step, NULL);
+	snprintf(sub, sizeof sub, "%s", !R ? "(running)" : rebuilt == 0 ? "model 0 rebuilt"
 							    : "model 1 + identities");
+	/* `add` rebuilds the shallower model with the deeper one's units: a
+	 * unit no hidden unit of it was matched to is an inserted identity */
+	if (bal && rebuilt == i1 && S->map && cf_net_nunits(bal) <= (int)sizeof ident) {
+		int nu = cf_net_nunits(bal);
+		memset(ident, 1, (size_t)nu);
+		ident[nu - 1] = 0;
+		for (int j = 0; j < S->nmap; j++)
+			if (S->map[j] >= 1 && S->map[j] <= nu)
+				ident[S->map[j] - 1] = 0;
+		has_ident = 1;
+	}
 	if (xc + COL_W <= body.x + body.w)
-		draw_column(g, body, xc, "balanced", sub, bal, step);
+		draw_column(g, body, xc, "balanced", sub, bal, step, has_ident ? ident : NULL);
 	if (xd + COL_W <= body.x + body.w)
-		draw_column(g, body, xd, "fused", fused ? "balanced model's shape" : "", fused, step);
+		draw_column(g, body, xd, "fused", fused ? "balanced's shape" : "", fused, step, NULL);
 	/* connectors: B's hidden unit j ← A's unit map[j] */
 	if (S->map) {
 		for (int j = 0; j < S->nmap && j < nb - 1; j++) {

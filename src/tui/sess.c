@@ -36,6 +36,11 @@ cf_session *cf_tsess_session(const cf_tui *t)
 	return t->sess ? t->sess->s : NULL;
 }
 
+const cf_session *cf_tsess_results(const cf_tui *t)
+{
+	return t->sess && !t->busy ? t->sess->s : NULL;
+}
+
 unsigned cf_tsess_generation(const cf_tui *t)
 {
 	return t->sess ? t->sess->gen : 0;
@@ -79,22 +84,34 @@ static int on_progress(void *ud, const char *what, double frac)
 	return t->stop;
 }
 
+/* Load the data set `spec` into the session; 0, or -1 with err set. */
+static int load_data(cf_tui *t, const char *spec, cf_error *err)
+{
+	struct cf_tsess *S = t->sess;
+	cf_error_clear(err);
+	if (cf_session_load_data(S->s, spec, err))
+		return -1;
+	snprintf(S->data, sizeof S->data, "%s", spec);
+	S->gen++;
+	cf_tui_msg(t, CF_MSG_INFO, "loaded data %s", spec);
+	return 0;
+}
+
 int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *data,
-		  const char *const *sets, int nsets)
+		  const char *const *sets, int nsets, cf_error *err)
 {
 	struct cf_tsess *S = calloc(1, sizeof *S);
-	cf_error err;
 	cf_progress prog = {on_progress, t};
 
-	cf_error_clear(&err);
+	cf_error_clear(err);
 	if (!S || !(S->hC = cf_heatmap_alloc("C", CF_POOL_MEAN)) ||
-	    !(S->hP = cf_heatmap_alloc("T", CF_POOL_SUM)) || cf_session_new(&S->s, &err)) {
+	    !(S->hP = cf_heatmap_alloc("T", CF_POOL_SUM)) || cf_session_new(&S->s, err)) {
 		if (S) {
 			cf_heatmap_free(S->hC);
 			cf_heatmap_free(S->hP);
 			free(S);
 		}
-		return -1;
+		return cf_error_set(err, CF_ENOMEM, "out of memory");
 	}
 	t->sess = S;
 	S->layer_sel = -1;
@@ -109,45 +126,46 @@ int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *d
 	cf_heatmap_view_init(&S->vC);
 	cf_heatmap_view_init(&S->vP);
 	cf_session_set_progress(S->s, &prog);
-	for (int k = 0; k < npaths && S->npaths < CF_SESSION_MAXMODELS; k++) {
+	if (npaths > CF_SESSION_MAXMODELS)
+		return cf_error_set(err, CF_EINVAL, "%d model files; a session takes at most %d",
+				    npaths, CF_SESSION_MAXMODELS);
+	/* what the command line names must load, as for `clafuse fuse`: a
+	 * workbench on the wrong files would only mislead */
+	for (int k = 0; k < npaths; k++) {
 		char abs[PATH_MAX];
 		const char *p = realpath(paths[k], abs) ? abs : paths[k];
-		cf_error_clear(&err);
-		if (cf_session_load_model(S->s, paths[k], &err)) {
-			cf_tui_msg(t, CF_MSG_ERROR, "model %s: %s", paths[k], err.msg);
-			continue;
-		}
+		cf_error_clear(err);
+		if (cf_session_load_model(S->s, paths[k], err))
+			return -1;
 		snprintf(S->paths[S->npaths++], sizeof S->paths[0], "%s", p);
 		cf_tui_msg(t, CF_MSG_INFO, "loaded model %s%s", paths[k],
 			   cf_session_model_folded(S->s, cf_session_nmodels(S->s) - 1)
 				   ? " (" CF_SESSION_FOLDED_NOTE ")"
 				   : "");
 	}
-	if (data && *data) {
-		cf_error_clear(&err);
-		if (cf_session_load_data(S->s, data, &err))
-			cf_tui_msg(t, CF_MSG_ERROR, "data %s: %s", data, err.msg);
-		else {
-			snprintf(S->data, sizeof S->data, "%s", data);
-			cf_tui_msg(t, CF_MSG_INFO, "loaded data %s", data);
-		}
-	}
 	for (int k = 0; k < nsets; k++) {
 		char name[128];
 		const char *eq = strchr(sets[k], '=');
-		if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
-			cf_tui_msg(t, CF_MSG_ERROR, "--set %s: expected NAME=VALUE", sets[k]);
-			continue;
-		}
+		if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name)
+			return cf_error_set(err, CF_EINVAL, "--set %s: expected NAME=VALUE", sets[k]);
 		memcpy(name, sets[k], (size_t)(eq - sets[k]));
 		name[eq - sets[k]] = '\0';
-		cf_tsess_set(t, name, eq + 1);
+		cf_error_clear(err);
+		if (cf_session_set(S->s, name, eq + 1, err))
+			return cf_error_prefix(err, "--set %s", sets[k]);
 	}
+	/* the data set: as given, or the documented default, Fashion-MNIST;
+	 * a default that is not installed is a warning (:data SPEC sets one) */
+	if (data && *data) {
+		if (load_data(t, data, err))
+			return cf_error_prefix(err, "--data %s", data);
+	} else if (npaths >= 2 && load_data(t, CF_TSESS_DEFAULT_DATA, err))
+		cf_tui_msg(t, CF_MSG_WARN, "no data set: the default %s did not load (%s); set one "
+			   "with :data SPEC", CF_TSESS_DEFAULT_DATA, err->msg);
+	cf_error_clear(err);
 	if (S->npaths < 2)
 		cf_tui_msg(t, CF_MSG_WARN, "%d model%s loaded: a fusion needs two (:lua can build "
 			   "them; see the log)", S->npaths, S->npaths == 1 ? "" : "s");
-	else if (!S->data[0])
-		cf_tui_msg(t, CF_MSG_WARN, "no data set: give --data SPEC (e.g. fashion-mnist)");
 	{
 		size_t used = 0;
 		t->title[0] = '\0';
@@ -258,7 +276,7 @@ void cf_tsess_sync(cf_tui *t)
 	struct cf_tsess *S = S_of(t);
 	int nl, sel;
 
-	if (!S || t->busy)
+	if (!S || !cf_tsess_results(t))
 		return;
 	sel = cf_tsess_selected(t, &nl);
 	if (S->c_gen != S->gen) {
@@ -489,6 +507,27 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value)
 	cf_session_get(S->s, name, old, sizeof old, NULL);
 	cf_tui_msg(t, CF_MSG_GOOD, "%s = %s; %s and later steps are stale", name, old,
 		   cf_session_step_name(p->step));
+	return 0;
+}
+
+int cf_tsess_cmd_data(cf_tui *t, const char *args)
+{
+	cf_error err;
+	while (args && *args == ' ')
+		args++;
+	if (!need_session(t, "data"))
+		return -1;
+	if (!args || !*args) {
+		cf_tui_msg(t, CF_MSG_ERROR, "data: give a data set, e.g. :data fashion-mnist (now: %s)",
+			   t->sess->data[0] ? t->sess->data : "none");
+		return -1;
+	}
+	if (load_data(t, args, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "data %s: %s", args, err.msg);
+		return -1;
+	}
+	cf_tui_msg(t, CF_MSG_GOOD, "data %s loaded; every step is stale (%s runs them)", args,
+		   cf_tui_command_key("run-all"));
 	return 0;
 }
 

@@ -285,16 +285,22 @@ static void draw_status(cf_tui *t, cf_grid *g)
 }
 
 /* The help overlay: a box over the current screen listing the commands
- * that work here, generated from the command table. */
+ * that work here, generated from the command table; a description longer
+ * than its column wraps onto the next lines (help_top counts lines). */
 static void draw_help(cf_tui *t, cf_grid *g)
 {
-	int w = g->cols - 8 < 92 ? g->cols - 8 : 92;
+	int w = g->cols - 8 < 92 ? g->cols - 8 : 92, dw = w - 37;
 	int nlines = 0, shown, y;
 	cf_rect box;
+	char line[256];
 
-	for (const cf_tui_command *c = cf_tui_commands; c->name; c++)
-		if (cf_tui_command_on_screen(c, t->screen))
+	for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
+		const char *p = c->help;
+		if (!cf_tui_command_on_screen(c, t->screen))
+			continue;
+		while (cf_utf8_wrap(&p, dw, line, sizeof line))
 			nlines++;
+	}
 	shown = g->rows - 8;
 	if (shown > nlines)
 		shown = nlines;
@@ -309,19 +315,23 @@ static void draw_help(cf_tui *t, cf_grid *g)
 		       ":command", "what it does");
 	y = 0;
 	for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
-		char cmd[64];
+		const char *p = c->help;
+		int first = 1;
 		if (!cf_tui_command_on_screen(c, t->screen))
 			continue;
-		if (y >= t->help_top && y < t->help_top + shown) {
-			int row = box.y + 2 + y - t->help_top, x = box.x + 2;
-			snprintf(cmd, sizeof cmd, "%s%s%s", c->name, c->args ? " " : "",
-				 c->args ? c->args : "");
-			x += cf_grid_puts(g, row, x, 9, CF_ROLE_SELECT, c->keys ? c->keys : "");
-			x = box.x + 12;
-			x += cf_grid_puts(g, row, x, 22, CF_ROLE_NORMAL, cmd);
-			cf_grid_puts(g, row, box.x + 35, w - 37, CF_ROLE_NORMAL, c->help);
+		for (; cf_utf8_wrap(&p, dw, line, sizeof line); y++, first = 0) {
+			int row = box.y + 2 + y - t->help_top;
+			if (y < t->help_top || y >= t->help_top + shown)
+				continue;
+			if (first) {
+				char cmd[64];
+				snprintf(cmd, sizeof cmd, "%s%s%s", c->name, c->args ? " " : "",
+					 c->args ? c->args : "");
+				cf_grid_puts(g, row, box.x + 2, 9, CF_ROLE_SELECT, c->keys ? c->keys : "");
+				cf_grid_puts(g, row, box.x + 12, 22, CF_ROLE_NORMAL, cmd);
+			}
+			cf_grid_puts(g, row, box.x + 35, dw, CF_ROLE_NORMAL, line);
 		}
-		y++;
 	}
 	cf_grid_printf(g, box.y + box.h - 2, box.x + 2, w - 4, CF_ROLE_DIM,
 		       t->use_mouse ? "%d of %d   %s/Esc/click close   j/k/wheel scroll   mouse: tabs, "
