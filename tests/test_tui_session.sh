@@ -331,7 +331,7 @@ keys Space
 read_step "4/8 Similarity by CKA" Space "measure from here on."
 ok $? "tour at 80×24, step 4 read to its last line"
 keys Space
-read_step "5/8 Balancing the depths" Space "as connectors."
+read_step "5/8 Balancing the depths" Space "connectors."
 ok $? "tour at 80×24, step 5 read to its last line"
 keys Space
 read_step "6/8 OT, layer by layer" Space "layer."

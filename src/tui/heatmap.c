@@ -683,8 +683,12 @@ int cf_heatmap_labelled(const cf_heatmap *h)
 
 void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect area)
 {
-	int lw = h->show_legend && area.w >= 24 ? LEGEND_W + 1 : 0;
-	int mw = h->show_marginals ? MARGIN_W : 0, mh = h->show_marginals ? MARGIN_H : 0;
+	/* narrow (80 columns with the tour's panel): the legend's numbers say
+	 * more than the marginal bars, so the bars go first */
+	int narrow = area.w < 24 + MARGIN_W;
+	int lw = h->show_legend && area.w >= LEGEND_W + 1 + 8 ? LEGEND_W + 1 : 0;
+	int marg = h->show_marginals && !(narrow && lw);
+	int mw = marg ? MARGIN_W : 0, mh = marg ? MARGIN_H : 0;
 	int cw = area.w - lw - mw, ch = area.h - mh;
 	int ih, iw, n;
 	size_t need;
@@ -725,7 +729,7 @@ void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect ar
 	range_of_pixels(h, n);
 	mark_path(h, v, ih, iw);
 	draw_image(h, v, g, ih, iw);
-	if (mw)
+	if (marg)
 		draw_marginals(h, v, g, ih, iw);
 	if (lw) {
 		int lh = h->img.h > 3 ? h->img.h : (ch < 4 ? ch : 4);

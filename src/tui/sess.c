@@ -84,13 +84,14 @@ static int on_progress(void *ud, const char *what, double frac)
 	return t->stop;
 }
 
-/* Load the data set `spec` into the session; 0, or -1 with err set. */
+/* Load the data set `spec` into the session; 0, or the status with err set. */
 static int load_data(cf_tui *t, const char *spec, cf_error *err)
 {
 	struct cf_tsess *S = t->sess;
+	int rc;
 	cf_error_clear(err);
-	if (cf_session_load_data(S->s, spec, err))
-		return -1;
+	if ((rc = cf_session_load_data(S->s, spec, err)))
+		return rc;
 	snprintf(S->data, sizeof S->data, "%s", spec);
 	S->gen++;
 	cf_tui_msg(t, CF_MSG_INFO, "loaded data %s", spec);
@@ -150,15 +151,17 @@ int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *d
 			return cf_error_set(err, CF_EINVAL, "--set %s: expected NAME=VALUE", sets[k]);
 		memcpy(name, sets[k], (size_t)(eq - sets[k]));
 		name[eq - sets[k]] = '\0';
+		int rc;
 		cf_error_clear(err);
-		if (cf_session_set(S->s, name, eq + 1, err))
-			return cf_error_prefix(err, "--set %s", sets[k]);
+		if ((rc = cf_session_set(S->s, name, eq + 1, err)))
+			return cf_error_prefix(err, rc, "--set %s", sets[k]);
 	}
 	/* the data set: as given, or the documented default, Fashion-MNIST;
 	 * a default that is not installed is a warning (:data SPEC sets one) */
 	if (data && *data) {
-		if (load_data(t, data, err))
-			return cf_error_prefix(err, "--data %s", data);
+		int rc = load_data(t, data, err);
+		if (rc)
+			return cf_error_prefix(err, rc, "--data %s", data);
 	} else if (npaths >= 2 && load_data(t, CF_TSESS_DEFAULT_DATA, err))
 		cf_tui_msg(t, CF_MSG_WARN, "no data set: the default %s did not load (%s); set one "
 			   "with :data SPEC", CF_TSESS_DEFAULT_DATA, err->msg);

@@ -210,14 +210,21 @@ static void ot_text(const cf_session *s, const cf_tour_out *o)
 	int nl = cf_session_fusion_layers(s), done = cf_session_state(s, CF_STEP_FUSE) == CF_STATE_FRESH;
 	const cf_fusion_layer *fl = o->layer >= 0 && o->layer < nl ? cf_session_fusion_layer(s, o->layer)
 								    : NULL;
-	say(o, "For each layer: a ground cost M between every neuron of A and every neuron of B "
-	       "(distance of their activations), then a transport plan T that moves A's neurons "
-	       "onto B's at least total cost.");
+	/* on the workbench one layer per key press: the explanation comes
+	 * with the first layer, later layers say only what is new, so each
+	 * fits the panel and one press shows it */
+	int intro = !o->screens || o->layer <= 0;
+
+	if (intro)
+		say(o, "For each layer: a ground cost M between every neuron of A and every neuron "
+		       "of B (distance of their activations), then a transport plan T that moves A's "
+		       "neurons onto B's at least total cost.");
 	if (fl && fl->done)
 		layer_sentence(fl, o->layer, nl, o);
-	say(o, "Hidden neurons have no order of their own, so a low trace says nothing bad: it "
-	       "only says the matching is not neuron i to neuron i.");
-	if (done && nl > 0) {
+	if (intro)
+		say(o, "Hidden neurons have no order of their own, so a low trace says nothing bad: "
+		       "it only says the matching is not neuron i to neuron i.");
+	if (done && nl > 0 && (!o->screens || o->layer == nl - 1)) {
 		const cf_fusion_layer *last = cf_session_fusion_layer(s, nl - 1);
 		/* the output neurons are the classes, in one order in both */
 		say(o, "The %lld output neurons are the classes, in the same order in both; %s",
@@ -226,8 +233,9 @@ static void ot_text(const cf_session *s, const cf_tour_out *o)
 					      : "yet there T is not the identity: the two disagree "
 						"on what the classes look like.");
 	}
-	say(o, "A's weights, reordered by T, are averaged with B's. %s",
-	    done ? "Every layer is fused." : o->screens ? "Space fuses the next layer." : "");
+	if (intro)
+		say(o, "A's weights, reordered by T, are averaged with B's.");
+	say(o, "%s", done ? "Every layer is fused." : "Space fuses the next layer.");
 }
 
 static void eval_text(const cf_session *s, int i0, int i1, const cf_tour_out *o)

@@ -216,17 +216,31 @@ static void draw_title(cf_tui *t, cf_grid *g)
 	char right[32];
 	int x;
 
+	char head[200];
+	int tabs = 0, room;
+
 	cf_grid_fill(g, (cf_rect){0, 0, 1, g->cols}, ' ', CF_ROLE_TITLE);
-	x = cf_grid_printf(g, 0, 0, g->cols, CF_ROLE_TITLE, " clafuse  %s ", t->title);
-	for (int k = 0; k < t->nscreens; k++) {
-		t->tab_x[k] = x;
-		x += cf_grid_printf(g, 0, x, g->cols - x, CF_ROLE_TITLE,
-				    k == t->screen ? " [%d %s]" : "  %d %s ", k + 1,
-				    t->screens[k]->name);
-	}
-	t->tab_x[t->nscreens] = x;
 	snprintf(right, sizeof right, "%s help ", cf_tui_command_key("help"));
 	t->help_x = g->cols - cf_utf8_width(right);
+	/* the tabs in full when they fit before the help hint, else only
+	 * the current one named ("1 2 [3 network] 4 5 6"): a tab is never cut */
+	for (int k = 0; k < t->nscreens; k++) {
+		tabs += 5 + cf_utf8_width(t->screens[k]->name);
+	}
+	snprintf(head, sizeof head, " clafuse  %s ", t->title);
+	room = t->help_x - 1 - cf_utf8_width(head);
+	x = cf_grid_puts(g, 0, 0, g->cols, CF_ROLE_TITLE, head);
+	for (int k = 0; k < t->nscreens; k++) {
+		int full = tabs <= room || k == t->screen;
+		t->tab_x[k] = x;
+		if (full)
+			x += cf_grid_printf(g, 0, x, t->help_x - x, CF_ROLE_TITLE,
+					    k == t->screen ? " [%d %s]" : "  %d %s ", k + 1,
+					    t->screens[k]->name);
+		else
+			x += cf_grid_printf(g, 0, x, t->help_x - x, CF_ROLE_TITLE, " %d ", k + 1);
+	}
+	t->tab_x[t->nscreens] = x;
 	cf_grid_puts(g, 0, t->help_x, -1, CF_ROLE_TITLE, right);
 }
 
