@@ -124,4 +124,21 @@ ok $? ":demo(): the workbench's frame stays intact"
 keys q
 wait_for "exit=0"
 
+# an entropic solver with ε tiny against the costs: the layer, the
+# iteration and the error while it runs; a warning with the remedy after
+start eps -- "$tmp/A.safetensors" "$tmp/B.safetensors" --set ot.solver=sinkhorn-log \
+	--set ot.reg=0.001 --set ot.max_iter=100000000
+wait_for "Layer costs C"
+keys r
+wait_for "layer 1/4 sinkhorn-log it " && wait_for "(ε tiny vs costs: slow)"
+ok $? "a slow Sinkhorn shows its layer, iteration and error, and that ε is tiny against the costs"
+keys q
+wait_for "of the largest cost in layer 1: Sinkhorn is slow"
+ok $? "stopped: the warning names the layer and the remedy (ground.norm=max)"
+keys 5
+wait_for "stopped"
+ok $? "the results screen marks the fusion stopped"
+keys q
+wait_for "exit=0"
+
 echo "1..$n"

@@ -70,12 +70,70 @@ void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
 					 cf_net_unit_at(net, u)->width);
 }
 
+/* A solver's progress ("sinkhorn-log iteration 5900 error 0.031 eps/max(M)
+ * 0.004") while the fusion runs: the layer in front, the fraction from
+ * the error's fall towards the tolerance (log scale), and ε against the
+ * costs remembered for the warning after the run. */
+static void solver_progress(cf_tui *t, const char *what, double *frac)
+{
+	struct cf_tsess *S = t->sess;
+	const char *it = strstr(what, " iteration ");
+	const char *e = strstr(what, " error "), *r = strstr(what, " eps/max(M) ");
+	int cur = cf_session_fusion_cursor(S->s), nl = cf_session_fusion_layers(S->s);
+	char solver[32];
+	long long iter = it ? atoll(it + 11) : 0;
+	double err = e ? atof(e + 7) : NAN, ratio = r ? atof(r + 12) : NAN;
+
+	snprintf(solver, sizeof solver, "%.*s", it ? (int)(it - what) : 0, what);
+	if (cur != S->prog_layer || iter < S->prog_iter) {
+		S->prog_layer = cur;
+		S->prog_err0 = err;
+	}
+	S->prog_iter = iter;
+	if (isnan(S->prog_err0) && !isnan(err))
+		S->prog_err0 = err;
+	if (!isnan(err) && S->prog_err0 > 1e-9 && err > 0)
+		*frac = fmin(1, fmax(0, log(S->prog_err0 / err) / log(S->prog_err0 / 1e-9)));
+	if (!isnan(ratio) && (isnan(S->eps_ratio) || ratio < S->eps_ratio)) {
+		S->eps_ratio = ratio;
+		S->eps_layer = cur + 1;
+	}
+	snprintf(t->busy_text, sizeof t->busy_text, "layer %d/%d %s it %lld err %.3g%s", cur + 1, nl,
+		 solver, iter, err,
+		 !isnan(ratio) && ratio < CF_TSESS_EPS_WARN ? " (ε tiny vs costs: slow)" : "");
+}
+
+static void progress_reset(struct cf_tsess *S)
+{
+	S->prog_layer = -1;
+	S->prog_iter = 0;
+	S->prog_err0 = NAN;
+	S->eps_ratio = NAN;
+	S->eps_layer = 0;
+}
+
+/* After a run whose entropic solver met costs far larger than ε: say so
+ * (in the log too), with the remedy. */
+static void warn_eps(cf_tui *t)
+{
+	struct cf_tsess *S = t->sess;
+	if (isnan(S->eps_ratio) || S->eps_ratio >= CF_TSESS_EPS_WARN)
+		return;
+	cf_tui_msg(t, CF_MSG_WARN, "ε is %.2g%% of the largest cost in layer %d: Sinkhorn is slow and "
+		   "its plan nearly exact; ot.reg is absolute, ground.norm=max makes it a fraction of "
+		   "the largest cost", 100 * S->eps_ratio, S->eps_layer);
+}
+
 static int on_progress(void *ud, const char *what, double frac)
 {
 	cf_tui *t = ud;
 	double now = cf_tui_now();
 
-	snprintf(t->busy_text, sizeof t->busy_text, "%s", what && *what ? what : "working");
+	if (what && strstr(what, " iteration ") &&
+	    cf_session_state(t->sess->s, CF_STEP_FUSE) == CF_STATE_RUNNING)
+		solver_progress(t, what, &frac);
+	else
+		snprintf(t->busy_text, sizeof t->busy_text, "%s", what && *what ? what : "working");
 	t->busy_frac = frac;
 	if (now - t->sess->last_poll >= POLL_SECONDS) {
 		t->sess->last_poll = now;
@@ -330,6 +388,7 @@ int cf_tsess_run(cf_tui *t, int step)
 	snprintf(t->busy_text, sizeof t->busy_text, "running %s",
 		 step < 0 ? "every stale step" : cf_session_step_name(step));
 	S->last_poll = 0;
+	progress_reset(S);
 	rc = step < 0 ? cf_session_run_all(S->s, &err) : cf_session_run(S->s, step, &err);
 	t->busy = 0;
 	t->stop = 0;
@@ -342,6 +401,7 @@ int cf_tsess_run(cf_tui *t, int step)
 	else
 		cf_tui_msg(t, CF_MSG_GOOD, "%s fresh (%.2f s)",
 			   step < 0 ? "every step" : cf_session_step_name(step), cf_tui_now() - t0);
+	warn_eps(t);
 	return rc;
 }
 
@@ -403,12 +463,14 @@ int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args)
 	t->busy_frac = -1;
 	snprintf(t->busy_text, sizeof t->busy_text, "fusing the next layer");
 	S->last_poll = 0;
+	progress_reset(S);
 	rc = cf_session_fuse_step(S->s, &err);
 	t->busy = 0;
 	t->stop = 0;
 	S->gen++;
 	if (rc == CF_ESTOPPED) {
 		cf_tui_msg(t, CF_MSG_WARN, "stopped; the session is kept");
+		warn_eps(t);
 		return 0;
 	}
 	if (rc) {

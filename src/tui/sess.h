@@ -20,6 +20,10 @@
 #include "heatmap.h"
 #include "session.h"
 
+/* ε below this share of the largest cost gets a warning: Sinkhorn then
+ * needs very many iterations (share/doc/method.md §5.3) */
+#define CF_TSESS_EPS_WARN 0.01
+
 struct cf_tsess {
 	cf_session *s;
 	char paths[CF_SESSION_MAXMODELS][PATH_MAX]; /* models as given (absolute when known) */
@@ -46,6 +50,12 @@ struct cf_tsess {
 	int64_t pn, pm;
 	int p_sel;
 	unsigned p_gen;
+	/* a solver's progress during a run (sess.c solver_progress) */
+	int prog_layer;
+	long long prog_iter;
+	double prog_err0;    /* the layer's first marginal error */
+	double eps_ratio;    /* smallest ε / max cost met (NAN: none) */
+	int eps_layer;       /* its layer, 1-based */
 	/* the parameter form */
 	int prow, ptop;
 	char edit[64];       /* parameter being edited */
