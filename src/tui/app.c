@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "screen.h"
 #include "tui.h"
 

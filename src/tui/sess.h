@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "heatmap.h"
-#include "session.h"
+#include "core/session.h"
 
 /* ε below this share of the largest cost gets a warning: Sinkhorn then
  * needs very many iterations (share/doc/method.md §5.3) */

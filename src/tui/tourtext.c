@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "core/net.h"
 
 static const char *const titles[CF_TOUR_NSTAGES] = {
 	"1/8 Two networks",       "2/8 Activations",          "3/8 Layer costs, alignment",

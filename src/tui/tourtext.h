@@ -15,7 +15,7 @@
 #ifndef CF_TUI_TOURTEXT_H
 #define CF_TUI_TOURTEXT_H
 
-#include "session.h"
+#include "core/session.h"
 
 enum cf_tour_stage {
 	CF_TOUR_MODELS = 0, /* the two networks */
