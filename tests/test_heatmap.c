@@ -308,6 +308,13 @@ static void test_render(void)
 		   "equal column sums: full column bars ('%s')", buf);
 		row_text(&g, 3, buf, sizeof buf);
 		ok(strstr(buf, "0") != NULL, "legend bottom label (min 0): '%s'", buf);
+		/* 23 cells (a layer screen box at 80 columns): no room for the
+		 * bars and the legend, and the legend's numbers win */
+		cf_grid_resize(&g, 6, 23);
+		cf_heatmap_render(t, &v, &g, (cf_rect){0, 0, 6, 23});
+		row_text(&g, 0, buf, sizeof buf);
+		ok(strstr(buf, "0.125") != NULL && strstr(buf, "█") == NULL,
+		   "23 cells wide: the legend's max 0.125 shows, the marginal bars go ('%s')", buf);
 		cf_heatmap_free(t);
 	}
 	cf_grid_free(&g);

@@ -685,7 +685,7 @@ void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect ar
 {
 	/* narrow (80 columns with the tour's panel): the legend's numbers say
 	 * more than the marginal bars, so the bars go first */
-	int narrow = area.w < 24 + MARGIN_W;
+	int narrow = area.w < LEGEND_W + 1 + MARGIN_W + 8;
 	int lw = h->show_legend && area.w >= LEGEND_W + 1 + 8 ? LEGEND_W + 1 : 0;
 	int marg = h->show_marginals && !(narrow && lw);
 	int mw = marg ? MARGIN_W : 0, mh = marg ? MARGIN_H : 0;
