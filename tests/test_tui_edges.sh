@@ -97,9 +97,9 @@ keys : 'session:set("ot.reg", 0.1)' Enter
 wait_for "= Session"
 keys 4
 wait_for "Parameters (Enter edits)"
-# down to fusion.eps (row 24 of the form), so it scrolls into view
+# down to fusion.eps (row 25 of the form), so it scrolls into view
 k=0
-while [ $k -lt 23 ]; do keys Down; k=$((k + 1)); done
+while [ $k -lt 24 ]; do keys Down; k=$((k + 1)); done
 wait_for "fusion.eps: number in"
 screen | grep -q "^│ \* ot.reg  *0.1  "
 ok $? "session:set from Lua changes the session on screen; 0.1 shows as 0.1 (shortest round trip)"
