@@ -314,7 +314,7 @@ int cmd_info(int argc, char **argv)
 			"and metadata of a model file.\n");
 		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 2;
 	}
-	if (cf_model_load(argv[1], NULL, &net, &err) || cf_st_read(argv[1], &f, &err)) {
+	if (cf_model_load(argv[1], NULL, &net, &err) || cf_model_read(argv[1], &f, &err)) {
 		fprintf(stderr, "clafuse info: %s\n", err.msg);
 		cf_net_free(net);
 		return 1;
