@@ -6,6 +6,9 @@
                                  save them with torch.save in both formats,
                                  and write DIR/NAME.expect with PyTorch's test
                                  accuracy and loss on Fashion-MNIST
+  pt_checkpoints.py fixtures DIR  the small files checked in under tests/data/pt
+                                 (known values, both formats, dtypes, views,
+                                 a torchvision-named ResNet, a hostile file)
   pt_checkpoints.py check FILE DESC
                                  torch.load(FILE, weights_only=True) into the
                                  module of a clafuse description with
@@ -230,11 +233,52 @@ def make(d):
 
     for bn, tv in ((True, False), (False, False), (True, True)):
         r = ResNet(bn=bn, tv=tv)
-        train(r, x, y, seed=8, lr=0.02)
+        train(r, x, y, steps=80, seed=8, lr=0.02)
         name = "resnet%s%s" % ("" if bn else "_nobn", "_tv" if tv else "")
         save(name + ".pt", r, r.state_dict())
         save(name + "_legacy.pth", r, {"model_state_dict": r.state_dict(), "epoch": 1}, legacy=True)
     print("\n".join(out))
+
+
+def fixtures(d):
+    """Tiny files with values the C test can check exactly."""
+    from collections import OrderedDict
+    import zipfile
+    os.makedirs(d, exist_ok=True)
+    sd = OrderedDict()
+    sd["fc1.weight"] = torch.arange(24, dtype=torch.float32).reshape(4, 6) / 8 - 1
+    sd["fc1.bias"] = torch.tensor([0.5, -0.25, 0.125, 2.0])
+    sd["fc2.weight"] = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 4 - 1.5
+    sd["fc2.bias"] = torch.tensor([1.0, 0.0, -1.0])
+    torch.save(sd, os.path.join(d, "mlp.pt"))
+    torch.save({"model_state_dict": sd, "test_accuracy": 0.875, "epoch": 12},
+               os.path.join(d, "mlp_legacy.pth"), _use_new_zipfile_serialization=False)
+    # the same values through views, shared storages, other dtypes
+    v = OrderedDict()
+    v["module.fc1.weight"] = sd["fc1.weight"].t().contiguous().t()
+    shared = torch.cat([sd["fc1.bias"], sd["fc2.bias"]])
+    v["module.fc1.bias"] = shared[:4]
+    v["module.fc2.weight"] = sd["fc2.weight"].half()
+    v["module.fc2.bias"] = shared[4:]
+    torch.save(v, os.path.join(d, "mlp_views.pt"))
+    w = OrderedDict((k, t.to(torch.bfloat16 if "weight" in k else torch.float64)) for k, t in sd.items())
+    torch.save({"state_dict": w}, os.path.join(d, "mlp_bf16_legacy.pt"), _use_new_zipfile_serialization=False)
+    torch.manual_seed(0)
+    r = ResNet(blocks=(1, 1), width=2, bn=True, tv=True)
+    torch.save(r.state_dict(), os.path.join(d, "resnet_tv.pt"))
+    torch.manual_seed(0)
+    g = Vgg([2, "M", 3], True, hw=8)
+    torch.save({"model": g.state_dict(), "epoch": 3}, os.path.join(d, "vgg_bn_legacy.pth"),
+               _use_new_zipfile_serialization=False)
+    # deflated entries (torch writes stored ones; other zip tools may not)
+    with zipfile.ZipFile(os.path.join(d, "mlp.pt")) as src, \
+            zipfile.ZipFile(os.path.join(d, "mlp_deflate.pt"), "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            z.writestr(name, src.read(name))
+    # os.system in the pickle, as a hostile checkpoint would have it
+    with zipfile.ZipFile(os.path.join(d, "evil_system.pt"), "w") as z:
+        z.writestr("evil/data.pkl", b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.")
+        z.writestr("evil/version", b"3\n")
 
 
 def check(path, desc):
@@ -250,6 +294,8 @@ def check(path, desc):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "make":
         make(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "fixtures":
+        fixtures(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3])
     else:

@@ -401,8 +401,10 @@ static int infer_vgg(inf *s, char **desc)
 			ww /= 2;
 		}
 		if (t > 8 || hh == 0 || ww == 0)
-			return refuse(s, "recognised a VGG with %d convs and %d inner max-pools, but its classifier takes %lld inputs, which %lld channels at %dx%d input do not give after any number of final max-pools; state the input shape (--arch \"in CxHxW\")",
-				      nconv, pools, (long long)T(s, cls->w)->shape[1], (long long)c, h, w);
+			return cf_error_set(s->err, CF_EFORMAT,
+					    "%s: cannot infer the architecture: recognised a VGG with %d convs and %d inner max-pools, but its classifier takes %lld inputs, which %lld channels do not give from a %dx%d input after any number of final max-pools; give the input shape (--arch \"in %lldxHxW\") or the whole description",
+					    s->what, nconv, pools, (long long)T(s, cls->w)->shape[1], (long long)c, h, w,
+					    (long long)cin);
 		for (int k = 0; k < t; k++)
 			add(&b, " M");
 	}
