@@ -14,6 +14,7 @@
 #include <gsl/gsl_version.h>
 
 #include "cmd.h"
+#include "error.h"
 #include "ops.h"
 
 const struct cf_command cf_commands[] = {
@@ -67,6 +68,7 @@ static void choose_blas_kernels(char **argv)
 int main(int argc, char **argv)
 {
 	choose_blas_kernels(argv);
+	cf_error_gsl_off();
 	if (argc < 2)
 		return cmd_repl(argc, argv);
 	if (!strcmp(argv[1], "-e"))

@@ -203,7 +203,7 @@ int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *er
 		desc = inferred;
 	}
 	if ((rc = cf_arch_parse(desc, &a, err))) {
-		cf_error_prefix(err, "%s%s", path,
+		cf_error_prefix(err, rc, "%s%s", path,
 				arch ? "" : inferred ? " (inferred architecture)" : " (metadata " CF_MODEL_ARCH_KEY ")");
 		cf_st_free(f);
 		free(inferred);

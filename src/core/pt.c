@@ -789,7 +789,7 @@ int cf_pt_write(const char *path, const cf_st_out *ts, size_t n,
 	files[n + 1].data = (const unsigned char *)"3\n";
 	files[n + 1].len = 2;
 	if ((rc = cf_zip_build(files, n + 2, &zip, &zlen, err))) {
-		cf_error_prefix(err, "%s", path);
+		cf_error_prefix(err, rc, "%s", path);
 		goto out;
 	}
 	rc = write_atomic(path, zip, zlen, err);
