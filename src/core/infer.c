@@ -394,15 +394,17 @@ static int infer_vgg(inf *s, char **desc)
 			hh /= 2;
 			ww /= 2;
 		}
-		for (t = 0; t <= 8 && hh > 0 && ww > 0; t++) {
+		/* A VGG ends with at most one max-pool after its last conv;
+		 * allowing more would fit a wrong input size as readily. */
+		for (t = 0; t <= 1 && hh > 0 && ww > 0; t++) {
 			if (c * hh * ww == T(s, cls->w)->shape[1])
 				break;
 			hh /= 2;
 			ww /= 2;
 		}
-		if (t > 8 || hh == 0 || ww == 0)
+		if (t > 1 || hh == 0 || ww == 0)
 			return cf_error_set(s->err, CF_EFORMAT,
-					    "%s: cannot infer the architecture: recognised a VGG with %d convs and %d inner max-pools, but its classifier takes %lld inputs, which %lld channels do not give from a %dx%d input after any number of final max-pools; give the input shape (--arch \"in %lldxHxW\") or the whole description",
+					    "%s: cannot infer the architecture: recognised a VGG with %d convs and %d inner max-pools, but its classifier takes %lld inputs, which %lld channels do not give from a %dx%d input with or without a final max-pool; give the input shape (--arch \"in %lldxHxW\") or the whole description",
 					    s->what, nconv, pools, (long long)T(s, cls->w)->shape[1], (long long)c, h, w,
 					    (long long)cin);
 		for (int k = 0; k < t; k++)
