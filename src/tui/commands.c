@@ -155,7 +155,7 @@ const cf_tui_command cf_tui_commands[] = {
 	{"eps", "e", K('e'), "[X]", "set the entropic regularisation epsilon (restarts)",
 	 cf_layer_cmd_eps, LAYER, "ε"},
 	{"solver", "v", K('v'), "[NAME]",
-	 "next solver, or the one named: sinkhorn sinkhorn-log sinkhorn-eps emd exact",
+	 "next solver, or the one named: sinkhorn sinkhorn-log sinkhorn-eps emd exact sinkhorn-sparse",
 	 cf_layer_cmd_solver, LAYER, "solver"},
 	{"log-scale", "z", K('z'), NULL, "toggle linear / log colour scale of the heatmap in focus",
 	 cf_layer_cmd_logscale, HEAT, "log"},
