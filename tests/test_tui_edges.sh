@@ -28,6 +28,16 @@ set -- $(colours)
 [ "$2" -eq 0 ] && [ "$3" -eq 0 ]
 ok $? "linear scale too: no pixel in the terminal's default colours ($2, $3)"
 
+# the plan in matching order: rows sorted by the column they go to
+keys z
+wait_for "log colour scale"
+keys o
+wait_for "plans in matching order" && wait_for "= 0.0833333 (sorted row 0)"
+ok $? "o: the plan in matching order; the readout names the original row and its sorted place"
+keys o
+wait_for "plans in the neurons' own order" && wait_gone "(sorted row"
+ok $? "o again: the neurons' own order"
+
 # --- the help overlay wraps its descriptions (120 columns) ----------------------
 T resize-window -t "$W" -x 120 -y 36
 keys '?'

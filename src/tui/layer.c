@@ -58,7 +58,50 @@ struct cf_layer {
 	double trace_ratio;
 	int showing_fusion;   /* the plan is the fusion's, not a stepped one */
 	double *a, *b;        /* non-uniform marginals (owned) or NULL */
+	/* the plan in matching order (o): its rows sorted, and their order */
+	int sorted;
+	double *splan;
+	int64_t *order;
 };
+
+/* Give the plan's heatmap the plan, or its rows in matching order. */
+static void show_plan(struct cf_layer *L)
+{
+	if (L->sorted && L->splan && L->order) {
+		cf_heatmap_order_rows(L->plan, L->n, L->m, L->order, L->splan);
+		L->hT->row_order = L->order;
+		cf_heatmap_set_data(L->hT, L->splan, L->n, L->m);
+	} else {
+		L->hT->row_order = NULL;
+		cf_heatmap_set_data(L->hT, L->plan, L->n, L->m);
+	}
+}
+
+int cf_layer_sorted(const cf_tui *t)
+{
+	return t->layer ? t->layer->sorted : 0;
+}
+
+int cf_layer_set_sorted(cf_tui *t, int on)
+{
+	struct cf_layer *L = t->layer;
+	if (!L)
+		return 0;
+	if (on && !L->splan) {
+		L->splan = malloc((size_t)(L->n * L->m) * sizeof *L->splan);
+		L->order = malloc((size_t)L->n * sizeof *L->order);
+		if (!L->splan || !L->order) {
+			free(L->splan);
+			free(L->order);
+			L->splan = NULL;
+			L->order = NULL;
+			return -1;
+		}
+	}
+	L->sorted = on;
+	show_plan(L);
+	return 0;
+}
 
 static void refresh_plan(struct cf_layer *L)
 {
@@ -72,7 +115,7 @@ static void refresh_plan(struct cf_layer *L)
 	for (int64_t k = 0; k < nm; k++)
 		c += L->plan[k] * L->M[k];
 	L->cost = c;
-	cf_heatmap_set_data(L->hT, L->plan, L->n, L->m);
+	show_plan(L);
 }
 
 static int restart(cf_tui *t)
@@ -703,6 +746,8 @@ void cf_layer_close(cf_tui *t)
 	free(L->errs);
 	free(L->a);
 	free(L->b);
+	free(L->splan);
+	free(L->order);
 	free(L);
 	t->layer = NULL;
 }
@@ -771,5 +816,10 @@ int cf_layer_open_fusion(cf_tui *t, const cf_fusion_layer *fl, int l, int nlayer
 	for (int64_t k = 0; k < fl->ot.n_err; k++)
 		if (push_err(L, fl->ot.err_hist[k]) == 0)
 			L->err = fl->ot.err_hist[k];
+	/* the matching order (o) stays on from layer to layer */
+	if (t->sess && t->sess->sorted && cf_layer_set_sorted(t, 1)) {
+		cf_layer_close(t);
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the sorted plan");
+	}
 	return CF_OK;
 }
