@@ -20,7 +20,7 @@ static const struct limit_def {
 	{ "width", offsetof(cf_limits, width), 1 << 20, INT32_MAX },
 	{ "params", offsetof(cf_limits, params), (int64_t)1 << 30, (int64_t)1 << 40 },
 	{ "activations", offsetof(cf_limits, activations), (int64_t)1 << 29, INT32_MAX },
-	{ "data", offsetof(cf_limits, data), (int64_t)1 << 31, (int64_t)1 << 40 },
+	{ "data", offsetof(cf_limits, data), (int64_t)1 << 30, (int64_t)1 << 40 },
 };
 #define NDEFS (sizeof defs / sizeof defs[0])
 
@@ -108,6 +108,6 @@ int cf_limits_refuse(cf_error *err, int code, const char *name, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return cf_error_set(err, code, "%s exceeds the limit %s=%lld (raise it with %s=%s=N)",
+	return cf_error_set(err, code, "%s: over the limit %s=%lld (raise it with %s=%s=N)",
 			    what, name, (long long)v, CF_LIMITS_ENV, name);
 }

@@ -44,7 +44,7 @@ void cf_limits_default(cf_limits *l);
  * (CF_EINVAL) name the entry and the allowed names or range. */
 int cf_limits_parse(const char *spec, cf_limits *l, cf_error *err);
 
-/* Record a refusal: the printf-style text, then "exceeds the limit
+/* Record a refusal: the printf-style text, then ": over the limit
  * NAME=VALUE (raise it with CLAFUSE_LIMITS=NAME=N)"; returns code. */
 int cf_limits_refuse(cf_error *err, int code, const char *name, const char *fmt, ...)
 #if defined(__GNUC__)
