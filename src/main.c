@@ -14,6 +14,7 @@
 #include <gsl/gsl_version.h>
 
 #include "cmd.h"
+#include "error.h"
 #include "limit.h"
 #include "ops.h"
 
@@ -88,6 +89,7 @@ static int apply_limits(void)
 int main(int argc, char **argv)
 {
 	choose_blas_kernels(argv);
+	cf_error_gsl_off();
 	if (apply_limits())
 		return 1;
 	if (argc < 2)

@@ -194,7 +194,7 @@ int cf_fusion_set_params(cf_fusion *f, int l, const cf_fusion_params *par, cf_er
 	if (l < -1 || l >= f->L)
 		return cf_error_set(err, CF_EINVAL, "fusion: layer %d out of range 1..%d", l + 1, f->L);
 	if ((rc = check_params(par, err)))
-		return cf_error_prefix(err, "layer %d", l + 1);
+		return cf_error_prefix(err, rc, "layer %d", l + 1);
 	if (par->mode == CF_FUSION_ACTS && !f->a0)
 		return cf_error_set(err, CF_EINVAL, "fusion: acts mode needs recordings");
 	for (int i = 0; i < f->L; i++)
@@ -463,7 +463,7 @@ int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
 		if (!rc)
 			rc = cf_ground_normalize(y->M, o0 * o1, (cf_ground_norm)p->norm, NULL, err);
 		if (rc) {
-			cf_error_prefix(err, "fusion, layer %d (%s), ground cost", l + 1, y->name);
+			cf_error_prefix(err, rc, "fusion, layer %d (%s), ground cost", l + 1, y->name);
 			goto fail;
 		}
 		y->time_ground = now() - t1;
@@ -500,7 +500,7 @@ int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
 		if (prog)
 			op.progress = *prog;
 		if ((rc = cf_ot_solve((cf_ot_kind)p->solver, &prob, &op, &y->ot, err))) {
-			cf_error_prefix(err, "fusion, layer %d (%s)", l + 1, y->name);
+			cf_error_prefix(err, rc, "fusion, layer %d (%s)", l + 1, y->name);
 			goto fail;
 		}
 		if (y->ot.status == CF_OT_STOPPED) {

@@ -35,6 +35,7 @@
 #include "ground.h"
 #include "net.h"
 #include "ot.h"
+#include "progress.h"
 
 typedef enum cf_fusion_mode {
 	CF_FUSION_ACTS = 0,   /* neurons compared by their activations (default) */

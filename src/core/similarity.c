@@ -312,6 +312,7 @@ static int sim_prepare_cca(const cf_sim_matrix *X, cf_sim_layer *l, cf_error *er
 				    "CCA needs at least as many samples as features: the layer has "
 				    "F = %lld features but only N = %lld samples (use more samples, "
 				    "or CKA)", (long long)F, (long long)n);
+	cf_error_gsl_off(); /* so that a failed allocation returns NULL, not abort */
 	mean = malloc((size_t)F * sizeof *mean);
 	A = gsl_matrix_alloc((size_t)n, (size_t)F);
 	tau = gsl_vector_alloc((size_t)F);
@@ -334,7 +335,11 @@ static int sim_prepare_cca(const cf_sim_matrix *X, cf_sim_layer *l, cf_error *er
 	}
 	/* Householder QR with column pivoting: no iteration that could fail,
 	 * and |R_kk| decreases, so it reveals the numerical rank. */
-	gsl_linalg_QRPT_decomp(A, tau, perm, &signum, norm);
+	if (gsl_linalg_QRPT_decomp(A, tau, perm, &signum, norm)) {
+		rc = cf_error_set(err, CF_EFAILED, "CCA: the QR decomposition of the %lld x %lld "
+				  "activations failed", (long long)n, (long long)F);
+		goto out;
+	}
 	r00 = fabs(gsl_matrix_get(A, 0, 0));
 	tol = r00 * (double)(n > F ? n : F) * DBL_EPSILON;
 	l->r = 0;
@@ -347,7 +352,10 @@ static int sim_prepare_cca(const cf_sim_matrix *X, cf_sim_layer *l, cf_error *er
 	}
 	for (int64_t k = 0; k < l->r; k++) { /* column k of the thin Q = Q e_k */
 		gsl_vector_set_basis(v, (size_t)k);
-		gsl_linalg_QR_Qvec(A, tau, v);
+		if (gsl_linalg_QR_Qvec(A, tau, v)) {
+			rc = cf_error_set(err, CF_EFAILED, "CCA: forming Q of the QR decomposition failed");
+			goto out;
+		}
 		for (int64_t i = 0; i < n; i++)
 			l->mat[i * l->r + k] = gsl_vector_get(v, (size_t)i);
 	}
@@ -508,11 +516,11 @@ static int sim_cka_features(const cf_sim_matrix *X, const cf_sim_matrix *Y, doub
 
 	rc = sim_centred_copy(X, &Xc, err);
 	if (rc)
-		return cf_error_prefix(err, "first layer");
+		return cf_error_prefix(err, rc, "first layer");
 	rc = sim_centred_copy(Y, &Yc, err);
 	if (rc) {
 		free(Xc);
-		return cf_error_prefix(err, "second layer");
+		return cf_error_prefix(err, rc, "second layer");
 	}
 	if (sim_cross_frob(Xc, p, Yc, q, N, &xy) || sim_cross_frob(Xc, p, Xc, p, N, &xx) ||
 	    sim_cross_frob(Yc, q, Yc, q, N, &yy))
@@ -532,11 +540,11 @@ static int sim_pair(const cf_sim_matrix *X, const cf_sim_matrix *Y, const cf_sim
 
 	rc = cf_sim_layer_new(X, o, &a, err);
 	if (rc)
-		return cf_error_prefix(err, "first layer");
+		return cf_error_prefix(err, rc, "first layer");
 	rc = cf_sim_layer_new(Y, o, &b, err);
 	if (rc) {
 		cf_sim_layer_free(a);
-		return cf_error_prefix(err, "second layer");
+		return cf_error_prefix(err, rc, "second layer");
 	}
 	rc = cf_sim_layer_compare(a, b, sim, err);
 	cf_sim_layer_free(a);
@@ -617,7 +625,7 @@ int cf_sim_cost_matrix(const cf_sim_matrix *xs, int m, const cf_sim_matrix *ys, 
 	for (int j = 0; j < n; j++) {
 		rc = cf_sim_layer_new(&ys[j], opt, &ly[j], err);
 		if (rc) {
-			cf_error_prefix(err, "model 1 layer %d", j + 1);
+			cf_error_prefix(err, rc, "model 1 layer %d", j + 1);
 			goto out;
 		}
 	}
@@ -630,14 +638,14 @@ int cf_sim_cost_matrix(const cf_sim_matrix *xs, int m, const cf_sim_matrix *ys, 
 		}
 		rc = cf_sim_layer_new(&xs[i], opt, &lx, err);
 		if (rc) {
-			cf_error_prefix(err, "model 0 layer %d", i + 1);
+			cf_error_prefix(err, rc, "model 0 layer %d", i + 1);
 			goto out;
 		}
 		for (int j = 0; j < n; j++) {
 			double s;
 			rc = cf_sim_layer_compare(lx, ly[j], &s, err);
 			if (rc) {
-				cf_error_prefix(err, "model 0 layer %d vs model 1 layer %d", i + 1,
+				cf_error_prefix(err, rc, "model 0 layer %d vs model 1 layer %d", i + 1,
 						j + 1);
 				goto out;
 			}
