@@ -1400,3 +1400,41 @@ const cf_session_finetune *cf_session_finetune_get(const cf_session *s)
 {
 	return &s->ft;
 }
+
+int cf_session_aligned(const cf_session *s, cf_net **out, cf_error *err)
+{
+	*out = NULL;
+	if (!s->fusion || !cf_fusion_done(s->fusion))
+		return CF_OK;
+	cf_net *a = NULL;
+	int rc = cf_net_copy(cf_fusion_net(s->fusion), &a, err);
+	if (rc)
+		return rc;
+	for (int l = 0; l < cf_fusion_nlayers(s->fusion); l++) {
+		const cf_fusion_layer *y = cf_fusion_layer_at(s->fusion, l);
+		const cf_net_wlayer *w1 = cf_net_wlayer_at(a, l), *w0 = cf_net_wlayer_at(s->bal[0], l);
+		cf_tensor *W = &cf_net_param_at(a, w1->weight)->t;
+		if (!y->w0t || y->n1 != w1->out) {
+			cf_net_free(a);
+			return cf_error_set(err, CF_EINVAL, "aligned model: layer %d does not match "
+					    "model 1's weights", l + 1);
+		}
+		memcpy(W->data, y->w0t, sizeof(float) * (size_t)W->size);
+		if (w1->bias < 0)
+			continue;
+		/* the transported bias T̃ᵀb0 (b0 = 0 when model 0 has none) */
+		float *b = cf_net_param_at(a, w1->bias)->t.data;
+		const float *b0 = w0->bias >= 0 ? cf_net_param_at(s->bal[0], w0->bias)->t.data : NULL;
+		for (int64_t j = 0; j < y->n1; j++) {
+			double v = 0;
+			if (b0 && y->Tc)
+				for (int64_t i = 0; i < y->n0; i++)
+					v += (double)y->Tc[i * y->n1 + j] * b0[i];
+			else if (b0)
+				v = b0[j];
+			b[j] = (float)v;
+		}
+	}
+	*out = a;
+	return CF_OK;
+}
