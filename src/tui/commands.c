@@ -138,6 +138,10 @@ const cf_tui_command cf_tui_commands[] = {
 	 ANY, "script"},
 	{"set", NULL, K(0), "NAME=VALUE", "set a session parameter (as the form does)",
 	 cf_tsess_cmd_set, ANY, NULL},
+	{"sort-rows", "o", K('o'), NULL,
+	 "plans in matching order (rows sorted by the column they go to: a permutation is a "
+	 "diagonal) or their own",
+	 cf_tsess_cmd_sort, ANY, NULL},
 	{"data", NULL, K(0), "SPEC",
 	 "load the session's data set (fashion-mnist, idx:..., cifar10:DIR); steps turn stale",
 	 cf_tsess_cmd_data, ANY, NULL},
