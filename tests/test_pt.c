@@ -183,6 +183,10 @@ static void test_inference(void)
 	}
 	cf_net_free(net);
 	net = NULL;
+	ok(!cf_model_load(path, "resnet 1,1 width 2 classes 10 in 1x8x8", &net, &err),
+	   "... and with a description given, torchvision's names still fill it (%s)", err.msg);
+	cf_net_free(net);
+	net = NULL;
 
 	snprintf(path, sizeof path, "%s/vgg_bn_legacy.pth", dir);
 	ok(cf_model_load(path, NULL, &net, &err) == CF_EFORMAT && strstr(err.msg, "classifier takes 48 inputs") &&
