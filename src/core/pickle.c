@@ -285,8 +285,9 @@ static int global(up *u, const char *mod, const char *name)
 			if (!strcmp(mod, "torch") && !strcmp(name, dtypes[k].name))
 				break;
 		if (k == nt)
-			return fail(u, "refused global %.120s: not a state-dict type (only OrderedDict, torch tensors, parameters and storages are allowed)",
-				    full);
+			return fail(u, "refused global %.120s: not a state-dict type (only OrderedDict, torch tensors, parameters and storages are allowed)%s",
+				    full, !strncmp(full, "__main__.", 9) || !strncmp(full, "torch.nn.", 9)
+				    ? "; a whole pickled model cannot be read: save its state_dict() instead" : "");
 		v->global = CF_PKL_G_STORAGE;
 		v->dtype = dtypes[k].t;
 	}
