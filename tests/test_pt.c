@@ -319,7 +319,7 @@ static void test_hostile(void)
 	refused("an absurd shape (2^40 x 2^40)", &p, 24, "overflows");
 	memset(&p, 0, sizeof p);
 	tensor_dict(&p, "0", 6, 0, 1, many, st0, 0);
-	refused("2^30 elements over a 6-element storage (stride 0)", &p, 24, "overlapping strides");
+	refused("2^30 elements over a 6-element storage (stride 0)", &p, 24, "out of proportion");
 
 	memset(&p, 0, sizeof p);
 	RAW(&p, "\x80\x02" "cbuiltins\neval\n");

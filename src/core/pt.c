@@ -386,6 +386,25 @@ static int convert(pt_reader *r, const cf_pkl_value *sd, cf_st_file *f, cf_error
 	}
 	if (!all_module)
 		strip = 0;
+	/* Views may share storages (tied weights), but a file that makes
+	 * many large tensors out of one small storage asks for memory out of
+	 * all proportion to its size: at most twice its storages' values. */
+	{
+		int64_t views = 0, stored = 0;
+		for (size_t k = 0; k < r->nst; k++)
+			stored += r->st[k].numel;   /* each backed by its bytes in the file */
+		for (size_t i = 0; i < sd->n; i++) {
+			const cf_pkl_value *t = sd->items[2 * i + 1];
+			int64_t numel = 1;
+			for (int d = 0; d < t->ndim; d++)
+				numel *= t->size[d];   /* checked by the unpickler */
+			if (__builtin_add_overflow(views, numel, &views))
+				views = INT64_MAX;
+		}
+		if (views > 2 * stored + 1024)
+			return cf_error_set(err, CF_EFORMAT, "%s: the tensors hold %lld values but the file's storages only %lld: refused (views overlap out of proportion)",
+					    r->what, (long long)views, (long long)stored);
+	}
 	if (!(f->t = calloc(sd->n, sizeof *f->t)))
 		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", r->what);
 	for (size_t i = 0; i < sd->n; i++) {
