@@ -124,6 +124,34 @@ ok $? ":demo(): the workbench's frame stays intact"
 keys q
 wait_for "exit=0"
 
+# the layer screen's e and v on a fusion layer: per-layer overrides of
+# the session, shown as such on the parameter and results screens
+start over -- "$tmp/A.safetensors" "$tmp/B.safetensors"
+wait_for "Layer costs C"
+keys r
+wait_for "every step fresh"
+keys 2 ']'
+wait_for "Ground cost M2"
+keys e C-u 0.05 Enter
+wait_for "layer 2: ot.reg = 0.05 (override); fusion stale from this layer"
+ok $? "e on fusion layer 2: an override of ot.reg for layer 2, the fusion stale from it"
+keys : "solver sinkhorn-log" Enter
+wait_for "layer 2: ot.solver = sinkhorn-log (override)"
+ok $? ":solver on fusion layer 2: an override of ot.solver for layer 2"
+keys 4
+wait_for "Parameters (Enter edits)"
+screen | grep -q "^│ + ot.solver .* override L2 sinkhorn-log" \
+	&& screen | grep -q "^│ + ot.reg .* override L2 0.05"
+ok $? "the parameter screen marks both parameters '+' and lists the layer's overrides"
+keys 5
+wait_for "overrides:" && wait_for "  L2 ot.solver=sinkhorn-log" && wait_for "  L2 ot.reg=0.05"
+ok $? "the results screen lists the overrides"
+keys 1
+wait_for "fusion      stale" || wait_for "fusion stale"
+ok $? "the overview shows the fusion stale"
+keys q
+wait_for "exit=0"
+
 # an entropic solver with ε tiny against the costs: the layer, the
 # iteration and the error while it runs; a warning with the remedy after
 start eps -- "$tmp/A.safetensors" "$tmp/B.safetensors" --set ot.solver=sinkhorn-log \

@@ -262,11 +262,37 @@ int cf_layer_cmd_reset(cf_tui *t, const char *args)
 	return 0;
 }
 
+/* On a fusion layer, e and v change the session too: a per-layer
+ * override of `name` for this layer (the fusion turns stale from it, the
+ * parameter screen and the results list it, w writes it).  The local
+ * solver restarts with the new value so it can be stepped at once; the
+ * session's own result comes with the next run.  Returns 0, or -1 after
+ * a message. */
+static int override(cf_tui *t, const char *name, const char *value)
+{
+	struct cf_layer *L = t->layer;
+	cf_session *s = cf_tsess_session(t);
+	cf_error err;
+
+	if (L->fusion_layer < 0 || !s)
+		return 0;
+	cf_error_clear(&err);
+	if (cf_session_set_layer(s, L->fusion_layer + 1, name, value, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "layer %d: %s", L->fusion_layer + 1, err.msg);
+		return -1;
+	}
+	/* results changed, but this screen keeps its restarted solver */
+	t->sess->gen++;
+	t->sess->layer_gen = t->sess->gen;
+	return 1;
+}
+
 static int set_eps(cf_tui *t, const char *text)
 {
 	struct cf_layer *L = t->layer;
 	char *end;
 	double x;
+	int ov;
 
 	while (*text == ' ')
 		text++;
@@ -278,11 +304,18 @@ static int set_eps(cf_tui *t, const char *text)
 		cf_tui_msg(t, CF_MSG_ERROR, "eps: '%s' is not a positive number", text);
 		return -1;
 	}
+	if ((ov = override(t, "ot.reg", text)) < 0)
+		return -1;
 	L->reg = x;
 	L->showing_fusion = 0;
 	if (restart(t))
 		return -1;
-	cf_tui_msg(t, CF_MSG_INFO, "ε = %g; %s restarted", x, cf_ot_kind_name(L->kind));
+	if (ov)
+		cf_tui_msg(t, CF_MSG_GOOD, "layer %d: ot.reg = %g (override); fusion stale from this "
+			   "layer, %s re-runs it", L->fusion_layer + 1, x,
+			   cf_tui_command_key("run-all"));
+	else
+		cf_tui_msg(t, CF_MSG_INFO, "ε = %g; %s restarted", x, cf_ot_kind_name(L->kind));
 	return 0;
 }
 
@@ -302,7 +335,7 @@ int cf_layer_cmd_solver(cf_tui *t, const char *args)
 {
 	static const int cycle[] = {CF_OT_SINKHORN, CF_OT_SINKHORN_LOG, CF_OT_SINKHORN_EPS, CF_OT_EMD};
 	struct cf_layer *L = t->layer;
-	int kind = -1;
+	int kind = -1, ov;
 
 	if (!L)
 		return -1;
@@ -321,11 +354,18 @@ int cf_layer_cmd_solver(cf_tui *t, const char *args)
 			;
 		kind = cycle[(k + 1) % n];
 	}
+	if ((ov = override(t, "ot.solver", cf_ot_kind_name(kind))) < 0)
+		return -1;
 	L->kind = kind;
 	L->showing_fusion = 0;
 	if (restart(t))
 		return -1;
-	cf_tui_msg(t, CF_MSG_INFO, "solver %s (ε = %g)", cf_ot_kind_name(kind), L->reg);
+	if (ov)
+		cf_tui_msg(t, CF_MSG_GOOD, "layer %d: ot.solver = %s (override); fusion stale from "
+			   "this layer, %s re-runs it", L->fusion_layer + 1, cf_ot_kind_name(kind),
+			   cf_tui_command_key("run-all"));
+	else
+		cf_tui_msg(t, CF_MSG_INFO, "solver %s (ε = %g)", cf_ot_kind_name(kind), L->reg);
 	return 0;
 }
 

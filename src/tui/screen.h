@@ -125,6 +125,10 @@ int cf_tsess_cmd_next_layer(cf_tui *t, const char *args);
 int cf_tsess_cmd_export(cf_tui *t, const char *args);
 int cf_tsess_cmd_script(cf_tui *t, const char *args);
 int cf_tsess_cmd_set(cf_tui *t, const char *args);
+/* The per-layer overrides, "L3 ot.reg=0.05, L4 ot.solver=emd" (of `name`
+ * only, as "L3 0.05", when name is not NULL), into buf; returns how many. */
+#define CF_TSESS_MAX_LAYERS 256
+int cf_tsess_overrides(const cf_tui *t, const char *name, char *buf, size_t size);
 /* :data SPEC: load the session's data set (every step turns stale). */
 int cf_tsess_cmd_data(cf_tui *t, const char *args);
 int cf_tsess_cmd_run_step(cf_tui *t, const char *args);

@@ -575,6 +575,31 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value)
 	return 0;
 }
 
+int cf_tsess_overrides(const cf_tui *t, const char *name, char *buf, size_t size)
+{
+	int np, n = 0;
+	const cf_param_info *p = cf_session_params(&np);
+	size_t used = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (!t->sess)
+		return 0;
+	for (int l = 1; l <= CF_TSESS_MAX_LAYERS; l++)
+		for (int k = 0; k < np; k++) {
+			char v[64];
+			if (!p[k].per_layer || (name && strcmp(name, p[k].name)) ||
+			    !cf_session_get_layer(t->sess->s, l, p[k].name, v, sizeof v))
+				continue;
+			if (used < size)
+				used += (size_t)snprintf(buf + used, size - used, "%sL%d %s%s%s",
+							 n ? ", " : "", l, name ? "" : p[k].name,
+							 name ? "" : "=", v);
+			n++;
+		}
+	return n;
+}
+
 int cf_tsess_cmd_data(cf_tui *t, const char *args)
 {
 	cf_error err;
