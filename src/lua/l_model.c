@@ -686,42 +686,63 @@ static int m_forward(lua_State *L)
 	int K = cf_net_nclasses(net);
 	cf_lmatrix *logits = cf_lua_matrix_new2(L, N, K);
 	int lidx = lua_gettop(L);
-	float *lbuf = lua_newuserdatauv(L, (size_t)(record ? N : FWD_BATCH) * K * sizeof(float), 0);
+	float *lbuf = lua_newuserdatauv(L, (size_t)FWD_BATCH * K * sizeof(float), 0);
 	cf_error err = {0};
-	if (!record) {
-		for (int64_t s = 0; s < N; s += FWD_BATCH) {
-			int64_t b = N - s < FWD_BATCH ? N - s : FWD_BATCH;
-			if (cf_lua_stop_requested())
-				return cf_lua_raise_interrupted(L);
-			if (cf_net_forward(net, x + s * in, b, CF_NET_EVAL, NULL, lbuf, &err) != CF_OK)
-				return luaL_error(L, "forward: %s", err.msg);
-			for (int64_t i = 0; i < b * K; i++)
-				logits->data[s * K + i] = lbuf[i];
+	/* with record: one Matrix per weight layer for all N samples, filled
+	 * batch by batch from a recording of FWD_BATCH samples, so recording
+	 * costs the copies only (not a second, unbatched forward); only Lua
+	 * allocations happen while acts is held, and a memory error there
+	 * would leak it */
+	int nwl = cf_net_nwlayers(net), ridx = 0;
+	if (record) {
+		lua_createtable(L, nwl, 0);
+		ridx = lua_gettop(L);
+	}
+	cf_activations *acts = NULL;
+	int rc = CF_OK;
+	for (int64_t s = 0; s < N && rc == CF_OK; s += FWD_BATCH) {
+		int64_t b = N - s < FWD_BATCH ? N - s : FWD_BATCH;
+		if (cf_lua_stop_requested()) {
+			cf_activations_free(acts);
+			return cf_lua_raise_interrupted(L);
 		}
+		if (record && (!acts || acts->N != b)) {
+			cf_activations_free(acts);
+			acts = NULL;
+			if ((rc = cf_activations_alloc(net, b, &acts, &err)) != CF_OK)
+				break;
+		}
+		if ((rc = cf_net_forward(net, x + s * in, b, CF_NET_EVAL, acts, lbuf, &err)) != CF_OK)
+			break;
+		for (int64_t i = 0; i < b * K; i++)
+			logits->data[s * K + i] = lbuf[i];
+		for (int l = 0; record && l < nwl; l++) {
+			const cf_tensor *t = acts->a[l];
+			if (s == 0) { /* the Matrix for all N samples, shaped like the recording */
+				int64_t sh[CF_TENSOR_MAXDIM];
+				for (int d = 0; d < t->ndim; d++)
+					sh[d] = t->shape[d];
+				sh[0] = N;
+				cf_lua_matrix_push(L, t->ndim, sh, NULL);
+				lua_rawseti(L, ridx, l + 1);
+			}
+			lua_rawgeti(L, ridx, l + 1);
+			cf_lmatrix *r = cf_lua_matrix_check(L, -1);
+			lua_pop(L, 1);
+			double *dst = r->data + s * (t->size / b);
+			for (int64_t i = 0; i < t->size; i++)
+				dst[i] = t->data[i];
+		}
+	}
+	cf_activations_free(acts);
+	if (rc != CF_OK)
+		return luaL_error(L, "forward: %s", err.msg);
+	if (!record) {
 		lua_settop(L, lidx);
 		return 1;
 	}
-	cf_activations *acts = NULL;
-	int rc = cf_activations_alloc(net, N, &acts, &err);
-	if (rc == CF_OK)
-		rc = cf_net_forward(net, x, N, CF_NET_EVAL, acts, lbuf, &err);
-	if (rc != CF_OK) {
-		cf_activations_free(acts);
-		return luaL_error(L, "forward: %s", err.msg);
-	}
-	for (int64_t i = 0; i < N * K; i++)
-		logits->data[i] = lbuf[i];
-	/* copy the recordings into matrices; only Lua allocations happen
-	 * while acts is held, and a memory error there would leak it */
-	lua_createtable(L, acts->n, 0);
-	for (int l = 0; l < acts->n; l++) {
-		const cf_tensor *t = acts->a[l];
-		cf_lua_matrix_push_f(L, t->ndim, t->shape, t->data);
-		lua_rawseti(L, -2, l + 1);
-	}
-	cf_activations_free(acts);
 	lua_pushvalue(L, lidx);
-	lua_insert(L, -2);
+	lua_pushvalue(L, ridx);
 	return 2;
 }
 

@@ -152,4 +152,16 @@ t.like(cf.model.new("resnet18_nobias_nobn"):add_biases():arch(), "convbias", "ad
 t.raises(function() return nb:set_bias(1, 0) end, "weight layer 1 (fc1) has no bias", "set_bias on a layer without one")
 t.raises(function() return wb:set_bias(1, cf.ones(3)) end, "fc1.bias has 16 values, the Matrix 3", "set_bias of the wrong size")
 t.raises(function() return wb:bias(3) end, "weight layer 3 out of range 1..2", "bias(l) out of range")
+-- recording runs in batches of 500: more samples than a batch record the same values
+do
+  local mr = cf.model.new("mlp 784-32-16-10", 8)
+  local Xb = cf.rand(1200, 784, 4)
+  local lg, ab = mr:forward(Xb, {record = true})
+  local lg2, ab2 = mr:forward(Xb:rows(501, 1200), {record = true})
+  t.ok(lg == mr:forward(Xb), "record: the logits of a plain forward")
+  t.ok(ab[2]:summary() == "Matrix 1200x16 double" and ab[2]:rows(501, 1200) == ab2[2] and
+       lg:rows(501, 1200) == lg2, "record over 1200 samples: the later batches' recordings are theirs")
+  local a3 = select(2, mr:forward(Xb:rows(1, 3), {record = true}))[1]
+  t.near((ab[1]:rows(1, 3) - a3):abs():max(), 0, 1e-5, "... and the first batch's (float GEMM: up to rounding)")
+end
 t.done()
