@@ -40,6 +40,7 @@
 #define LUA_SESSION "clafuse.Session"
 typedef struct lsession {
 	cf_session *s;
+	int borrowed; /* s belongs to the program (the workbench's session) */
 } lsession;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -233,33 +234,13 @@ static int add_model_arg(lua_State *L, cf_session *s, int idx, const char *name)
 }
 
 /* A copy of d into *out (no Lua calls: nothing can raise meanwhile). */
-static int dataset_copy(const cf_dataset *d, cf_dataset **out, cf_error *err)
-{
-	int64_t *all = malloc((size_t)(d->n > 0 ? d->n : 1) * sizeof *all);
-	if (!all)
-		return cf_error_set(err, CF_ENOMEM, "out of memory");
-	for (int64_t i = 0; i < d->n; i++)
-		all[i] = i;
-	int rc = cf_data_subset(d, all, d->n, out, err);
-	free(all);
-	return rc;
-}
-
-/* Set the data from the Datasets at ti and si (copied; the session owns
- * the copies, also when it rejects them). */
+/* Set the data from the Datasets at ti and si: the session takes a
+ * reference to each (data sets are never modified, so nothing is copied). */
 static void set_data_args(lua_State *L, cf_session *s, int ti, int si)
 {
-	cf_dataset *dtr = cf_lua_dataset_check(L, ti);
-	cf_dataset *dte = cf_lua_dataset_check(L, si);
-	cf_dataset *tr = NULL, *te = NULL;
+	cf_dataset *tr = cf_dataset_ref(cf_lua_dataset_check(L, ti));
+	cf_dataset *te = cf_dataset_ref(cf_lua_dataset_check(L, si));
 	cf_error err = {0};
-	int rc = dataset_copy(dtr, &tr, &err);
-	if (rc == CF_OK)
-		rc = dataset_copy(dte, &te, &err);
-	if (rc != CF_OK) {
-		cf_dataset_free(tr);
-		luaL_error(L, "%s", err.msg);
-	}
 	if (cf_session_set_data(s, tr, te, &err) != CF_OK)
 		luaL_argerror(L, ti, err.msg);
 }
@@ -270,6 +251,7 @@ static lsession *new_slot(lua_State *L)
 {
 	lsession *ls = lua_newuserdatauv(L, sizeof *ls, 0);
 	ls->s = NULL;
+	ls->borrowed = 0;
 	luaL_setmetatable(L, LUA_SESSION);
 	cf_error err = {0};
 	if (cf_session_new(&ls->s, &err) != CF_OK)
@@ -1056,9 +1038,18 @@ static int s_pretty(lua_State *L)
 static int s_close(lua_State *L)
 {
 	lsession *ls = luaL_checkudata(L, 1, LUA_SESSION);
-	cf_session_free(ls->s);
+	if (!ls->borrowed)
+		cf_session_free(ls->s);
 	ls->s = NULL;
 	return 0;
+}
+
+void cf_lua_push_session_ref(lua_State *L, cf_session *s)
+{
+	lsession *ls = lua_newuserdatauv(L, sizeof *ls, 0);
+	ls->s = s;
+	ls->borrowed = 1;
+	luaL_setmetatable(L, LUA_SESSION);
 }
 
 /* cf._stop_request(): the testing hook that requests a stop as Ctrl-C
