@@ -164,4 +164,29 @@ do
   local a3 = select(2, mr:forward(Xb:rows(1, 3), {record = true}))[1]
   t.near((ab[1]:rows(1, 3) - a3):abs():max(), 0, 1e-5, "... and the first batch's (float GEMM: up to rounding)")
 end
+-- parts of a model: one layer, from a layer onward
+do
+  local mp = cf.model.new("mlp 784-32-16-10", 1)
+  local Xp = cf.rand(7, 784, 2)
+  local lp, ap = mp:forward(Xp, {record = true})
+  t.ok(mp:forward(Xp, {to = 1}) == ap[1], "forward{to = 1}: layer 1's pre-activations")
+  local z = ap[1]:clamp(0)
+  t.ok(mp:forward(z, {from = 2}) == lp, "forward{from = 2} on layer 1's ReLU output: the logits")
+  t.ok(mp:forward(z, {from = 2, to = 2}) == ap[2], "forward{from = 2, to = 2}: one layer")
+  t.near((mp:forward(z, {from = 2, to = 2}) - (z * mp:weight(2):t() + mp:bias(2))):abs():max(), 0, 1e-5,
+         "one Linear layer is z W^T + b")
+  local cp = cf.model.new("vgg 4 M 8 M classes 10 in 1x28x28", 1)
+  local Xc = cf.rand(3, 784, 1)
+  local _, ac = cp:forward(Xc, {record = true})
+  t.ok(cp:forward(Xc, {to = 2}) == ac[2] and ac[2]:summary() == "Matrix 3x8x14x14 double",
+       "a conv layer's output is N×C×H×W")
+  t.raises(function() return mp:forward(Xp, {from = 2}) end, "N inputs of layer 2, 32 values each",
+           "from = 2 with the model's input")
+  t.raises(function() return mp:forward(z, {from = 2, to = 1}) end, "layers 2..1 out of range", "to before from")
+  t.raises(function() return mp:forward(Xp, {to = 4}) end, "out of range 1..3", "to past the last layer")
+  t.raises(function() return mp:forward(Xp, {from = 1, record = true}) end, "not with from or to", "record with from")
+  t.raises(function() return mp:forward(Xp, {form = 1}) end, "unknown option 'form'", "a misspelt option")
+  t.raises(function() return cf.model.new("resnet18_nobias_nobn"):forward(cf.rand(1, 3072), {to = 2}) end,
+           "inside a residual block", "to inside a block")
+end
 t.done()
