@@ -38,6 +38,21 @@ keys o
 wait_for "plans in the neurons' own order" && wait_gone "(sorted row"
 ok $? "o again: the neurons' own order"
 
+# the heatmap as an SVG picture: every cell, the legend, the axes named
+keys : "export plan.svg" Enter
+wait_for "plan picture written to plan.svg"
+svg="$tmp/plan.svg"
+[ -f "$svg" ] && head -n 1 "$svg" | grep -q '^<?xml' && grep -q '^</svg>$' "$svg" \
+	&& [ "$(grep -c '<rect x=' "$svg")" -eq $((144 + 64)) ] \
+	&& grep -q '>row i</text>' "$svg" && grep -q '>column j</text>' "$svg" \
+	&& grep -q '>Transport plan T (12×12, iteration' "$svg" && grep -q '>11</text>' "$svg" \
+	&& grep -q '>log, one cell each</text>' "$svg"
+ok $? "x plan.svg: 144 cells and a 64-step legend, title, axes 0..11 named, the scale"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$svg"
+	ok $? "the SVG is well-formed XML"
+fi
+
 # --- the help overlay wraps its descriptions (120 columns) ----------------------
 T resize-window -t "$W" -x 120 -y 36
 keys '?'

@@ -131,7 +131,8 @@ const cf_tui_command cf_tui_commands[] = {
 	{"next-layer", "] >", K(']', '>'), NULL, "select the next fusion layer",
 	 cf_tsess_cmd_next_layer, ANY, "layer"},
 	{"export", "x", K('x'), "[FILE]",
-	 "write the screen's matrix as CSV (C on the overview, T on the layer screen)",
+	 "write the screen's matrix as CSV, or as an SVG picture when FILE ends in .svg (C on the "
+	 "overview, T on the layer screen)",
 	 cf_tsess_cmd_export, ANY, NULL},
 	{"write-script", "w", K('w'), "[FILE]",
 	 "write the session as a replayable Lua script (default session.lua)", cf_tsess_cmd_script,

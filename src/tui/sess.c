@@ -569,6 +569,16 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	path = args && *args ? args : "costs.csv";
+	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".svg")) {
+		if (cf_heatmap_write_svg(S->hC, path, "Layer costs C (rows: A's hidden layers, "
+					 "columns: B's)", "hidden layer of B", "hidden layer of A")) {
+			cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path,
+				   strerror(errno));
+			return -1;
+		}
+		cf_tui_msg(t, CF_MSG_GOOD, "layer costs C picture written to %s", path);
+		return 0;
+	}
 	if (cf_matfile_write(path, S->C, S->cm, S->cn, &err)) {
 		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 		return -1;
