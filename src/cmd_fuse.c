@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "lua/host.h"
 #include "model.h"
+#include "outfile.h"
 #include "session.h"
 
 static void usage(FILE *f)
@@ -44,6 +45,21 @@ static void usage(FILE *f)
 	for (int i = 0; i < n; i++)
 		fprintf(f, "  %-24s %-10s %s%s%s\n", p[i].name, *p[i].def ? p[i].def : "\"\"", p[i].help,
 			p[i].choices ? ": " : "", p[i].choices ? p[i].choices : "");
+}
+
+/* The report as indented JSON, written atomically like every output. */
+static int write_json(const json_t *rep, const char *path, cf_error *err)
+{
+	cf_outfile o;
+
+	if (cf_outfile_open(&o, path, err))
+		return -1;
+	if (json_dumpf(rep, o.f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 && !ferror(o.f)) {
+		cf_outfile_discard(&o);
+		return cf_error_set(err, CF_EFAILED, "cannot write '%s': the report could not be "
+				    "encoded as JSON", path);
+	}
+	return cf_outfile_commit(&o, err);
 }
 
 static json_t *jnum(double x)
@@ -325,8 +341,8 @@ int cmd_fuse(int argc, char **argv)
 		}
 		printf("wrote %s\n", out);
 	}
-	if (json_path && json_dump_file(rep, json_path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
-		fprintf(stderr, "clafuse fuse: cannot write %s\n", json_path);
+	if (json_path && write_json(rep, json_path, &e)) {
+		fprintf(stderr, "clafuse fuse: %s\n", e.msg);
 		rc = 1;
 		goto done;
 	}

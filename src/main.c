@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "cmd.h"
 #include "ops.h"
+#include "outfile.h"
 
 const struct cf_command cf_commands[] = {
 	{"demo", cmd_demo, "[--batch]", "a guided tour of the method on bundled models"},
@@ -64,9 +66,34 @@ static void choose_blas_kernels(char **argv)
 	unsetenv("OPENBLAS_CORETYPE");
 }
 
+/* A signal that ends the program first removes the temporary files of
+ * writes in progress, then ends it as the signal would have.  Front ends
+ * that catch SIGINT themselves (the Lua host, the TUI) do the same. */
+static void on_fatal_signal(int sig)
+{
+	cf_outfile_remove_temps();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void remove_temps_on_signals(void)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_fatal_signal;
+		sigemptyset(&sa.sa_mask);
+		/* keep a signal ignored when we were started ignoring it (nohup) */
+		if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[k], &sa, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	choose_blas_kernels(argv);
+	remove_temps_on_signals();
 	if (argc < 2)
 		return cmd_repl(argc, argv);
 	if (!strcmp(argv[1], "-e"))

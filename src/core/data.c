@@ -15,12 +15,14 @@
 
 #include "data.h"
 #include "data_int.h"
+#include "infile.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #define GZ_CHUNK (1 << 24)
@@ -30,11 +32,13 @@
 gzFile cf_data_gzopen(const char *path, cf_error *err)
 {
 	gzFile g;
-	errno = 0;
-	g = gzopen(path, "rb");
+	int fd = cf_infile_open(path, err); /* a FIFO would block gzopen forever */
+	if (fd < 0)
+		return NULL;
+	g = gzdopen(fd, "rb");
 	if (!g) {
-		cf_error_set(err, CF_EIO, "%s: cannot open: %s", path,
-			     errno ? strerror(errno) : "out of memory");
+		close(fd);
+		cf_error_set(err, CF_EIO, "%s: cannot open: out of memory", path);
 		return NULL;
 	}
 	gzbuffer(g, 1 << 17);
@@ -325,8 +329,8 @@ int cf_data_read_indices(const char *path, int64_t limit, int64_t **idx,
 
 	*idx = NULL;
 	*n = 0;
-	if (!(fp = fopen(path, "r")))
-		return cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (!(fp = cf_infile_fopen(path, err)))
+		return err ? err->code : CF_EIO;
 	if (!(v = malloc((size_t)cap * sizeof *v))) {
 		fclose(fp);
 		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);

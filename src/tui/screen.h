@@ -98,7 +98,7 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value);
 /* The selected fusion layer (0-based), and the number of fusion layers. */
 int cf_tsess_selected(const cf_tui *t, int *nlayers);
 /* Write the session as a replayable Lua script (atomically). */
-int cf_tsess_write_script(cf_tui *t, const char *path);
+int cf_tsess_write_script(cf_tui *t, const char *path, cf_error *err);
 /* Nonzero when `step` did not finish because it was stopped (q, Ctrl-C):
  * its message says "stopped", whatever state the session gave it, so the
  * screens show "stopped" rather than a failure. */

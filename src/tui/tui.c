@@ -28,6 +28,7 @@
 
 #include "cmap.h"
 #include "commands.h"
+#include "outfile.h"
 #include "plot.h"
 #include "screen.h"
 
@@ -65,6 +66,7 @@ static void on_signal(int sig)
 		in_handler = 1;
 		restore_terminal();
 	}
+	cf_outfile_remove_temps();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
