@@ -43,6 +43,24 @@ static inline int ok(int cond, const char *fmt, ...)
 	return r;
 }
 
+/* A check that cannot be made here, with the reason (TAP's SKIP
+ * directive: counted, neither passed nor failed). */
+static inline void tap_skip(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+static inline void tap_skip(const char *fmt, ...)
+{
+	va_list ap;
+	printf("ok %d # SKIP ", ++tap_n_);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 /* |got - want| <= tol * max(1, |want|) (relative for large values). */
 static inline int is_double(double got, double want, double tol, const char *what)
 {

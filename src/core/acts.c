@@ -322,7 +322,7 @@ int cf_acts_unit_costs(const cf_net *net0, const cf_activations *a0, const cf_ne
 				else if (o->metric == CF_LMETRIC_WD) {
 					rc = wd_cost(a0, l0, a1, l1, o->ground_metric, c, err);
 					if (rc)
-						cf_error_prefix(err, "layer costs, model-0 unit %d vs "
+						cf_error_prefix(err, rc, "layer costs, model-0 unit %d vs "
 								"model-1 unit %d", u + 1, v + 1);
 				}
 			}
@@ -341,7 +341,7 @@ int cf_acts_unit_costs(const cf_net *net0, const cf_activations *a0, const cf_ne
 			}
 			rc = cf_sim_cost_matrix(xs, mg, ys, ng, &so, Cg, prog, err);
 			if (rc)
-				cf_error_prefix(err, "layer costs, stage %d (units %d.. of model 0, "
+				cf_error_prefix(err, rc, "layer costs, stage %d (units %d.. of model 0, "
 						"%d.. of model 1)", g + 1, off0 + 1, off1 + 1);
 			for (int i = 0; !rc && i < mg; i++)
 				for (int j = 0; j < ng; j++)

@@ -22,6 +22,7 @@
 #include "data.h"
 #include "error.h"
 #include "net.h"
+#include "progress.h"
 
 /* N input samples: indices into the data set and their inputs. */
 typedef struct cf_acts_sample {

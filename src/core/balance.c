@@ -100,7 +100,7 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 	cf_net *net = NULL;
 
 	if ((rc = cf_cla_map_check(umap, m, n, err)))
-		return cf_error_prefix(err, "balance (add)");
+		return cf_error_prefix(err, rc, "balance (add)");
 	if (cf_net_has_bn(net0) || cf_net_has_bn(net1))
 		return cf_error_set(err, CF_EINVAL, "balance (add): models with BatchNorm are not "
 				    "supported; balancing works on BN-free models");
@@ -201,7 +201,7 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 		}
 	}
 	if ((rc = cf_arch_check(a, err)) || (rc = cf_net_create(a, &net, err))) {
-		cf_error_prefix(err, "balance (add)");
+		cf_error_prefix(err, rc, "balance (add)");
 		goto out;
 	}
 	for (int u = 0; u <= m; u++) {
@@ -249,7 +249,7 @@ int cf_balance_merge(const cf_net *net0, const cf_activations *acts0, const cf_n
 	int64_t *erows = NULL, *ecols = NULL;
 
 	if ((rc = cf_cla_map_check(umap, m, n, err)))
-		return cf_error_prefix(err, "balance (merge)");
+		return cf_error_prefix(err, rc, "balance (merge)");
 	for (int pass = 0; pass < 2; pass++) {
 		const cf_net *x = pass ? net1 : net0;
 		for (int l = 0; l < cf_net_nwlayers(x); l++)
@@ -294,7 +294,7 @@ int cf_balance_merge(const cf_net *net0, const cf_activations *acts0, const cf_n
 			}
 			if ((rc = cf_relu_approx_mask(Z->data, Z->shape[0], o, method, d, err))) {
 				free(Wl);
-				cf_error_prefix(err, "balance (merge), model-0 layer %d", l + 1);
+				cf_error_prefix(err, rc, "balance (merge), model-0 layer %d", l + 1);
 				goto out;
 			}
 			for (int64_t r = 0; r < o; r++)
@@ -334,7 +334,7 @@ int cf_balance_merge(const cf_net *net0, const cf_activations *acts0, const cf_n
 		if (a->unit[i].kind == CF_UNIT_LINEAR && k < n)
 			a->unit[i].out = (int)erows[k++];
 	if ((rc = cf_arch_check(a, err)) || (rc = cf_net_create(a, &net, err))) {
-		cf_error_prefix(err, "balance (merge)");
+		cf_error_prefix(err, rc, "balance (merge)");
 		goto out;
 	}
 	for (int k = 0; k <= n; k++) {

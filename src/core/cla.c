@@ -316,7 +316,7 @@ int cf_cla_align_stages(const double *C, const int *units0, int nstages0, const 
 			break;
 		}
 		if (rc) {
-			cf_error_prefix(err, "stage %d", t + 1);
+			cf_error_prefix(err, rc, "stage %d", t + 1);
 			goto out;
 		}
 		for (int k = 0; k < nt; k++)
@@ -340,7 +340,7 @@ int cf_cla_map_expand(const int *umap, int n_units1, const int *layers0, int m_u
 	if (m_units0 < 1)
 		return cf_error_set(err, CF_EINVAL, "map expansion: model 0 has no units");
 	if ((rc = cf_cla_map_check(umap, m_units0, n_units1, err)))
-		return cf_error_prefix(err, "map expansion");
+		return cf_error_prefix(err, rc, "map expansion");
 	for (int u = 0; u < m_units0; u++)
 		if (layers0[u] < 1)
 			return cf_error_set(err, CF_EINVAL,

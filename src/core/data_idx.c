@@ -296,7 +296,7 @@ int cf_data_load_fashion_mnist(const char *dir, int train, const float *mean,
 	rc = idx_load(im, lb, train ? "fashion-mnist/train" : "fashion-mnist/test", 10, 10,
 		      mean, std, fm_mean, fm_std, out, err);
 	if (rc == CF_EIO && strcmp(dir, CF_FASHION_MNIST_DIR) == 0)
-		cf_error_prefix(err, "Fashion-MNIST (install Debian's dataset-fashion-mnist)");
+		cf_error_prefix(err, rc, "Fashion-MNIST (install Debian's dataset-fashion-mnist)");
 	return rc;
 }
 

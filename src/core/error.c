@@ -1,9 +1,11 @@
-/* error.c — recording errors and reporting progress (see error.h). */
+/* error.c — recording errors (see error.h). */
 #include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <gsl/gsl_errno.h>
 
 int cf_error_set(cf_error *err, int code, const char *fmt, ...)
 {
@@ -17,14 +19,15 @@ int cf_error_set(cf_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int cf_error_prefix(cf_error *err, const char *fmt, ...)
+int cf_error_prefix(cf_error *err, int code, const char *fmt, ...)
 {
 	char old[CF_ERROR_MSG_MAX];
 	va_list ap;
 	int len;
 
 	if (!err)
-		return CF_EINVAL;
+		return code;
+	err->code = code;
 	memcpy(old, err->msg, sizeof old);
 	va_start(ap, fmt);
 	len = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -33,7 +36,7 @@ int cf_error_prefix(cf_error *err, const char *fmt, ...)
 	if (len >= 0 && (size_t)len < sizeof err->msg)
 		snprintf(err->msg + len, sizeof err->msg - (size_t)len, ": %.*s",
 			 (int)(sizeof err->msg - (size_t)len), old);
-	return err->code;
+	return code;
 }
 
 void cf_error_clear(cf_error *err)
@@ -59,9 +62,7 @@ const char *cf_status_name(int code)
 	}
 }
 
-int cf_progress_report(const cf_progress *p, const char *what, double fraction)
+void cf_error_gsl_off(void)
 {
-	if (!p || !p->fn)
-		return 0;
-	return p->fn(p->ud, what, fraction);
+	gsl_set_error_handler_off();
 }

@@ -39,10 +39,12 @@ int cf_error_set(cf_error *err, int code, const char *fmt, ...)
 	;
 
 /* Put `prefix: ` in front of an already recorded message (e.g. a file name
- * or a layer); returns err->code.  Does nothing when err is NULL. */
-int cf_error_prefix(cf_error *err, const char *fmt, ...)
+ * or a layer) and return `code`, the status being passed up, so that
+ * `return cf_error_prefix(err, rc, "layer %d", l)` keeps a stop a stop and
+ * an out-of-memory an out-of-memory.  `err` may be NULL. */
+int cf_error_prefix(cf_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+	__attribute__((format(printf, 3, 4)))
 #endif
 	;
 
@@ -51,17 +53,11 @@ void cf_error_clear(cf_error *err);
 /* Name of a status code, e.g. "invalid input". */
 const char *cf_status_name(int code);
 
-/* Progress of long work.  `what` names the work ("epoch 3/10"), `fraction`
- * is in [0,1] or negative when unknown.  Return nonzero to ask the work to
- * stop; it then returns CF_ESTOPPED with its state consistent. */
-typedef int (*cf_progress_fn)(void *ud, const char *what, double fraction);
-
-typedef struct cf_progress {
-	cf_progress_fn fn;
-	void *ud;
-} cf_progress;
-
-/* Call the callback if there is one; returns nonzero when asked to stop. */
-int cf_progress_report(const cf_progress *p, const char *what, double fraction);
+/* GSL reports errors through a process-wide handler whose default aborts
+ * the program.  The core checks every GSL status itself and turns it into
+ * a cf_error, so it switches that handler off: every front end calls this
+ * once at start, and the core's entry points that call GSL routines which
+ * report through the handler call it too.  Idempotent. */
+void cf_error_gsl_off(void);
 
 #endif

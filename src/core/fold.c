@@ -72,7 +72,7 @@ static int fold_arch(const cf_arch *a, cf_arch **out, cf_error *err)
 	f->bn = 0;
 	if ((rc = cf_arch_check(f, err))) {
 		cf_arch_free(f);
-		return cf_error_prefix(err, "fold BatchNorm");
+		return cf_error_prefix(err, rc, "fold BatchNorm");
 	}
 	*out = f;
 	return CF_OK;
@@ -141,7 +141,7 @@ int cf_net_fold_bn(const cf_net *in, cf_net **out, cf_error *err)
 	rc = cf_net_create(fa, &net, err);
 	cf_arch_free(fa);
 	if (rc)
-		return cf_error_prefix(err, "fold BatchNorm");
+		return cf_error_prefix(err, rc, "fold BatchNorm");
 	fold_params(in, net);
 	*out = net;
 	return CF_OK;

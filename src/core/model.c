@@ -126,7 +126,7 @@ int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *er
 				    path, CF_MODEL_ARCH_KEY);
 	}
 	if ((rc = cf_arch_parse(desc, &a, err))) {
-		cf_error_prefix(err, "%s%s", path, arch ? "" : " (metadata " CF_MODEL_ARCH_KEY ")");
+		cf_error_prefix(err, rc, "%s%s", path, arch ? "" : " (metadata " CF_MODEL_ARCH_KEY ")");
 		cf_st_free(f);
 		return rc;
 	}

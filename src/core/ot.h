@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "progress.h"
 
 /* Which algorithm. */
 typedef enum cf_ot_kind {

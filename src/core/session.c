@@ -317,7 +317,10 @@ static void mark_stale(cf_session *s, int step)
 
 int cf_session_new(cf_session **out, cf_error *err)
 {
-	cf_session *s = calloc(1, sizeof *s);
+	cf_session *s;
+
+	cf_error_gsl_off();
+	s = calloc(1, sizeof *s);
 	if (!s)
 		return cf_error_set(err, CF_ENOMEM, "session: out of memory");
 	for (int i = 0; i < NPARAMS; i++) {
@@ -504,7 +507,7 @@ static int fold_model(cf_net **net, const char *name, int *folded, cf_error *err
 	if (!cf_net_has_bn(*net))
 		return CF_OK;
 	if ((rc = cf_net_fold_bn(*net, &f, err)))
-		return cf_error_prefix(err, "model %s", name);
+		return cf_error_prefix(err, rc, "model %s", name);
 	cf_net_free(*net);
 	*net = f;
 	*folded = 1;
@@ -664,7 +667,7 @@ static int run_acts(cf_session *s, cf_error *err)
 	for (int k = 0; !rc && k < 2; k++) {
 		rc = cf_acts_record(s->model[k ? s->i1 : s->i0], smp, &s->prog, &a[k], err);
 		if (rc)
-			cf_error_prefix(err, "%s", s->name[k ? s->i1 : s->i0]);
+			cf_error_prefix(err, rc, "%s", s->name[k ? s->i1 : s->i0]);
 	}
 	if (rc) {
 		cf_acts_sample_free(smp);
@@ -732,7 +735,7 @@ static int run_align(cf_session *s, cf_error *err)
 		goto fail;
 	}
 	if ((rc = cf_cla_align_stages(s->C, g0, ng0, g1, ng1, &p, umap, err))) {
-		cf_error_prefix(err, "alignment of %s (model 0) and %s (model 1)", s->name[s->i0],
+		cf_error_prefix(err, rc, "alignment of %s (model 0) and %s (model 1)", s->name[s->i0],
 				s->name[s->i1]);
 		goto fail;
 	}
@@ -781,7 +784,7 @@ static int run_balance(cf_session *s, cf_error *err)
 		rc = cf_balance_merge(n0, s->acts[0], n1, s->umap,
 				      (cf_relu_approx)(int)P(s, "balance.relu_approx"), &nb, err);
 	if (!rc && (rc = cf_acts_record(nb, s->sample, &s->prog, &ab, err)))
-		cf_error_prefix(err, "balanced model");
+		cf_error_prefix(err, rc, "balanced model");
 	if (rc) {
 		cf_net_free(nb);
 		return rc;
@@ -998,7 +1001,7 @@ static int run_multi(cf_session *s, cf_error *err)
 			cf_fusion_free(f);
 		}
 		if (rc)
-			cf_error_prefix(err, "fusing %s", s->name[i]);
+			cf_error_prefix(err, rc, "fusing %s", s->name[i]);
 		sub_free(sub);
 	}
 	if (!rc && many) {
@@ -1011,7 +1014,7 @@ static int run_multi(cf_session *s, cf_error *err)
 		for (int k = 0; k < n; k++)
 			all[k + 1] = moved[k];
 		if ((rc = cf_fusion_average(all, NULL, n + 1, &cur, err)))
-			cf_error_prefix(err, "many-to-one");
+			cf_error_prefix(err, rc, "many-to-one");
 	}
 out:
 	for (int k = 0; k < n; k++)
@@ -1047,7 +1050,7 @@ static int run_eval(cf_session *s, cf_error *err)
 	for (int i = 0; i < s->K; i++) {
 		if (!s->plogits[i] &&
 		    (rc = cf_fusion_logits(s->model[i], s->test, batch, &s->plogits[i], &s->prog, err)))
-			return cf_error_prefix(err, "%s", s->name[i]);
+			return cf_error_prefix(err, rc, "%s", s->name[i]);
 		met.parent_acc[i] = cf_fusion_ensemble_accuracy((const float *const *)&s->plogits[i],
 								NULL, 1, k, s->test);
 	}
@@ -1055,14 +1058,14 @@ static int run_eval(cf_session *s, cf_error *err)
 						       k, s->test);
 	if (s->rebuilt >= 0) {
 		if ((rc = cf_fusion_logits(s->bal[s->rebuilt], s->test, batch, &fl, &s->prog, err)))
-			return cf_error_prefix(err, "balanced model");
+			return cf_error_prefix(err, rc, "balanced model");
 		met.balanced_acc = cf_fusion_ensemble_accuracy((const float *const *)&fl, NULL, 1, k,
 							       s->test);
 		free(fl);
 	}
 	if (fused && (rc = cf_evaluate(fused, s->test, batch, &met.fused_acc, &met.fused_loss,
 				       &s->prog, err)))
-		return cf_error_prefix(err, "fused model");
+		return cf_error_prefix(err, rc, "fused model");
 	{
 		int same = 1;
 		for (int i = 1; i < s->K; i++)
@@ -1074,7 +1077,7 @@ static int run_eval(cf_session *s, cf_error *err)
 				rc = cf_evaluate(avg, s->test, batch, &met.average_acc, NULL, &s->prog, err);
 				cf_net_free(avg);
 				if (rc)
-					return cf_error_prefix(err, "plain average");
+					return cf_error_prefix(err, rc, "plain average");
 			}
 		}
 	}
@@ -1158,7 +1161,7 @@ static int run_finetune(cf_session *s, cf_error *err)
 		free(r);
 		cf_net_free(c);
 		if (rc) {
-			cf_error_prefix(err, "finetuning %s", s->name[i]);
+			cf_error_prefix(err, rc, "finetuning %s", s->name[i]);
 			goto fail;
 		}
 	}

@@ -29,6 +29,7 @@
 #include "error.h"
 #include "fusion.h"
 #include "net.h"
+#include "progress.h"
 #include "train.h"
 
 #define CF_SESSION_MAXMODELS 16

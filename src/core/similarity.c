@@ -340,7 +340,9 @@ static int sim_qrpt(gsl_matrix *A, gsl_vector *tau, gsl_permutation *perm, gsl_v
 		gsl_vector_set(tau, i, t);
 		if (i + 1 < N) {
 			gsl_matrix_view rest = gsl_matrix_submatrix(A, i, i + 1, M - i, N - i - 1);
-			gsl_linalg_householder_hm(t, &v.vector, &rest.matrix);
+			if (gsl_linalg_householder_hm(t, &v.vector, &rest.matrix))
+				return cf_error_set(err, CF_EFAILED, "CCA: the QR decomposition of the "
+						    "%zu x %zu activations failed", M, N);
 		}
 		if (i + 1 >= M)
 			continue;
@@ -376,6 +378,7 @@ static int sim_prepare_cca(const cf_sim_matrix *X, cf_sim_layer *l, const cf_pro
 				    "CCA needs at least as many samples as features: the layer has "
 				    "F = %lld features but only N = %lld samples (use more samples, "
 				    "or CKA)", (long long)F, (long long)n);
+	cf_error_gsl_off(); /* so that a failed allocation returns NULL, not abort */
 	mean = malloc((size_t)F * sizeof *mean);
 	A = gsl_matrix_alloc((size_t)n, (size_t)F);
 	tau = gsl_vector_alloc((size_t)F);
@@ -417,7 +420,10 @@ static int sim_prepare_cca(const cf_sim_matrix *X, cf_sim_layer *l, const cf_pro
 			goto out;
 		}
 		gsl_vector_set_basis(v, (size_t)k);
-		gsl_linalg_QR_Qvec(A, tau, v);
+		if (gsl_linalg_QR_Qvec(A, tau, v)) {
+			rc = cf_error_set(err, CF_EFAILED, "CCA: forming Q of the QR decomposition failed");
+			goto out;
+		}
 		for (int64_t i = 0; i < n; i++)
 			l->mat[i * l->r + k] = gsl_vector_get(v, (size_t)i);
 	}
@@ -579,11 +585,11 @@ static int sim_cka_features(const cf_sim_matrix *X, const cf_sim_matrix *Y, doub
 
 	rc = sim_centred_copy(X, &Xc, err);
 	if (rc)
-		return cf_error_prefix(err, "first layer");
+		return cf_error_prefix(err, rc, "first layer");
 	rc = sim_centred_copy(Y, &Yc, err);
 	if (rc) {
 		free(Xc);
-		return cf_error_prefix(err, "second layer");
+		return cf_error_prefix(err, rc, "second layer");
 	}
 	if (sim_cross_frob(Xc, p, Yc, q, N, &xy) || sim_cross_frob(Xc, p, Xc, p, N, &xx) ||
 	    sim_cross_frob(Yc, q, Yc, q, N, &yy))
@@ -603,11 +609,11 @@ static int sim_pair(const cf_sim_matrix *X, const cf_sim_matrix *Y, const cf_sim
 
 	rc = cf_sim_layer_new(X, o, &a, progress, err);
 	if (rc)
-		return cf_error_prefix(err, "first layer");
+		return cf_error_prefix(err, rc, "first layer");
 	rc = cf_sim_layer_new(Y, o, &b, progress, err);
 	if (rc) {
 		cf_sim_layer_free(a);
-		return cf_error_prefix(err, "second layer");
+		return cf_error_prefix(err, rc, "second layer");
 	}
 	rc = cf_sim_layer_compare(a, b, sim, err);
 	cf_sim_layer_free(a);
@@ -688,7 +694,7 @@ int cf_sim_cost_matrix(const cf_sim_matrix *xs, int m, const cf_sim_matrix *ys, 
 	for (int j = 0; j < n; j++) {
 		rc = cf_sim_layer_new(&ys[j], opt, &ly[j], progress, err);
 		if (rc) {
-			cf_error_prefix(err, "model 1 layer %d", j + 1);
+			cf_error_prefix(err, rc, "model 1 layer %d", j + 1);
 			goto out;
 		}
 	}
@@ -701,14 +707,14 @@ int cf_sim_cost_matrix(const cf_sim_matrix *xs, int m, const cf_sim_matrix *ys, 
 		}
 		rc = cf_sim_layer_new(&xs[i], opt, &lx, progress, err);
 		if (rc) {
-			cf_error_prefix(err, "model 0 layer %d", i + 1);
+			cf_error_prefix(err, rc, "model 0 layer %d", i + 1);
 			goto out;
 		}
 		for (int j = 0; j < n; j++) {
 			double s;
 			rc = cf_sim_layer_compare(lx, ly[j], &s, err);
 			if (rc) {
-				cf_error_prefix(err, "model 0 layer %d vs model 1 layer %d", i + 1,
+				cf_error_prefix(err, rc, "model 0 layer %d vs model 1 layer %d", i + 1,
 						j + 1);
 				goto out;
 			}

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "progress.h"
 
 /* A read-only view of an N × F matrix of activations: row r (sample r)
  * starts at element r*ld.  Views never own their data. */

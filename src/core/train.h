@@ -19,6 +19,7 @@
 #include "data.h"
 #include "error.h"
 #include "net.h"
+#include "progress.h"
 
 #define CF_TRAIN_MAXMILESTONES 16
 

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "host.h"
-#include "outfile.h"
+#include "core/outfile.h"
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t busy;

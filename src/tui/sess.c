@@ -20,8 +20,8 @@
 #include <time.h>
 
 #include "commands.h"
-#include "matfile.h"
-#include "outfile.h"
+#include "core/matfile.h"
+#include "core/outfile.h"
 #include "screen.h"
 #include "sess.h"
 

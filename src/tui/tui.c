@@ -28,7 +28,7 @@
 
 #include "cmap.h"
 #include "commands.h"
-#include "outfile.h"
+#include "core/outfile.h"
 #include "plot.h"
 #include "screen.h"
 
