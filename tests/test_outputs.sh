@@ -111,10 +111,14 @@ bad=0
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	sig=TERM
 	[ $((i % 4)) -eq 0 ] && sig=HUP
+	rm -f "$T/sig/m.safetensors"
 	"$CLAFUSE" -e "local m = cf.model.load('$A') while true do assert(m:save('$T/sig/m.safetensors')) end" \
 		> /dev/null 2>&1 &
 	pid=$!
-	sleep 0.$((i % 5 + 2))
+	# once the first save is done, the loop is saving all the time
+	j=0
+	while [ ! -e "$T/sig/m.safetensors" ] && [ $j -lt 300 ]; do sleep 0.1; j=$((j + 1)); done
+	sleep 0.0$i
 	kill -$sig $pid
 	wait $pid 2>/dev/null
 	no_temps "$T/sig" || left=$((left + 1))
