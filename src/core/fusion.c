@@ -85,7 +85,7 @@ static int check_params(const cf_fusion_params *p, cf_error *err)
 		return cf_error_set(err, CF_EINVAL, "fusion: unknown ground metric %d", p->metric);
 	if (p->norm < CF_GROUND_NORM_NONE || p->norm > CF_GROUND_NORM_LOG1P)
 		return cf_error_set(err, CF_EINVAL, "fusion: unknown ground normalisation %d", p->norm);
-	if (p->solver < CF_OT_EXACT || p->solver > CF_OT_UNBALANCED)
+	if (p->solver < CF_OT_EXACT || p->solver >= CF_OT_NKINDS)
 		return cf_error_set(err, CF_EINVAL, "fusion: unknown OT solver %d", p->solver);
 	if (!(p->reg > 0) || !isfinite(p->reg))
 		return cf_error_set(err, CF_EINVAL, "fusion: ot.reg must be positive (got %g)", p->reg);
