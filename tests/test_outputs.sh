@@ -131,9 +131,13 @@ done
 # ---- Ctrl-C stops Lua in a coroutine, and a long CCA ----
 for code in 'coroutine.wrap(function() while true do end end)()' \
 	'local co = coroutine.create(function() while true do end end) coroutine.resume(co) while true do end'; do
-	"$CLAFUSE" -e "$code" > /dev/null 2> "$T/err" &
+	rm -f "$T/lua.started"
+	# the marker says Lua runs (and its Ctrl-C handler is in place)
+	"$CLAFUSE" -e "io.open('$T/lua.started', 'w'):close() $code" > /dev/null 2> "$T/err" &
 	pid=$!
-	sleep 0.3
+	i=0
+	while [ ! -f "$T/lua.started" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.2
 	kill -INT $pid
 	if ends_within $pid 50; then
 		wait $pid
