@@ -17,6 +17,7 @@
 
 #include "cli/cmd.h"
 #include "core/error.h"
+#include "core/limit.h"
 #include "core/ops.h"
 #include "core/outfile.h"
 #include "repl/repl.h"
@@ -90,11 +91,33 @@ static void remove_temps_on_signals(void)
 	}
 }
 
+/* Size limits for inputs (core/limit.h), raised by people with large
+ * models: CLAFUSE_LIMITS="params=3000000000,activations=500000000". */
+static int apply_limits(void)
+{
+	const char *spec = getenv(CF_LIMITS_ENV);
+	cf_limits lim;
+	cf_error err;
+
+	if (!spec)
+		return 0;
+	cf_error_clear(&err);
+	cf_limits_default(&lim);
+	if (cf_limits_parse(spec, &lim, &err)) {
+		fprintf(stderr, "clafuse: %s\n", err.msg);
+		return 1;
+	}
+	cf_limits_set(&lim);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	choose_blas_kernels(argv);
 	cf_error_gsl_off();
 	remove_temps_on_signals();
+	if (apply_limits())
+		return 1;
 	if (argc < 2)
 		return cf_repl_main(argc, argv);
 	if (!strcmp(argv[1], "-e"))
