@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "fusion.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,33 +49,27 @@ void cf_fusion_params_default(cf_fusion_params *p)
 	p->output_plan = 1;
 }
 
-static const char *const mode_names[] = { "acts", "wts" };
-static const char *const marg_names[] = { "uniform", "l1", "l2" };
+const char *const cf_fusion_mode_names[] = { "acts", "wts", NULL };
+const char *const cf_fusion_marginals_names[] = { "uniform", "l1", "l2", NULL };
 
 const char *cf_fusion_mode_name(int m)
 {
-	return m >= 0 && m < 2 ? mode_names[m] : "?";
+	return cf_names_at(cf_fusion_mode_names, m);
 }
 
 int cf_fusion_mode_parse(const char *name)
 {
-	for (int i = 0; i < 2; i++)
-		if (!strcmp(name, mode_names[i]))
-			return i;
-	return -1;
+	return cf_names_find(cf_fusion_mode_names, name);
 }
 
 const char *cf_fusion_marginals_name(int m)
 {
-	return m >= 0 && m < 3 ? marg_names[m] : "?";
+	return cf_names_at(cf_fusion_marginals_names, m);
 }
 
 int cf_fusion_marginals_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(name, marg_names[i]))
-			return i;
-	return -1;
+	return cf_names_find(cf_fusion_marginals_names, name);
 }
 
 static int check_params(const cf_fusion_params *p, cf_error *err)

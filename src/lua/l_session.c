@@ -476,14 +476,11 @@ static int push_param_info(lua_State *L, int idx)
 			set_num(L, "max", p->max);
 		}
 	}
-	if (p->type == CF_PARAM_CHOICE && p->choices) {
+	if (p->type == CF_PARAM_CHOICE && p->names) {
 		lua_newtable(L);
-		int k = 0;
-		for (const char *c = p->choices; c && *c; k++) {
-			const char *bar = strchr(c, '|');
-			lua_pushlstring(L, c, bar ? (size_t)(bar - c) : strlen(c));
+		for (int k = 0; p->names[k]; k++) {
+			lua_pushstring(L, p->names[k]);
 			lua_rawseti(L, -2, k + 1);
-			c = bar ? bar + 1 : NULL;
 		}
 		lua_setfield(L, -2, "choices");
 	}
