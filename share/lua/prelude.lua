@@ -56,14 +56,15 @@ local function keystring(k, o, depth, indent, stack)
 end
 
 -- An object's own display, or nil when it has none.  Nested inside a
--- table (depth > 0) an object with __tostring shows its one-line summary,
--- so a table of matrices or models stays readable; __pretty is for the
+-- table (depth > 0) an object shows its one-line __summary (else, having
+-- __tostring, no __pretty), so a table of matrices or models stays readable; __pretty is for the
 -- object printed on its own.
 local function own_display(v, o, depth)
   local mt = getmetatable(v)
   if type(mt) ~= "table" then return nil end
   local p = rawget(mt, "__pretty")
-  if p and depth > 0 and rawget(mt, "__tostring") then p = nil end
+  if depth > 0 and rawget(mt, "__summary") then p = rawget(mt, "__summary") end
+  if p and depth > 0 and rawget(mt, "__tostring") and not rawget(mt, "__summary") then p = nil end
   if p then
     local ok, s = pcall(p, v, o)
     if ok and type(s) == "string" then return s end
@@ -177,7 +178,7 @@ contains itself; nesting deeper than opts.depth shows as {...}; more than
 opts.maxitems entries are cut with "... (N more)"; nested strings longer
 than opts.maxstring are shortened.  An object whose metatable has
 __pretty(v, opts) is shown by it, else by __tostring; nested in a table,
-an object with __tostring shows that one-line summary.
+an object shows its one-line __summary, else its __tostring.
 opts (all integers): width = 80, depth = 5, maxitems = 100, maxstring = 200.]], "cf")
 
 cf.doc_add(cf.show, "cf.show", "cf.show(...)",

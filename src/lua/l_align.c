@@ -58,8 +58,12 @@ static int l_cka(lua_State *L)
 	same_samples(L, &X, &Y);
 	static const char *const ests[] = {"biased", "debiased", NULL};
 	int est = luaL_checkoption(L, 3, "biased", ests);
-	if (est == 1 && X.rows < 4)
-		return luaL_argerror(L, 1, "the debiased estimator needs at least 4 samples");
+	if (est == 1 && X.rows < 4) { /* a property of the data: nil, message */
+		lua_pushnil(L);
+		lua_pushfstring(L, "the debiased CKA estimator needs at least 4 samples, got %I",
+				(lua_Integer)X.rows);
+		return 2;
+	}
 	double v = 0;
 	cf_error err = {0};
 	int rc = cf_sim_cka(&X, &Y, (cf_sim_cka_estimator)est, &v, &err);
@@ -71,10 +75,14 @@ static int l_cca(lua_State *L)
 {
 	cf_sim_matrix X = sim_arg(L, 1), Y = sim_arg(L, 2);
 	same_samples(L, &X, &Y);
-	if (X.cols > X.rows)
-		return luaL_argerror(L, 1, "CCA needs no more features (columns) than samples (rows)");
-	if (Y.cols > Y.rows)
-		return luaL_argerror(L, 2, "CCA needs no more features (columns) than samples (rows)");
+	if (X.cols > X.rows || Y.cols > Y.rows) { /* a property of the data: nil, message */
+		lua_pushnil(L);
+		lua_pushfstring(L, "CCA needs no more features (columns) than samples (rows): "
+				"%s is %Ix%I", X.cols > X.rows ? "X" : "Y",
+				(lua_Integer)(X.cols > X.rows ? X.rows : Y.rows),
+				(lua_Integer)(X.cols > X.rows ? X.cols : Y.cols));
+		return 2;
+	}
 	int centre = lua_toboolean(L, 3);
 	double v = 0;
 	cf_error err = {0};
@@ -166,10 +174,12 @@ static const cf_lua_doc align_docs[] = {
 	{"cka", "cf.align.cka(X, Y [, \"biased\" | \"debiased\"]) -> number | nil, msg",
 	 "Linear CKA of two activation matrices (N samples × features each).\n"
 	 "The biased estimator is the reference's; the debiased one (N >= 4) is\n"
-	 "Song et al.'s U-statistic.  Constant activations return nil, message."},
+	 "Song et al.'s U-statistic.  Constant activations, and fewer than 4\n"
+	 "samples with \"debiased\", return nil, message."},
 	{"cca", "cf.align.cca(X, Y [, centre]) -> number | nil, msg",
 	 "Mean squared canonical correlation of X and Y (features <= samples),\n"
-	 "uncentred unless centre is true.  All-zero activations return nil, message."},
+	 "uncentred unless centre is true.  All-zero activations, and more\n"
+	 "features than samples in X or Y, return nil, message."},
 	{"dp", "cf.align.dp(C [, s [, f]]) -> map, cost",
 	 "Cross-layer alignment by the dynamic program of ALGORITHM.md §3.3 on the\n"
 	 "m × n layer cost matrix C (rows: the deeper model 0), with start layer s\n"

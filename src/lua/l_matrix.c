@@ -1,14 +1,16 @@
 /* l_matrix.c — cf.matrix and the clafuse.Matrix type: dense double arrays
- * of 1 to 4 dimensions for scripts (weights, activations, costs, plans).
+ * of 1 to 4 dimensions for scripts (weights, activations, costs, plans):
+ * construction, element access, shape, slicing and registration.
  *
  * Design choice: a Matrix is one full userdata holding its header and its
  * values (l_matrix.h), so the collector accounts for every byte and an
  * error can never leak one.  Every operation returns a NEW matrix (copies,
- * no views): simple and safe to hand to core code.  Positions are 1-based
- * everywhere.  `*` is elementwise (as numpy); m:mm(n) is the matrix
- * product through cblas_dgemm.  __pretty prints like torch7 / numpy: a
- * common scale factor, column chunks that fit the width, three edge items
- * per side past 1000 values, and a footer with the type and shape.
+ * no views, slices included): simple and safe to hand to core code.
+ * Positions are 1-based everywhere.  The operators follow torch7: `*` is
+ * the matrix product, m:mul(n) the elementwise one; +, -, m:mul and /
+ * broadcast like numpy.  Computing lives in l_matrix_ops.c, the display
+ * in l_matrix_print.c.  Sizes from scripts go through overflow-checked
+ * products before any allocation.
  */
 #include "config.h"
 
@@ -17,19 +19,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <lauxlib.h>
 
 #include "host.h"
-#include "l_matrix.h"
-
-#define SUMMARY_THRESHOLD 1000
-#define EDGE 3
+#include "l_matrix_int.h"
 
 /* ---- construction ------------------------------------------------------ */
 
-cf_lmatrix *cf_lua_matrix_new(lua_State *L, int ndim, const int64_t *shape)
+cf_lmatrix *cf_lmat_alloc(lua_State *L, int ndim, const int64_t *shape)
 {
 	if (ndim < 1 || ndim > CF_LMAT_MAXDIM)
 		luaL_error(L, "a Matrix has 1 to %d dimensions, not %d", CF_LMAT_MAXDIM, ndim);
@@ -38,9 +37,8 @@ cf_lmatrix *cf_lua_matrix_new(lua_State *L, int ndim, const int64_t *shape)
 		if (shape[i] < 1)
 			luaL_error(L, "Matrix dimension %d must be >= 1 (got %I)", i + 1,
 				   (lua_Integer)shape[i]);
-		if (size > (INT64_MAX / 16) / shape[i])
+		if (__builtin_mul_overflow(size, shape[i], &size) || size > INT64_MAX / 16)
 			luaL_error(L, "Matrix too large");
-		size *= shape[i];
 	}
 	if ((uint64_t)size > (SIZE_MAX - sizeof(cf_lmatrix)) / sizeof(double))
 		luaL_error(L, "Matrix too large");
@@ -49,8 +47,14 @@ cf_lmatrix *cf_lua_matrix_new(lua_State *L, int ndim, const int64_t *shape)
 	for (int i = 0; i < CF_LMAT_MAXDIM; i++)
 		m->shape[i] = i < ndim ? shape[i] : 1;
 	m->size = size;
-	memset(m->data, 0, (size_t)size * sizeof(double));
 	luaL_setmetatable(L, CF_LUA_MATRIX);
+	return m;
+}
+
+cf_lmatrix *cf_lua_matrix_new(lua_State *L, int ndim, const int64_t *shape)
+{
+	cf_lmatrix *m = cf_lmat_alloc(L, ndim, shape);
+	memset(m->data, 0, (size_t)m->size * sizeof(double));
 	return m;
 }
 
@@ -62,9 +66,10 @@ cf_lmatrix *cf_lua_matrix_new2(lua_State *L, int64_t rows, int64_t cols)
 
 cf_lmatrix *cf_lua_matrix_push(lua_State *L, int ndim, const int64_t *shape, const double *src)
 {
-	cf_lmatrix *m = cf_lua_matrix_new(L, ndim, shape);
-	if (src)
-		memcpy(m->data, src, (size_t)m->size * sizeof(double));
+	if (!src)
+		return cf_lua_matrix_new(L, ndim, shape);
+	cf_lmatrix *m = cf_lmat_alloc(L, ndim, shape);
+	memcpy(m->data, src, (size_t)m->size * sizeof(double));
 	return m;
 }
 
@@ -164,7 +169,7 @@ cf_lmatrix *cf_lua_matrix_arg(lua_State *L, int idx)
 	return m;
 }
 
-static const char *shape_str(const cf_lmatrix *m, char *buf, size_t len)
+const char *cf_lmat_shape_str(const cf_lmatrix *m, char *buf, size_t len)
 {
 	size_t o = 0;
 	buf[0] = '\0';
@@ -257,8 +262,9 @@ static int l_eye(lua_State *L)
 	return 1;
 }
 
-/* cf.rand(rows, cols [, seed]): uniform [0,1) from GSL's mt19937. */
-static int l_rand(lua_State *L)
+/* cf.rand(rows, cols [, seed]): uniform [0,1) from GSL's mt19937;
+ * cf.matrix.randn: standard normal. */
+static int random_fill(lua_State *L, int normal)
 {
 	int64_t rows = check_dim(L, 1);
 	int64_t cols = check_dim(L, 2);
@@ -271,10 +277,13 @@ static int l_rand(lua_State *L)
 		return luaL_error(L, "out of memory");
 	gsl_rng_set(r, (unsigned long)seed);
 	for (int64_t i = 0; i < m->size; i++)
-		m->data[i] = gsl_rng_uniform(r);
+		m->data[i] = normal ? gsl_ran_gaussian_ziggurat(r, 1.0) : gsl_rng_uniform(r);
 	gsl_rng_free(r);
 	return 1;
 }
+
+static int l_rand(lua_State *L) { return random_fill(L, 0); }
+static int l_randn(lua_State *L) { return random_fill(L, 1); }
 
 /* ---- element access ----------------------------------------------------- */
 
@@ -448,7 +457,9 @@ static int m_reshape(lua_State *L)
 	int n = dims_args(L, 2, lua_gettop(L), shape);
 	int64_t size = 1;
 	for (int i = 0; i < n; i++)
-		size *= shape[i];
+		if (__builtin_mul_overflow(size, shape[i], &size))
+			return luaL_error(L, "reshape: %I values cannot take that shape (its size "
+					  "overflows)", (lua_Integer)m->size);
 	if (size != m->size)
 		return luaL_error(L, "reshape: %I values cannot take a shape of %I",
 				  (lua_Integer)m->size, (lua_Integer)size);
@@ -456,7 +467,27 @@ static int m_reshape(lua_State *L)
 	return 1;
 }
 
-static void check_2d(lua_State *L, const cf_lmatrix *m, int arg, const char *what)
+int cf_lmat_same_shape(const cf_lmatrix *a, const cf_lmatrix *b)
+{
+	if (a->ndim != b->ndim)
+		return 0;
+	for (int i = 0; i < a->ndim; i++)
+		if (a->shape[i] != b->shape[i])
+			return 0;
+	return 1;
+}
+
+int cf_lmat_dim_arg(lua_State *L, const cf_lmatrix *m, int arg)
+{
+	lua_Integer d = luaL_checkinteger(L, arg);
+	if (d < 1 || d > m->ndim) {
+		lua_pushfstring(L, "dimension %I out of range 1..%d", d, m->ndim);
+		luaL_argerror(L, arg, lua_tostring(L, -1));
+	}
+	return (int)d;
+}
+
+void cf_lmat_check_2d(lua_State *L, const cf_lmatrix *m, int arg, const char *what)
 {
 	if (m->ndim != 2) {
 		lua_pushfstring(L, "%s needs a 2-dimensional Matrix, got %d dimensions", what,
@@ -508,7 +539,7 @@ static int m_t(lua_State *L)
 		cf_lua_matrix_push(L, 2, sh, m->data);
 		return 1;
 	}
-	check_2d(L, m, 1, "t");
+	cf_lmat_check_2d(L, m, 1, "t");
 	int64_t r = m->shape[0], c = m->shape[1];
 	cf_lmatrix *o = cf_lua_matrix_new2(L, c, r);
 	for (int64_t i = 0; i < r; i++)
@@ -517,434 +548,124 @@ static int m_t(lua_State *L)
 	return 1;
 }
 
-/* m:mm(n): matrix product; n may be a vector (then the result is one). */
-static int m_mm(lua_State *L)
+/* The positions picked along a dimension of extent n: a range a..b
+ * (b defaults to a for `single`, else to n) or a table of positions.
+ * Pushes a scratch userdata holding them; returns their number. */
+static int64_t pick_arg(lua_State *L, int arg, int64_t n, int single, int64_t **out)
 {
-	cf_lmatrix *a = cf_lua_matrix_check(L, 1);
-	cf_lmatrix *b = cf_lua_matrix_arg(L, 2);
-	check_2d(L, a, 1, "mm");
-	int64_t k = b->shape[0], n = b->ndim == 1 ? 1 : b->shape[1];
-	if (b->ndim > 2)
-		return luaL_argerror(L, 2, "a vector or 2-dimensional Matrix");
-	if (a->shape[1] != k) {
-		lua_pushfstring(L, "inner dimensions differ: %Ix%I times %Ix%I",
-				(lua_Integer)a->shape[0], (lua_Integer)a->shape[1],
-				(lua_Integer)k, (lua_Integer)n);
-		return luaL_argerror(L, 2, lua_tostring(L, -1));
-	}
-	if (a->shape[0] > INT32_MAX || n > INT32_MAX || k > INT32_MAX)
-		return luaL_error(L, "mm: dimensions too large for BLAS");
-	int64_t sh[2] = {a->shape[0], n};
-	cf_lmatrix *o = cf_lua_matrix_new(L, b->ndim == 1 ? 1 : 2, sh);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)a->shape[0], (int)n, (int)k,
-		    1.0, a->data, (int)k, b->data, (int)n, 0.0, o->data, (int)n);
-	return 1;
-}
-
-/* ---- arithmetic ----------------------------------------------------------- */
-
-enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW };
-
-static double apply(int op, double x, double y)
-{
-	switch (op) {
-	case OP_ADD: return x + y;
-	case OP_SUB: return x - y;
-	case OP_MUL: return x * y;
-	case OP_DIV: return x / y;
-	default: return pow(x, y);
-	}
-}
-
-static int same_shape(const cf_lmatrix *a, const cf_lmatrix *b)
-{
-	if (a->ndim != b->ndim)
-		return 0;
-	for (int i = 0; i < a->ndim; i++)
-		if (a->shape[i] != b->shape[i])
-			return 0;
-	return 1;
-}
-
-/* Elementwise a op b where either may be a number (not both). */
-static int arith(lua_State *L, int op)
-{
-	cf_lmatrix *a = cf_lua_matrix_test(L, 1), *b = cf_lua_matrix_test(L, 2);
-	if (!a && !b)
-		return luaL_typeerror(L, 1, "Matrix");
-	if (a && b) {
-		if (!same_shape(a, b)) {
-			char s1[80], s2[80];
-			return luaL_error(L, "shapes differ: %s and %s", shape_str(a, s1, sizeof s1),
-					  shape_str(b, s2, sizeof s2));
+	int64_t lo, hi, k;
+	int list = lua_type(L, arg) == LUA_TTABLE;
+	if (list) {
+		k = (int64_t)lua_rawlen(L, arg);
+		if (k < 1)
+			luaL_argerror(L, arg, "an empty list of positions");
+	} else {
+		lo = luaL_checkinteger(L, arg);
+		hi = single ? lo : luaL_optinteger(L, arg + 1, n);
+		if (lo < 1 || lo > n) {
+			lua_pushfstring(L, "start %I out of range 1..%I", (lua_Integer)lo, (lua_Integer)n);
+			luaL_argerror(L, arg, lua_tostring(L, -1));
 		}
-		cf_lmatrix *o = cf_lua_matrix_new(L, a->ndim, a->shape);
-		for (int64_t i = 0; i < o->size; i++)
-			o->data[i] = apply(op, a->data[i], b->data[i]);
-		return 1;
+		if (hi < lo || hi > n) {
+			lua_pushfstring(L, "end %I out of range %I..%I", (lua_Integer)hi, (lua_Integer)lo,
+					(lua_Integer)n);
+			luaL_argerror(L, arg + 1, lua_tostring(L, -1));
+		}
+		k = hi - lo + 1;
 	}
-	int sarg = a ? 2 : 1;
-	if (lua_type(L, sarg) != LUA_TNUMBER)
-		return luaL_typeerror(L, sarg, "number or Matrix");
-	double s = lua_tonumber(L, sarg);
-	cf_lmatrix *m = a ? a : b;
-	cf_lmatrix *o = cf_lua_matrix_new(L, m->ndim, m->shape);
-	for (int64_t i = 0; i < o->size; i++)
-		o->data[i] = a ? apply(op, m->data[i], s) : apply(op, s, m->data[i]);
-	return 1;
-}
-
-static int m_add(lua_State *L) { return arith(L, OP_ADD); }
-static int m_subtract(lua_State *L) { return arith(L, OP_SUB); }
-static int m_mul(lua_State *L) { return arith(L, OP_MUL); }
-static int m_div(lua_State *L) { return arith(L, OP_DIV); }
-static int m_pow(lua_State *L) { return arith(L, OP_POW); }
-
-static int m_unm(lua_State *L)
-{
-	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
-	cf_lmatrix *o = cf_lua_matrix_new(L, m->ndim, m->shape);
-	for (int64_t i = 0; i < o->size; i++)
-		o->data[i] = -m->data[i];
-	return 1;
-}
-
-/* __eq: exact content and shape (never a tolerance). */
-static int m_eq(lua_State *L)
-{
-	cf_lmatrix *a = cf_lua_matrix_test(L, 1), *b = cf_lua_matrix_test(L, 2);
-	int eq = a && b && same_shape(a, b);
-	for (int64_t i = 0; eq && i < a->size; i++)
-		eq = a->data[i] == b->data[i];
-	lua_pushboolean(L, eq);
-	return 1;
-}
-
-static int m_map(lua_State *L)
-{
-	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
-	luaL_checktype(L, 2, LUA_TFUNCTION);
-	cf_lmatrix *o = cf_lua_matrix_new(L, m->ndim, m->shape);
-	for (int64_t i = 0; i < o->size; i++) {
-		lua_pushvalue(L, 2);
-		lua_pushnumber(L, m->data[i]);
-		lua_call(L, 1, 1);
-		int isnum;
-		o->data[i] = lua_tonumberx(L, -1, &isnum);
-		if (!isnum)
-			return luaL_error(L, "map: the function returned a %s, expected a number",
-					  luaL_typename(L, -1));
+	int64_t *idx = lua_newuserdatauv(L, (size_t)k * sizeof *idx, 0);
+	for (int64_t i = 0; i < k; i++) {
+		if (!list) {
+			idx[i] = lo - 1 + i;
+			continue;
+		}
+		lua_rawgeti(L, arg, (lua_Integer)i + 1);
+		int isint;
+		lua_Integer v = lua_tointegerx(L, -1, &isint);
+		if (!isint || v < 1 || v > n) {
+			lua_pushfstring(L, "position [%I] must be an integer in 1..%I", (lua_Integer)i + 1,
+					(lua_Integer)n);
+			luaL_argerror(L, arg, lua_tostring(L, -1));
+		}
+		idx[i] = v - 1;
 		lua_pop(L, 1);
 	}
+	*out = idx;
+	return k;
+}
+
+/* Rows (dim 0) or columns (dim 1) of a 2-D matrix (rows: of a vector too),
+ * a copy; `single` column gives a vector. */
+static int slice_dim(lua_State *L, int dim, int single)
+{
+	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
+	if (dim == 1 || m->ndim != 1)
+		cf_lmat_check_2d(L, m, 1, dim ? "cols" : "rows");
+	int64_t *idx;
+	int64_t k = pick_arg(L, 2, m->shape[dim], single, &idx);
+	if (m->ndim == 1) {
+		cf_lmatrix *o = cf_lmat_alloc(L, 1, &k);
+		for (int64_t i = 0; i < k; i++)
+			o->data[i] = m->data[idx[i]];
+		return 1;
+	}
+	int64_t r = m->shape[0], c = m->shape[1];
+	if (dim == 0) {
+		int64_t sh[2] = {k, c};
+		cf_lmatrix *o = cf_lmat_alloc(L, 2, sh);
+		for (int64_t i = 0; i < k; i++)
+			memcpy(o->data + i * c, m->data + idx[i] * c, (size_t)c * sizeof(double));
+		return 1;
+	}
+	int64_t sh[2] = {r, k};
+	cf_lmatrix *o = cf_lmat_alloc(L, single ? 1 : 2, sh);
+	for (int64_t i = 0; i < r; i++)
+		for (int64_t j = 0; j < k; j++)
+			o->data[i * k + j] = m->data[i * c + idx[j]];
 	return 1;
 }
 
-static int m_fill(lua_State *L)
+static int m_rows(lua_State *L) { return slice_dim(L, 0, 0); }
+static int m_cols(lua_State *L) { return slice_dim(L, 1, 0); }
+static int m_col(lua_State *L)
+{
+	luaL_checkinteger(L, 2);
+	lua_settop(L, 2);
+	return slice_dim(L, 1, 1);
+}
+
+/* m:set_col(j, v) / m:set_row(i, v): overwrite a column or row in place. */
+static int set_line(lua_State *L, int dim)
 {
 	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
-	double v = luaL_checknumber(L, 2);
-	for (int64_t i = 0; i < m->size; i++)
-		m->data[i] = v;
+	cf_lmat_check_2d(L, m, 1, dim ? "set_col" : "set_row");
+	lua_Integer i = luaL_checkinteger(L, 2);
+	if (i < 1 || i > m->shape[dim]) {
+		lua_pushfstring(L, "%s %I out of range 1..%I", dim ? "column" : "row", i,
+				(lua_Integer)m->shape[dim]);
+		return luaL_argerror(L, 2, lua_tostring(L, -1));
+	}
+	int64_t r = m->shape[0], c = m->shape[1], len = dim ? r : c;
+	if (lua_type(L, 3) == LUA_TNUMBER) {
+		double v = lua_tonumber(L, 3);
+		for (int64_t k = 0; k < len; k++)
+			m->data[dim ? k * c + (i - 1) : (i - 1) * c + k] = v;
+	} else {
+		cf_lmatrix *v = cf_lua_matrix_arg(L, 3);
+		if (v->size != len) {
+			lua_pushfstring(L, "%I values expected, got %I", (lua_Integer)len,
+					(lua_Integer)v->size);
+			return luaL_argerror(L, 3, lua_tostring(L, -1));
+		}
+		for (int64_t k = 0; k < len; k++)
+			m->data[dim ? k * c + (i - 1) : (i - 1) * c + k] = v->data[k];
+	}
 	lua_settop(L, 1);
 	return 1;
 }
 
-/* ---- reductions ------------------------------------------------------------ */
-
-enum { RED_SUM, RED_MEAN, RED_MIN, RED_MAX, RED_ARGMAX, RED_ARGMIN };
-
-static void reduce_run(int op, const double *p, int64_t n, int64_t stride, double *val,
-		       int64_t *pos)
-{
-	double acc = (op == RED_SUM || op == RED_MEAN) ? 0.0 : p[0];
-	int64_t best = 0;
-	for (int64_t i = 0; i < n; i++) {
-		double x = p[i * stride];
-		switch (op) {
-		case RED_SUM:
-		case RED_MEAN: acc += x; break;
-		case RED_MIN:
-		case RED_ARGMIN: if (x < acc || isnan(x)) { if (!isnan(acc)) { acc = x; best = i; } } break;
-		default: if (x > acc || isnan(x)) { if (!isnan(acc)) { acc = x; best = i; } } break;
-		}
-	}
-	if (op == RED_MEAN)
-		acc /= (double)n;
-	*val = acc;
-	*pos = best;
-}
-
-/* Without dim: a number (argmax/argmin: the 1-based position per
- * dimension, as several results).  With dim: a Matrix over the other
- * dimensions (argmax/argmin: 1-based positions along dim). */
-static int reduce(lua_State *L, int op)
-{
-	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
-	double val;
-	int64_t pos;
-	if (lua_isnoneornil(L, 2)) {
-		reduce_run(op, m->data, m->size, 1, &val, &pos);
-		if (op == RED_ARGMAX || op == RED_ARGMIN) {
-			int64_t idx[CF_LMAT_MAXDIM];
-			for (int d = m->ndim - 1; d >= 0; d--) {
-				idx[d] = pos % m->shape[d];
-				pos /= m->shape[d];
-			}
-			for (int d = 0; d < m->ndim; d++)
-				lua_pushinteger(L, idx[d] + 1);
-			return m->ndim;
-		}
-		lua_pushnumber(L, val);
-		return 1;
-	}
-	lua_Integer dim = luaL_checkinteger(L, 2);
-	if (dim < 1 || dim > m->ndim)
-		return luaL_argerror(L, 2, "dimension out of range");
-	int d = (int)dim - 1;
-	int64_t outer = 1, inner = 1, n = m->shape[d];
-	for (int i = 0; i < d; i++)
-		outer *= m->shape[i];
-	for (int i = d + 1; i < m->ndim; i++)
-		inner *= m->shape[i];
-	int64_t shape[CF_LMAT_MAXDIM];
-	int nd = 0;
-	for (int i = 0; i < m->ndim; i++)
-		if (i != d)
-			shape[nd++] = m->shape[i];
-	if (nd == 0)
-		shape[nd++] = 1;
-	cf_lmatrix *o = cf_lua_matrix_new(L, nd, shape);
-	for (int64_t a = 0; a < outer; a++)
-		for (int64_t b = 0; b < inner; b++) {
-			reduce_run(op, m->data + a * n * inner + b, n, inner, &val, &pos);
-			o->data[a * inner + b] =
-				(op == RED_ARGMAX || op == RED_ARGMIN) ? (double)(pos + 1) : val;
-		}
-	return 1;
-}
-
-static int m_sum(lua_State *L) { return reduce(L, RED_SUM); }
-static int m_mean(lua_State *L) { return reduce(L, RED_MEAN); }
-static int m_min(lua_State *L) { return reduce(L, RED_MIN); }
-static int m_max(lua_State *L) { return reduce(L, RED_MAX); }
-static int m_argmax(lua_State *L) { return reduce(L, RED_ARGMAX); }
-static int m_argmin(lua_State *L) { return reduce(L, RED_ARGMIN); }
-
-/* ---- printing -------------------------------------------------------------- */
-
-static int m_tostring(lua_State *L)
-{
-	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
-	char s[100];
-	lua_pushfstring(L, "Matrix %s double", shape_str(m, s, sizeof s));
-	return 1;
-}
-
-/* How the values of one printed block are formatted. */
-typedef struct numfmt {
-	int mode;      /* 0 integers, 1 fixed %.4f, 2 scientific */
-	double scale;  /* common factor (fixed mode) */
-	int width;     /* characters per value */
-} numfmt;
-
-static void fmt_value(const numfmt *f, double v, char *buf, size_t len)
-{
-	if (!isfinite(v))
-		snprintf(buf, len, "%*s", f->width, isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
-	else if (f->mode == 0)
-		snprintf(buf, len, "%*.0f", f->width, v);
-	else if (f->mode == 1)
-		snprintf(buf, len, "%*.4f", f->width, v / f->scale);
-	else
-		snprintf(buf, len, "%*.4e", f->width, v);
-}
-
-/* Choose the format from the values shown (torch7's rule, simplified):
- * integers print as integers; values whose magnitudes span more than
- * five decades print in scientific notation; otherwise fixed with four
- * decimals after dividing by a common power of ten when the largest
- * magnitude is >= 1e3 or < 1e-2. */
-static numfmt choose_format(const double *v, int64_t n)
-{
-	numfmt f = {0, 1.0, 1};
-	double amax = 0, amin = HUGE_VAL;
-	int allint = 1, anyneg = 0;
-	for (int64_t i = 0; i < n; i++) {
-		double x = v[i];
-		if (!isfinite(x))
-			continue;
-		double a = fabs(x);
-		if (a > amax)
-			amax = a;
-		if (a > 0 && a < amin)
-			amin = a;
-		if (x != floor(x) || a >= 1e15)
-			allint = 0;
-		if (x < 0 || (x == 0 && signbit(x)))
-			anyneg = 1;
-	}
-	char buf[64];
-	if (allint) {
-		f.mode = 0;
-		f.width = snprintf(buf, sizeof buf, "%.0f", amax) + anyneg;
-	} else {
-		int emax = (int)floor(log10(amax));
-		int emin = amin < HUGE_VAL ? (int)floor(log10(amin)) : emax;
-		if (emax - emin > 4) {
-			f.mode = 2;
-			f.width = 10 + anyneg;
-		} else {
-			f.mode = 1;
-			if (emax >= 3 || emax < -2)
-				f.scale = pow(10.0, emax);
-			f.width = snprintf(buf, sizeof buf, "%.4f", amax / f.scale) + anyneg;
-		}
-	}
-	int w = 3 + anyneg; /* room for nan / -inf */
-	for (int64_t i = 0; i < n; i++)
-		if (!isfinite(v[i]) && f.width < w)
-			f.width = w;
-	return f;
-}
-
-/* The positions shown of a summarised dimension of n: EDGE first, a gap
- * (-1), EDGE last. */
-static void edge_positions(int64_t n, int64_t *idx)
-{
-	int k = 0;
-	for (int64_t i = 0; i < EDGE; i++)
-		idx[k++] = i;
-	idx[k++] = -1;
-	for (int64_t i = n - EDGE; i < n; i++)
-		idx[k++] = i;
-}
-
-/* Print one 2-D block rows×cols (stride cols in the data) into b.  With
- * `summ`, only EDGE leading and trailing rows and columns show. */
-static void pretty_2d(luaL_Buffer *b, const double *data, int64_t rows, int64_t cols,
-		      int summ, int width, const char *indent)
-{
-	int64_t ri[2 * EDGE + 1], ci[2 * EDGE + 1];
-	int rcut = summ && rows > 2 * EDGE, ccut = summ && cols > 2 * EDGE;
-	if (rcut)
-		edge_positions(rows, ri);
-	if (ccut)
-		edge_positions(cols, ci);
-	/* the values shown decide the format */
-	double shown[(2 * EDGE) * (2 * EDGE)] = {0};
-	numfmt f;
-	if (rcut || ccut) {
-		int k = 0;
-		int64_t rr = rcut ? 2 * EDGE + 1 : rows, cc = ccut ? 2 * EDGE + 1 : cols;
-		for (int64_t a = 0; a < rr && k < (int)(sizeof shown / sizeof *shown); a++) {
-			int64_t i = rcut ? ri[a] : a;
-			if (i < 0)
-				continue;
-			for (int64_t c = 0; c < cc && k < (int)(sizeof shown / sizeof *shown); c++) {
-				int64_t j = ccut ? ci[c] : c;
-				if (j >= 0)
-					shown[k++] = data[i * cols + j];
-			}
-		}
-		f = choose_format(shown, k);
-	} else {
-		f = choose_format(data, rows * cols);
-	}
-	char num[64];
-	if (f.mode == 1 && f.scale != 1.0) {
-		snprintf(num, sizeof num, "%s%.0e *\n", indent, f.scale);
-		luaL_addstring(b, num);
-	}
-	int64_t nrow = rcut ? 2 * EDGE + 1 : rows;
-	int64_t ncol = ccut ? 2 * EDGE + 1 : cols;
-	int cw = f.width + 2; /* two spaces between values */
-	int avail = width - (int)strlen(indent);
-	int64_t per = avail / cw;
-	if (per < 1)
-		per = 1;
-	if (ccut) /* a summarised row always fits on one line */
-		per = ncol;
-	for (int64_t c0 = 0; c0 < ncol; c0 += per) {
-		int64_t c1 = c0 + per < ncol ? c0 + per : ncol;
-		if (ncol > per) {
-			snprintf(num, sizeof num, "%sColumns %lld to %lld\n", indent,
-				 (long long)c0 + 1, (long long)c1);
-			luaL_addstring(b, num);
-		}
-		for (int64_t a = 0; a < nrow; a++) {
-			int64_t i = rcut ? ri[a] : a;
-			luaL_addstring(b, indent);
-			if (i < 0) {
-				luaL_addstring(b, " ...\n");
-				continue;
-			}
-			for (int64_t c = c0; c < c1; c++) {
-				int64_t j = ccut ? ci[c] : c;
-				luaL_addstring(b, "  ");
-				if (j < 0) {
-					snprintf(num, sizeof num, "%*s", f.width, "...");
-				} else {
-					fmt_value(&f, data[i * cols + j], num, sizeof num);
-				}
-				luaL_addstring(b, num);
-			}
-			luaL_addchar(b, '\n');
-		}
-		if (c1 < ncol)
-			luaL_addchar(b, '\n');
-	}
-}
-
-/* __pretty(m [, opts]): the multi-line display of the REPL. */
-static int m_pretty(lua_State *L)
-{
-	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
-	int width = 80;
-	if (lua_type(L, 2) == LUA_TTABLE) {
-		lua_getfield(L, 2, "width");
-		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 20)
-			width = (int)lua_tointeger(L, -1);
-		lua_pop(L, 1);
-	}
-	int summ = m->size > SUMMARY_THRESHOLD;
-	luaL_Buffer b;
-	luaL_buffinit(L, &b);
-	if (m->ndim <= 2) {
-		int64_t rows = m->ndim == 1 ? 1 : m->shape[0];
-		int64_t cols = m->ndim == 1 ? m->shape[0] : m->shape[1];
-		pretty_2d(&b, m->data, rows, cols, summ, width, "");
-	} else {
-		/* slices over the leading dimensions, like torch7's (i,j,.,.) */
-		int64_t rows = m->shape[m->ndim - 2], cols = m->shape[m->ndim - 1];
-		int64_t nslices = m->size / (rows * cols);
-		for (int64_t s = 0; s < nslices; s++) {
-			if (summ && nslices > 2 * EDGE && s == EDGE) {
-				luaL_addstring(&b, "...\n\n");
-				s = nslices - EDGE;
-			}
-			int64_t idx[2], rest = s;
-			int nl = m->ndim - 2;
-			for (int d = nl - 1; d >= 0; d--) {
-				idx[d] = rest % m->shape[d];
-				rest /= m->shape[d];
-			}
-			char head[64];
-			if (nl == 1)
-				snprintf(head, sizeof head, "(%lld,.,.) =\n", (long long)idx[0] + 1);
-			else
-				snprintf(head, sizeof head, "(%lld,%lld,.,.) =\n", (long long)idx[0] + 1,
-					 (long long)idx[1] + 1);
-			luaL_addstring(&b, head);
-			pretty_2d(&b, m->data + s * rows * cols, rows, cols, summ, width, "");
-			luaL_addchar(&b, '\n');
-		}
-	}
-	char s[100], foot[140];
-	snprintf(foot, sizeof foot, "[Matrix double %s]", shape_str(m, s, sizeof s));
-	luaL_addstring(&b, foot);
-	luaL_pushresult(&b);
-	return 1;
-}
+static int m_set_row(lua_State *L) { return set_line(L, 0); }
+static int m_set_col(lua_State *L) { return set_line(L, 1); }
 
 /* __gc / __close: the storage belongs to the userdata, nothing to free;
  * kept so `local m <close> = ...` works like other clafuse objects. */
@@ -956,73 +677,190 @@ static int m_close(lua_State *L)
 
 /* ---- registration ---------------------------------------------------------- */
 
+/* m:cat(n [, dim]) is cf.matrix.cat({m, n}, dim). */
+static int m_cat_method(lua_State *L)
+{
+	cf_lua_matrix_check(L, 1);
+	lua_Integer dim = luaL_optinteger(L, 3, 1);
+	lua_createtable(L, 2, 0);
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, -2, 1);
+	lua_pushvalue(L, 2);
+	lua_rawseti(L, -2, 2);
+	lua_replace(L, 1);
+	lua_settop(L, 1);
+	lua_pushinteger(L, dim);
+	return cf_lmat_cat(L);
+}
+
 static const luaL_Reg matrix_meta[] = {
-	{"__index", m_index},   {"__newindex", m_newindex}, {"__len", m_len},
-	{"__tostring", m_tostring}, {"__pretty", m_pretty}, {"__add", m_add},
-	{"__sub", m_subtract},  {"__mul", m_mul},           {"__div", m_div},
-	{"__pow", m_pow},       {"__unm", m_unm},           {"__eq", m_eq},
-	{"__gc", m_close},      {"__close", m_close},       {NULL, NULL}};
+	{"__index", m_index},        {"__newindex", m_newindex},  {"__len", m_len},
+	{"__tostring", cf_lmat_pretty}, {"__pretty", cf_lmat_pretty},
+	{"__summary", cf_lmat_summary}, {"__add", cf_lmat_add},   {"__sub", cf_lmat_subtract},
+	{"__mul", cf_lmat_mtimes},   {"__div", cf_lmat_div},      {"__pow", cf_lmat_pow},
+	{"__unm", cf_lmat_unm},      {"__eq", cf_lmat_eq},        {"__gc", m_close},
+	{"__close", m_close},        {NULL, NULL}};
 
 static const luaL_Reg matrix_methods[] = {
-	{"shape", m_shape},   {"size", m_size},     {"dim", m_dim},       {"get", m_get},
-	{"set", m_set},       {"row", m_row},       {"totable", m_totable}, {"copy", m_copy},
-	{"reshape", m_reshape}, {"sub", m_sub},     {"t", m_t},           {"mm", m_mm},
-	{"add", m_add},       {"mul", m_mul},       {"map", m_map},       {"fill", m_fill},
-	{"sum", m_sum},       {"mean", m_mean},     {"min", m_min},       {"max", m_max},
-	{"argmax", m_argmax}, {"argmin", m_argmin}, {"pretty", m_pretty}, {NULL, NULL}};
+	{"shape", m_shape},         {"size", m_size},           {"dim", m_dim},
+	{"get", m_get},             {"set", m_set},             {"row", m_row},
+	{"rows", m_rows},           {"col", m_col},             {"cols", m_cols},
+	{"set_row", m_set_row},     {"set_col", m_set_col},     {"totable", m_totable},
+	{"copy", m_copy},           {"reshape", m_reshape},     {"sub", m_sub},
+	{"t", m_t},                 {"mm", cf_lmat_mm},         {"dot", cf_lmat_dot},
+	{"add", cf_lmat_add},       {"mul", cf_lmat_mul},       {"div", cf_lmat_div},
+	{"map", cf_lmat_map},       {"fill", cf_lmat_fill},     {"sum", cf_lmat_sum},
+	{"mean", cf_lmat_mean},     {"var", cf_lmat_var},       {"std", cf_lmat_std},
+	{"min", cf_lmat_min},       {"max", cf_lmat_max},       {"argmax", cf_lmat_argmax},
+	{"argmin", cf_lmat_argmin}, {"sqrt", cf_lmat_sqrt},     {"exp", cf_lmat_exp},
+	{"log", cf_lmat_log},       {"abs", cf_lmat_abs},       {"diag", cf_lmat_diag},
+	{"normalize", cf_lmat_normalize},                       {"cat", m_cat_method},
+	{"pretty", cf_lmat_pretty}, {"summary", cf_lmat_summary}, {NULL, NULL}};
+
+#define BROADCAST_NOTE                                                              \
+	"x is a number, or a Matrix (or table) that broadcasts with m as in\n"      \
+	"numpy: trailing dimensions equal or 1, so an n×m Matrix takes a vector\n" \
+	"of m values (applied to every row) or an n×1 Matrix (to every column)."
 
 static const cf_lua_doc matrix_docs[] = {
 	{"shape", "m:shape() -> {d1, ...}", "The dimensions as a table, e.g. {400, 784}."},
 	{"size", "m:size([dim]) -> n", "Number of values, or the extent of dimension dim (1-based)."},
 	{"dim", "m:dim() -> n", "Number of dimensions (1 to 4)."},
 	{"get", "m:get(i [, j, ...]) -> number",
-	 "The value at 1-based indices (one per dimension).\nAn index out of range raises an error naming it."},
+	 "The value at 1-based indices (one per dimension); the fast way to read\n"
+	 "one value (m[i][j] is the same but copies row i first).\n"
+	 "An index out of range raises an error naming it."},
 	{"set", "m:set(i [, j, ...], v) -> m", "Set the value at 1-based indices; returns m."},
 	{"row", "m:row(i) -> Matrix | number",
-	 "Row i (a copy with one dimension less); for a vector, its i-th value.\nm[i] is the same."},
+	 "Row i (a copy with one dimension less); for a vector, its i-th value.\n"
+	 "m[i] is the same, so m[i][j] reads one value of an n×m Matrix."},
+	{"rows", "m:rows(i1 [, i2]) | m:rows{i, ...} -> Matrix",
+	 "A copy of rows i1..i2 (i2: the last row) or of the listed rows, in\n"
+	 "that order (a permutation reorders).  2-D matrices and vectors.\n"
+	 "Slices are copies: changing them leaves m as it is."},
+	{"col", "m:col(j) -> Matrix", "A copy of column j of a 2-D Matrix, as a vector of its rows."},
+	{"cols", "m:cols(j1 [, j2]) | m:cols{j, ...} -> Matrix",
+	 "A copy of columns j1..j2 (j2: the last column) or of the listed\n"
+	 "columns, as an n×k Matrix (a copy, as rows)."},
+	{"set_row", "m:set_row(i, v) -> m",
+	 "Overwrite row i of a 2-D Matrix in place with v (a number, or as many\n"
+	 "values as a row has)."},
+	{"set_col", "m:set_col(j, v) -> m",
+	 "Overwrite column j of a 2-D Matrix in place with v (a number, or one\n"
+	 "value per row)."},
 	{"totable", "m:totable() -> table", "The values as nested Lua tables ({{1,2},{3,4}})."},
 	{"copy", "m:copy() -> Matrix", "A deep copy."},
 	{"reshape", "m:reshape(d1 [, d2, ...]) -> Matrix",
-	 "A copy with another shape holding the same values in row-major order."},
+	 "A copy with another shape holding the same values in row-major order.\n"
+	 "The new shape must hold exactly m:size() values."},
 	{"sub", "m:sub(r1 [, r2 [, c1 [, c2]]]) -> Matrix",
 	 "A copy of rows r1..r2 and columns c1..c2 (1-based, inclusive).\n"
 	 "Works on vectors and 2-dimensional matrices."},
 	{"t", "m:t() -> Matrix", "The transpose (a vector becomes a column)."},
 	{"mm", "m:mm(n) -> Matrix",
-	 "Matrix product m·n (cblas_dgemm); n may be a vector or a table.\n"
-	 "Inner dimensions must agree.  Note m * n is elementwise."},
-	{"add", "m:add(x) -> Matrix", "m + x: x a number or a Matrix of the same shape."},
-	{"mul", "m:mul(x) -> Matrix", "m * x elementwise: x a number or a Matrix of the same shape."},
-	{"map", "m:map(f) -> Matrix", "A new Matrix of f(v) for every value v."},
+	 "Matrix product m·n (cblas_dgemm): m is p×q, n is q×r (or a vector or\n"
+	 "table of q values, then the result is a vector of p).  m * n is the same."},
+	{"dot", "m:dot(n) -> number",
+	 "The sum of the products of corresponding values (same number of\n"
+	 "values; shapes may differ).  For two vectors, v * w is the same."},
+	{"add", "m:add(x) -> Matrix", "m + x.  " BROADCAST_NOTE},
+	{"mul", "m:mul(x) -> Matrix",
+	 "m times x elementwise (numpy's m * x; here m * n is the matrix product).\n"
+	 BROADCAST_NOTE "\nW:mul(s) with s an n×1 Matrix rescales the rows of W."},
+	{"div", "m:div(x) -> Matrix", "m / x elementwise.  " BROADCAST_NOTE},
+	{"map", "m:map(f) -> Matrix",
+	 "A new Matrix of f(v) for every value v (one Lua call per value: use\n"
+	 "sqrt, exp, log, abs, arithmetic and reductions where they serve)."},
 	{"fill", "m:fill(v) -> m", "Set every value to v (in place)."},
 	{"sum", "m:sum([dim]) -> number | Matrix",
-	 "Sum of all values, or along dimension dim (m:sum(2) gives row sums,\nm:sum(1) column sums)."},
-	{"mean", "m:mean([dim]) -> number | Matrix", "Mean of all values, or along dimension dim."},
-	{"min", "m:min([dim]) -> number | Matrix", "Smallest value, or along dimension dim."},
-	{"max", "m:max([dim]) -> number | Matrix", "Largest value, or along dimension dim."},
+	 "Sum of all values, or along dimension dim: m:sum(2) gives the row sums\n"
+	 "(a vector of n for an n×m Matrix), m:sum(1) the column sums (m)."},
+	{"mean", "m:mean([dim]) -> number | Matrix",
+	 "Mean of all values, or along dimension dim (m:mean(1): the mean of each\n"
+	 "column, e.g. per-neuron means of samples×neurons activations)."},
+	{"var", "m:var([dim [, ddof]]) -> number | Matrix",
+	 "Variance of all values, or along dimension dim, dividing by n - ddof\n"
+	 "(ddof 0 (default) as numpy, 1 for the unbiased estimate as torch7)."},
+	{"std", "m:std([dim [, ddof]]) -> number | Matrix", "The square root of m:var(dim, ddof)."},
+	{"min", "m:min([dim]) -> number | Matrix", "Smallest value, or along dimension dim (NaN wins)."},
+	{"max", "m:max([dim]) -> number | Matrix", "Largest value, or along dimension dim (NaN wins)."},
 	{"argmax", "m:argmax([dim]) -> i, j, ... | Matrix",
 	 "1-based position of the largest value (one index per dimension), or\n"
 	 "along dimension dim: logits:argmax(2) is each row's best column."},
 	{"argmin", "m:argmin([dim]) -> i, j, ... | Matrix", "As argmax, for the smallest value."},
+	{"sqrt", "m:sqrt() -> Matrix", "Elementwise square root (NaN for negative values)."},
+	{"exp", "m:exp() -> Matrix", "Elementwise e^x."},
+	{"log", "m:log() -> Matrix", "Elementwise natural logarithm (-inf at 0, NaN below)."},
+	{"abs", "m:abs() -> Matrix", "Elementwise absolute value."},
+	{"diag", "m:diag() -> Matrix",
+	 "The diagonal of a 2-D Matrix as a vector (min(n, m) values), or for a\n"
+	 "vector the square Matrix with it on the diagonal."},
+	{"normalize", "m:normalize(dim [, how]) -> Matrix",
+	 "A copy whose slices along dim are divided by their \"sum\" (default),\n"
+	 "\"l1\" (sum of absolute values) or \"l2\" (Euclidean) norm:\n"
+	 "P:normalize(2) makes each row of P sum to 1, P:normalize(1) each\n"
+	 "column.  A slice whose norm is 0 stays as it is."},
+	{"cat", "m:cat(n [, dim]) -> Matrix", "cf.matrix.cat({m, n}, dim): see there."},
 	{"pretty", "m:pretty([opts]) -> string",
-	 "The multi-line display (opts.width, default 80): a common scale factor,\n"
-	 "column chunks that fit the width, three edge items per side past 1000\n"
-	 "values, and a footer with the type and shape."},
+	 "The display print(m) shows (opts.width, default 80): a common scale\n"
+	 "factor, column chunks that fit the width, three edge items per side\n"
+	 "past 1000 values, and a footer with the type and shape."},
+	{"summary", "m:summary() -> string",
+	 "The one-line \"Matrix 2x3 double\" (how a Matrix inside a table shows)."},
 	{NULL, NULL, NULL}};
 
-static const luaL_Reg cf_fns[] = {{"matrix", l_matrix}, {"zeros", l_zeros}, {"ones", l_ones},
-				  {"eye", l_eye},       {"rand", l_rand},   {NULL, NULL}};
+/* cf.matrix(...) calls cf.matrix.new(...): the module table is callable. */
+static int l_matrix_call(lua_State *L)
+{
+	lua_remove(L, 1);
+	return l_matrix(L);
+}
 
-static const cf_lua_doc cf_fn_docs[] = {
-	{"matrix", "cf.matrix(t | rows, cols [, fill]) -> Matrix",
+static int l_diag(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	lua_settop(L, 1);
+	return cf_lmat_diag(L);
+}
+
+static const luaL_Reg matrix_fns[] = {
+	{"new", l_matrix}, {"zeros", l_zeros}, {"ones", l_ones}, {"eye", l_eye},
+	{"rand", l_rand},  {"randn", l_randn}, {"diag", l_diag}, {"cat", cf_lmat_cat},
+	{NULL, NULL}};
+
+static const cf_lua_doc matrix_fn_docs[] = {
+	{"new", "cf.matrix.new(t | rows, cols [, fill]) -> Matrix",
 	 "A new Matrix from nested tables, or rows×cols filled with fill (0).\n"
-	 "cf.matrix{{1,2},{3,4}} is 2x2, cf.matrix{1,2,3} a vector; cf.matrix(m)\n"
-	 "copies a Matrix.  Values are doubles; positions are 1-based."},
-	{"zeros", "cf.zeros(d1 [, d2, d3, d4]) -> Matrix", "A zero Matrix of the given shape (or a shape table)."},
-	{"ones", "cf.ones(d1 [, d2, d3, d4]) -> Matrix", "A Matrix of ones of the given shape."},
-	{"eye", "cf.eye(n) -> Matrix", "The n×n identity."},
-	{"rand", "cf.rand(rows, cols [, seed]) -> Matrix",
-	 "Uniform values in [0, 1) from GSL's mt19937 seeded with seed (1).\nThe same seed gives the same matrix."},
+	 "cf.matrix{{1,2},{3,4}} (the module is callable: the same as\n"
+	 "cf.matrix.new) is 2x2, cf.matrix{1,2,3} a vector; cf.matrix(m) copies a\n"
+	 "Matrix.  Values are doubles; positions are 1-based."},
+	{"zeros", "cf.matrix.zeros(d1 [, d2, d3, d4]) -> Matrix",
+	 "A zero Matrix of the given shape (or a shape table).  Also cf.zeros."},
+	{"ones", "cf.matrix.ones(d1 [, d2, d3, d4]) -> Matrix",
+	 "A Matrix of ones of the given shape.  Also cf.ones."},
+	{"eye", "cf.matrix.eye(n) -> Matrix", "The n×n identity.  Also cf.eye."},
+	{"rand", "cf.matrix.rand(rows, cols [, seed]) -> Matrix",
+	 "Uniform values in [0, 1) from GSL's mt19937 seeded with seed (1).\n"
+	 "The same seed gives the same matrix.  Also cf.rand."},
+	{"randn", "cf.matrix.randn(rows, cols [, seed]) -> Matrix",
+	 "Standard normal values (GSL's mt19937 and Ziggurat) seeded with seed (1)."},
+	{"diag", "cf.matrix.diag(v | m) -> Matrix",
+	 "The square Matrix with vector v on its diagonal, or the diagonal of a\n"
+	 "2-D Matrix m as a vector (as m:diag())."},
+	{"cat", "cf.matrix.cat({A, B, ...} [, dim]) -> Matrix",
+	 "The matrices joined along dimension dim: 1 (default) stacks them one\n"
+	 "under the other (rows), 2 side by side (columns).  Every other\n"
+	 "dimension must agree.  Tables of numbers are accepted as matrices."},
+	{NULL, NULL, NULL}};
+
+/* The constructors kept at the top of cf for scripts written before the
+ * cf.matrix namespace (cf.zeros(2, 2) is cf.matrix.zeros(2, 2)).  Each is
+ * its own closure so that help(cf.zeros) names it as written. */
+static const cf_lua_doc cf_aliases[] = {
+	{"zeros", "cf.zeros(d1 [, d2, d3, d4]) -> Matrix", "The same as cf.matrix.zeros."},
+	{"ones", "cf.ones(d1 [, d2, d3, d4]) -> Matrix", "The same as cf.matrix.ones."},
+	{"eye", "cf.eye(n) -> Matrix", "The same as cf.matrix.eye."},
+	{"rand", "cf.rand(rows, cols [, seed]) -> Matrix", "The same as cf.matrix.rand."},
 	{NULL, NULL, NULL}};
 
 int luaopen_cf_matrix(lua_State *L)
@@ -1030,17 +868,26 @@ int luaopen_cf_matrix(lua_State *L)
 	cf_lua_register_type(L, CF_LUA_MATRIX,
 			     "a dense double matrix or tensor (1 to 4 dimensions, 1-based)",
 			     matrix_meta, matrix_methods, matrix_docs);
-	/* The constructors live in cf itself; they are documented one by one
-	 * (cf_lua_register would re-describe the cf module). */
+	cf_lua_register(L, "matrix", "matrices: constructors, concatenation (cf.matrix{...} builds one)",
+			matrix_fns, matrix_fn_docs);
+	int mod = lua_gettop(L);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, l_matrix_call);
+	lua_setfield(L, -2, "__call");
+	lua_setmetatable(L, mod);
 	lua_getglobal(L, "cf");
 	int cf = lua_gettop(L);
-	luaL_setfuncs(L, cf_fns, 0);
-	for (const cf_lua_doc *d = cf_fn_docs; d->name; d++) {
-		lua_getfield(L, cf, d->name);
-		lua_pushfstring(L, "cf.%s", d->name);
-		cf_lua_help_add(L, -2, "function", lua_tostring(L, -1), "cf", d->signature,
-				d->text);
-		lua_pop(L, 2);
+	for (const cf_lua_doc *a = cf_aliases; a->name; a++) {
+		lua_getfield(L, mod, a->name);
+		lua_CFunction fn = lua_tocfunction(L, -1);
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1); /* an upvalue makes a distinct closure */
+		lua_pushcclosure(L, fn, 1);
+		lua_pushfstring(L, "cf.%s", a->name);
+		cf_lua_help_add(L, -2, "function", lua_tostring(L, -1), "cf", a->signature, a->text);
+		lua_pop(L, 1);
+		lua_setfield(L, cf, a->name);
 	}
+	lua_pop(L, 1);
 	return 1;
 }

@@ -80,6 +80,11 @@ static const double *opt_weights(lua_State *L, int idx, int keep, const char *ke
 		return NULL;
 	}
 	cf_lmatrix *w = cf_lua_matrix_test(L, -1);
+	if (!w && lua_type(L, -1) == LUA_TTABLE && lua_rawlen(L, -1) == 0 &&
+	    (lua_pushnil(L), lua_next(L, -2) == 0)) {
+		lua_pop(L, 1); /* an empty table: uniform weights, as POT reads [] */
+		return NULL;
+	}
 	if (!w && lua_type(L, -1) == LUA_TTABLE) {
 		cf_lua_matrix_arg(L, lua_gettop(L));
 		w = cf_lua_matrix_test(L, -1);
@@ -199,13 +204,17 @@ static void push_result(lua_State *L, const cf_ot_result *r)
 
 /* The problem of cf.ot.solve / cf.ot.solver parsed and checked: 0, or 2
  * after pushing nil, message for a problem that does not check (bad
- * marginals and the like are the caller's data, not a programming error). */
+ * marginals and the like are the caller's data, not a programming error).
+ * The unbalanced solver relaxes the marginals, so their masses may differ. */
 static int problem_arg(lua_State *L, cf_ot_problem *p, cf_ot_params *par, cf_ot_kind *kind)
 {
 	cf_error err = {0};
 	int rc;
 	*kind = parse_problem(L, p, par);
-	if ((rc = cf_ot_problem_check(p, par, &err)) != CF_OK)
+	cf_ot_params check = *par;
+	if (*kind == CF_OT_UNBALANCED) /* its marginals need not have equal masses */
+		check.mass_tol = INFINITY;
+	if ((rc = cf_ot_problem_check(p, &check, &err)) != CF_OK)
 		return cf_lua_fail(L, rc, &err);
 	return 0;
 }
@@ -521,7 +530,8 @@ static const luaL_Reg ot_fns[] = {{"solve", l_solve}, {"solver", l_solver}, {"ch
 static const cf_lua_doc ot_docs[] = {
 	{"solve", "cf.ot.solve(M [, opts]) -> result | nil, msg",
 	 "Solve the optimal transport problem with cost matrix M (n×m).\n"
-	 "opts: a, b (weights, Matrix or table; uniform by default), solver =\n"
+	 "opts: a, b (weights, Matrix or table; uniform when absent or empty {}),\n"
+	 "solver =\n"
 	 "\"exact\" (default) | \"emd\" | \"assign\" | \"sinkhorn\" | \"sinkhorn-log\" |\n"
 	 "\"sinkhorn-eps\" | \"unbalanced\", reg (0.01), reg_scale = \"abs\" | \"max\" |\n"
 	 "\"median\", reg_m (1), tol (1e-9), mass_tol, max_iter, time_limit (s),\n"
@@ -530,7 +540,8 @@ static const cf_lua_doc ot_docs[] = {
 	 "value in (0, 2)).  The result table holds plan (Matrix), cost,\n"
 	 "u, v (duals), status (\"optimal\", \"converged\", \"limit\", \"failed\"),\n"
 	 "solver, iterations, time, reg, message and err (error history).\n"
-	 "Bad data (NaN costs, unbalanced masses) returns nil, message; Ctrl-C\n"
+	 "Bad data (NaN costs; masses of a and b that differ, except for\n"
+	 "\"unbalanced\", which relaxes them by reg_m) returns nil, message; Ctrl-C\n"
 	 "raises \"interrupted\"."},
 	{"solver", "cf.ot.solver(M [, opts]) -> OTSolver | nil, msg",
 	 "A solver to run step by step (same options as cf.ot.solve).\n"

@@ -14,7 +14,7 @@ t.like(tostring(te), "^Dataset fashion%-mnist/test: 10000 samples 1x28x28, 10 cl
 t.is(te:label(1), 9, "label(1) is 9 (ankle boot)")
 t.is(te:label(2), 2, "label(2) is 2 (pullover)")
 local x, y = te:sample(1)
-t.is(tostring(x), "Matrix 1x28x28 double", "sample(i) is a c×h×w Matrix")
+t.is(x:summary(), "Matrix 1x28x28 double", "sample(i) is a c×h×w Matrix")
 t.is(y, 9, "and its label")
 -- normalised with mean 0.2860406, std 0.3530242: a black pixel is -0.810
 t.near(x:min(), -0.28604060 / 0.35302424, 1e-5, "black pixels are normalised to -mean/std")
@@ -24,7 +24,7 @@ local counts = {}
 for _, l in ipairs(labels) do counts[l] = (counts[l] or 0) + 1 end
 t.is(counts[0], 1000, "1000 test samples of class 0")
 local X = te:matrix(1, 5)
-t.is(tostring(X), "Matrix 5x784 double", "matrix(first, last) is N × features")
+t.is(X:summary(), "Matrix 5x784 double", "matrix(first, last) is N × features")
 t.ok(X[1] == x:reshape(784), "its rows are the samples")
 
 -- subsets

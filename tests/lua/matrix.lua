@@ -4,7 +4,7 @@ local t = require "tap"
 
 -- constructors
 local m = cf.matrix{{1, 2, 3}, {4, 5, 6}}
-t.is(tostring(m), "Matrix 2x3 double", "__tostring is a one-line summary")
+t.is(m:summary(), "Matrix 2x3 double", "summary() is a one-line description")
 t.is(#m, 2, "# is the number of rows")
 t.is(m:size(), 6, "size() counts values")
 t.is(m:size(2), 3, "size(2) is the column count")
@@ -29,7 +29,7 @@ t.is(v[3], 3.0, "v[i] of a vector is a number")
 -- element access
 t.is(m:get(2, 1), 4.0, "get(i, j) is 1-based")
 t.is(m[2][3], 6.0, "m[i] is row i, m[i][j] its value")
-t.is(tostring(m[1]), "Matrix 3 double", "a row of a 2-D matrix is a vector")
+t.is(m[1]:summary(), "Matrix 3 double", "a row of a 2-D matrix is a vector")
 t.is(m:row(1):sum(), 6.0, "row(i)")
 m:set(1, 1, 10)
 t.is(m:get(1, 1), 10.0, "set(i, j, v)")
@@ -59,13 +59,14 @@ t.ok(a:mm(b) == cf.matrix{{19, 22}, {43, 50}}, "mm is the matrix product")
 t.ok(a:mm{1, 1} == cf.matrix{3, 7}, "mm with a vector (a table) gives a vector")
 t.ok(a + b == cf.matrix{{6, 8}, {10, 12}}, "+ elementwise")
 t.ok(b - a == cf.matrix{{4, 4}, {4, 4}}, "- elementwise")
-t.ok(a * b == cf.matrix{{5, 12}, {21, 32}}, "* is elementwise")
+t.ok(a * b == cf.matrix{{19, 22}, {43, 50}}, "* is the matrix product (torch7)")
+t.ok(a:mul(b) == cf.matrix{{5, 12}, {21, 32}}, "mul() is elementwise")
 t.ok(a * 2 == cf.matrix{{2, 4}, {6, 8}} and 2 * a == a * 2, "* by a scalar, both sides")
 t.ok(1 - a == cf.matrix{{0, -1}, {-2, -3}}, "scalar - matrix")
 t.ok(a / 2 == cf.matrix{{0.5, 1}, {1.5, 2}}, "/ by a scalar")
-t.ok(a ^ 2 == a * a, "^ elementwise power")
+t.ok(a ^ 2 == a:mul(a), "^ elementwise power")
 t.ok(-a == a * -1, "unary minus")
-t.ok(a:add(1) == a + 1 and a:mul(b) == a * b, "add() and mul() methods")
+t.ok(a:add(1) == a + 1 and a:div(b) == a / b, "add() and div() methods")
 t.ok(a:map(function(x) return x * 10 end) == a * 10, "map(f)")
 t.ok(cf.zeros(2, 2):fill(3) == cf.matrix(2, 2, 3), "fill(v) in place")
 t.ok(a ~= a:t(), "__eq compares content")
@@ -122,15 +123,125 @@ t.raises(function() return m:set(1, 1, "x") end, "bad argument #3 to 'set'", "se
 t.raises(function() return m[5] end, "row 5 out of range 1..2", "m[i] out of range")
 t.raises(function() m.foo = 1 end, "has no field 'foo'", "assigning a field")
 t.raises(function() m[1] = {1, 2} end, "3 values expected", "assigning a short row")
-t.raises(function() return a + cf.matrix{1, 2} end, "shapes differ: 2x2 and 2", "adding different shapes")
+t.raises(function() return a + cf.matrix{1, 2, 3} end, "shapes 2x2 and 3 do not broadcast", "adding shapes that do not broadcast")
 t.raises(function() return a + "x" end, "number or Matrix expected", "adding a string")
 t.raises(function() return a:mm(cf.matrix{{1, 2, 3}}) end, "bad argument #1 to 'mm' (inner dimensions differ", "mm with the wrong inner size")
 t.raises(function() return cf.zeros(2, 2, 2):t() end, "needs a 2-dimensional Matrix", "t() of a 3-D matrix")
 t.raises(function() return m:reshape(4) end, "6 values cannot take a shape of 4", "reshape to another size")
-t.raises(function() return m:sum(3) end, "bad argument #1 to 'sum' (dimension out of range)", "sum along a missing dimension")
+t.raises(function() return m:sum(3) end, "bad argument #1 to 'sum' (dimension 3 out of range 1..2)", "sum along a missing dimension")
 t.raises(function() return m:sub(0, 1) end, "start out of range", "sub out of range")
 t.raises(function() return m:map(function() return "x" end) end, "returned a string", "map returning a string")
 t.raises(function() return m.get(42, 1, 1) end, "Matrix expected, got number", "a method on a non-Matrix")
+
+-- the cf.matrix namespace; the old constructors still work
+t.ok(cf.matrix.rand(3, 3, 7) == cf.rand(3, 3, 7), "cf.matrix.rand is cf.rand")
+t.ok(cf.matrix.zeros(2, 3) == cf.zeros(2, 3) and cf.matrix.ones(2) == cf.ones(2)
+     and cf.matrix.eye(2) == cf.eye(2), "cf.matrix.zeros / ones / eye")
+t.ok(cf.matrix.new{{1, 2}} == cf.matrix{{1, 2}}, "cf.matrix(...) calls cf.matrix.new")
+local g = cf.matrix.randn(200, 50, 3)
+t.near(g:mean(), 0, 0.03, "randn: mean near 0 (" .. g:mean() .. ")")
+t.near(g:std(), 1, 0.03, "randn: std near 1 (" .. g:std() .. ")")
+t.ok(cf.matrix.randn(2, 2, 3) == cf.matrix.randn(2, 2, 3), "randn: seeded")
+
+-- broadcasting
+local X = cf.matrix{{1, 2, 3}, {4, 5, 6}}
+t.ok(X + cf.matrix{10, 20, 30} == cf.matrix{{11, 22, 33}, {14, 25, 36}}, "a vector of m is added to every row")
+t.ok(X - cf.matrix{{1}, {4}} == cf.matrix{{0, 1, 2}, {0, 1, 2}}, "an n×1 Matrix is subtracted from every column")
+t.ok(X:mul(cf.matrix{{2}, {3}}) == cf.matrix{{2, 4, 6}, {12, 15, 18}}, "mul by a column rescales rows")
+t.ok(X / cf.matrix{1, 2, 3} == cf.matrix{{1, 1, 1}, {4, 2.5, 2}}, "/ by a row vector divides each column")
+t.ok(X:add{1, 1, 1} == X + 1, "a table broadcasts like a Matrix")
+t.ok(cf.matrix{{1}, {2}} + cf.matrix{10, 20} == cf.matrix{{11, 21}, {12, 22}}, "column + row gives the outer sum")
+t.ok(cf.zeros(2, 2, 3) + cf.matrix{1, 2, 3} == cf.matrix{{{1, 2, 3}, {1, 2, 3}}, {{1, 2, 3}, {1, 2, 3}}},
+     "3-D broadcasting along the last dimension")
+
+-- products
+t.ok(X * cf.matrix{1, 0, 1} == cf.matrix{4, 10}, "matrix * vector")
+t.ok(cf.matrix{1, 1} * X == cf.matrix{5, 7, 9}, "vector * matrix")
+t.is(cf.matrix{1, 2, 3} * cf.matrix{4, 5, 6}, 32.0, "vector * vector is the dot product")
+t.is(X:dot(X), 91.0, "dot()")
+t.raises(function() return cf.zeros(2, 2, 2) * cf.zeros(2, 2) end, "A:mul(B) multiplies elementwise", "* of a 3-D matrix")
+t.raises(function() return cf.matrix{1, 2, 3} * X end, "a vector of 3 values times a 2x3", "vector * matrix of the wrong size")
+t.raises(function() return X:dot{1, 2} end, "bad argument #1 to 'dot' (2 values, the Matrix has 6)", "dot of different sizes")
+
+-- reductions with a dimension
+local R = cf.matrix{{1, 2, 3}, {4, 6, 8}}
+t.ok(R:var(1) == cf.matrix{2.25, 4, 6.25}, "var(1): per column, dividing by n")
+t.ok(R:var(2) == cf.matrix{2 / 3, 8 / 3}, "var(2): per row")
+t.ok(R:var(1, 1) == cf.matrix{4.5, 8, 12.5}, "var(1, 1): dividing by n - 1")
+t.ok(R:std(1) == cf.matrix{1.5, 2, 2.5}, "std(1)")
+t.near(R:var(), 17 / 3 - 0 * 1, 1e-12, "var() of all values: " .. R:var())
+t.near(R:std(nil, 1), math.sqrt(6.8), 1e-12, "std(nil, 1) of all values")
+t.ok(R:sum(1) == cf.matrix{5, 8, 11} and R:mean(2) == cf.matrix{2, 6}, "sum(1), mean(2)")
+t.ok(R:max(1) == cf.matrix{4, 6, 8} and R:min(2) == cf.matrix{1, 4}, "max(1), min(2)")
+t.ok(cf.matrix{{1, 9}, {7, 5}, {3, 2}}:argmax(1) == cf.matrix{2, 1}, "argmax(1): best row per column")
+t.ok(cf.matrix{{1, 9}, {7, 5}, {3, 2}}:argmin(1) == cf.matrix{1, 3}, "argmin(1)")
+local N = cf.matrix{{1, 0 / 0}, {2, 3}}
+t.ok(N:max(1):get(2) ~= N:max(1):get(2), "a NaN wins max along a dimension")
+t.ok(N:max() ~= N:max(), "a NaN wins max()")
+local cube = cf.matrix{{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}}
+t.ok(cube:sum(2) == cf.matrix{{4, 6}, {12, 14}}, "sum along the middle of 3 dimensions")
+t.ok(cube:mean(1) == cf.matrix{{3, 4}, {5, 6}}, "mean along the first of 3")
+t.raises(function() return R:var(1, 2) end, "ddof is 0", "ddof 2")
+t.raises(function() return R:std(0) end, "dimension 0 out of range 1..2", "std(0)")
+
+-- elementwise functions
+t.ok(cf.matrix{1, 4, 9}:sqrt() == cf.matrix{1, 2, 3}, "sqrt()")
+t.ok(cf.matrix{-1, 2, -3}:abs() == cf.matrix{1, 2, 3}, "abs()")
+t.ok(cf.matrix{0, 1}:exp() == cf.matrix{1, math.exp(1)}, "exp()")
+t.ok(cf.matrix{1, math.exp(2)}:log() == cf.matrix{0, 2}, "log()")
+t.is(cf.matrix{0}:log():get(1), -math.huge, "log(0) = -inf")
+
+-- diag, normalize
+t.ok(R:diag() == cf.matrix{1, 6}, "diag() of a 2x3 Matrix: min(n, m) values")
+t.ok(cf.matrix{1, 2}:diag() == cf.matrix{{1, 0}, {0, 2}}, "diag() of a vector is square")
+t.ok(cf.matrix.diag{3, 4} == cf.matrix{{3, 0}, {0, 4}}, "cf.matrix.diag(table)")
+t.ok(cf.matrix.diag(R) == R:diag(), "cf.matrix.diag(m)")
+t.ok(R:normalize(2) == cf.matrix{{1 / 6, 2 / 6, 3 / 6}, {4 / 18, 6 / 18, 8 / 18}}, "normalize(2): rows sum to 1")
+t.ok(R:normalize(1):sum(1) == cf.ones(3), "normalize(1): columns sum to 1")
+t.ok(cf.matrix{{3, 4}, {0, 0}}:normalize(2, "l2") == cf.matrix{{0.6, 0.8}, {0, 0}}, "l2 norm; a zero row stays zero")
+t.ok(cf.matrix{{-1, 3}}:normalize(2, "l1") == cf.matrix{{-0.25, 0.75}}, "l1 norm")
+t.raises(function() return R:normalize(2, "max") end, "invalid option 'max'", "an unknown norm")
+t.raises(function() return R:normalize(3) end, "dimension 3 out of range", "normalize along a missing dimension")
+t.raises(function() return cf.zeros(2, 2, 2):diag() end, "needs a 2-dimensional Matrix", "diag of 3-D")
+
+-- slicing (copies)
+t.ok(R:rows(2) == cf.matrix{{4, 6, 8}}, "rows(i): to the last row")
+t.ok(R:rows(1, 1) == cf.matrix{{1, 2, 3}}, "rows(i1, i2)")
+t.ok(R:rows{2, 1} == cf.matrix{{4, 6, 8}, {1, 2, 3}}, "rows{...} reorders")
+t.ok(R:cols(2, 3) == cf.matrix{{2, 3}, {6, 8}}, "cols(j1, j2)")
+t.ok(R:cols{3, 1} == cf.matrix{{3, 1}, {8, 4}}, "cols{...}")
+t.ok(R:col(2) == cf.matrix{2, 6}, "col(j) is a vector")
+t.ok(cf.matrix{5, 6, 7}:rows{3, 1} == cf.matrix{7, 5}, "rows{...} of a vector")
+local Rc = R:copy()
+local sl = Rc:col(1); sl[1] = 100
+t.is(Rc:get(1, 1), 1.0, "a slice is a copy")
+Rc:set_col(1, {7, 8}):set_row(2, 0)
+t.ok(Rc == cf.matrix{{7, 2, 3}, {0, 0, 0}}, "set_col / set_row in place")
+t.raises(function() return R:rows(3) end, "start 3 out of range 1..2", "rows out of range")
+t.raises(function() return R:cols(2, 1) end, "end 1 out of range 2..3", "cols end before start")
+t.raises(function() return R:cols{1, 4} end, "position [2] must be an integer in 1..3", "cols list out of range")
+t.raises(function() return R:rows{} end, "empty list", "empty rows list")
+t.raises(function() return cf.zeros(3):col(1) end, "needs a 2-dimensional Matrix", "col of a vector")
+t.raises(function() return Rc:set_col(1, {1, 2, 3}) end, "2 values expected, got 3", "set_col of the wrong length")
+
+-- concatenation
+t.ok(cf.matrix.cat({R, R:rows(1, 1)}) == cf.matrix{{1, 2, 3}, {4, 6, 8}, {1, 2, 3}}, "cat along rows")
+t.ok(cf.matrix.cat({R, {{0}, {0}}}, 2) == cf.matrix{{1, 2, 3, 0}, {4, 6, 8, 0}}, "cat along columns, a table too")
+t.ok(R:cat(R, 2):size(2) == 6, "m:cat(n, dim)")
+t.ok(cf.matrix.cat{cf.matrix{1}, cf.matrix{2, 3}} == cf.matrix{1, 2, 3}, "cat of vectors")
+t.raises(function() return cf.matrix.cat({R, cf.zeros(2, 2)}) end, "entry 2 is 2x2, entry 1 is 2x3: only dimension 1 may differ", "cat of mismatched shapes")
+t.raises(function() return cf.matrix.cat({}) end, "at least one Matrix", "cat of nothing")
+t.raises(function() return cf.matrix.cat({R}, 3) end, "dimension 3 out of range 1..2", "cat along a missing dimension")
+t.raises(function() return cf.matrix.cat({R, "x"}) end, "entry 2 is a string", "cat of a string")
+
+-- printing: print(m) shows the numbers; nested, the one-line summary
+t.is(tostring(cf.matrix{{1, 2}}), "  1  2\n[Matrix double 1x2]", "tostring shows the values")
+t.is(cf.pretty({cf.matrix{1, 2}}), "{Matrix 2 double}", "inside a table: the summary")
+
+-- sizes are checked before any arithmetic can overflow
+t.raises(function() return cf.rand(3, 4):reshape(3, math.maxinteger) end, "its size overflows", "reshape to a size past 2^63")
+t.raises(function() return cf.zeros(math.maxinteger, 4) end, "Matrix too large", "zeros past 2^63")
+t.raises(function() return cf.zeros(2^31, 2^31) end, "Matrix too large", "zeros of 2^62 values")
 
 do
   local closed <close> = cf.zeros(2)

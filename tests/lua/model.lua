@@ -25,7 +25,7 @@ t.is(#params, 6, "params() lists weights and biases")
 t.is(params[1].name, "fc1.weight", "PyTorch names")
 t.is(table.concat(params[1].shape, "x"), "32x784", "and shapes")
 local w1 = m:weight(1)
-t.is(tostring(w1), "Matrix 32x784 double", "weight(layer) is a Matrix copy")
+t.is(w1:summary(), "Matrix 32x784 double", "weight(layer) is a Matrix copy")
 t.ok(m:weight("fc1.weight") == w1, "weight(name) is the same tensor")
 local bound = 1 / math.sqrt(784)
 t.ok(w1:max() <= bound and w1:min() >= -bound, "PyTorch init: |w| <= 1/sqrt(fan_in)")
@@ -35,9 +35,9 @@ t.ok(cf.model.new("mlp 784-32-16-10", 4):weight(1) ~= w1, "another seed another 
 -- forward on a Matrix with recording
 local x = cf.rand(4, 784, 9)
 local logits, acts = m:forward(x, {record = true})
-t.is(tostring(logits), "Matrix 4x10 double", "forward gives N × classes logits")
+t.is(logits:summary(), "Matrix 4x10 double", "forward gives N × classes logits")
 t.is(#acts, 3, "one recording per weight layer")
-t.is(tostring(acts[2]), "Matrix 4x16 double", "recordings are N × out")
+t.is(acts[2]:summary(), "Matrix 4x16 double", "recordings are N × out")
 -- the first pre-activation is x·W1ᵀ + b1, computed here in double
 local want = x:mm(w1:t()) + cf.matrix{m:weight("fc1.bias"):totable(), m:weight("fc1.bias"):totable(),
                                       m:weight("fc1.bias"):totable(), m:weight("fc1.bias"):totable()}
@@ -90,7 +90,7 @@ local preds, right = net:predict(test), 0
 for i, p in ipairs(preds) do if p == test:label(i) then right = right + 1 end end
 t.near(right / #test, acc, 1e-12, "predict agrees with evaluate")
 local lg = net:forward(test)
-t.is(tostring(lg), "Matrix 300x10 double", "forward on a Dataset")
+t.is(lg:summary(), "Matrix 300x10 double", "forward on a Dataset")
 
 -- convolutional networks
 local cnn = cf.model.new("net in 1x28x28: conv 4 k3 p1, relu, maxpool 2, flatten, linear 10", 2)
@@ -98,7 +98,7 @@ local li = cnn:info()
 t.is(li.layers[1].kind, "conv", "a conv layer")
 t.is(li.layers[1].kh, 3, "its kernel")
 local _, ca = cnn:forward(te:subset({1, 2}), {record = true})
-t.is(tostring(ca[1]), "Matrix 2x4x28x28 double", "conv recordings are N×C×H×W")
+t.is(ca[1]:summary(), "Matrix 2x4x28x28 double", "conv recordings are N×C×H×W")
 
 -- fold_bn: BatchNorm (set away from the identity) folded into the convs
 local bm = cf.model.new("vgg 4 M 8 M classes 10 in 1x8x8 bn", 5)
