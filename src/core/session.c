@@ -75,7 +75,8 @@ const char *cf_session_param_choices(const cf_param_info *p, char *buf, int len)
 
 static const char *const step_names[] = { "activations", "costs", "alignment", "balance",
 					   "fusion", "evaluation", "finetune" };
-static const char *const state_names[] = { "stale", "running", "fresh", "failed" };
+static const char *const state_names[] = { "stale", "running", "fresh", "failed", "stopped" };
+_Static_assert(sizeof state_names / sizeof state_names[0] == CF_STATE_COUNT, "a name per state");
 
 const char *cf_session_step_name(int step)
 {
@@ -92,7 +93,7 @@ int cf_session_step_parse(const char *name)
 
 const char *cf_step_state_name(int state)
 {
-	return state >= 0 && state < 4 ? state_names[state] : "?";
+	return state >= 0 && state < CF_STATE_COUNT ? state_names[state] : "?";
 }
 
 /* ---- the session ------------------------------------------------------------ */
@@ -823,14 +824,17 @@ static int run_fuse_rest(cf_session *s, cf_error *err)
 	return CF_OK;
 }
 
+/* Every parameter value of `from` into `to` (a new session: nothing to
+ * mark stale).  Per-layer overrides stay with `from`. */
 static int copy_params(const cf_session *from, cf_session *to, cf_error *err)
 {
-	char buf[512];
-	int rc;
 	for (int i = 0; i < NPARAMS; i++) {
-		format_value(i, from->pv[i], from->ps[i], buf, sizeof buf);
-		if ((rc = cf_session_set(to, params[i].name, buf, err)))
-			return rc;
+		char *str = NULL;
+		if (from->ps[i] && !(str = strdup(from->ps[i])))
+			return cf_error_set(err, CF_ENOMEM, "session: out of memory");
+		free(to->ps[i]);
+		to->ps[i] = str;
+		to->pv[i] = from->pv[i];
 	}
 	return CF_OK;
 }
@@ -1094,14 +1098,13 @@ fail:
 	return rc;
 }
 
-/* A step that did not finish keeps its previous results.  Stopped on
- * request it is simply not current (stale, message "stopped: ..."), so the
- * next run redoes it; otherwise it failed and says why. */
+/* A step that did not finish keeps its previous results: stopped on
+ * request (the next run redoes it), or failed, saying why. */
 static void mark_unfinished(cf_session *s, int step, int rc, const cf_error *err)
 {
 	const char *msg = err && err->msg[0] ? err->msg : cf_status_name(rc);
 	if (rc == CF_ESTOPPED) {
-		s->state[step] = CF_STATE_STALE;
+		s->state[step] = CF_STATE_STOPPED;
 		snprintf(s->errmsg[step], sizeof s->errmsg[step], "stopped: %.*s",
 			 (int)sizeof s->errmsg[step] - 10, msg);
 	} else {
@@ -1110,13 +1113,36 @@ static void mark_unfinished(cf_session *s, int step, int rc, const cf_error *err
 	}
 }
 
+/* Bookkeeping around a step's work: running while it works, one more run,
+ * its time (summed over the calls of a stepped fusion), and on the end
+ * fresh, or what a failure or a stop leaves (mark_unfinished). */
+static void step_begin(cf_session *s, int step)
+{
+	s->state[step] = CF_STATE_RUNNING;
+	s->runs[step]++;
+	s->time[step] = 0;
+}
+
+static int step_end(cf_session *s, int step, double t0, int rc, int done, const cf_error *err)
+{
+	s->time[step] += now() - t0;
+	if (rc) {
+		mark_unfinished(s, step, rc, err);
+		return rc;
+	}
+	if (done) {
+		s->errmsg[step][0] = '\0';
+		s->state[step] = CF_STATE_FRESH;
+	}
+	return CF_OK;
+}
+
 static int run_step(cf_session *s, int step, cf_error *err)
 {
 	double t0 = now();
 	int rc;
 
-	s->state[step] = CF_STATE_RUNNING;
-	s->runs[step]++;
+	step_begin(s, step);
 	switch (step) {
 	case CF_STEP_ACTS: rc = run_acts(s, err); break;
 	case CF_STEP_COSTS: rc = run_costs(s, err); break;
@@ -1126,13 +1152,18 @@ static int run_step(cf_session *s, int step, cf_error *err)
 	case CF_STEP_EVAL: rc = run_eval(s, err); break;
 	default: rc = run_finetune(s, err); break;
 	}
-	s->time[step] = now() - t0;
-	if (rc) {
-		mark_unfinished(s, step, rc, err);
+	return step_end(s, step, t0, rc, 1, err);
+}
+
+/* Run every step before `step` that is not fresh. */
+static int run_before(cf_session *s, int step, cf_error *err)
+{
+	int rc;
+	if ((rc = need_inputs(s, err)))
 		return rc;
-	}
-	s->errmsg[step][0] = '\0';
-	s->state[step] = CF_STATE_FRESH;
+	for (int k = 0; k < step; k++)
+		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
+			return rc;
 	return CF_OK;
 }
 
@@ -1141,12 +1172,9 @@ int cf_session_run(cf_session *s, int step, cf_error *err)
 	int rc;
 	if (step < 0 || step >= CF_STEP_COUNT)
 		return cf_error_set(err, CF_EINVAL, "session: unknown step %d", step);
-	if ((rc = need_inputs(s, err)))
+	if ((rc = run_before(s, step, err)))
 		return rc;
-	for (int k = 0; k <= step; k++)
-		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
-			return rc;
-	return CF_OK;
+	return s->state[step] == CF_STATE_FRESH ? CF_OK : run_step(s, step, err);
 }
 
 int cf_session_run_all(cf_session *s, cf_error *err)
@@ -1157,37 +1185,25 @@ int cf_session_run_all(cf_session *s, cf_error *err)
 int cf_session_fuse_step(cf_session *s, cf_error *err)
 {
 	double t0;
-	int rc;
+	int rc, done;
 
 	if ((rc = need_inputs(s, err)))
 		return rc;
 	if (s->state[CF_STEP_FUSE] == CF_STATE_FRESH)
 		return CF_OK;
-	for (int k = 0; k < CF_STEP_FUSE; k++)
-		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
-			return rc;
+	if ((rc = run_before(s, CF_STEP_FUSE, err)))
+		return rc;
 	t0 = now();
 	if (s->state[CF_STEP_FUSE] != CF_STATE_RUNNING) {
-		s->runs[CF_STEP_FUSE]++;
-		s->time[CF_STEP_FUSE] = 0;
+		step_begin(s, CF_STEP_FUSE);
 		if ((rc = fusion_ready(s, err)))
-			goto fail;
-		s->state[CF_STEP_FUSE] = CF_STATE_RUNNING;
+			return step_end(s, CF_STEP_FUSE, t0, rc, 0, err);
 	}
-	if (!cf_fusion_done(s->fusion) && (rc = fuse_one_layer(s, err)))
-		goto fail;
-	if (cf_fusion_done(s->fusion)) {
-		if (s->K > 2 && (rc = run_multi(s, err)))
-			goto fail;
-		s->state[CF_STEP_FUSE] = CF_STATE_FRESH;
-		s->errmsg[CF_STEP_FUSE][0] = '\0';
-	}
-	s->time[CF_STEP_FUSE] += now() - t0;
-	return CF_OK;
-fail:
-	s->time[CF_STEP_FUSE] += now() - t0;
-	mark_unfinished(s, CF_STEP_FUSE, rc, err);
-	return rc;
+	rc = cf_fusion_done(s->fusion) ? CF_OK : fuse_one_layer(s, err);
+	done = !rc && cf_fusion_done(s->fusion);
+	if (done && s->K > 2)
+		rc = run_multi(s, err);
+	return step_end(s, CF_STEP_FUSE, t0, rc, done, err);
 }
 
 int cf_session_state(const cf_session *s, int step)

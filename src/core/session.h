@@ -47,16 +47,18 @@ typedef enum cf_session_step {
 } cf_session_step;
 
 typedef enum cf_step_state {
-	CF_STATE_STALE = 0, /* must be (re)computed before its results are current
-	                       (also after a stop request: message "stopped: ...") */
+	CF_STATE_STALE = 0, /* must be (re)computed before its results are current */
 	CF_STATE_RUNNING,   /* in progress (the fusion: some layers done) */
 	CF_STATE_FRESH,     /* results current */
-	CF_STATE_FAILED     /* the last run failed; previous results kept */
+	CF_STATE_FAILED,    /* the last run failed; previous results kept */
+	CF_STATE_STOPPED,   /* the last run was stopped on request (not a failure):
+	                       previous results kept, the next run redoes it */
+	CF_STATE_COUNT
 } cf_step_state;
 
 const char *cf_session_step_name(int step);     /* "activations", "costs", ... */
 int cf_session_step_parse(const char *name);    /* -1 if unknown */
-const char *cf_step_state_name(int state);      /* "stale", "running", ... */
+const char *cf_step_state_name(int state);      /* "stale", "running", ..., "stopped" */
 
 /* ---- parameters ------------------------------------------------------ */
 

@@ -1119,7 +1119,7 @@ static const cf_lua_doc session_method_docs[] = {
 	 "Fuse one more layer (running the steps before the fusion first);\n"
 	 "returns the number of fused layers and the total.  When the last\n"
 	 "layer is done the fusion is fresh and step() does nothing more."},
-	{"state", "s:state(step) -> string", "\"stale\", \"running\", \"fresh\" or \"failed\"."},
+	{"state", "s:state(step) -> string", "\"stale\", \"running\", \"fresh\", \"failed\" or \"stopped\"."},
 	{"states", "s:states() -> {step = state, ...}", "The state of every step."},
 	{"runs", "s:runs(step) -> n", "How many times the step was computed."},
 	{"time", "s:time(step) -> seconds", "Wall-clock time of the step's last run."},
