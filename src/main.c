@@ -1,7 +1,8 @@
 /* main.c — the clafuse command line: dispatches to subcommands.
  *
  * `clafuse SUBCOMMAND ...`; the table below is the single list of
- * subcommands used for dispatch and for --help.
+ * subcommands used for dispatch and for --help (each entry, in
+ * src/cli/cmd_*.c, carries its own options and help).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
@@ -13,20 +14,14 @@
 
 #include <gsl/gsl_version.h>
 
-#include "cmd.h"
-#include "error.h"
-#include "ops.h"
+#include "cli/cmd.h"
+#include "core/error.h"
+#include "core/ops.h"
+#include "repl/repl.h"
 
-const struct cf_command cf_commands[] = {
-	{"demo", cmd_demo, "[--batch]", "a guided tour of the method on bundled models"},
-	{"train", cmd_train, "--arch DESC -o OUT [options]", "train a network on a data set"},
-	{"eval", cmd_evaluate, "MODEL [--data SPEC]", "accuracy of a model on a data set"},
-	{"info", cmd_info, "MODEL", "architecture, units and metadata of a model file"},
-	{"ot", cmd_ot, "COSTS [options]", "solve one transport problem from a cost file"},
-	{"fuse", cmd_fuse, "A B [MORE...] [options]", "fuse models of any depths (CLAFusion)"},
-	{"run", cmd_run, "SCRIPT [ARGS...]", "run a Lua script"},
-	{"tui", cmd_tui, "[--ot FILE | --random N]", "the full-screen workbench"},
-	{NULL, NULL, NULL, NULL}
+const struct cf_command *const cf_commands[] = {
+	&cf_cmd_demo, &cf_cmd_train, &cf_cmd_eval, &cf_cmd_info, &cf_cmd_ot,
+	&cf_cmd_fuse, &cf_cmd_run,   &cf_cmd_tui,  NULL
 };
 
 static void usage(FILE *f)
@@ -35,8 +30,12 @@ static void usage(FILE *f)
 		   "       clafuse SUBCOMMAND [ARGS...]\n"
 		   "       clafuse -e CODE [-e CODE...]   run Lua code\n"
 		   "       clafuse --version | --help\n\nsubcommands:\n");
-	for (const struct cf_command *c = cf_commands; c->name; c++)
-		fprintf(f, "  %-6s %-26s %s\n", c->name, c->args, c->help);
+	for (const struct cf_command *const *c = cf_commands; *c; c++)
+		if (strlen((*c)->synopsis) <= 28)
+			fprintf(f, "  %-6s %-28s %s\n", (*c)->name, (*c)->synopsis, (*c)->summary);
+		else /* the summary goes under it */
+			fprintf(f, "  %-6s %s\n  %6s %-28s %s\n", (*c)->name, (*c)->synopsis, "", "",
+				(*c)->summary);
 	fprintf(f, "\n'clafuse SUBCOMMAND --help' describes each one.\n");
 }
 
@@ -70,9 +69,9 @@ int main(int argc, char **argv)
 	choose_blas_kernels(argv);
 	cf_error_gsl_off();
 	if (argc < 2)
-		return cmd_repl(argc, argv);
+		return cf_repl_main(argc, argv);
 	if (!strcmp(argv[1], "-e"))
-		return cmd_eval(argc - 1, argv + 1);
+		return cli_main(&cf_cmd_lua_eval, argc, argv);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		version();
 		return 0;
@@ -81,9 +80,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (const struct cf_command *c = cf_commands; c->name; c++)
-		if (!strcmp(argv[1], c->name))
-			return c->run(argc - 1, argv + 1);
+	for (const struct cf_command *const *c = cf_commands; *c; c++)
+		if (!strcmp(argv[1], (*c)->name))
+			return cli_main(*c, argc - 1, argv + 1);
 	fprintf(stderr, "clafuse: unknown subcommand '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

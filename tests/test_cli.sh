@@ -27,8 +27,32 @@ for c in $("$CLAFUSE" --help | awk '/^subcommands:/ { on = 1; next } on && /^  [
 	ok $? "man page describes subcommand $c"
 done
 
+# One option parser for every subcommand, its --help written from the same
+# spec: each subcommand answers --help with its usage line, refuses an
+# unknown option with exit 2 and a message naming it, and takes
+# --name=VALUE like --name VALUE.
+for c in $("$CLAFUSE" --help | awk '/^subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
+	"$CLAFUSE" "$c" --help > "$T/out" 2>&1 && grep -q "^usage: clafuse $c " "$T/out" &&
+		grep -q '^  -h, --help  *this help$' "$T/out"
+	ok $? "$c --help: the usage and the options from its spec"
+	"$CLAFUSE" "$c" --frobnicate x y > "$T/out" 2>&1; [ $? -eq 2 ] &&
+		grep -q "^clafuse $c: unknown option '--frobnicate'" "$T/out"
+	ok $? "$c: an unknown option is a usage error that names it"
+done
+"$CLAFUSE" eval --threads=0 m.safetensors > "$T/out" 2>&1; [ $? -eq 2 ] &&
+	grep -q "^clafuse eval: --threads: expected a whole number in \[1, 256\], got '0'" "$T/out"
+ok $? "--name=VALUE is checked against the option's range"
+"$CLAFUSE" ot > "$T/out" 2>&1; [ $? -eq 2 ] && grep -q '^clafuse ot: missing arguments' "$T/out" &&
+	grep -q '^usage: clafuse ot COSTS' "$T/out"
+ok $? "a missing argument: exit 2 and the usage line"
+"$CLAFUSE" info a b > "$T/out" 2>&1; [ $? -eq 2 ] && grep -q "unexpected argument 'b'" "$T/out"
+ok $? "a stray argument: exit 2, named"
+"$CLAFUSE" fuse --data fashion-mnist > "$T/out" 2>&1; [ $? -eq 2 ] &&
+	grep -q '^usage: clafuse fuse A B' "$T/out"
+ok $? "fuse without models: exit 2 and the usage"
+
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do skip "Fashion-MNIST not installed"; done
+	for i in $(seq 18); do skip "Fashion-MNIST not installed"; done
 	echo "1..$n"
 	exit 0
 fi
@@ -62,6 +86,19 @@ head -c 100 "$T/m.safetensors" > "$T/cut.safetensors"
 "$CLAFUSE" eval "$T/cut.safetensors" > "$T/out" 2>&1; [ $? -eq 1 ]
 ok $? "truncated model: exit 1, no crash"
 
+# Ctrl-C stops long work through the progress callback (no Lua state is
+# open here): train says "interrupted", exits 1 and writes no model.
+"$CLAFUSE" train --arch "mlp 784-100-10" --epochs 20 -o "$T/stop.safetensors" \
+	> "$T/stop.out" 2> "$T/stop.err" &
+pid=$!
+i=0
+while ! grep -q '^epoch' "$T/stop.out" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 1 ] && grep -q '^clafuse train: interrupted$' "$T/stop.err" && [ ! -e "$T/stop.safetensors" ]
+ok $? "train: Ctrl-C stops it cleanly (exit $rc, no model written)"
+
 # The demo on the bundled models (no pauses, no finetuning).
 share=$top_srcdir/share
 if [ -f "$share/models/mlp_a.safetensors" ]; then
@@ -69,7 +106,13 @@ if [ -f "$share/models/mlp_a.safetensors" ]; then
 	ok $? "demo runs"
 	grep -q 'map: model 1 layer k -> model 0 layer 1 2 5' "$T/demo"
 	ok $? "demo: the alignment of the MLP pair is [1,2,5]"
+	# fuse without --data fuses on the default data set, Fashion-MNIST
+	"$CLAFUSE" fuse "$share/models/mlp_a.safetensors" "$share/models/mlp_b.safetensors" -q \
+		> "$T/fuse" 2>&1
+	[ $? -eq 0 ] && grep -q '^accuracy on fashion-mnist/test:' "$T/fuse" &&
+		grep -q 'alignment (units, 1-based): \[1,2,5\]' "$T/fuse"
+	ok $? "fuse without --data: the default data set, Fashion-MNIST"
 else
-	skip "no bundled models"; skip "no bundled models"
+	skip "no bundled models"; skip "no bundled models"; skip "no bundled models"
 fi
 echo "1..$n"

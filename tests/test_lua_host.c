@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "lua/host.h"
+#include "term/progress.h"
 #include "tap.h"
 
 /* Run `code` protected; returns the status, leaves results/message. */
@@ -283,13 +284,13 @@ int main(void)
 
 	/* progress line */
 	char line[128];
-	ok(strcmp(cf_lua_progress_format(line, sizeof line, 10, "epoch 4/10", 0.4),
+	ok(strcmp(cf_term_progress_format(line, sizeof line, 10, "epoch 4/10", 0.4),
 		  "[####      ]  40% epoch 4/10") == 0,
 	   "progress line: '%s'", line);
-	ok(strcmp(cf_lua_progress_format(line, sizeof line, 4, "done", 1.0), "[####] 100% done") ==
+	ok(strcmp(cf_term_progress_format(line, sizeof line, 4, "done", 1.0), "[####] 100% done") ==
 		   0,
 	   "progress line full: '%s'", line);
-	ok(strcmp(cf_lua_progress_format(line, sizeof line, 4, "scan", -1), "[    ] scan") == 0,
+	ok(strcmp(cf_term_progress_format(line, sizeof line, 4, "scan", -1), "[    ] scan") == 0,
 	   "progress line of unknown length: '%s'", line);
 
 	cf_lua_close(L);

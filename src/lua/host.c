@@ -20,7 +20,7 @@
 
 #include <lualib.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "host.h"
 
 #ifndef CF_SRCDIR

@@ -171,19 +171,13 @@ int cf_lua_raise_interrupted(lua_State *L);
 
 /* --- progress.c: the progress line -------------------------------------- */
 
-/* A cf_progress_fn (error.h) for long core work called from Lua: draws
- * `\r[####      ]  40% epoch 4/10` on stderr, at most every 50 ms and only
- * when stderr is a terminal; returns nonzero when Ctrl-C was pressed.
- * `ud` is unused (pass NULL). */
+/* A cf_progress_fn (core/progress.h) for long core work called from Lua:
+ * draws the front ends' progress line (term/progress.h) and returns
+ * nonzero when Ctrl-C was pressed.  `ud` is unused (pass NULL). */
 int cf_lua_progress(void *ud, const char *what, double fraction);
 
 /* Erase the progress line if one is showing (the REPL calls this after
  * each evaluation). */
 void cf_lua_progress_done(void);
-
-/* Format the progress line (without \r) into buf: a bar of `barw` cells,
- * the percentage (omitted when fraction < 0) and `what`.  Returns buf. */
-char *cf_lua_progress_format(char *buf, size_t len, int barw, const char *what,
-			     double fraction);
 
 #endif

@@ -25,7 +25,6 @@
 #include <gsl/gsl_version.h>
 #include <lualib.h>
 
-#include "cmd.h"
 #include "lua/host.h"
 #include "repl.h"
 
@@ -311,7 +310,7 @@ static int step(struct repl *r)
 	return !quit_requested;
 }
 
-int cmd_repl(int argc, char **argv)
+int cf_repl_main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;

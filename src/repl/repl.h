@@ -1,13 +1,17 @@
 /* repl.h — the clafuse console: a readline REPL around the Lua host.
  *
- * The entry point cmd_repl is declared in cmd.h (main.c runs it when
- * clafuse gets no arguments).  This header joins the console's two files:
+ * main.c runs cf_repl_main when clafuse gets no arguments.  This header
+ * also joins the console's two files:
  * repl.c (reading, evaluating, printing) and complete.c (tab completion).
  */
 #ifndef CF_REPL_H
 #define CF_REPL_H
 
 #include <lua.h>
+
+/* The console: read, evaluate and print Lua until end of input; the exit
+ * status of the program. */
+int cf_repl_main(int argc, char **argv);
 
 /* Set up readline's completion for the state L: globals, fields of tables,
  * methods through metatables (`obj:`), Lua keywords, and file names inside

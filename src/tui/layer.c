@@ -26,10 +26,10 @@
 
 #include "cmap.h"
 #include "commands.h"
-#include "fusion.h"
+#include "core/fusion.h"
 #include "heatmap.h"
-#include "matfile.h"
-#include "ot.h"
+#include "core/matfile.h"
+#include "core/ot.h"
 #include "plot.h"
 #include "screen.h"
 #include "sess.h"

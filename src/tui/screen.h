@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "grid.h"
 #include "tui.h"
 

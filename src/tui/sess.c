@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "commands.h"
-#include "matfile.h"
+#include "core/matfile.h"
 #include "screen.h"
 #include "sess.h"
 

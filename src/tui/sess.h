@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "heatmap.h"
-#include "session.h"
+#include "core/session.h"
 
 struct cf_tsess {
 	cf_session *s;

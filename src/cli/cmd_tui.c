@@ -25,39 +25,45 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "matfile.h"
-#include "ground.h"
-#include "ot.h"
+#include "cli/cmd.h"
+#include "core/ground.h"
+#include "core/matfile.h"
+#include "core/ot.h"
 #include "tui/commands.h"
 #include "tui/screen.h"
 #include "tui/tui.h"
 
 #define MAX_SIDE 65536
 
-static void usage(FILE *f)
+enum {
+	O_DATA, O_SET, O_OT, O_RANDOM, O_SEED, O_SOLVER, O_REG, O_TOL, O_COLOR, O_NO_MOUSE,
+	O_MAN
+};
+
+static const struct cli_opt opts[] = {
+	[O_DATA] = {0, "data", CLI_STR, "SPEC", "data set of the session (e.g. fashion-mnist)"},
+	[O_SET] = {0, "set", CLI_LIST, "NAME=VALUE",
+		   "a session parameter (repeatable; see the params screen)"},
+	[O_OT] = {0, "ot", CLI_STR, "FILE", "cost matrix (CSV or binary, as for 'clafuse ot')"},
+	[O_RANDOM] = {0, "random", CLI_STR, "N[xM]",
+		      "two Gaussian clouds of N and M points in the plane,\n"
+		      "squared Euclidean cost divided by its maximum"},
+	[O_SEED] = {0, "seed", CLI_INT, "S", "seed of --random (default 1)", 0, 2147483647.0},
+	[O_SOLVER] = {0, "solver", CLI_STR, "NAME",
+		      "sinkhorn (default) | sinkhorn-log | sinkhorn-eps | emd | exact"},
+	[O_REG] = {0, "reg", CLI_REAL, "X", "entropic epsilon (default 0.01)", 1e-300, 1e300},
+	[O_TOL] = {0, "tol", CLI_REAL, "X", "entropic stop: L1 marginal error (default 1e-9)", 0, 1},
+	[O_COLOR] = {0, "color", CLI_STR, "MODE", "auto (default) | mono | 8 | 256 | rgb"},
+	[O_NO_MOUSE] = {0, "no-mouse", CLI_FLAG, NULL,
+			"leave the mouse to the terminal (text selection)"},
+	[O_MAN] = {0, "man", CLI_FLAG, NULL,
+		   "print the man page (generated from the command table)"},
+	{0}
+};
+
+static void keys_help(FILE *f)
 {
-	fprintf(f,
-		"usage: clafuse tui A.safetensors B.safetensors [more...] [--data SPEC]\n"
-		"                   [--set NAME=VALUE]... [options]\n"
-		"       clafuse tui (--ot COSTS | --random N[xM]) [options]\n"
-		"The full-screen workbench: a fusion session on model files, or the layer\n"
-		"screen of one transport problem.\n\n"
-		"  --data SPEC      data set of the session (e.g. fashion-mnist)\n"
-		"  --set NAME=VALUE a session parameter (repeatable; see the params screen)\n"
-		"  --ot FILE        cost matrix (CSV or binary, as for 'clafuse ot')\n"
-		"  --random N[xM]   two Gaussian clouds of N and M points in the plane,\n"
-		"                   squared Euclidean cost divided by its maximum\n"
-		"  --seed S         seed of --random (default 1)\n"
-		"  --solver NAME    sinkhorn (default) | sinkhorn-log | sinkhorn-eps | emd | exact\n"
-		"  --reg X          entropic epsilon (default 0.01)\n"
-		"  --tol X          entropic stop: L1 marginal error (default 1e-9)\n"
-		"  --color MODE     auto (default) | mono | 8 | 256 | rgb\n"
-		"  --no-mouse       leave the mouse to the terminal (text selection)\n"
-		"  --man            print the man page (generated from the command table)\n"
-		"  -h, --help       this help\n"
-		"Keys: ? shows them all; q quits.\n");
+	fprintf(f, "Keys: ? shows them all; q quits.\n");
 }
 
 static int cmp_x(const void *pa, const void *pb)
@@ -131,86 +137,17 @@ static int parse_size(const char *s, int64_t *n, int64_t *m)
 	return 0;
 }
 
-/* Options into the pointers; returns an exit status when done (help, man,
- * a usage error) or -1 to go on. */
-static int parse_args(int argc, char **argv, const char **ot_file, const char **random,
-		      long *seed, double *reg, double *tol, int *kind, int *colour, int *mouse,
-		      const char **data, const char **models, int *nmodels, const char **sets,
-		      int *nsets)
+/* The colour mode named by --color, or -2 after a message. */
+static int colour_mode(const char *v)
 {
-	for (int k = 1; k < argc; k++) {
-		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
-		int takes = !strcmp(a, "--ot") || !strcmp(a, "--random") || !strcmp(a, "--seed") ||
-			    !strcmp(a, "--solver") || !strcmp(a, "--reg") || !strcmp(a, "--tol") ||
-			    !strcmp(a, "--color") || !strcmp(a, "--data") || !strcmp(a, "--set");
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--man")) {
-			cf_tui_commands_man(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--no-mouse")) {
-			*mouse = 0;
-			continue;
-		}
-		if (a[0] != '-') {
-			models[(*nmodels)++] = a;
-			continue;
-		}
-		if (!takes) {
-			fprintf(stderr, "clafuse tui: unknown option '%s'\n", a);
-			usage(stderr);
-			return 2;
-		}
-		if (!v) {
-			fprintf(stderr, "clafuse tui: %s needs a value\n", a);
-			return 2;
-		}
-		k++;
-		if (!strcmp(a, "--ot"))
-			*ot_file = v;
-		else if (!strcmp(a, "--random"))
-			*random = v;
-		else if (!strcmp(a, "--data"))
-			*data = v;
-		else if (!strcmp(a, "--set"))
-			sets[(*nsets)++] = v;
-		else if (!strcmp(a, "--seed")) {
-			if (cli_int("tui", "--seed", v, 0, 2147483647L, seed))
-				return 2;
-		} else if (!strcmp(a, "--reg")) {
-			if (cli_double("tui", "--reg", v, 1e-300, 1e300, reg))
-				return 2;
-		} else if (!strcmp(a, "--tol")) {
-			if (cli_double("tui", "--tol", v, 0, 1, tol))
-				return 2;
-		} else if (!strcmp(a, "--solver")) {
-			*kind = cf_ot_kind_parse(v);
-			if (*kind < 0) {
-				fprintf(stderr, "clafuse tui: --solver: unknown '%s'\n", v);
-				return 2;
-			}
-		} else if (!strcmp(a, "--color")) {
-			if (!strcmp(v, "auto"))
-				*colour = CF_TUI_COLOUR_AUTO;
-			else if (!strcmp(v, "mono"))
-				*colour = CF_MODE_MONO;
-			else if (!strcmp(v, "8"))
-				*colour = CF_MODE_8;
-			else if (!strcmp(v, "256"))
-				*colour = CF_MODE_256;
-			else if (!strcmp(v, "rgb"))
-				*colour = CF_MODE_RGB;
-			else {
-				fprintf(stderr, "clafuse tui: --color: expected auto, mono, 8, 256 or rgb, "
-						"got '%s'\n", v);
-				return 2;
-			}
-		}
-	}
-	return -1;
+	static const struct { const char *name; int mode; } modes[] = {
+		{"auto", CF_TUI_COLOUR_AUTO}, {"mono", CF_MODE_MONO}, {"8", CF_MODE_8},
+		{"256", CF_MODE_256}, {"rgb", CF_MODE_RGB}};
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
+		if (!strcmp(v, modes[i].name))
+			return modes[i].mode;
+	fprintf(stderr, "clafuse tui: --color: expected auto, mono, 8, 256 or rgb, got '%s'\n", v);
+	return -2;
 }
 
 /* The end both front ends share once their screens are set up: the :lua
@@ -257,59 +194,17 @@ int cf_tui_demo(const char *a, const char *b)
 	return session_tui(models, 2, "fashion-mnist", sets, 1, CF_TUI_COLOUR_AUTO, 1, 1);
 }
 
-int cmd_tui(int argc, char **argv)
+/* The layer screen on one transport problem (--ot or --random). */
+static int ot_tui(const struct cli_args *a, int kind, int colour, int mouse)
 {
-	const char *ot_file = NULL, *random = NULL;
-	long seed = 1;
-	double reg = 0.01, tol = 1e-9;
-	int kind = CF_OT_SINKHORN, colour = CF_TUI_COLOUR_AUTO, mouse = 1;
+	const char *ot_file = cli_str(a, O_OT, NULL), *random = cli_str(a, O_RANDOM, NULL);
+	long seed = cli_long(a, O_SEED, 1);
 	int64_t n = 0, m = 0;
 	double *M = NULL;
 	char desc[160];
 	cf_tui t;
 	cf_error err;
-	const char *data = NULL;
-	const char **models = calloc((size_t)argc + 1, sizeof *models);
-	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-	int nmodels = 0, nsets = 0, rc;
 
-	if (!models || !sets) {
-		free(models);
-		free(sets);
-		fprintf(stderr, "clafuse tui: out of memory\n");
-		return 1;
-	}
-	rc = parse_args(argc, argv, &ot_file, &random, &seed, &reg, &tol, &kind, &colour, &mouse,
-			&data, models, &nmodels, sets, &nsets);
-	if (rc >= 0) {
-		free(models);
-		free(sets);
-		return rc;
-	}
-	if (nmodels > 0) {
-		if (ot_file || random) {
-			fprintf(stderr, "clafuse tui: give model files or --ot/--random, not both\n");
-			free(models);
-			free(sets);
-			return 2;
-		}
-		rc = session_tui(models, nmodels, data, sets, nsets, colour, mouse, 0);
-		free(models);
-		free(sets);
-		return rc;
-	}
-	free(models);
-	free(sets);
-	if (data || nsets) {
-		fprintf(stderr, "clafuse tui: --data and --set need model files\n");
-		return 2;
-	}
-
-	if (!!ot_file == !!random) {
-		fprintf(stderr, "clafuse tui: give exactly one of --ot FILE or --random N\n");
-		usage(stderr);
-		return 2;
-	}
 	if (random) {
 		if (parse_size(random, &n, &m)) {
 			fprintf(stderr, "clafuse tui: --random: expected N or NxM with 1..%d, got '%s'\n",
@@ -344,10 +239,59 @@ int cmd_tui(int argc, char **argv)
 	cf_tui_add_screens(&t);
 	cf_tui_show(&t, "layer");
 	cf_error_clear(&err);
-	if (cf_layer_open(&t, M, n, m, kind, reg, tol, desc, &err)) {
+	if (cf_layer_open(&t, M, n, m, kind, cli_real(a, O_REG, 0.01), cli_real(a, O_TOL, 1e-9),
+			  desc, &err)) {
 		fprintf(stderr, "clafuse tui: %s\n", err.msg);
 		cf_tui_end(&t);
 		return 1;
 	}
 	return run_tui(&t, colour);
 }
+
+static int run(const struct cli_args *a)
+{
+	const char *solver = cli_str(a, O_SOLVER, NULL), *data = cli_str(a, O_DATA, NULL);
+	int kind = CF_OT_SINKHORN, colour = CF_TUI_COLOUR_AUTO, mouse = !cli_flag(a, O_NO_MOUSE);
+	int has_ot = cli_flag(a, O_OT) || cli_flag(a, O_RANDOM);
+
+	if (cli_flag(a, O_MAN)) {
+		cf_tui_commands_man(stdout);
+		return 0;
+	}
+	if (solver && (kind = cf_ot_kind_parse(solver)) < 0) {
+		fprintf(stderr, "clafuse tui: --solver: unknown '%s'\n", solver);
+		return 2;
+	}
+	if (cli_flag(a, O_COLOR) && (colour = colour_mode(cli_str(a, O_COLOR, ""))) == -2)
+		return 2;
+	if (a->npos > 0) {
+		if (has_ot) {
+			fprintf(stderr, "clafuse tui: give model files or --ot/--random, not both\n");
+			return 2;
+		}
+		return session_tui(a->pos, a->npos, data, a->v[O_SET].list, a->v[O_SET].n, colour,
+				   mouse, 0);
+	}
+	if (data || a->v[O_SET].n) {
+		fprintf(stderr, "clafuse tui: --data and --set need model files\n");
+		return 2;
+	}
+	if (cli_flag(a, O_OT) == cli_flag(a, O_RANDOM)) {
+		fprintf(stderr, "clafuse tui: give exactly one of --ot FILE or --random N\n");
+		return 2;
+	}
+	return ot_tui(a, kind, colour, mouse);
+}
+
+const struct cf_command cf_cmd_tui = {
+	.name = "tui",
+	.synopsis = "(A B [MORE...] | --ot FILE | --random N) [options]",
+	.summary = "the full-screen workbench",
+	.about = "The full-screen workbench: a fusion session on model files, or the layer\n"
+		 "screen of one transport problem.\n",
+	.opts = opts,
+	.min_args = 0,
+	.max_args = -1,
+	.more_help = keys_help,
+	.run = run,
+};

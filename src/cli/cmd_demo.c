@@ -1,0 +1,312 @@
+/* cmd_demo.c — `clafuse demo`: a guided tour of cross-layer alignment and
+ * OT fusion on two bundled networks of different depths.
+ *
+ * Every number on screen comes from a real fusion session run step by step
+ * (the same object `clafuse fuse`, the console and scripts drive); between
+ * steps the tour explains what was computed and, on a terminal, waits for
+ * Enter, so a teacher can walk a class through the method.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "core/model.h"
+#include "core/session.h"
+#include "lua/host.h"
+#include "term/progress.h"
+#include "tui/tui.h"
+
+static int pause_on;
+
+/* Wait for Enter between steps; returns 1 when the user typed q. */
+static int next(void)
+{
+	char line[64];
+	if (!pause_on)
+		return 0;
+	printf("\n  [Enter] next step, q quit > ");
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		return 1;
+	return line[0] == 'q';
+}
+
+static int bold_on;
+
+static void title(int k, const char *t)
+{
+	printf(bold_on ? "\n\033[1m%d. %s\033[0m\n" : "\n%d. %s\n", k, t);
+}
+
+static const char *base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static void widths(cf_net *net, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int u = 0; u < cf_net_nunits(net) && used + 16 < len; u++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%d", u ? "-" : "",
+					 cf_net_unit_at(net, u)->width);
+}
+
+static int run_step(cf_session *s, int step, double *t)
+{
+	cf_error err = {0};
+	double t0 = cli_now();
+	if (cf_session_run(s, step, &err)) {
+		cf_term_progress_done();
+		if (err.code == CF_ESTOPPED)
+			cli_error("demo", &err);
+		else
+			fprintf(stderr, "clafuse demo: %s: %s\n", cf_session_step_name(step), err.msg);
+		return -1;
+	}
+	cf_term_progress_done();
+	*t = cli_now() - t0;
+	return 0;
+}
+
+enum { O_BATCH, O_NO_PAUSE, O_FINETUNE };
+
+static const struct cli_opt opts[] = {
+	[O_BATCH] = {0, "batch", CLI_FLAG, NULL,
+		     "the printed tour, also on a terminal (default there: the\n"
+		     "full-screen workbench with a guided tour)"},
+	[O_NO_PAUSE] = {0, "no-pause", CLI_FLAG, NULL,
+			"do not wait for Enter between steps (implies --batch)"},
+	[O_FINETUNE] = {0, "finetune", CLI_INT, "N",
+			"finetune the fused model for N epochs (default 1, 0: none)", 0, 100},
+	{0}
+};
+
+/* Steps 1-2: the two networks, then their activations. */
+static int tour_networks(cf_session *s, int i0, int i1, char *wb, size_t wblen)
+{
+	char wa[256];
+	double t;
+
+	widths(cf_session_model(s, i0), wa, sizeof wa);
+	widths(cf_session_model(s, i1), wb, wblen);
+	title(1, "The two networks");
+	printf("   model 0 (deeper)     %-22s widths %s\n",
+	       base(cf_session_model_name(s, i0)), wa);
+	printf("   model 1 (shallower)  %-22s widths %s\n",
+	       base(cf_session_model_name(s, i1)), wb);
+	printf("   (widths of the hidden layers, then the 10 classes)\n");
+	if (next())
+		return 1;
+
+	title(2, "Activations");
+	if (run_step(s, CF_STEP_ACTS, &t))
+		return -1;
+	printf("   %g training images (seed %g) go through both networks; each layer's\n"
+	       "   pre-activations are recorded: %.3f s.  They describe every neuron by\n"
+	       "   what it does on real inputs.\n",
+	       cf_session_get_num(s, "data.samples"), cf_session_get_num(s, "data.seed"), t);
+	return next();
+}
+
+/* Step 3: the layer cost matrix with the alignment marked. */
+static int tour_alignment(cf_session *s)
+{
+	int m, n, nm;
+	const double *C;
+	const int *map;
+	char metric[32];
+	double t;
+
+	title(3, "Layer costs and the alignment");
+	if (run_step(s, CF_STEP_COSTS, &t) || run_step(s, CF_STEP_ALIGN, &t))
+		return -1;
+	C = cf_session_costs(s, &m, &n);
+	map = cf_session_unit_map(s, &nm);
+	cf_session_get(s, "cla.metric", metric, sizeof metric, NULL);
+	printf("   Cost C[i][j] of matching hidden layer i of model 0 with layer j of\n"
+	       "   model 1 (%s on widths); [brackets] mark the alignment found by the\n"
+	       "   dynamic program (first %g-1 layers fixed, last %g matched to last):\n\n",
+	       metric, cf_session_get_num(s, "cla.start"), cf_session_get_num(s, "cla.free_end"));
+	printf("          ");
+	for (int j = 0; j < n; j++)
+		printf("   B%-8d", j + 1);
+	printf("\n");
+	for (int i = 0; i < m; i++) {
+		printf("     A%-3d ", i + 1);
+		for (int j = 0; j < n; j++) {
+			int on = j < nm && map[j] == i + 1;
+			printf(" %s%9.4g%s", on ? "[" : " ", C[(size_t)i * n + j], on ? "]" : " ");
+		}
+		printf("\n");
+	}
+	printf("\n   map: model 1 layer k -> model 0 layer");
+	for (int j = 0; j < nm; j++)
+		printf(" %d", map[j]);
+	printf("\n");
+	return next();
+}
+
+/* Steps 4-5: balancing the depths, then OT layer by layer. */
+static int tour_fusion(cf_session *s, const char *wb)
+{
+	char w1[256];
+	double t;
+
+	title(4, "Balancing the depths");
+	if (run_step(s, CF_STEP_BALANCE, &t))
+		return -1;
+	widths(cf_session_balanced(s, 1), w1, sizeof w1);
+	printf("   Identity layers are inserted into model 1 after each matched layer,\n"
+	       "   up to the next match:\n\n       %s  ->  %s\n\n"
+	       "   The balanced model computes exactly the same function (an identity\n"
+	       "   layer after a ReLU passes its non-negative input through).\n",
+	       wb, w1);
+	if (next())
+		return 1;
+
+	title(5, "Optimal transport, layer by layer");
+	printf("   For each layer a cost between every neuron of model 0 and of model 1\n"
+	       "   (distance of their activations), then an exact transport plan T; model\n"
+	       "   0's neurons are moved onto model 1's and the two are averaged.\n\n");
+	if (run_step(s, CF_STEP_FUSE, &t))
+		return -1;
+	printf("   %-12s %11s %12s %-9s %8s %9s\n", "layer", "size", "OT cost", "status",
+	       "trace", "time");
+	for (int l = 0; l < cf_session_fusion_layers(s); l++) {
+		const cf_fusion_layer *L = cf_session_fusion_layer(s, l);
+		char size[32];
+		snprintf(size, sizeof size, "%lldx%lld", (long long)L->n0, (long long)L->n1);
+		printf("   %-12s %11s %12.5g %-9s %8.3f %8.1fms\n", L->name, size, L->ot.cost,
+		       L->plan ? cf_ot_status_name(L->ot.status) : "-", L->trace_ratio,
+		       1e3 * L->time);
+	}
+	printf("\n   trace = share of each plan on the diagonal: 1.0 means neuron i of\n"
+	       "   model 0 went to neuron i of model 1 (e.g. the 10 output classes).\n");
+	return next();
+}
+
+/* Step 6: the accuracies, and finetuning. */
+static int tour_results(cf_session *s, int i0, int i1, long finetune)
+{
+	const cf_session_metrics *mt;
+	double t;
+
+	title(6, "Results on the 10000 test images");
+	if (run_step(s, CF_STEP_EVAL, &t))
+		return -1;
+	mt = cf_session_metrics_get(s);
+	printf("   model 0                %6.2f%%\n", 100 * mt->parent_acc[i0]);
+	printf("   model 1                %6.2f%%\n", 100 * mt->parent_acc[i1]);
+	printf("   balanced model 1       %6.2f%%  (same function as model 1)\n",
+	       100 * mt->balanced_acc);
+	printf("   prediction ensemble    %6.2f%%  (needs both networks at run time)\n",
+	       100 * mt->ensemble_acc);
+	printf("   fused (one network)    %6.2f%%\n", 100 * mt->fused_acc);
+	if (finetune > 0) {
+		const cf_session_finetune *ft;
+		char label[40];
+		if (run_step(s, CF_STEP_FINETUNE, &t))
+			return -1;
+		ft = cf_session_finetune_get(s);
+		snprintf(label, sizeof label, "fused + %ld epoch%s SGD", finetune,
+			 finetune > 1 ? "s" : "");
+		printf("   %-22s %6.2f%%  (%.1f s)\n", label, 100 * ft->res[ft->epochs - 1].test_acc,
+		       t);
+	}
+	printf("\nNext: try `clafuse fuse A B --data fashion-mnist --set cla.method=chain`,\n"
+	       "or the console (`clafuse`, then help()).\n");
+	return 0;
+}
+
+/* The session on the two models with the demo's settings; NULL after a
+ * message. */
+static cf_session *open_session(const char *fa, const char *fb, int bundled, long finetune,
+				cf_progress *prog)
+{
+	cf_error err = {0};
+	cf_session *s = NULL;
+	char buf[32];
+
+	if (cf_session_new(&s, &err) || cf_session_load_model(s, fa, &err) ||
+	    cf_session_load_model(s, fb, &err)) {
+		fprintf(stderr, "clafuse demo: %s\n", err.msg);
+		if (bundled)
+			fprintf(stderr, "clafuse demo: the bundled models live in %s/models; "
+					"set CLAFUSE_SHARE if the share directory moved\n",
+				cf_lua_sharedir());
+		cf_session_free(s);
+		return NULL;
+	}
+	cf_session_set_progress(s, prog);
+	snprintf(buf, sizeof buf, "%ld", finetune);
+	if (cf_session_set(s, "finetune.epochs", buf, &err) ||
+	    cf_session_load_data(s, "fashion-mnist", &err)) {
+		fprintf(stderr, "clafuse demo: %s\n", err.msg);
+		cf_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int run(const struct cli_args *a)
+{
+	char pa[1024], pb[1024], wb[256];
+	const char *fa = pa, *fb = pb;
+	long finetune = cli_long(a, O_FINETUNE, 1);
+	int rc, i0, i1, batch = cli_flag(a, O_BATCH) || cli_flag(a, O_NO_PAUSE);
+	cf_session *s;
+	cf_progress prog = {cf_term_progress, NULL};
+
+	pause_on = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !cli_flag(a, O_NO_PAUSE);
+	bold_on = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (a->npos == 2) {
+		fa = a->pos[0];
+		fb = a->pos[1];
+	} else if (a->npos != 0) {
+		fprintf(stderr, "clafuse demo: give two model files or none\n");
+		return 2;
+	} else {
+		snprintf(pa, sizeof pa, "%s/models/mlp_a.safetensors", cf_lua_sharedir());
+		snprintf(pb, sizeof pb, "%s/models/mlp_b.safetensors", cf_lua_sharedir());
+	}
+	/* on a terminal the tour runs in the full-screen workbench */
+	if (!batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return cf_tui_demo(fa, fb);
+
+	printf(bold_on ? "\033[1m%s\033[0m\n\n" : "%s\n\n",
+	       "clafuse demo: fusing two networks of different depths");
+	printf("Two networks were trained separately on the same task (Fashion-MNIST).\n"
+	       "Model 0 has more hidden layers than model 1.  CLAFusion (1) finds which\n"
+	       "layer of model 0 matches each layer of model 1, (2) makes the depths equal,\n"
+	       "(3) matches neurons layer by layer with optimal transport and averages\n"
+	       "the matched weights.  The result is ONE network with model 1's shape.\n");
+	cf_term_interrupt_install();
+	if (!(s = open_session(fa, fb, fa == pa, finetune, &prog)))
+		return 1;
+	cf_session_pair(s, &i0, &i1);
+	if (!(rc = tour_networks(s, i0, i1, wb, sizeof wb)) && !(rc = tour_alignment(s)) &&
+	    !(rc = tour_fusion(s, wb)))
+		rc = tour_results(s, i0, i1, finetune);
+	cf_session_free(s);
+	return rc < 0 ? 1 : 0; /* rc 1: the user quit */
+}
+
+const struct cf_command cf_cmd_demo = {
+	.name = "demo",
+	.synopsis = "[A B] [options]",
+	.summary = "a guided tour of the method on bundled models",
+	.about = "A guided tour of CLAFusion on two networks of different depths (by default\n"
+		 "the bundled Fashion-MNIST MLPs 400-200-100-50-25 and 400-200-100).\n",
+	.opts = opts,
+	.min_args = 0,
+	.max_args = 2,
+	.run = run,
+};
