@@ -603,6 +603,114 @@ static void test_permutation(void)
 	gsl_rng_free(q);
 }
 
+/* One decoded copy per process: the same spec returns the same data set
+ * (another reference), a different split or normalisation does not, and a
+ * rewritten file is loaded again. */
+static void test_shared(void)
+{
+	char spec[2200];
+	cf_dataset *a = NULL, *b = NULL, *c = NULL, *e = NULL, *f = NULL;
+	cf_error err = {0};
+	float m[CF_DATA_MAXCH] = {0.5f, 0, 0, 0}, sd[CF_DATA_MAXCH] = {0.25f, 1, 1, 1};
+	int rc;
+
+	make_idx_pair(tpath("sh-img"), tpath("sh-lab"), 0);
+	snprintf(spec, sizeof spec, "idx:%s,%s", tpath("sh-img"), tpath("sh-lab"));
+	rc = cf_data_load_shared(spec, 1, NULL, NULL, &a, &err);
+	ok(rc == CF_OK && a && a->n == 3, "shared load of an IDX pair (%s)", rc ? err.msg : "3 samples");
+	cf_data_load_shared(spec, 1, NULL, NULL, &b, &err);
+	ok(b == a && a->refs == 2, "loading it again shares the decoded copy (refs %d)", a ? a->refs : -1);
+	cf_data_load_shared(spec, 1, m, sd, &c, &err);
+	ok(c && c != a && fabsf(c->mean[0] - 0.5f) < 1e-7f, "another normalisation is another data set");
+	cf_dataset_free(b);
+	ok(a->refs == 1 && a->n == 3, "releasing a reference keeps the data set for the others");
+	/* rewrite the images file (new inode and size) */
+	px[0] = 200;
+	put_idx(tpath("sh-img2"), 0, 0x08, 3, idims, px, 18);
+	rename(tpath("sh-img2"), tpath("sh-img"));
+	cf_data_load_shared(spec, 1, NULL, NULL, &e, &err);
+	ok(e && e != a && e->x[0] != a->x[0], "a rewritten file is loaded again");
+	cf_data_load_shared(spec, 1, NULL, NULL, &f, &err);
+	ok(f == e, "and that copy is shared in turn");
+	rc = cf_data_load_shared("idx:/nonexistent/x,/nonexistent/y", 1, NULL, NULL, &b, &err);
+	ok(rc != CF_OK && !b && strstr(err.msg, "/nonexistent/x"), "a missing file is an error: %s", err.msg);
+	px[0] = 0;
+	cf_dataset_free(a);
+	cf_dataset_free(c);
+	cf_dataset_free(e);
+	cf_dataset_free(f);
+	cf_data_shared_clear(); /* the table's references: nothing leaks (ASan) */
+}
+
+/* The decoded cache file: written for a large set, mapped by the next
+ * load, ignored (and rewritten) when corrupt, off with CLAFUSE_DATA_CACHE. */
+static void test_cache_file(void)
+{
+	enum { N = 1100, H = 32, W = 32 };
+	static unsigned char big[N * H * W], blab[N];
+	const uint32_t dims[3] = {N, H, W}, ld[1] = {N};
+	char spec[2200], cmd[2400];
+	cf_dataset *a = NULL, *b = NULL, *c = NULL;
+	cf_error err = {0};
+	double diff = 0;
+	FILE *f;
+
+	for (int i = 0; i < N * H * W; i++)
+		big[i] = (unsigned char)(i * 7 % 251);
+	for (int i = 0; i < N; i++)
+		blab[i] = (unsigned char)(i % 10);
+	put_idx(tpath("big-img.gz"), 1, 0x08, 3, dims, big, sizeof big);
+	put_idx(tpath("big-lab.gz"), 1, 0x08, 1, ld, blab, sizeof blab);
+	snprintf(spec, sizeof spec, "idx:%s,%s", tpath("big-img.gz"), tpath("big-lab.gz"));
+	setenv("XDG_CACHE_HOME", tpath("cache"), 1);
+	unsetenv("CLAFUSE_DATA_CACHE");
+	cf_data_load_shared(spec, 1, NULL, NULL, &a, &err);
+	ok(a && !a->map, "first load decodes (%s)", a ? a->name : err.msg);
+	cf_data_shared_clear();
+	cf_data_load_shared(spec, 1, NULL, NULL, &b, &err);
+	for (int64_t q = 0; a && b && q < (int64_t)N * H * W; q++)
+		diff = fmax(diff, fabs(a->x[q] - b->x[q]));
+	ok(b && b->map && diff == 0 && b->y[N - 1] == (N - 1) % 10 && b->nclasses == 10 &&
+	   !strcmp(b->name, a->name) && b->mean[0] == a->mean[0],
+	   "the next process-level load maps the decoded cache: same samples, labels, name, statistics");
+	cf_dataset_free(b);
+	cf_data_shared_clear();
+	/* corrupt one sample byte of the cache file */
+	snprintf(cmd, sizeof cmd, "ls %s/clafuse/*.cfd > %s", tpath("cache"), tpath("cfd-list"));
+	if (system(cmd) == 0 && (f = fopen(tpath("cfd-list"), "r")) != NULL) {
+		char path[2048] = "";
+		if (fgets(path, sizeof path, f))
+			path[strcspn(path, "\n")] = '\0';
+		fclose(f);
+		if ((f = fopen(path, "r+b")) != NULL) {
+			fseek(f, 4096 + 123, SEEK_SET);
+			fputc(0x55, f);
+			fclose(f);
+		}
+	}
+	cf_data_load_shared(spec, 1, NULL, NULL, &c, &err);
+	diff = 0;
+	for (int64_t q = 0; a && c && q < (int64_t)N * H * W; q++)
+		diff = fmax(diff, fabs(a->x[q] - c->x[q]));
+	ok(c && !c->map && diff == 0, "a corrupt cache file is ignored: decoded again, same samples");
+	cf_dataset_free(c);
+	cf_data_shared_clear();
+	c = NULL;
+	cf_data_load_shared(spec, 1, NULL, NULL, &c, &err);
+	ok(c && c->map, "and rewritten: the next load maps it again");
+	cf_dataset_free(c);
+	cf_data_shared_clear();
+	setenv("CLAFUSE_DATA_CACHE", "off", 1);
+	c = NULL;
+	cf_data_load_shared(spec, 1, NULL, NULL, &c, &err);
+	ok(c && !c->map, "CLAFUSE_DATA_CACHE=off: not read");
+	cf_dataset_free(c);
+	cf_dataset_free(a);
+	cf_data_shared_clear();
+	unsetenv("CLAFUSE_DATA_CACHE");
+	unsetenv("XDG_CACHE_HOME");
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -616,6 +724,8 @@ int main(void)
 	test_cifar();
 	test_subset_indices();
 	test_permutation();
+	test_shared();
+	test_cache_file();
 	test_fashion_real();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -46,6 +46,16 @@ ok $? "mlp_ablation: CSV header"
 ls "$tmp" | grep -q '\.tmp' && st=1 || st=0
 ok $st "mlp_ablation: no temporary file left behind"
 
+run repair_by_hand
+has "$tmp/repair_by_hand.out" "| fused + REPAIR by hand" && has "$tmp/repair_by_hand.out" "| fused (OT, CLAFusion)"
+ok $? "repair_by_hand: the table has the fused model before and after REPAIR"
+# the repaired first layer's neuron stds are the targets: the two ranges printed agree
+sed -n 's/.*stds lie in \[\(.*\)\] (targets \[\(.*\)\]).*/\1 \2/p' "$tmp/repair_by_hand.out" |
+	awk '{ exit !($0 != "" && $1 $2 == $3 $4) }'
+ok $? "repair_by_hand: layer 1's stds equal their targets after REPAIR"
+[ "$(grep -c -v '^ *--' "$EX/repair_by_hand.lua")" -lt 60 ] && ! grep -q 'function' "$EX/repair_by_hand.lua"
+ok $? "repair_by_hand: under 60 lines, no helper functions of its own"
+
 run teacher_student
 has "$tmp/teacher_student.out" "| fused, finetuned" && has "$tmp/teacher_student.out" "| teacher"
 ok $? "teacher_student: the accuracy table"

@@ -30,6 +30,21 @@ grep -q '^cost *0$' "$T/out"; ok $? "binary 2x2 cost is 0"
 ok $? "sinkhorn-log from the command line"
 grep -q '^status *converged' "$T/out"; ok $? "status converged printed"
 
+# at an iteration limit the printed error is the L1 marginal error (rows and
+# columns) of the plan written out, not the solver's running row error
+printf '0,3,1,2\n2,0,3,1\n1,2,0,3\n3,1,2,0.5\n' > "$T/M4.csv"
+printf '0.1 0.2 0.3 0.4\n' > "$T/a4.txt"
+"$CLAFUSE" ot "$T/M4.csv" --a "$T/a4.txt" --solver sinkhorn-log --reg 0.3 --max-iter 3 \
+	--plan "$T/P4.csv" > "$T/out" 2>&1; [ $? -eq 1 ]; ok $? "iteration limit: exit 1"
+grep -q '^status *limit (iteration limit 3 reached (L1 marginal error ' "$T/out"; ok $? "limit message names the L1 error"
+l1=$(awk -F, -v a="0.1 0.2 0.3 0.4" 'BEGIN { split(a, w, " ") }
+	{ r = 0; for (j = 1; j <= NF; j++) { r += $j; c[j] += $j } e += (r > w[NR] ? r - w[NR] : w[NR] - r) }
+	END { for (j = 1; j <= 4; j++) e += (c[j] > 0.25 ? c[j] - 0.25 : 0.25 - c[j]); printf "%.17g", e }' "$T/P4.csv")
+shown=$(sed -n 's/^error *\([^ ]*\) .*/\1/p' "$T/out")
+inmsg=$(sed -n 's/.*(L1 marginal error \([^)]*\))).*/\1/p' "$T/out")
+awk -v x="$l1" -v y="$shown" -v z="$inmsg" 'BEGIN { exit !(x > 1e-3 && (x - y) ^ 2 <= (1e-5 * x) ^ 2 && (x - z) ^ 2 <= (5e-3 * x) ^ 2) }'
+ok $? "printed errors ($shown, $inmsg) equal the plan's L1 marginal error ($l1)"
+
 printf '0,nan\n1,0\n' > "$T/bad.csv"
 "$CLAFUSE" ot "$T/bad.csv" > "$T/out" 2>&1; [ $? -eq 1 ]; ok $? "NaN cost: exit 1"
 grep -q 'not finite' "$T/out"; ok $? "NaN cost: message names it"

@@ -56,7 +56,7 @@ print(("Teacher–student fusion on Fashion-MNIST (%d training samples, %d test 
       :format(train:size(), test:size()))
 print(("teacher: %s\nstudent: %s"):format(teacher_arch, student_arch))
 print(("alignment of the student's layers to the teacher's (units): [%s]; balanced student: %s\n")
-      :format(table.concat(s:map(), ","), s:balanced(1):arch()))
+      :format(table.concat(s:map(), ","), s:balanced(select(2, s:pair())):arch()))
 local rows = {
   { model = "teacher", acc = m.parents[1], note = o.epochs .. " epochs" },
   { model = "student", acc = m.parents[2], note = o.epochs .. " epochs" },

@@ -34,7 +34,7 @@ print("map: " .. table.concat(s:map(), ", "))
 
 say("s:run('balance'): the shallower model gets identity layers")
 s:run("balance")
-print("balanced model 1: " .. s:balanced(1):arch())
+print("balanced model 1 (the shallower, rebuilt): " .. s:balanced(s:rebuilt()):arch())
 
 say("s:step(): the fusion, one layer at a time")
 repeat

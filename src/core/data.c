@@ -11,7 +11,7 @@
  * 256-bin histogram and normalisation is a 256-entry lookup table per
  * channel.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 
 #include "data.h"
 #include "data_int.h"
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define GZ_CHUNK (1 << 24)
 
@@ -227,6 +228,23 @@ void cf_data_apply_lut(const unsigned char *px, int64_t n, int c, int64_t hw,
 		}
 }
 
+/* Samples of a large data set go in 2 MiB-aligned memory marked for
+ * transparent huge pages: Fashion-MNIST's training split is 188 MB of
+ * floats, and touching it 4 KiB page by page cost more than decoding it. */
+static void *samples_alloc(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p = NULL;
+	if (bytes < 4 * huge)
+		return malloc(bytes ? bytes : 1);
+	if (posix_memalign(&p, huge, (bytes + huge - 1) / huge * huge))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 cf_dataset *cf_data_alloc(const char *name, int64_t n, int c, int h, int w,
 			      cf_error *err)
 {
@@ -238,7 +256,7 @@ cf_dataset *cf_data_alloc(const char *name, int64_t n, int c, int h, int w,
 		d->c = c;
 		d->h = h;
 		d->w = w;
-		d->x = malloc(vals ? (size_t)vals * sizeof *d->x : 1);
+		d->x = samples_alloc((size_t)vals * sizeof *d->x);
 		d->y = malloc(n ? (size_t)n * sizeof *d->y : 1);
 	}
 	if (!d || !d->x || !d->y) {
@@ -249,10 +267,25 @@ cf_dataset *cf_data_alloc(const char *name, int64_t n, int c, int h, int w,
 	return d;
 }
 
+cf_dataset *cf_dataset_ref(cf_dataset *d)
+{
+	if (d)
+		__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
+	return d;
+}
+
 void cf_dataset_free(cf_dataset *d)
 {
 	if (!d)
 		return;
+	if (__atomic_load_n(&d->refs, __ATOMIC_ACQUIRE) > 0 &&
+	    __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) >= 0)
+		return;
+	if (d->map) {
+		munmap(d->map, d->map_len);
+		free(d);
+		return;
+	}
 	free(d->x);
 	free(d->y);
 	free(d);

@@ -26,9 +26,18 @@ typedef struct cf_dataset {
 	float *x;            /* n*c*h*w values, normalised, owned */
 	int32_t *y;          /* n labels in [0, nclasses), owned */
 	float mean[CF_DATA_MAXCH], std[CF_DATA_MAXCH]; /* normalisation applied */
+	int refs;            /* references beyond the first (cf_dataset_ref) */
+	void *map;           /* x and y live in this read-only file mapping of
+	                        map_len bytes (a decoded cache file), or NULL */
+	size_t map_len;
 } cf_dataset;
 
+/* Release one reference; the last one frees the data set.  NULL-safe. */
 void cf_dataset_free(cf_dataset *d);
+
+/* Another reference to d, released by cf_dataset_free.  A data set is
+ * never modified once loaded, so sessions and scripts share one copy. */
+cf_dataset *cf_dataset_ref(cf_dataset *d);
 
 /* Sample i's first value. */
 static inline const float *cf_dataset_sample(const cf_dataset *d, int64_t i)
@@ -58,6 +67,23 @@ int cf_data_load_fashion_mnist(const char *dir, int train, const float *mean,
  * spec is CF_EINVAL with a message listing the accepted forms. */
 int cf_data_load(const char *spec, int train, const float *mean, const float *std,
 		 cf_dataset **out, cf_error *err);
+
+/* cf_data_load through a process-wide table: the first call for a spec,
+ * split and normalisation loads and decodes; later calls return another
+ * reference to the same data set (release it with cf_dataset_free) as long
+ * as the files behind the spec (each named file, and the files of a named
+ * directory) have the same size, inode and modification time — otherwise
+ * it is loaded again.  Large data sets are also kept decoded on disk, in
+ * $XDG_CACHE_HOME/clafuse (~/.cache/clafuse), one file per spec, split and
+ * normalisation holding the same stamp, written atomically and checked on
+ * reading (header, sizes, stamp, checksum, labels), then mapped, so another
+ * process skips the decoding too; CLAFUSE_DATA_CACHE=off turns that off.
+ * mean and std, when given, hold CF_DATA_MAXCH values
+ * (as a cf_dataset's do).  The table keeps its reference until
+ * cf_data_shared_clear(). */
+int cf_data_load_shared(const char *spec, int train, const float *mean, const float *std,
+			cf_dataset **out, cf_error *err);
+void cf_data_shared_clear(void);
 
 /* A new data set holding the samples idx[0..n-1] (copied). */
 int cf_data_subset(const cf_dataset *d, const int64_t *idx, int64_t n,

@@ -80,7 +80,7 @@ static int check_params(const cf_fusion_params *p, cf_error *err)
 		return cf_error_set(err, CF_EINVAL, "fusion: unknown ground metric %d", p->metric);
 	if (p->norm < CF_GROUND_NORM_NONE || p->norm > CF_GROUND_NORM_LOG1P)
 		return cf_error_set(err, CF_EINVAL, "fusion: unknown ground normalisation %d", p->norm);
-	if (p->solver < CF_OT_EXACT || p->solver > CF_OT_UNBALANCED)
+	if (p->solver < CF_OT_EXACT || p->solver >= CF_OT_NKINDS)
 		return cf_error_set(err, CF_EINVAL, "fusion: unknown OT solver %d", p->solver);
 	if (!(p->reg > 0) || !isfinite(p->reg))
 		return cf_error_set(err, CF_EINVAL, "fusion: ot.reg must be positive (got %g)", p->reg);
@@ -248,6 +248,26 @@ static float *fdup(const float *x, int64_t n)
 	return y;
 }
 
+/* Width-aware incoming map: T̃'s columns sum to 1 (each model-1 neuron is
+ * a weighted mean of model-0 neurons), so its rows sum to n1/n0 under
+ * uniform marginals: a model-0 neuron split over k model-1 neurons feeds
+ * the next layer k times over, and k model-0 neurons merged into one feed
+ * it 1/k of their weight.  Rows normalised to 1 make the next layer's
+ * weights the mean of the copies' inputs instead: for a plan that splits
+ * or merges neurons exactly, the transported model then computes model
+ * 0's function (tests/test_repair.c). */
+static void normalize_rows(float *m, int64_t rows, int64_t cols)
+{
+	for (int64_t i = 0; i < rows; i++) {
+		double s = 0;
+		for (int64_t j = 0; j < cols; j++)
+			s += m[i * cols + j];
+		if (s > 0)
+			for (int64_t j = 0; j < cols; j++)
+				m[i * cols + j] = (float)(m[i * cols + j] / s);
+	}
+}
+
 /* The incoming map of layer l (§5.6), as a new array; NULL with *rows = 0
  * for none (the first layer). */
 static int incoming_map(cf_fusion *f, int l, float **out, int64_t *rows, int64_t *cols,
@@ -290,6 +310,8 @@ static int incoming_map(cf_fusion *f, int l, float **out, int64_t *rows, int64_t
 	}
 	if (!m)
 		return cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+	if (f->layer[l].par.width_aware)
+		normalize_rows(m, *rows, *cols);
 	*out = m;
 	return CF_OK;
 }
@@ -732,4 +754,44 @@ double cf_fusion_ensemble_accuracy(const float *const *logits, const double *wts
 	}
 	free(acc);
 	return (double)correct / (double)d->n;
+}
+
+/* ---- the aligned model ---------------------------------------------------- */
+
+int cf_fusion_aligned_net(const cf_fusion *f, cf_net **out, cf_error *err)
+{
+	cf_net *a;
+	int rc;
+
+	*out = NULL;
+	if (f->cursor < f->L)
+		return cf_error_set(err, CF_EINVAL, "fusion: the aligned model needs every layer "
+				    "fused (%d of %d are)", f->cursor, f->L);
+	if ((rc = cf_net_copy(f->fused, &a, err)))
+		return rc;
+	for (int l = 0; l < f->L; l++) {
+		const cf_fusion_layer *y = &f->layer[l];
+		const cf_net_wlayer *w0l = cf_net_wlayer_at(f->net0, l);
+		const cf_net_wlayer *wl = cf_net_wlayer_at(a, l);
+		int64_t in1 = (int64_t)wl->in * wl->kh * wl->kw;
+		memcpy(cf_net_param_at(a, wl->weight)->t.data, y->w0t,
+		       sizeof(float) * (size_t)(y->n1 * in1));
+		if (wl->bias >= 0) {
+			/* T̃ᵀ b0, as the fusion averages it; zero when model 0 has none */
+			const float *b0 = w0l->bias >= 0
+					  ? cf_net_param_at((cf_net *)f->net0, w0l->bias)->t.data : NULL;
+			float *ba = cf_net_param_at(a, wl->bias)->t.data;
+			for (int64_t j = 0; j < y->n1; j++) {
+				double s = 0;
+				if (b0 && y->Tc)
+					for (int64_t i = 0; i < y->n0; i++)
+						s += (double)y->Tc[i * y->n1 + j] * b0[i];
+				else if (b0)
+					s = b0[j];
+				ba[j] = (float)s;
+			}
+		}
+	}
+	*out = a;
+	return CF_OK;
 }

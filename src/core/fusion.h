@@ -1,5 +1,5 @@
 /* fusion.h — layer-wise optimal-transport fusion of two networks of the
- * same depth (OTFusion, ALGORITHM.md §5), advanced one weight layer at a
+ * same depth (OTFusion, share/doc/method.md §5), advanced one weight layer at a
  * time, and the baselines it is compared with (§5.9).
  *
  * Model 0 is transported onto model 1: for each weight layer ℓ, with the
@@ -66,9 +66,13 @@ typedef struct cf_fusion_params {
 	double step;           /* s: weight of model 1, default 0.5 */
 	int output_plan;       /* output layer: own plan (1, default) or plain
 				  (1−s)Ŵ0 + sW1 (0, the reference's --skip-last-layer) */
+	int width_aware;       /* beyond the method: the incoming map with its rows
+				  normalised to sum 1, so a transported neuron
+				  keeps its scale when model 0's layer is narrower
+				  or wider than model 1's (default 0: T̃ as is) */
 } cf_fusion_params;
 
-/* The defaults above (the paper's experiments, preface of ALGORITHM.md). */
+/* The defaults above (the paper's experiments, share/doc/method.md). */
 void cf_fusion_params_default(cf_fusion_params *p);
 
 /* Names: "acts", "wts"; "uniform", "l1", "l2".  Parse: -1 if unknown. */
@@ -117,6 +121,13 @@ void cf_fusion_free(cf_fusion *f);
  * layer out of range or a value out of range (naming it). */
 int cf_fusion_set_params(cf_fusion *f, int l, const cf_fusion_params *par, cf_error *err);
 const cf_fusion_params *cf_fusion_get_params(const cf_fusion *f, int l);
+
+/* Model 0 transported onto model 1 (the aligned model): a new network
+ * (*out, free with cf_net_free) of the fused network's architecture whose
+ * layer ℓ holds T̃ᵀŴ0 and bias T̃ᵀb0 (b0 itself without a plan; zero when
+ * model 0 has no bias) — what the fused network is with fusion.step 0.
+ * CF_EINVAL until every layer is fused; CF_ENOMEM. */
+int cf_fusion_aligned_net(const cf_fusion *f, cf_net **out, cf_error *err);
 
 /* ITERATE: fuse the next layer.  On error (a solver failure, a stop
  * request: CF_ESTOPPED) the layer stays undone and the fusion can be

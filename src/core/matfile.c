@@ -178,26 +178,33 @@ int cf_matfile_read(const char *path, double **out, int64_t *rows, int64_t *cols
 	return rc;
 }
 
+/* Little-endian doubles, encoded a chunk at a time so that a 4096x4096
+ * plan takes a few hundred fwrite calls, not one per entry. */
 static int write_binary(FILE *f, const double *a, int64_t rows, int64_t cols)
 {
-	unsigned char h[24];
-	int bad;
+	enum { CHUNK = 8192 };
+	unsigned char h[24], b[CHUNK * 8];
+	int64_t total = rows * cols;
 
 	memcpy(h, CF_MATFILE_MAGIC, 8);
 	for (int k = 0; k < 8; k++) {
 		h[8 + k] = (unsigned char)((uint64_t)rows >> (8 * k));
 		h[16 + k] = (unsigned char)((uint64_t)cols >> (8 * k));
 	}
-	bad = fwrite(h, 1, 24, f) != 24;
-	for (int64_t q = 0; q < rows * cols && !bad; q++) {
-		uint64_t bits;
-		unsigned char b[8];
-		memcpy(&bits, &a[q], 8);
-		for (int k = 0; k < 8; k++)
-			b[k] = (unsigned char)(bits >> (8 * k));
-		bad = fwrite(b, 1, 8, f) != 8;
+	if (fwrite(h, 1, 24, f) != 24)
+		return 1;
+	for (int64_t q0 = 0; q0 < total; q0 += CHUNK) {
+		int64_t len = total - q0 < CHUNK ? total - q0 : CHUNK;
+		for (int64_t q = 0; q < len; q++) {
+			uint64_t bits;
+			memcpy(&bits, &a[q0 + q], 8);
+			for (int k = 0; k < 8; k++)
+				b[8 * q + k] = (unsigned char)(bits >> (8 * k));
+		}
+		if (fwrite(b, 8, (size_t)len, f) != (size_t)len)
+			return 1;
 	}
-	return bad;
+	return 0;
 }
 
 static int write_text(FILE *f, const double *a, int64_t rows, int64_t cols)

@@ -35,8 +35,12 @@ typedef enum cf_ot_kind {
 	CF_OT_SINKHORN,       /* plain scaling form (kernel K = exp(-M/ε)) */
 	CF_OT_SINKHORN_LOG,   /* log-domain, potentials absorbed every half-step */
 	CF_OT_SINKHORN_EPS,   /* log-domain with ε-scaling (large ε down to target) */
-	CF_OT_UNBALANCED      /* log-domain, KL-relaxed marginals (parameter reg_m) */
+	CF_OT_UNBALANCED,     /* log-domain, KL-relaxed marginals (parameter reg_m) */
+	CF_OT_SINKHORN_SPARSE /* stabilised sparse scaling: ε-scaling with a
+	                         truncated sparse kernel (small ε, large n) */
 } cf_ot_kind;
+
+#define CF_OT_NKINDS (CF_OT_SINKHORN_SPARSE + 1)
 
 /* Status of a solver or of a result. */
 typedef enum cf_ot_status {
@@ -73,7 +77,8 @@ typedef struct cf_ot_params {
 	double time_limit;     /* seconds, 0 = none */
 	int log_fallback;      /* plain Sinkhorn: switch to log-domain on underflow
 	                          (1, default) or fail (0) */
-	double eps_factor;     /* ε-scaling: shrink factor per stage; default 0.5 */
+	double eps_factor;     /* ε-scaling (sinkhorn-eps, sinkhorn-sparse): shrink
+	                          factor per stage; default 0.5 */
 	double omega;          /* over-relaxation of the balanced log-domain
 	                          updates (sinkhorn-log, sinkhorn-eps): 0 =
 	                          adaptive (default), 1 = plain Sinkhorn, or a
@@ -98,6 +103,8 @@ typedef struct cf_ot_result {
 	double time;           /* wall-clock seconds spent solving */
 	double *err_hist;      /* entropic: error per iteration (owned) */
 	int64_t n_err;
+	double marg_err;       /* Σ|T1 − a| + Σ|Tᵀ1 − b| of `plan` itself (rows
+	                          and columns, L1), whatever the status */
 } cf_ot_result;
 
 /* Release the arrays of a result (not the struct itself).  NULL-safe. */
@@ -137,9 +144,16 @@ int64_t cf_ot_solver_iterations(const cf_ot_solver *s);
 /* Latest error (entropic: marginal error; exact: NaN). */
 double cf_ot_solver_error(const cf_ot_solver *s);
 const char *cf_ot_solver_name(const cf_ot_solver *s);
+/* Entropic solvers: the current ε (ε-scaling lowers it stage by stage to
+ * the target); exact solvers: 0. */
+double cf_ot_solver_eps(const cf_ot_solver *s);
+/* sinkhorn-sparse: entries in the current truncated kernel; others: -1. */
+int64_t cf_ot_solver_kernel_size(const cf_ot_solver *s);
 
 /* Fill `r` (previous content is overwritten, not freed) with the current
- * plan, duals, cost, status and error history.  CF_ENOMEM on failure. */
+ * plan, duals, cost, status, error history and the plan's own marginal
+ * error; a solver stopped by a limit or the caller says that error in its
+ * message.  CF_ENOMEM on failure. */
 int cf_ot_solver_result(const cf_ot_solver *s, cf_ot_result *r, cf_error *err);
 
 /* One call: alloc, iterate to the end, fill `r`.  Returns CF_OK when a
@@ -173,7 +187,7 @@ int cf_ot_check(const cf_ot_problem *p, const double *plan, const double *u,
 int cf_ot_report_optimal(const cf_ot_report *rep, double tol);
 
 /* Names: "exact", "emd", "assign", "sinkhorn", "sinkhorn-log",
- * "sinkhorn-eps", "unbalanced"; and the status names. */
+ * "sinkhorn-eps", "unbalanced", "sinkhorn-sparse"; and the status names. */
 extern const char *const cf_ot_kind_names[]; /* names.h */
 const char *cf_ot_kind_name(int kind);
 int cf_ot_kind_parse(const char *name);            /* -1 if unknown */

@@ -425,4 +425,4 @@ static void plan(const cf_ot_solver *s, double *T, double *u, double *v)
 		}
 }
 
-const struct cf_ot_ops cf_ot_assign_ops = {"assign", init, iterate, plan, free_impl};
+const struct cf_ot_ops cf_ot_assign_ops = {"assign", init, iterate, plan, free_impl, NULL};

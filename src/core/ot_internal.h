@@ -23,6 +23,8 @@ struct cf_ot_ops {
 	/* Current plan / duals, any pointer may be NULL. */
 	void (*plan)(const struct cf_ot_solver *s, double *T, double *u, double *v);
 	void (*free)(void *impl);
+	/* Optional: current ε and kernel size (entropic solvers). */
+	void (*stats)(const struct cf_ot_solver *s, double *eps, int64_t *nnz);
 };
 
 struct cf_ot_solver {
@@ -33,6 +35,7 @@ struct cf_ot_solver {
 	double *ab_own;         /* storage for filled-in uniform a, b */
 	cf_ot_params par;
 	double reg;             /* resolved ε (entropic) */
+	double cost_max;        /* largest finite cost (entropic), for the progress line */
 	int status;
 	char message[256];
 	int64_t iter;
@@ -49,6 +52,7 @@ extern const struct cf_ot_ops cf_ot_sinkhorn_ops;
 extern const struct cf_ot_ops cf_ot_sinkhorn_log_ops;
 extern const struct cf_ot_ops cf_ot_sinkhorn_eps_ops;
 extern const struct cf_ot_ops cf_ot_unbalanced_ops;
+extern const struct cf_ot_ops cf_ot_sinkhorn_sparse_ops;
 
 /* Monotonic clock in seconds. */
 double cf_ot_now(void);

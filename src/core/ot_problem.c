@@ -51,8 +51,11 @@ void cf_ot_result_clear(cf_ot_result *r)
 }
 
 const char *const cf_ot_kind_names[] = {
-	"exact", "emd", "assign", "sinkhorn", "sinkhorn-log", "sinkhorn-eps", "unbalanced", NULL
+	"exact", "emd", "assign", "sinkhorn", "sinkhorn-log", "sinkhorn-eps", "unbalanced",
+	"sinkhorn-sparse", NULL
 };
+_Static_assert(sizeof cf_ot_kind_names / sizeof cf_ot_kind_names[0] == CF_OT_NKINDS + 1,
+	       "a name per solver kind");
 
 const char *cf_ot_kind_name(int kind)
 {
@@ -208,7 +211,7 @@ static int check_params(int kind, const cf_ot_params *par, cf_error *err)
 	if (kind == CF_OT_UNBALANCED && (!isfinite(par->reg_m) || !(par->reg_m > 0)))
 		return cf_error_set(err, CF_EINVAL,
 				    "marginal penalty reg_m = %g, expected a finite value > 0", par->reg_m);
-	if (kind == CF_OT_SINKHORN_EPS &&
+	if ((kind == CF_OT_SINKHORN_EPS || kind == CF_OT_SINKHORN_SPARSE) &&
 	    (!isfinite(par->eps_factor) || !(par->eps_factor > 0) || !(par->eps_factor < 1)))
 		return cf_error_set(err, CF_EINVAL, "eps_factor = %g, expected a value in (0, 1)",
 				    par->eps_factor);
@@ -234,7 +237,7 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 		params = &def;
 	}
 	par = *params;
-	if ((int)kind < 0 || kind > CF_OT_UNBALANCED) {
+	if ((int)kind < 0 || kind >= CF_OT_NKINDS) {
 		cf_error_set(err, CF_EINVAL, "unknown OT solver kind %d", (int)kind);
 		return NULL;
 	}
@@ -290,6 +293,7 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 	case CF_OT_SINKHORN: s->ops = &cf_ot_sinkhorn_ops; break;
 	case CF_OT_SINKHORN_LOG: s->ops = &cf_ot_sinkhorn_log_ops; break;
 	case CF_OT_SINKHORN_EPS: s->ops = &cf_ot_sinkhorn_eps_ops; break;
+	case CF_OT_SINKHORN_SPARSE: s->ops = &cf_ot_sinkhorn_sparse_ops; break;
 	default: s->ops = &cf_ot_unbalanced_ops; break;
 	}
 	if (kind >= CF_OT_SINKHORN) {
@@ -299,6 +303,12 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 			cf_ot_solver_free(s);
 			return NULL;
 		}
+		/* ε against the costs decides how long Sinkhorn takes: the
+		 * progress line says it */
+		s->cost_max = 0;
+		for (int64_t k = 0; k < s->prob.n * s->prob.m; k++)
+			if (isfinite(s->prob.M[k]) && s->prob.M[k] > s->cost_max)
+				s->cost_max = s->prob.M[k];
 	}
 	if ((rc = s->ops->init(s, err))) {
 		cf_ot_solver_free(s);
@@ -323,7 +333,7 @@ int cf_ot_solver_iterate(cf_ot_solver *s, cf_error *err)
 {
 	double t0;
 	int rc;
-	char what[64];
+	char what[128];
 
 	if (s->status != CF_OT_RUNNING)
 		return CF_OK;
@@ -336,7 +346,16 @@ int cf_ot_solver_iterate(cf_ot_solver *s, cf_error *err)
 		return rc;
 	}
 	if (s->status == CF_OT_RUNNING && s->par.progress.fn) {
-		snprintf(what, sizeof what, "%s iteration %lld", s->ops->name, (long long)s->iter);
+		/* the marginal error and ε against the largest cost too: a front
+		 * end shows how far the solver is, and why it is slow */
+		int used = snprintf(what, sizeof what, "%s iteration %lld", s->ops->name,
+				    (long long)s->iter);
+		if (!isnan(s->err_now))
+			used += snprintf(what + used, sizeof what - (size_t)used, " error %.3g",
+					 s->err_now);
+		if (s->reg > 0 && s->cost_max > 0)
+			snprintf(what + used, sizeof what - (size_t)used, " eps/max(M) %.2g",
+				 s->reg / s->cost_max);
 		if (cf_progress_report(&s->par.progress, what, -1.0))
 			cf_ot_finish(s, CF_OT_STOPPED, "stopped by the caller after %lld iterations",
 				     (long long)s->iter);
@@ -348,14 +367,13 @@ int cf_ot_solver_test(cf_ot_solver *s)
 {
 	if (s->status != CF_OT_RUNNING)
 		return s->status;
-	char e[48] = "";
-	if (!isnan(s->err_now))
-		snprintf(e, sizeof e, " (error %.3g)", s->err_now);
+	/* the marginal error is not named here: the solvers' own running error
+	 * may cover the rows only; cf_ot_solver_result adds the returned plan's */
 	if (s->par.max_iter > 0 && s->iter >= s->par.max_iter)
-		cf_ot_finish(s, CF_OT_LIMIT, "iteration limit %lld reached%s", (long long)s->par.max_iter, e);
+		cf_ot_finish(s, CF_OT_LIMIT, "iteration limit %lld reached", (long long)s->par.max_iter);
 	else if (s->par.time_limit > 0 && cf_ot_now() - s->start >= s->par.time_limit)
-		cf_ot_finish(s, CF_OT_LIMIT, "time limit %g s reached after %lld iterations%s",
-			     s->par.time_limit, (long long)s->iter, e);
+		cf_ot_finish(s, CF_OT_LIMIT, "time limit %g s reached after %lld iterations",
+			     s->par.time_limit, (long long)s->iter);
 	return s->status;
 }
 
@@ -367,6 +385,48 @@ void cf_ot_solver_plan(const cf_ot_solver *s, double *plan, double *u, double *v
 int64_t cf_ot_solver_iterations(const cf_ot_solver *s) { return s->iter; }
 double cf_ot_solver_error(const cf_ot_solver *s) { return s->err_now; }
 const char *cf_ot_solver_name(const cf_ot_solver *s) { return s->ops->name; }
+
+double cf_ot_solver_eps(const cf_ot_solver *s)
+{
+	double eps = s->reg;
+	if (s->ops->stats)
+		s->ops->stats(s, &eps, NULL);
+	return eps;
+}
+
+int64_t cf_ot_solver_kernel_size(const cf_ot_solver *s)
+{
+	int64_t nnz = -1;
+	if (s->ops->stats)
+		s->ops->stats(s, NULL, &nnz);
+	return nnz;
+}
+
+/* Σ T∘M and the L1 marginal error (rows and columns) of a plan in one pass. */
+static int plan_cost_error(const cf_ot_problem *p, const double *T, double *cost, double *l1)
+{
+	int64_t n = p->n, m = p->m;
+	double c = 0, e = 0, *col = calloc((size_t)m, sizeof *col);
+	if (!col)
+		return CF_ENOMEM;
+	for (int64_t i = 0; i < n; i++) {
+		const double *Ti = T + i * m, *Mi = p->M + i * m;
+		double ci = 0, ri = 0;
+		for (int64_t j = 0; j < m; j++) {
+			ci += Ti[j] * Mi[j];
+			ri += Ti[j];
+			col[j] += Ti[j];
+		}
+		c += ci;
+		e += fabs(ri - p->a[i]);
+	}
+	for (int64_t j = 0; j < m; j++)
+		e += fabs(col[j] - p->b[j]);
+	free(col);
+	*cost = c;
+	*l1 = e;
+	return CF_OK;
+}
 
 int cf_ot_solver_result(const cf_ot_solver *s, cf_ot_result *r, cf_error *err)
 {
@@ -385,13 +445,10 @@ int cf_ot_solver_result(const cf_ot_solver *s, cf_ot_result *r, cf_error *err)
 	r->n = n;
 	r->m = m;
 	s->ops->plan(s, r->plan, r->u, r->v);
-	r->cost = 0;
-	for (int64_t i = 0; i < n; i++) {
-		const double *Ti = r->plan + i * m, *Mi = s->prob.M + i * m;
-		double c = 0;
-		for (int64_t j = 0; j < m; j++)
-			c += Ti[j] * Mi[j];
-		r->cost += c;
+	if (plan_cost_error(&s->prob, r->plan, &r->cost, &r->marg_err)) {
+		cf_ot_result_clear(r);
+		return cf_error_set(err, CF_ENOMEM, "out of memory for a %lldx%lld transport plan",
+				    (long long)n, (long long)m);
 	}
 	if (s->n_hist)
 		memcpy(r->err_hist, s->hist, (size_t)s->n_hist * sizeof(double));
@@ -403,6 +460,10 @@ int cf_ot_solver_result(const cf_ot_solver *s, cf_ot_result *r, cf_error *err)
 	r->time = s->elapsed;
 	snprintf(r->message, sizeof r->message, "%s",
 		 s->message[0] ? s->message : cf_ot_status_name(s->status));
+	if (s->status == CF_OT_LIMIT || s->status == CF_OT_STOPPED) {
+		size_t L = strlen(r->message);
+		snprintf(r->message + L, sizeof r->message - L, " (L1 marginal error %.3g)", r->marg_err);
+	}
 	return CF_OK;
 }
 

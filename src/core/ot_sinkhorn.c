@@ -595,7 +595,15 @@ static int init_log(cf_ot_solver *s, cf_error *err) { return init_common(s, err,
 static int init_eps(cf_ot_solver *s, cf_error *err) { return init_common(s, err, CF_OT_SINKHORN_EPS); }
 static int init_unb(cf_ot_solver *s, cf_error *err) { return init_common(s, err, CF_OT_UNBALANCED); }
 
-const struct cf_ot_ops cf_ot_sinkhorn_ops = {"sinkhorn", init_plain, iterate_plain, plan, free_impl};
-const struct cf_ot_ops cf_ot_sinkhorn_log_ops = {"sinkhorn-log", init_log, iterate_log, plan, free_impl};
-const struct cf_ot_ops cf_ot_sinkhorn_eps_ops = {"sinkhorn-eps", init_eps, iterate_log, plan, free_impl};
-const struct cf_ot_ops cf_ot_unbalanced_ops = {"unbalanced", init_unb, iterate_log, plan, free_impl};
+static void stats(const cf_ot_solver *s, double *eps, int64_t *nnz)
+{
+	if (eps)
+		*eps = ((const sk *)s->impl)->eps;
+	if (nnz)
+		*nnz = -1;
+}
+
+const struct cf_ot_ops cf_ot_sinkhorn_ops = {"sinkhorn", init_plain, iterate_plain, plan, free_impl, stats};
+const struct cf_ot_ops cf_ot_sinkhorn_log_ops = {"sinkhorn-log", init_log, iterate_log, plan, free_impl, stats};
+const struct cf_ot_ops cf_ot_sinkhorn_eps_ops = {"sinkhorn-eps", init_eps, iterate_log, plan, free_impl, stats};
+const struct cf_ot_ops cf_ot_unbalanced_ops = {"unbalanced", init_unb, iterate_log, plan, free_impl, stats};

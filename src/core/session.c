@@ -208,7 +208,13 @@ static void format_value(int i, double v, const char *str, char *buf, int len)
 		snprintf(buf, (size_t)len, "%.0f", v);
 		break;
 	case CF_PARAM_DOUBLE:
-		snprintf(buf, (size_t)len, "%.17g", v);
+		/* the shortest text that reads back as the same double: 0.1,
+		 * not 0.10000000000000001 */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(buf, (size_t)len, "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 		break;
 	case CF_PARAM_BOOL:
 		snprintf(buf, (size_t)len, "%d", v != 0);
@@ -545,9 +551,10 @@ int cf_session_set_data(cf_session *s, cf_dataset *train, cf_dataset *test, cf_e
 int cf_session_load_data(cf_session *s, const char *spec, cf_error *err)
 {
 	cf_dataset *tr = NULL, *te = NULL;
-	int rc = cf_data_load(spec, 1, NULL, NULL, &tr, err);
+	/* shared: every session of the process uses one decoded copy */
+	int rc = cf_data_load_shared(spec, 1, NULL, NULL, &tr, err);
 	if (!rc)
-		rc = cf_data_load(spec, 0, tr->mean, tr->std, &te, err);
+		rc = cf_data_load_shared(spec, 0, tr->mean, tr->std, &te, err);
 	if (rc) {
 		cf_dataset_free(tr);
 		return rc;
@@ -570,8 +577,8 @@ static int need_inputs(cf_session *s, cf_error *err)
 	if (s->K < 2)
 		return cf_error_set(err, CF_EINVAL, "session: need at least two models (have %d)", s->K);
 	if (!s->train || !s->test)
-		return cf_error_set(err, CF_EINVAL, "session: no data set (set one with --data or "
-				    "load_data)");
+		return cf_error_set(err, CF_EINVAL, "session: no data set (--data SPEC on the "
+				    "command line, :data SPEC in the workbench, s:data(SPEC) in Lua)");
 	return CF_OK;
 }
 
@@ -1335,4 +1342,42 @@ const cf_session_metrics *cf_session_metrics_get(const cf_session *s)
 const cf_session_finetune *cf_session_finetune_get(const cf_session *s)
 {
 	return &s->ft;
+}
+
+int cf_session_aligned(const cf_session *s, cf_net **out, cf_error *err)
+{
+	*out = NULL;
+	if (!s->fusion || !cf_fusion_done(s->fusion))
+		return CF_OK;
+	cf_net *a = NULL;
+	int rc = cf_net_copy(cf_fusion_net(s->fusion), &a, err);
+	if (rc)
+		return rc;
+	for (int l = 0; l < cf_fusion_nlayers(s->fusion); l++) {
+		const cf_fusion_layer *y = cf_fusion_layer_at(s->fusion, l);
+		const cf_net_wlayer *w1 = cf_net_wlayer_at(a, l), *w0 = cf_net_wlayer_at(s->bal[0], l);
+		cf_tensor *W = &cf_net_param_at(a, w1->weight)->t;
+		if (!y->w0t || y->n1 != w1->out) {
+			cf_net_free(a);
+			return cf_error_set(err, CF_EINVAL, "aligned model: layer %d does not match "
+					    "model 1's weights", l + 1);
+		}
+		memcpy(W->data, y->w0t, sizeof(float) * (size_t)W->size);
+		if (w1->bias < 0)
+			continue;
+		/* the transported bias T̃ᵀb0 (b0 = 0 when model 0 has none) */
+		float *b = cf_net_param_at(a, w1->bias)->t.data;
+		const float *b0 = w0->bias >= 0 ? cf_net_param_at(s->bal[0], w0->bias)->t.data : NULL;
+		for (int64_t j = 0; j < y->n1; j++) {
+			double v = 0;
+			if (b0 && y->Tc)
+				for (int64_t i = 0; i < y->n0; i++)
+					v += (double)y->Tc[i * y->n1 + j] * b0[i];
+			else if (b0)
+				v = b0[j];
+			b[j] = (float)v;
+		}
+	}
+	*out = a;
+	return CF_OK;
 }

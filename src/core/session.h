@@ -204,6 +204,12 @@ int cf_session_fusion_cursor(const cf_session *s);
 const cf_fusion_layer *cf_session_fusion_layer(const cf_session *s, int l);
 /* The fused model once the fusion is done, else NULL. */
 cf_net *cf_session_fused(const cf_session *s);
+/* Model 0 transported onto model 1 by the pair's fusion (a new network for
+ * the caller to free): model 1's architecture with, at every weight layer,
+ * the transported weights T̃ᵀŴ0 and bias T̃ᵀb0 (zero when model 0 has
+ * none) -- the fused model of fusion.step = 0.  *out is NULL (CF_OK)
+ * until the fusion is done. */
+int cf_session_aligned(const cf_session *s, cf_net **out, cf_error *err);
 
 typedef struct cf_session_metrics {
 	int have;                                 /* evaluation has run */

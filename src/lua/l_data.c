@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +94,7 @@ static int l_load(lua_State *L)
 	int train = split_arg(L, 2);
 	ldata *ld = new_slot(L);
 	cf_error err = {0};
-	int rc = cf_data_load(spec, train, NULL, NULL, &ld->d, &err);
+	int rc = cf_data_load_shared(spec, train, NULL, NULL, &ld->d, &err);
 	return load_result(L, ld, rc, &err);
 }
 
@@ -104,7 +105,12 @@ static int l_fashion(lua_State *L)
 	const char *dir = luaL_optstring(L, 2, NULL);
 	ldata *ld = new_slot(L);
 	cf_error err = {0};
-	int rc = cf_data_load_fashion_mnist(dir, train, NULL, NULL, &ld->d, &err);
+	char spec[4200];
+	int rc;
+	if (dir && strlen(dir) > 4096)
+		return luaL_argerror(L, 2, "a directory name of at most 4096 bytes");
+	snprintf(spec, sizeof spec, dir ? "fashion-mnist:%s" : "fashion-mnist", dir);
+	rc = cf_data_load_shared(spec, train, NULL, NULL, &ld->d, &err);
 	return load_result(L, ld, rc, &err);
 }
 
@@ -141,8 +147,9 @@ static int d_name(lua_State *L)
 	return 1;
 }
 
-/* d:subset(indices) with 1-based positions, or d:subset(count [, seed]):
- * count samples drawn without replacement by a seeded permutation. */
+/* d:subset(indices) with 1-based positions, or d:subset(count [, seed
+ * [, first]]): count samples drawn without replacement by a seeded
+ * permutation of the first `first` samples (all by default). */
 static int d_subset(lua_State *L)
 {
 	cf_dataset *d = cf_lua_dataset_check(L, 1);
@@ -166,19 +173,24 @@ static int d_subset(lua_State *L)
 		}
 	} else {
 		lua_Integer cnt = luaL_checkinteger(L, 2);
-		if (cnt < 1 || cnt > d->n) {
-			lua_pushfstring(L, "a count in 1..%I", (lua_Integer)d->n);
+		lua_Integer first = luaL_optinteger(L, 4, (lua_Integer)d->n);
+		if (first < 1 || first > d->n) {
+			lua_pushfstring(L, "a number of leading samples in 1..%I", (lua_Integer)d->n);
+			return luaL_argerror(L, 4, lua_tostring(L, -1));
+		}
+		if (cnt < 1 || cnt > first) {
+			lua_pushfstring(L, "a count in 1..%I", (lua_Integer)first);
 			return luaL_argerror(L, 2, lua_tostring(L, -1));
 		}
 		lua_Integer seed = luaL_optinteger(L, 3, 1);
 		luaL_argcheck(L, seed >= 0, 3, "a seed >= 0");
 		n = cnt;
-		idx = lua_newuserdatauv(L, (size_t)d->n * sizeof *idx, 0);
+		idx = lua_newuserdatauv(L, (size_t)first * sizeof *idx, 0);
 		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 		if (!r)
 			return luaL_error(L, "out of memory");
 		gsl_rng_set(r, (unsigned long)seed);
-		cf_data_permutation(idx, d->n, r);
+		cf_data_permutation(idx, first, r);
 		gsl_rng_free(r);
 	}
 	ldata *out = new_slot(L);
@@ -287,7 +299,9 @@ static const cf_lua_doc data_docs[] = {
 	 "\"idx:IMAGES,LABELS\", \"idx:TRAIN_IMG,TRAIN_LBL,TEST_IMG,TEST_LBL\",\n"
 	 "\"cifar10:DIR\", \"cifar100:DIR\".  split is \"train\" (default) or \"test\".\n"
 	 "Samples are normalised float32 C×H×W; a missing or malformed file\n"
-	 "returns nil, message."},
+	 "returns nil, message.  A data set is decoded once per process: loading\n"
+	 "the same spec and split again (here or in cf.session) shares it while\n"
+	 "its files are unchanged."},
 	{"fashion_mnist", "cf.data.fashion_mnist([split [, dir]]) -> Dataset | nil, msg",
 	 "Fashion-MNIST (60000 train / 10000 test, 1x28x28, 10 classes) from\n"
 	 "dir or " CF_FASHION_MNIST_DIR "."},
@@ -308,9 +322,11 @@ static const cf_lua_doc data_method_docs[] = {
 	{"shape", "d:shape() -> {c, h, w}", "Shape of one sample."},
 	{"classes", "d:classes() -> k", "Number of classes; labels are 0..k-1."},
 	{"name", "d:name() -> string", "The data set's name, e.g. \"fashion-mnist/test\"."},
-	{"subset", "d:subset(positions | count [, seed]) -> Dataset",
+	{"subset", "d:subset(positions | count [, seed [, first]]) -> Dataset",
 	 "A new data set of the samples at the given 1-based positions (a table),\n"
-	 "or of count samples drawn without replacement with a seeded shuffle."},
+	 "or of count samples drawn without replacement with a seeded shuffle of\n"
+	 "the first `first` samples (all by default; the same seed draws the same\n"
+	 "samples as before when first is the whole set)."},
 	{"read_indices", "d:read_indices(path) -> Dataset | nil, msg",
 	 "The subset listed in an index file (0-based indices, whitespace or comma\n"
 	 "separated, # comments), as `clafuse` commands read it."},

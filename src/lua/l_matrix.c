@@ -12,12 +12,15 @@
  * in l_matrix_print.c.  Sizes from scripts go through overflow-checked
  * products before any allocation.
  */
+#define _DEFAULT_SOURCE /* madvise */
 #include "config.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sys/mman.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -27,6 +30,27 @@
 #include "l_matrix_int.h"
 
 /* ---- construction ------------------------------------------------------ */
+
+/* Ask for transparent huge pages for a large matrix before its first
+ * touch, as numpy does: a fresh 128 MB block otherwise takes 32768 page
+ * faults, which cost more than the arithmetic (ten times numpy's time for
+ * an elementwise operation on 4096×4096 in a virtual machine).  Advice
+ * only: where the kernel declines, nothing changes. */
+static void advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t page = 4096, huge = (uintptr_t)1 << 22;
+	if (bytes < huge)
+		return;
+	uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)bytes;
+#endif
+}
 
 cf_lmatrix *cf_lmat_alloc(lua_State *L, int ndim, const int64_t *shape)
 {
@@ -48,6 +72,7 @@ cf_lmatrix *cf_lmat_alloc(lua_State *L, int ndim, const int64_t *shape)
 		m->shape[i] = i < ndim ? shape[i] : 1;
 	m->size = size;
 	luaL_setmetatable(L, CF_LUA_MATRIX);
+	advise_huge(m->data, (size_t)size * sizeof(double));
 	return m;
 }
 

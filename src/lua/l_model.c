@@ -352,6 +352,96 @@ static int m_set_weight(lua_State *L)
 	return 1;
 }
 
+/* Weight layer l (1-based) at arg, or raise naming the range. */
+static const cf_net_wlayer *wlayer_arg(lua_State *L, cf_net *net, int arg)
+{
+	lua_Integer l = luaL_checkinteger(L, arg);
+	if (l < 1 || l > cf_net_nwlayers(net)) {
+		lua_pushfstring(L, "weight layer %I out of range 1..%d", l, cf_net_nwlayers(net));
+		luaL_argerror(L, arg, lua_tostring(L, -1));
+	}
+	return cf_net_wlayer_at(net, (int)l - 1);
+}
+
+/* m:bias(l): a copy of weight layer l's bias, nil when it has none. */
+static int m_bias(lua_State *L)
+{
+	cf_net *net = check_model(L, 1);
+	const cf_net_wlayer *w = wlayer_arg(L, net, 2);
+	if (w->bias < 0) {
+		lua_pushnil(L);
+		return 1;
+	}
+	const cf_tensor *t = &cf_net_param_at(net, w->bias)->t;
+	cf_lua_matrix_push_f(L, t->ndim, t->shape, t->data);
+	return 1;
+}
+
+/* m:set_bias(l, v): v a Matrix/table of out values, or a number for all. */
+static int m_set_bias(lua_State *L)
+{
+	cf_net *net = check_model(L, 1);
+	const cf_net_wlayer *w = wlayer_arg(L, net, 2);
+	if (w->bias < 0) {
+		lua_pushfstring(L, "weight layer %I (%s) has no bias (m:add_biases() gives a "
+				"model with biases)", lua_tointeger(L, 2), w->name);
+		return luaL_argerror(L, 2, lua_tostring(L, -1));
+	}
+	cf_tensor *t = &cf_net_param_at(net, w->bias)->t;
+	if (lua_type(L, 3) == LUA_TNUMBER) {
+		float v = (float)lua_tonumber(L, 3);
+		for (int64_t i = 0; i < t->size; i++)
+			t->data[i] = v;
+	} else {
+		cf_lmatrix *v = cf_lua_matrix_arg(L, 3);
+		if (v->size != t->size) {
+			lua_pushfstring(L, "%s has %I values, the Matrix %I",
+					cf_net_param_at(net, w->bias)->name, (lua_Integer)t->size,
+					(lua_Integer)v->size);
+			return luaL_argerror(L, 3, lua_tostring(L, -1));
+		}
+		for (int64_t i = 0; i < t->size; i++)
+			t->data[i] = (float)v->data[i];
+	}
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* m:add_biases(): a copy of m whose every Linear/Conv layer has a bias
+ * (the added ones zero: the same function). */
+static int m_add_biases(lua_State *L)
+{
+	cf_net *net = check_model(L, 1);
+	lmodel *lm = new_slot(L);
+	cf_arch *a = cf_arch_copy(cf_net_arch(net));
+	if (!a)
+		return luaL_error(L, "add_biases: out of memory");
+	a->bias = 1;
+	if (a->family == CF_ARCH_RESNET)
+		a->convbias = 1;
+	for (int u = 0; u < a->nunits; u++)
+		if (a->unit[u].kind == CF_UNIT_LINEAR || a->unit[u].kind == CF_UNIT_CONV ||
+		    a->unit[u].kind == CF_UNIT_BLOCK)
+			a->unit[u].bias = 1;
+	cf_error err = {0};
+	int rc = cf_net_create(a, &lm->net, &err);
+	cf_arch_free(a);
+	if (rc != CF_OK)
+		return luaL_error(L, "add_biases: %s", err.msg);
+	/* every parameter and buffer of m has the same name and shape in the
+	 * new network; the added biases stay zero */
+	for (int i = 0; i < cf_net_nparams(net); i++) {
+		const cf_net_param *p = cf_net_param_at(net, i);
+		const cf_net_param *q = cf_net_param_find(lm->net, p->name);
+		if (!q || q->t.size != p->t.size)
+			return luaL_error(L, "add_biases: %s has no counterpart in %s", p->name,
+					  "the new architecture");
+		memcpy(q->t.data, p->t.data, sizeof(float) * (size_t)p->t.size);
+	}
+	account(L, lm->net);
+	return 1;
+}
+
 static int m_save(lua_State *L)
 {
 	cf_net *net = check_model(L, 1);
@@ -734,6 +824,7 @@ static const luaL_Reg model_meta[] = {
 static const luaL_Reg model_methods[] = {
 	{"arch", m_arch},         {"describe", m_pretty},   {"info", m_info},
 	{"params", m_params},     {"weight", m_weight},     {"set_weight", m_set_weight},
+	{"bias", m_bias},         {"set_bias", m_set_bias}, {"add_biases", m_add_biases},
 	{"save", m_save},         {"copy", m_copy},         {"fold_bn", m_fold_bn},
 	{"evaluate", m_evaluate},
 	{"train", m_train},       {"forward", m_forward},   {"predict", m_predict},
@@ -753,7 +844,20 @@ static const cf_lua_doc model_method_docs[] = {
 	 "A copy of a parameter by state-dict name (\"layers.0.weight\"), or of the\n"
 	 "weight of weight layer `layer` (1-based).  Scalars come back as numbers."},
 	{"set_weight", "m:set_weight(name | layer, M) -> m",
-	 "Overwrite a parameter with the values of M, which must have its shape."},
+	 "Overwrite a parameter (by state-dict name) or the weight of weight\n"
+	 "layer `layer` (1-based) with the values of M, which must have its shape:\n"
+	 "out × in for a Linear layer (row i: neuron i's incoming weights),\n"
+	 "out × in × kh × kw for a Conv2d."},
+	{"bias", "m:bias(layer) -> Matrix | nil",
+	 "A copy of the bias of weight layer `layer` (1-based): a vector of its\n"
+	 "out neurons; nil when the layer has none."},
+	{"set_bias", "m:set_bias(layer, v) -> m",
+	 "Overwrite the bias of weight layer `layer` with v (out values, or a\n"
+	 "number for all).  A layer without a bias raises: see add_biases."},
+	{"add_biases", "m:add_biases() -> Model",
+	 "A copy of m in which every Linear and Conv2d layer has a bias (the added\n"
+	 "ones zero, so it computes the same function); the architecture says\n"
+	 "so (\"mlp 784-400-10 nobias\" becomes \"mlp 784-400-10\")."},
 	{"save", "m:save(path) -> true | nil, msg",
 	 "Write the model as safetensors (atomically: a temporary file renamed)."},
 	{"copy", "m:copy() -> Model", "A deep copy of the parameters and buffers."},

@@ -133,7 +133,7 @@ static cf_ot_kind parse_problem(lua_State *L, cf_ot_problem *p, cf_ot_params *pa
 	int k = cf_ot_kind_parse(s);
 	if (k < 0) {
 		lua_pushfstring(L, "unknown solver '%s' (exact, emd, assign, sinkhorn, sinkhorn-log, "
-				"sinkhorn-eps, unbalanced)", s);
+				"sinkhorn-eps, unbalanced, sinkhorn-sparse)", s);
 		luaL_argerror(L, 2, lua_tostring(L, -1));
 	}
 	kind = (cf_ot_kind)k;
@@ -194,6 +194,8 @@ static void push_result(lua_State *L, const cf_ot_result *r)
 	lua_setfield(L, t, "message");
 	lua_pushnumber(L, r->time);
 	lua_setfield(L, t, "time");
+	lua_pushnumber(L, r->marg_err);
+	lua_setfield(L, t, "marg_err");
 	lua_createtable(L, (int)(r->n_err < 1000000 ? r->n_err : 0), 0);
 	for (int64_t i = 0; i < r->n_err; i++) {
 		lua_pushnumber(L, r->err_hist[i]);
@@ -380,6 +382,18 @@ static int s_error(lua_State *L)
 	return 1;
 }
 
+static int s_eps(lua_State *L)
+{
+	lua_pushnumber(L, cf_ot_solver_eps(check_solver(L, 1)->s));
+	return 1;
+}
+
+static int s_kernel_size(lua_State *L)
+{
+	lua_pushinteger(L, cf_ot_solver_kernel_size(check_solver(L, 1)->s));
+	return 1;
+}
+
 static int s_iterations(lua_State *L)
 {
 	lua_pushinteger(L, cf_ot_solver_iterations(check_solver(L, 1)->s));
@@ -533,20 +547,21 @@ static const cf_lua_doc ot_docs[] = {
 	 "opts: a, b (weights, Matrix or table; uniform when absent or empty {}),\n"
 	 "solver =\n"
 	 "\"exact\" (default) | \"emd\" | \"assign\" | \"sinkhorn\" | \"sinkhorn-log\" |\n"
-	 "\"sinkhorn-eps\" | \"unbalanced\", reg (0.01), reg_scale = \"abs\" | \"max\" |\n"
+	 "\"sinkhorn-eps\" | \"unbalanced\" | \"sinkhorn-sparse\", reg (0.01), reg_scale = \"abs\" | \"max\" |\n"
 	 "\"median\", reg_m (1), tol (1e-9), mass_tol, max_iter, time_limit (s),\n"
 	 "eps_factor, log_fallback, omega (over-relaxation of sinkhorn-log and\n"
 	 "sinkhorn-eps: 0 = adaptive (default), 1 = plain Sinkhorn, or a fixed\n"
 	 "value in (0, 2)).  The result table holds plan (Matrix), cost,\n"
 	 "u, v (duals), status (\"optimal\", \"converged\", \"limit\", \"failed\"),\n"
-	 "solver, iterations, time, reg, message and err (error history).\n"
+	 "solver, iterations, time, reg, message, err (error history) and\n"
+	 "marg_err (L1 marginal error of plan, rows + columns).\n"
 	 "Bad data (NaN costs; masses of a and b that differ, except for\n"
 	 "\"unbalanced\", which relaxes them by reg_m) returns nil, message; Ctrl-C\n"
 	 "raises \"interrupted\"."},
 	{"solver", "cf.ot.solver(M [, opts]) -> OTSolver | nil, msg",
 	 "A solver to run step by step (same options as cf.ot.solve).\n"
 	 "s:step(n) runs up to n iterations; s:status(), s:plan(), s:error(),\n"
-	 "s:iterations() and s:result() read it."},
+	 "s:iterations(), s:eps(), s:kernel_size() and s:result() read it."},
 	{"check", "cf.ot.check(M, plan, u, v [, a, b [, tol]]) -> report",
 	 "The optimality certificate of a plan with duals u, v.\n"
 	 "The report holds primal_err, dual_viol, slackness, cost, dual_obj, gap,\n"
@@ -565,7 +580,7 @@ static const luaL_Reg solver_meta[] = {
 static const luaL_Reg solver_methods[] = {
 	{"step", s_step},     {"status", s_status}, {"plan", s_plan},     {"error", s_error},
 	{"iterations", s_iterations}, {"name", s_name}, {"result", s_result}, {"close", s_gc},
-	{NULL, NULL}};
+	{"eps", s_eps}, {"kernel_size", s_kernel_size}, {NULL, NULL}};
 
 static const cf_lua_doc solver_docs[] = {
 	{"step", "s:step([n]) -> status [, msg]",
@@ -575,6 +590,11 @@ static const cf_lua_doc solver_docs[] = {
 	{"plan", "s:plan() -> T, u, v", "The current plan and duals as matrices (valid at any point)."},
 	{"error", "s:error() -> number", "The latest marginal error (entropic), NaN for exact solvers."},
 	{"iterations", "s:iterations() -> n", "Iterations (pivot blocks, augmentations) so far."},
+	{"eps", "s:eps() -> number",
+	 "The current ε (entropic; sinkhorn-eps and sinkhorn-sparse lower it stage\n"
+	 "by stage to the target), 0 for exact solvers."},
+	{"kernel_size", "s:kernel_size() -> n",
+	 "sinkhorn-sparse: entries in its truncated kernel now; -1 for the others."},
 	{"name", "s:name() -> string", "The algorithm's name."},
 	{"result", "s:result() -> result", "The result table, as cf.ot.solve returns it."},
 	{"close", "s:close()", "Free the solver now (also done by the collector and <close>)."},

@@ -40,6 +40,7 @@
 #define LUA_SESSION "clafuse.Session"
 typedef struct lsession {
 	cf_session *s;
+	int borrowed; /* s belongs to the program (the workbench's session) */
 } lsession;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -233,33 +234,13 @@ static int add_model_arg(lua_State *L, cf_session *s, int idx, const char *name)
 }
 
 /* A copy of d into *out (no Lua calls: nothing can raise meanwhile). */
-static int dataset_copy(const cf_dataset *d, cf_dataset **out, cf_error *err)
-{
-	int64_t *all = malloc((size_t)(d->n > 0 ? d->n : 1) * sizeof *all);
-	if (!all)
-		return cf_error_set(err, CF_ENOMEM, "out of memory");
-	for (int64_t i = 0; i < d->n; i++)
-		all[i] = i;
-	int rc = cf_data_subset(d, all, d->n, out, err);
-	free(all);
-	return rc;
-}
-
-/* Set the data from the Datasets at ti and si (copied; the session owns
- * the copies, also when it rejects them). */
+/* Set the data from the Datasets at ti and si: the session takes a
+ * reference to each (data sets are never modified, so nothing is copied). */
 static void set_data_args(lua_State *L, cf_session *s, int ti, int si)
 {
-	cf_dataset *dtr = cf_lua_dataset_check(L, ti);
-	cf_dataset *dte = cf_lua_dataset_check(L, si);
-	cf_dataset *tr = NULL, *te = NULL;
+	cf_dataset *tr = cf_dataset_ref(cf_lua_dataset_check(L, ti));
+	cf_dataset *te = cf_dataset_ref(cf_lua_dataset_check(L, si));
 	cf_error err = {0};
-	int rc = dataset_copy(dtr, &tr, &err);
-	if (rc == CF_OK)
-		rc = dataset_copy(dte, &te, &err);
-	if (rc != CF_OK) {
-		cf_dataset_free(tr);
-		luaL_error(L, "%s", err.msg);
-	}
 	if (cf_session_set_data(s, tr, te, &err) != CF_OK)
 		luaL_argerror(L, ti, err.msg);
 }
@@ -270,6 +251,7 @@ static lsession *new_slot(lua_State *L)
 {
 	lsession *ls = lua_newuserdatauv(L, sizeof *ls, 0);
 	ls->s = NULL;
+	ls->borrowed = 0;
 	luaL_setmetatable(L, LUA_SESSION);
 	cf_error err = {0};
 	if (cf_session_new(&ls->s, &err) != CF_OK)
@@ -677,22 +659,62 @@ static int s_layer_map(lua_State *L)
 	return push_map(L, map, n);
 }
 
+/* Which of the pair (0: model 0, the deeper; 1: model 1) the added model
+ * at arg is; raises unless it is one of s:pair(). */
+static int pair_arg(lua_State *L, cf_session *s, int arg)
+{
+	lua_Integer i = luaL_checkinteger(L, arg);
+	if (cf_session_nmodels(s) < 2)
+		return luaL_argerror(L, arg, "no pair yet (add two models)");
+	int i0, i1;
+	cf_session_pair(s, &i0, &i1);
+	if (i != i0 + 1 && i != i1 + 1) {
+		lua_pushfstring(L, "model %I is not in the fused pair (s:pair() gives %d, %d)", i,
+				i0 + 1, i1 + 1);
+		return luaL_argerror(L, arg, lua_tostring(L, -1));
+	}
+	return i == i0 + 1 ? 0 : 1;
+}
+
+/* The rebuilt balanced model as an index of the added models (1-based),
+ * or 0 when none was rebuilt. */
+static int rebuilt_index(cf_session *s)
+{
+	int r = cf_session_balanced_rebuilt(s);
+	if (r < 0 || cf_session_nmodels(s) < 2)
+		return 0;
+	int i0, i1;
+	cf_session_pair(s, &i0, &i1);
+	return (r == 0 ? i0 : i1) + 1;
+}
+
 static int s_balanced(lua_State *L)
 {
 	cf_session *s = check_session(L, 1);
-	lua_Integer w = luaL_checkinteger(L, 2);
-	luaL_argcheck(L, w == 0 || w == 1, 2, "0 (model 0, the deeper) or 1 (model 1)");
-	push_model_copy(L, cf_session_balanced(s, (int)w));
+	push_model_copy(L, cf_session_balanced(s, pair_arg(L, s, 2)));
 	return 1;
 }
 
 static int s_rebuilt(lua_State *L)
 {
 	cf_session *s = check_session(L, 1);
-	int r = cf_session_balanced_rebuilt(s);
-	if (r < 0)
+	int r = rebuilt_index(s);
+	if (r == 0)
 		return 0;
 	lua_pushinteger(L, r);
+	return 1;
+}
+
+/* Model 0 transported onto model 1 (the fused model at fusion.step 0). */
+static int s_aligned(lua_State *L)
+{
+	cf_session *s = check_session(L, 1);
+	cf_net **slot = cf_lua_model_new(L);
+	cf_error err = {0};
+	if (cf_session_aligned(s, slot, &err) != CF_OK)
+		return luaL_error(L, "aligned: %s", err.msg);
+	if (!*slot)
+		lua_pushnil(L);
 	return 1;
 }
 
@@ -778,6 +800,8 @@ static int s_metrics(lua_State *L)
 	lua_setfield(L, -2, "parents");
 	set_opt_num(L, "ensemble", m->ensemble_acc);
 	set_opt_num(L, "balanced", m->balanced_acc);
+	if (rebuilt_index(s) > 0 && !isnan(m->balanced_acc))
+		set_int(L, "rebuilt", rebuilt_index(s));
 	set_opt_num(L, "fused", m->fused_acc);
 	set_opt_num(L, "fused_loss", m->fused_loss);
 	set_opt_num(L, "average", m->average_acc);
@@ -1011,9 +1035,18 @@ static int s_pretty(lua_State *L)
 static int s_close(lua_State *L)
 {
 	lsession *ls = luaL_checkudata(L, 1, LUA_SESSION);
-	cf_session_free(ls->s);
+	if (!ls->borrowed)
+		cf_session_free(ls->s);
 	ls->s = NULL;
 	return 0;
+}
+
+void cf_lua_push_session_ref(lua_State *L, cf_session *s)
+{
+	lsession *ls = lua_newuserdatauv(L, sizeof *ls, 0);
+	ls->s = s;
+	ls->borrowed = 1;
+	luaL_setmetatable(L, LUA_SESSION);
 }
 
 /* cf._stop_request(): the testing hook that requests a stop as Ctrl-C
@@ -1071,7 +1104,8 @@ static const luaL_Reg session_methods[] = {
 	{"error", s_error},           {"solves", s_solves},
 	{"costs", s_costs},           {"map", s_map},
 	{"layer_map", s_layer_map},   {"balanced", s_balanced},
-	{"rebuilt", s_rebuilt},       {"layers", s_layers},
+	{"rebuilt", s_rebuilt},       {"aligned", s_aligned},
+	{"layers", s_layers},
 	{"layer", s_layer},           {"fused", s_fused},
 	{"metrics", s_metrics},       {"finetune_results", s_finetune_results},
 	{"finetuned", s_finetuned},   {"report", s_report},
@@ -1126,25 +1160,49 @@ static const cf_lua_doc session_method_docs[] = {
 	{"error", "s:error(step) -> string | nil", "The message of the step's last failure (\"stopped: ...\" after an interruption), nil if none."},
 	{"solves", "s:solves() -> n", "Fusion layers solved in total (re-solves count)."},
 	{"costs", "s:costs() -> Matrix | nil",
-	 "The m×n layer cost matrix of the alignment (NaN across stages)."},
+	 "The m×n unit cost matrix C of the cross-layer alignment: row i is unit\n"
+	 "i of model 0 (the deeper, m units), column k unit k of model 1 (n);\n"
+	 "NaN where the two units lie in different stages.  A copy."},
 	{"map", "s:map() -> {j, ...} | nil",
 	 "The alignment of units: for each unit of model 1 the unit of model 0\n"
 	 "(1-based)."},
 	{"layer_map", "s:layer_map() -> {l, ...} | nil", "The alignment expressed in weight layers (1-based)."},
-	{"balanced", "s:balanced(which) -> Model | nil",
-	 "A copy of balanced model `which` (0: model 0, 1: model 1)."},
-	{"rebuilt", "s:rebuilt() -> 0 | 1 | nil",
-	 "Which balanced model was rebuilt (nil when the depths were equal)."},
+	{"balanced", "s:balanced(i) -> Model | nil",
+	 "A copy of the balanced form of added model i (1-based, as s:model(i));\n"
+	 "i is one of s:pair().  nil before balancing."},
+	{"rebuilt", "s:rebuilt() -> i | nil",
+	 "The added model (1-based, as s:model(i)) that balancing rebuilt with\n"
+	 "identity layers; nil when the depths were equal or before balancing."},
+	{"aligned", "s:aligned() -> Model | nil",
+	 "Model 0 transported onto model 1 once the fusion is done (nil before):\n"
+	 "model 1's architecture whose layer l holds T̃ᵀŴ0 (n1 × inputs, the\n"
+	 "transported weights, Ŵ0 = model 0's weights with their inputs aligned)\n"
+	 "and the bias T̃ᵀb0 (zero when model 0 has none), where T̃ is\n"
+	 "s:layer(l).corrected.  Its neurons are model 1's, in model 1's order,\n"
+	 "so a:weight(l) and s:model(j):weight(l) compare row by row.  The fused\n"
+	 "model is (1 - fusion.step)·aligned + fusion.step·model 1."},
 	{"layers", "s:layers() -> n, done", "Fusion layers in total and fused so far (0, 0 before the fusion)."},
 	{"layer", "s:layer(l) -> table",
-	 "Fusion layer l (1-based): index, name, n0, n1, done and, once fused,\n"
-	 "M (ground cost Matrix), plan (Matrix), corrected (the corrected map),\n"
-	 "status, solver, cost, iterations, solve_time, message, reg, time,\n"
-	 "ground_time, trace (trace ratio: 1 for the identity matching), step."},
+	 "Fusion layer l (1-based): index, name, n0, n1, done and, once fused:\n"
+	 "  M          n0×n1 ground cost between the layer's neurons (row i:\n"
+	 "             neuron i of model 0, the transported model; column j:\n"
+	 "             neuron j of model 1), as the solver saw it;\n"
+	 "  plan       n0×n1 transport plan T, same orientation; row sums are\n"
+	 "             model 0's neuron masses, column sums model 1's (1/n0 and\n"
+	 "             1/n1 unless fusion.marginals or the unbalanced solver\n"
+	 "             say otherwise), up to the solver's tolerance;\n"
+	 "  corrected  n0×n1 T̃ = T / (column sum + fusion.eps): each column sums\n"
+	 "             to just under 1 (1/n1 / (1/n1 + eps)), so T̃ᵀ averages\n"
+	 "             model 0's neurons into each of model 1's (s:aligned());\n"
+	 "plus status, solver, cost, iterations, solve_time, message, reg, time,\n"
+	 "ground_time, trace (trace ratio: 1 for the identity matching), step.\n"
+	 "The matrices are copies (double).  M, plan and corrected are absent\n"
+	 "for a last layer fused without a plan (fusion.output_plan false)."},
 	{"fused", "s:fused() -> Model | nil", "A copy of the fused model once the fusion is done."},
 	{"metrics", "s:metrics() -> table | nil",
 	 "Test accuracies (0..1) after the evaluation: parents {each added\n"
-	 "model}, ensemble, balanced (when a model was rebuilt), fused,\n"
+	 "model, 1-based as s:model(i)}, ensemble, balanced (of the rebuilt model,\n"
+	 "when one was rebuilt) with rebuilt (its index, as s:rebuilt()), fused,\n"
 	 "fused_loss, average (plain averaging, when the shapes agree)."},
 	{"finetune_results", "s:finetune_results() -> table | nil",
 	 "After finetuning: epochs {{epoch, lr, train_loss, train_acc, test_loss,\n"

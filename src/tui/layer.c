@@ -311,7 +311,7 @@ int cf_layer_cmd_solver(cf_tui *t, const char *args)
 		if (kind < 0) {
 			cf_tui_msg(t, CF_MSG_ERROR,
 				   "solver: unknown '%s' (exact, emd, assign, sinkhorn, sinkhorn-log, "
-				   "sinkhorn-eps, unbalanced)",
+				   "sinkhorn-eps, unbalanced, sinkhorn-sparse)",
 				   args);
 			return -1;
 		}
@@ -478,11 +478,20 @@ static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
 	int good = L->status == CF_OT_CONVERGED || L->status == CF_OT_OPTIMAL;
 
 	cf_grid_box(g, box, "Solver", CF_ROLE_FRAME);
-	if (L->kind == CF_OT_SINKHORN || L->kind == CF_OT_SINKHORN_LOG ||
-	    L->kind == CF_OT_SINKHORN_EPS || L->kind == CF_OT_UNBALANCED)
-		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s  ε=%g  tol=%g",
-			       cf_ot_kind_name(L->kind), L->reg, L->tol);
-	else /* ε and tol mean nothing to an exact solver */
+	if (L->kind >= CF_OT_SINKHORN) {
+		/* ε-scaling solvers step through larger ε first; the sparse
+		 * solver's kernel size is what an iteration costs */
+		double now = L->solver ? cf_ot_solver_eps(L->solver) : 0;
+		int64_t nnz = L->solver ? cf_ot_solver_kernel_size(L->solver) : -1;
+		int used = cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "%s  ε=%g  tol=%g",
+					  cf_ot_kind_name(L->kind), L->reg, L->tol);
+		if (nnz >= 0)
+			cf_grid_printf(g, y, x + used, w - used, CF_ROLE_DIM, "  now ε=%.3g  kernel %lld",
+				       now, (long long)nnz);
+		else if (L->kind == CF_OT_SINKHORN_EPS && now > 0)
+			cf_grid_printf(g, y, x + used, w - used, CF_ROLE_DIM, "  now ε=%.3g", now);
+		y++;
+	} else /* ε and tol mean nothing to an exact solver */
 		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s (exact)", cf_ot_kind_name(L->kind));
 	/* exact solvers have no marginal error: "-", not nan */
 	if (isnan(L->err))

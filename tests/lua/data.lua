@@ -36,6 +36,25 @@ local r1, r2 = te:subset(50, 7), te:subset(50, 7)
 t.is(#r1, 50, "subset(count, seed)")
 t.is(table.concat(r1:labels(), ","), table.concat(r2:labels(), ","), "the same seed draws the same samples")
 t.ok(table.concat(te:subset(50, 8):labels(), ",") ~= table.concat(r1:labels(), ","), "another seed draws others")
+-- drawing from the first N samples only
+local firstN = te:subset(8, 3, 10)
+t.is(#firstN, 8, "subset(count, seed, first): count samples")
+local pos = {}
+for i = 1, 10 do pos[te:sample(i):sum()] = true end
+local inside = true
+for i = 1, #firstN do inside = inside and pos[firstN:sample(i):sum()] == true end
+t.ok(inside, "every one of them is one of the first 10 samples")
+t.is(table.concat(te:subset(50, 7, #te):labels(), ","), table.concat(r1:labels(), ","),
+     "first = the whole set draws as subset(count, seed)")
+t.raises(function() te:subset(11, 1, 10) end, "a count in 1..10", "a count above first is an error")
+t.raises(function() te:subset(1, 1, 10001) end, "leading samples in 1..10000", "first beyond the set is an error")
+-- a data set is decoded once per process: a second load shares it, and
+-- releasing one reference leaves the other intact
+local te2 = assert(cf.data.fashion_mnist("test"))
+local te3 = assert(cf.data.load("fashion-mnist", "test"))
+te2:free()
+t.is(te3:label(1), 9, "a shared data set outlives another reference's free()")
+t.is(te:sample(2):sum(), te3:sample(2):sum(), "and holds the same samples")
 -- the examples' helper: a seeded subset of a split, or the whole split
 local h = assert(cf.data.fashion_mnist_subset("test", 50, 7))
 t.is(table.concat(h:labels(), ","), table.concat(r1:labels(), ","), "fashion_mnist_subset(split, n, seed) draws as subset(n, seed)")

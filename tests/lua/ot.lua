@@ -36,15 +36,25 @@ for _, s in ipairs{"emd", "exact"} do
   local rs = assert(cf.ot.solve(M, {a = a, b = b, solver = s}))
   t.near(rs.cost, 1/6, 1e-12, s .. ": cost 1/6")
 end
-for _, s in ipairs{"sinkhorn", "sinkhorn-log", "sinkhorn-eps"} do
+for _, s in ipairs{"sinkhorn", "sinkhorn-log", "sinkhorn-eps", "sinkhorn-sparse"} do
   local rs = assert(cf.ot.solve(M, {a = a, b = b, solver = s, reg = 0.01}))
   t.is(rs.status, "converged", s .. " converges")
   t.near(rs.cost, 1/6, 1e-3, s .. ": cost near 1/6 at reg 0.01")
   t.ok(#rs.err >= 1, s .. " keeps an error history")
+  t.ok(rs.marg_err <= 1e-9, s .. ": marg_err, the plan's L1 error, within tol (" .. rs.marg_err .. ")")
 end
 -- over-relaxation: plain (omega = 1), fixed and adaptive (0) reach the same plan
 local Mo = cf.matrix{{0, 1, 4}, {1, 0, 1}, {4, 1, 0}, {2, 2, 1}}
 local oa, ob = {0.1, 0.2, 0.3, 0.4}, {0.3, 0.3, 0.4}
+-- the sparse solver steps through larger eps to the target, on a small kernel
+local sp = assert(cf.ot.solver(Mo, {a = oa, b = ob, solver = "sinkhorn-sparse", reg = 0.001, reg_scale = "max"}))
+t.near(sp:eps(), 4, 1e-12, "sinkhorn-sparse starts at eps = max|M| = 4")
+t.ok(sp:kernel_size() >= 4 and sp:kernel_size() <= 12, "kernel_size() between n and n*m: " .. sp:kernel_size())
+t.is(sp:step(1000000), "converged", "sinkhorn-sparse converges at eps 1e-3*max")
+t.near(sp:eps(), 0.004, 1e-15, "and ends at the target eps 0.004")
+local spd = assert(cf.ot.solve(Mo, {a = oa, b = ob, solver = "sinkhorn-eps", reg = 0.001, reg_scale = "max"}))
+t.near(sp:result().cost, spd.cost, 1e-9 * spd.cost, "same cost as the dense sinkhorn-eps")
+t.is(assert(cf.ot.solver(Mo, {solver = "emd", a = oa, b = ob})):kernel_size(), -1, "emd: kernel_size -1")
 local ro = {}
 for _, w in ipairs{0, 1, 1.5} do
   ro[w] = assert(cf.ot.solve(Mo, {a = oa, b = ob, solver = "sinkhorn-log", reg = 0.05, tol = 1e-11, omega = w}))
