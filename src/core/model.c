@@ -202,7 +202,18 @@ int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *er
 		}
 		desc = inferred;
 	}
-	if ((rc = cf_arch_parse(desc, &a, err))) {
+	if ((rc = cf_arch_parse(desc, &a, err)) == CF_OK && arch && !cf_st_meta(f, CF_MODEL_ARCH_KEY)) {
+		/* A description given for a file from elsewhere: its tensors may
+		 * carry another naming of the same modules (torchvision's
+		 * downsample and fc, an nn.Sequential's indices), which
+		 * inference maps to ours; when it cannot, the names stay and
+		 * filling says what does not match. */
+		cf_error ignored = {0, ""};
+		char *d = NULL;
+		if (!cf_infer_arch(f, a->c, a->h, a->w, path, &d, &ignored))
+			free(d);
+	}
+	if (rc) {
 		cf_error_prefix(err, rc, "%s%s", path,
 				arch ? "" : inferred ? " (inferred architecture)" : " (metadata " CF_MODEL_ARCH_KEY ")");
 		cf_st_free(f);
