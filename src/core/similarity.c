@@ -15,6 +15,7 @@
  * also gives the numerical rank.
  */
 #include "similarity.h"
+#include "names.h"
 
 #include <float.h>
 #include <math.h>
@@ -63,12 +64,13 @@ int cf_sim_metric_parse(const char *name, cf_sim_metric *out, cf_error *err)
 	return CF_OK;
 }
 
+const char *const cf_sim_estimator_names[] = { "biased", "debiased", NULL };
+
 int cf_sim_estimator_parse(const char *name, cf_sim_cka_estimator *out, cf_error *err)
 {
-	if (name && strcmp(name, "biased") == 0)
-		*out = CF_SIM_CKA_BIASED;
-	else if (name && strcmp(name, "debiased") == 0)
-		*out = CF_SIM_CKA_DEBIASED;
+	int k = cf_names_find(cf_sim_estimator_names, name);
+	if (k >= 0)
+		*out = (cf_sim_cka_estimator)k;
 	else
 		return cf_error_set(err, CF_EINVAL,
 				    "unknown CKA estimator '%s': expected biased or debiased",
@@ -76,14 +78,9 @@ int cf_sim_estimator_parse(const char *name, cf_sim_cka_estimator *out, cf_error
 	return CF_OK;
 }
 
-const char *cf_sim_metric_name(cf_sim_metric m)
-{
-	return m == CF_SIM_CCA ? "cca" : "cka";
-}
-
 const char *cf_sim_estimator_name(cf_sim_cka_estimator e)
 {
-	return e == CF_SIM_CKA_DEBIASED ? "debiased" : "biased";
+	return cf_names_at(cf_sim_estimator_names, (int)e);
 }
 
 double cf_sim_euclidean(double x, double y)
@@ -481,11 +478,6 @@ void cf_sim_layer_free(cf_sim_layer *l)
 		return;
 	free(l->mat);
 	free(l);
-}
-
-int64_t cf_sim_layer_samples(const cf_sim_layer *l)
-{
-	return l->n;
 }
 
 int64_t cf_sim_layer_rank(const cf_sim_layer *l)

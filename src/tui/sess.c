@@ -47,19 +47,6 @@ unsigned cf_tsess_generation(const cf_tui *t)
 	return t->sess ? t->sess->gen : 0;
 }
 
-int cf_tsess_step_stopped(cf_session *s, int step)
-{
-	const char *msg;
-	int st;
-	if (!s)
-		return 0;
-	st = cf_session_state(s, step);
-	if (st != CF_STATE_STALE && st != CF_STATE_FAILED)
-		return 0;
-	msg = cf_session_error(s, step);
-	return msg && (!strncmp(msg, "stopped", 7) || strstr(msg, ": stopped") != NULL);
-}
-
 void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
 {
 	size_t used = 0;
@@ -128,7 +115,7 @@ static void warn_eps(cf_tui *t)
 static int on_progress(void *ud, const char *what, double frac)
 {
 	cf_tui *t = ud;
-	double now = cf_tui_now();
+	double now = cf_progress_clock();
 
 	if (what && strstr(what, " iteration ") &&
 	    cf_session_state(t->sess->s, CF_STEP_FUSE) == CF_STATE_RUNNING)
@@ -409,7 +396,7 @@ int cf_tsess_run(cf_tui *t, int step)
 {
 	struct cf_tsess *S = t->sess;
 	cf_error err;
-	double t0 = cf_tui_now();
+	double t0 = cf_progress_clock();
 	int rc;
 
 	cf_error_clear(&err);
@@ -426,12 +413,12 @@ int cf_tsess_run(cf_tui *t, int step)
 	S->gen++;
 	if (rc == CF_ESTOPPED)
 		cf_tui_msg(t, CF_MSG_WARN, "stopped after %.1f s; the session is kept (%s resumes)",
-			   cf_tui_now() - t0, cf_tui_command_key("run-all"));
+			   cf_progress_clock() - t0, cf_tui_command_key("run-all"));
 	else if (rc)
 		cf_tui_msg(t, CF_MSG_ERROR, "%s", err.msg);
 	else
 		cf_tui_msg(t, CF_MSG_GOOD, "%s fresh (%.2f s)",
-			   step < 0 ? "every step" : cf_session_step_name(step), cf_tui_now() - t0);
+			   step < 0 ? "every step" : cf_session_step_name(step), cf_progress_clock() - t0);
 	warn_eps(t);
 	return rc;
 }
