@@ -183,6 +183,10 @@ static void test_inference(void)
 	}
 	cf_net_free(net);
 	net = NULL;
+	ok(!cf_model_load(path, "resnet 1,1 width 2 classes 10 in 1x8x8", &net, &err),
+	   "... and with a description given, torchvision's names still fill it (%s)", err.msg);
+	cf_net_free(net);
+	net = NULL;
 
 	snprintf(path, sizeof path, "%s/vgg_bn_legacy.pth", dir);
 	ok(cf_model_load(path, NULL, &net, &err) == CF_EFORMAT && strstr(err.msg, "classifier takes 48 inputs") &&
@@ -315,7 +319,7 @@ static void test_hostile(void)
 	refused("an absurd shape (2^40 x 2^40)", &p, 24, "overflows");
 	memset(&p, 0, sizeof p);
 	tensor_dict(&p, "0", 6, 0, 1, many, st0, 0);
-	refused("2^30 elements over a 6-element storage (stride 0)", &p, 24, "overlapping strides");
+	refused("2^30 elements over a 6-element storage (stride 0)", &p, 24, "out of proportion");
 
 	memset(&p, 0, sizeof p);
 	RAW(&p, "\x80\x02" "cbuiltins\neval\n");

@@ -2,6 +2,7 @@
  * (fold unmatched layers of the deeper MLP), see balance.h.
  */
 #include "balance.h"
+#include "names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +12,7 @@
 #include "acts.h"
 #include "cla.h"
 
-const char *cf_balance_method_name(int m)
-{
-	return m == 0 ? "add" : m == 1 ? "merge" : "?";
-}
-
-int cf_balance_method_parse(const char *name)
-{
-	if (!strcmp(name, "add"))
-		return 0;
-	if (!strcmp(name, "merge"))
-		return 1;
-	return -1;
-}
+const char *const cf_balance_method_names[] = { "add", "merge", NULL };
 
 static int is_weight_unit(enum cf_unit_kind k)
 {

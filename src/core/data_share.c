@@ -26,6 +26,7 @@
 #define _DEFAULT_SOURCE /* struct stat's st_mtim, DT_REG-free readdir use */
 
 #include "data.h"
+#include "outfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,6 +42,7 @@
 #define SHARE_MAX 16
 #define CACHE_MIN_VALUES ((int64_t)1 << 20) /* smaller sets decode in no time */
 #define CACHE_DATA 4096
+#define CACHE_FILES 6   /* the most recently written decoded files kept */
 
 typedef struct entry {
 	char *spec;
@@ -257,45 +259,67 @@ static cf_dataset *cache_read(uint64_t key, uint64_t stamp)
 	return d;
 }
 
-static int write_all(int fd, const void *p, size_t len)
+/* Keep the CACHE_FILES newest decoded files of the directory holding
+ * `path`: each distinct spec, split and normalisation has a file, and a
+ * cache must not grow without end. */
+static void cache_prune(const char *path)
 {
-	const unsigned char *c = p;
-	while (len) {
-		ssize_t w = write(fd, c, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		len -= (size_t)w;
+	char dir[4200], f[4400];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	if (!(d = opendir(dir)))
+		return;
+	/* repeatedly: find the oldest while more than CACHE_FILES remain */
+	for (;;) {
+		int count = 0;
+		time_t oldest = 0;
+		char victim[64] = "";
+		rewinddir(d);
+		while ((e = readdir(d)) != NULL) {
+			struct stat st;
+			size_t L = strlen(e->d_name);
+			if (strncmp(e->d_name, "data-", 5) || L < 4 || strcmp(e->d_name + L - 4, ".cfd") ||
+			    L >= sizeof victim)
+				continue;
+			snprintf(f, sizeof f, "%s/%s", dir, e->d_name);
+			if (stat(f, &st))
+				continue;
+			count++;
+			if (!victim[0] || st.st_mtime < oldest) {
+				oldest = st.st_mtime;
+				memcpy(victim, e->d_name, L + 1);
+			}
+		}
+		if (count <= CACHE_FILES || !victim[0])
+			break;
+		snprintf(f, sizeof f, "%s/%s", dir, victim);
+		if (unlink(f))
+			break;
 	}
-	return 0;
+	closedir(d);
 }
 
-/* Write the cache file (temporary file, then rename); failures only mean
- * no cache. */
+/* Write the cache file through cf_outfile (temporary file, then rename;
+ * removed on a fatal signal); failures only mean no cache. */
 static void cache_write(uint64_t key, uint64_t stamp, const cf_dataset *d)
 {
-	char path[4200], tmp[4300];
+	char path[4200];
 	struct cache_head hd;
 	unsigned char *buf;
 	int64_t vals = d->n * d->c * (int64_t)d->h * d->w;
 	size_t len = CACHE_DATA + (size_t)vals * 4 + (size_t)d->n * 4;
 	uint64_t sum;
-	int fd, bad;
+	cf_outfile o;
 
 	if (vals < CACHE_MIN_VALUES || cache_path(path, sizeof path, key, 1))
 		return;
-	snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		return;
 	/* one buffer, so the checksum is the same function of the same bytes
 	 * on both sides */
-	if (!(buf = malloc(len))) {
-		close(fd);
-		unlink(tmp);
+	if (!(buf = malloc(len)))
 		return;
-	}
 	memset(&hd, 0, sizeof hd);
 	memcpy(hd.magic, "CFDSET01", 8);
 	hd.stamp = stamp;
@@ -314,10 +338,14 @@ static void cache_write(uint64_t key, uint64_t stamp, const cf_dataset *d)
 	memcpy(buf + CACHE_DATA, d->x, (size_t)vals * 4);
 	memcpy(buf + CACHE_DATA + vals * 4, d->y, (size_t)d->n * 4);
 	sum = checksum(buf, len);
-	bad = write_all(fd, buf, len) || write_all(fd, &sum, 8);
+	if (cf_outfile_open(&o, path, NULL) == CF_OK) {
+		/* a short write sets the stream's error flag; commit then fails */
+		if (fwrite(buf, 1, len, o.f) == len)
+			fwrite(&sum, 1, 8, o.f);
+		if (cf_outfile_commit(&o, NULL) == CF_OK)
+			cache_prune(path);
+	}
 	free(buf);
-	if (close(fd) || bad || rename(tmp, path))
-		unlink(tmp);
 }
 
 static int same_norm(const entry *e, const float *mean, const float *std)

@@ -92,6 +92,9 @@ static int group(inf *s)
 		mod *m;
 		int *slot;
 
+		for (const char *q = name; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				return refuse(s, "tensor %zu has a control character in its name", i);
 		if (!dot || (size_t)(dot - name) >= sizeof path)
 			return refuse(s, "tensor %s is not named module.parameter", name);
 		memcpy(path, name, (size_t)(dot - name));

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "infer.h"
+#include "infile.h"
 #include "pt.h"
 #include "st.h"
 
@@ -135,12 +136,11 @@ int cf_model_read(const char *path, cf_st_file **out, cf_error *err)
 	int fd, rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY);
+	fd = cf_infile_open(path, err); /* a FIFO or a directory is refused here */
 	if (fd < 0)
-		return cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = cf_error_set(err, CF_EIO, "%s: %s", path,
-				  S_ISDIR(st.st_mode) ? "is a directory, expected a model file" : "not a regular file");
+		return err ? err->code : CF_EIO;
+	if (fstat(fd, &st) != 0) {
+		rc = cf_error_set(err, CF_EIO, "%s: cannot read: %s", path, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -202,7 +202,18 @@ int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *er
 		}
 		desc = inferred;
 	}
-	if ((rc = cf_arch_parse(desc, &a, err))) {
+	if ((rc = cf_arch_parse(desc, &a, err)) == CF_OK && arch && !cf_st_meta(f, CF_MODEL_ARCH_KEY)) {
+		/* A description given for a file from elsewhere: its tensors may
+		 * carry another naming of the same modules (torchvision's
+		 * downsample and fc, an nn.Sequential's indices), which
+		 * inference maps to ours; when it cannot, the names stay and
+		 * filling says what does not match. */
+		cf_error ignored = {0, ""};
+		char *d = NULL;
+		if (!cf_infer_arch(f, a->c, a->h, a->w, path, &d, &ignored))
+			free(d);
+	}
+	if (rc) {
 		cf_error_prefix(err, rc, "%s%s", path,
 				arch ? "" : inferred ? " (inferred architecture)" : " (metadata " CF_MODEL_ARCH_KEY ")");
 		cf_st_free(f);

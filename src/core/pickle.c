@@ -267,6 +267,10 @@ static int global(up *u, const char *mod, const char *name)
 	char full[260];
 
 	snprintf(full, sizeof full, "%s.%s", mod, name);
+	/* The name goes into a one-line message: no control characters. */
+	for (char *q = full; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
 	if (!(v = mk(u, CF_PKL_GLOBAL)))
 		return nomem(u);
 	if (!strcmp(full, "collections.OrderedDict")) {
@@ -281,8 +285,9 @@ static int global(up *u, const char *mod, const char *name)
 			if (!strcmp(mod, "torch") && !strcmp(name, dtypes[k].name))
 				break;
 		if (k == nt)
-			return fail(u, "refused global %.120s: not a state-dict type (only OrderedDict, torch tensors, parameters and storages are allowed)",
-				    full);
+			return fail(u, "refused global %.120s: not a state-dict type (only OrderedDict, torch tensors, parameters and storages are allowed)%s",
+				    full, !strncmp(full, "__main__.", 9) || !strncmp(full, "torch.nn.", 9)
+				    ? "; a whole pickled model cannot be read: save its state_dict() instead" : "");
 		v->global = CF_PKL_G_STORAGE;
 		v->dtype = dtypes[k].t;
 	}
@@ -326,6 +331,18 @@ static int is_int(const cf_pkl_value *v)
 	return v->kind == CF_PKL_INT || v->kind == CF_PKL_BOOL;
 }
 
+/* A non-empty string of printable characters, NUL-free (names that end
+ * up in paths and one-line messages). */
+static int plain(const cf_pkl_value *v)
+{
+	if (v->kind != CF_PKL_STR || !v->slen || v->slen > 255)
+		return 0;
+	for (size_t i = 0; i < v->slen; i++)
+		if ((unsigned char)v->s[i] < 0x20 || v->s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* ('storage', torch.XStorage, key, location, numel[, view_metadata]) */
 static int op_persid(up *u)
 {
@@ -337,8 +354,8 @@ static int op_persid(up *u)
 		return fail(u, "%s", "refused persistent id: expected ('storage', type, key, location, size)");
 	if (t->items[1]->kind != CF_PKL_GLOBAL || t->items[1]->global != CF_PKL_G_STORAGE)
 		return fail(u, "%s", "refused persistent id: its type is not a torch storage type");
-	if (t->items[2]->kind != CF_PKL_STR || strlen(t->items[2]->s) != t->items[2]->slen ||
-	    !t->items[2]->slen || strchr(t->items[2]->s, '/') || strstr(t->items[2]->s, ".."))
+	if (t->items[2]->kind != CF_PKL_STR || !plain(t->items[2]) || strchr(t->items[2]->s, '/') ||
+	    strstr(t->items[2]->s, ".."))
 		return fail(u, "%s", "refused persistent id: the storage key must be a plain name");
 	if (!is_int(t->items[4]) || t->items[4]->i < 0)
 		return fail(u, "%s", "refused persistent id: the storage size must be a non-negative integer");

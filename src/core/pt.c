@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "pickle.h"
 #include "zip.h"
 
@@ -157,6 +158,18 @@ static uint64_t le64(const unsigned char *p)
 	return v;
 }
 
+/* A string of 1..max printable characters: names that go into paths,
+ * tensor names and one-line messages. */
+static int printable(const cf_pkl_value *v, size_t max)
+{
+	if (v->kind != CF_PKL_STR || v->slen == 0 || v->slen > max)
+		return 0;
+	for (size_t j = 0; j < v->slen; j++)
+		if ((unsigned char)v->s[j] < 0x20 || v->s[j] == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Legacy: after the keys list, each storage in the list's order as an
  * int64 element count and its bytes. */
 static int resolve_legacy(pt_reader *r, const cf_pkl_value *keys, size_t pos, cf_error *err)
@@ -171,8 +184,9 @@ static int resolve_legacy(pt_reader *r, const cf_pkl_value *keys, size_t pos, cf
 		int64_t count;
 		int rc;
 
-		if (kv->kind != CF_PKL_STR)
-			return cf_error_set(err, CF_EFORMAT, "%s: legacy checkpoint: storage key %zu is not a string", r->what, i);
+		if (!printable(kv, NAME_MAX_LEN))
+			return cf_error_set(err, CF_EFORMAT, "%s: legacy checkpoint: storage key %zu is not a printable string",
+					    r->what, i);
 		if (!(s = storage_of(r, kv->s)))
 			return cf_error_set(err, CF_EFORMAT, "%s: legacy checkpoint: storage %s is listed but no tensor uses it",
 					    r->what, kv->s);
@@ -212,6 +226,19 @@ static int is_tensor_dict(const cf_pkl_value *d)
 	return 1;
 }
 
+static int plain_key(const cf_pkl_value *k)
+{
+	if (k->kind != CF_PKL_STR || k->slen == 0 || k->slen > 48)
+		return 0;
+	for (size_t i = 0; i < k->slen; i++) {
+		char c = k->s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
 static const char *const wrappers[] = { "state_dict", "model_state_dict", "model", "net" };
 
 /* The state dict and, when inside a wrapper, the wrapper and its key. */
@@ -242,7 +269,7 @@ static int find_state_dict(const pt_reader *r, const cf_pkl_value **sd, const ch
 		size_t at = 0;
 		for (size_t i = 0; i < root->n && at < sizeof keys - 40; i++) {
 			const cf_pkl_value *k = root->items[2 * i];
-			if (k->kind == CF_PKL_STR)
+			if (plain_key(k))
 				at += (size_t)snprintf(keys + at, sizeof keys - at, "%s%.30s", i ? ", " : "", k->s);
 		}
 		return cf_error_set(err, CF_EFORMAT,
@@ -269,19 +296,6 @@ static int add_meta(cf_st_file *f, const char *k, const char *v)
 	f->meta_val[f->nmeta] = vv;
 	f->nmeta++;
 	return 0;
-}
-
-static int plain_key(const cf_pkl_value *k)
-{
-	if (k->kind != CF_PKL_STR || k->slen == 0 || k->slen > 48)
-		return 0;
-	for (size_t i = 0; i < k->slen; i++) {
-		char c = k->s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
 }
 
 static int gather_meta(const pt_reader *r, const cf_pkl_value *sd, const char *wkey, cf_st_file *f,
@@ -365,14 +379,33 @@ static int convert(pt_reader *r, const cf_pkl_value *sd, cf_st_file *f, cf_error
 
 	for (size_t i = 0; i < sd->n; i++) {
 		const cf_pkl_value *k = sd->items[2 * i];
-		if (k->kind != CF_PKL_STR || k->slen == 0 || k->slen > NAME_MAX_LEN || strlen(k->s) != k->slen)
-			return cf_error_set(err, CF_EFORMAT, "%s: state dict entry %zu: the name is not a string of 1..%d characters",
+		if (!printable(k, NAME_MAX_LEN))
+			return cf_error_set(err, CF_EFORMAT, "%s: state dict entry %zu: the name is not a string of 1..%d printable characters",
 					    r->what, i, NAME_MAX_LEN);
 		if (k->slen <= strip || strncmp(k->s, "module.", strip))
 			all_module = 0;
 	}
 	if (!all_module)
 		strip = 0;
+	/* Views may share storages (tied weights), but a file that makes
+	 * many large tensors out of one small storage asks for memory out of
+	 * all proportion to its size: at most twice its storages' values. */
+	{
+		int64_t views = 0, stored = 0;
+		for (size_t k = 0; k < r->nst; k++)
+			stored += r->st[k].numel;   /* each backed by its bytes in the file */
+		for (size_t i = 0; i < sd->n; i++) {
+			const cf_pkl_value *t = sd->items[2 * i + 1];
+			int64_t numel = 1;
+			for (int d = 0; d < t->ndim; d++)
+				numel *= t->size[d];   /* checked by the unpickler */
+			if (__builtin_add_overflow(views, numel, &views))
+				views = INT64_MAX;
+		}
+		if (views > 2 * stored + 1024)
+			return cf_error_set(err, CF_EFORMAT, "%s: the tensors hold %lld values but the file's storages only %lld: refused (views overlap out of proportion)",
+					    r->what, (long long)views, (long long)stored);
+	}
 	if (!(f->t = calloc(sd->n, sizeof *f->t)))
 		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", r->what);
 	for (size_t i = 0; i < sd->n; i++) {
@@ -691,38 +724,16 @@ static void pickle_state_dict(pbuf *p, const cf_st_out *ts, size_t n, const int6
 	put1(p, '.');
 }
 
+/* Through cf_outfile, like every output: atomic for files, modes kept. */
 static int write_atomic(const char *path, const unsigned char *b, size_t n, cf_error *err)
 {
-	char *tmp = malloc(strlen(path) + sizeof ".tmp.XXXXXX");
-	int fd, rc = CF_OK;
-	size_t done = 0;
+	cf_outfile o;
+	int rc = cf_outfile_open(&o, path, err);
 
-	if (!tmp)
-		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
-	sprintf(tmp, "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		rc = cf_error_set(err, CF_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-		free(tmp);
-		return rc;
-	}
-	while (done < n) {
-		ssize_t w = write(fd, b + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		done += (size_t)w;
-	}
-	if (done < n || fchmod(fd, 0644) != 0 || fsync(fd) != 0)
-		rc = cf_error_set(err, CF_EIO, "%s: write failed: %s", path, strerror(errno));
-	if (close(fd) != 0 && !rc)
-		rc = cf_error_set(err, CF_EIO, "%s: write failed: %s", path, strerror(errno));
-	if (!rc && rename(tmp, path) != 0)
-		rc = cf_error_set(err, CF_EIO, "%s: cannot replace the file: %s", path, strerror(errno));
 	if (rc)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+		return rc;
+	fwrite(b, 1, n, o.f); /* a short write sets the error flag commit reports */
+	return cf_outfile_commit(&o, err);
 }
 
 int cf_pt_write(const char *path, const cf_st_out *ts, size_t n,

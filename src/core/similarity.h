@@ -78,8 +78,8 @@ cf_sim_options cf_sim_options_default(void);
 /* Names as used by parameters: "cka", "cca"; "biased", "debiased".
  * Return CF_EINVAL with a message listing the accepted names. */
 int cf_sim_metric_parse(const char *name, cf_sim_metric *out, cf_error *err);
+extern const char *const cf_sim_estimator_names[]; /* names.h */
 int cf_sim_estimator_parse(const char *name, cf_sim_cka_estimator *out, cf_error *err);
-const char *cf_sim_metric_name(cf_sim_metric m);
 const char *cf_sim_estimator_name(cf_sim_cka_estimator e);
 
 /* ---- scalars: the `index` and `neuron` measures ---------------------- */
@@ -107,14 +107,14 @@ typedef struct cf_sim_layer cf_sim_layer;
  * debiased CKA with N < 4; CCA with more features than samples (F > N: the
  * column space then fills R^N and CCA says nothing); CF_EFAILED when X is
  * constant over the samples (CKA is 0/0) or all zero (CCA has no basis);
- * CF_ENOMEM.  On success *out owns the result; free with cf_sim_layer_free. */
+ * CF_ENOMEM.  CCA reports progress per QR column (progress may be NULL) and
+ * returns CF_ESTOPPED when asked to stop.  On success *out owns the result;
+ * free with cf_sim_layer_free. */
 int cf_sim_layer_new(const cf_sim_matrix *X, const cf_sim_options *opt, cf_sim_layer **out,
-		     cf_error *err);
+		     const cf_progress *progress, cf_error *err);
 void cf_sim_layer_free(cf_sim_layer *l);
 
-/* Samples N of the layer, and for CCA the numerical rank of its basis
- * (for CKA: F). */
-int64_t cf_sim_layer_samples(const cf_sim_layer *l);
+/* For CCA the numerical rank of the layer's basis (for CKA: F). */
 int64_t cf_sim_layer_rank(const cf_sim_layer *l);
 
 /* For CKA layers: the N × N centred Gram matrix (row-major, owned by the
@@ -140,9 +140,10 @@ int cf_sim_cka(const cf_sim_matrix *X, const cf_sim_matrix *Y, cf_sim_cka_estima
 	       double *cka, cf_error *err);
 
 /* Mean squared canonical correlation of X (N×p) and Y (N×q), p, q ≤ N,
- * optionally after centring each feature (centre = 1). */
+ * optionally after centring each feature (centre = 1).  Progress and stop
+ * as cf_sim_layer_new (progress may be NULL). */
 int cf_sim_cca(const cf_sim_matrix *X, const cf_sim_matrix *Y, int centre, double *cca,
-	       cf_error *err);
+	       const cf_progress *progress, cf_error *err);
 
 /* ---- the whole layer cost matrix -------------------------------------- */
 

@@ -80,8 +80,12 @@ static int read_entry(const unsigned char *buf, size_t cd_end, size_t data_end, 
 	if ((uint64_t)*pos + CENTRAL_LEN + nlen + xlen + clen > cd_end)
 		return cf_error_set(err, CF_EFORMAT, "%s: zip central directory entry %zu runs past the directory",
 				    what, idx);
-	if (nlen == 0 || memchr(c + CENTRAL_LEN, 0, nlen))
-		return cf_error_set(err, CF_EFORMAT, "%s: zip entry %zu has an empty or NUL-containing name", what, idx);
+	if (nlen == 0)
+		return cf_error_set(err, CF_EFORMAT, "%s: zip entry %zu has an empty name", what, idx);
+	for (uint32_t k = 0; k < nlen; k++)
+		if (c[CENTRAL_LEN + k] < 0x20 || c[CENTRAL_LEN + k] == 0x7f)
+			return cf_error_set(err, CF_EFORMAT, "%s: zip entry %zu has a control character in its name",
+					    what, idx);
 	e->name = malloc(nlen + 1);
 	if (!e->name)
 		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", what);

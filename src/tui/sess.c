@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "core/matfile.h"
+#include "core/outfile.h"
 #include "screen.h"
 #include "sess.h"
 
@@ -44,19 +45,6 @@ const cf_session *cf_tsess_results(const cf_tui *t)
 unsigned cf_tsess_generation(const cf_tui *t)
 {
 	return t->sess ? t->sess->gen : 0;
-}
-
-int cf_tsess_step_stopped(cf_session *s, int step)
-{
-	const char *msg;
-	int st;
-	if (!s)
-		return 0;
-	st = cf_session_state(s, step);
-	if (st != CF_STATE_STALE && st != CF_STATE_FAILED)
-		return 0;
-	msg = cf_session_error(s, step);
-	return msg && (!strncmp(msg, "stopped", 7) || strstr(msg, ": stopped") != NULL);
 }
 
 void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
@@ -127,7 +115,7 @@ static void warn_eps(cf_tui *t)
 static int on_progress(void *ud, const char *what, double frac)
 {
 	cf_tui *t = ud;
-	double now = cf_tui_now();
+	double now = cf_progress_clock();
 
 	if (what && strstr(what, " iteration ") &&
 	    cf_session_state(t->sess->s, CF_STEP_FUSE) == CF_STATE_RUNNING)
@@ -408,7 +396,7 @@ int cf_tsess_run(cf_tui *t, int step)
 {
 	struct cf_tsess *S = t->sess;
 	cf_error err;
-	double t0 = cf_tui_now();
+	double t0 = cf_progress_clock();
 	int rc;
 
 	cf_error_clear(&err);
@@ -425,12 +413,12 @@ int cf_tsess_run(cf_tui *t, int step)
 	S->gen++;
 	if (rc == CF_ESTOPPED)
 		cf_tui_msg(t, CF_MSG_WARN, "stopped after %.1f s; the session is kept (%s resumes)",
-			   cf_tui_now() - t0, cf_tui_command_key("run-all"));
+			   cf_progress_clock() - t0, cf_tui_command_key("run-all"));
 	else if (rc)
 		cf_tui_msg(t, CF_MSG_ERROR, "%s", err.msg);
 	else
 		cf_tui_msg(t, CF_MSG_GOOD, "%s fresh (%.2f s)",
-			   step < 0 ? "every step" : cf_session_step_name(step), cf_tui_now() - t0);
+			   step < 0 ? "every step" : cf_session_step_name(step), cf_progress_clock() - t0);
 	warn_eps(t);
 	return rc;
 }
@@ -720,23 +708,20 @@ static int non_default(const cf_param_info *p, const char *v)
 	return strcmp(v, p->def) != 0;
 }
 
-int cf_tsess_write_script(cf_tui *t, const char *path)
+int cf_tsess_write_script(cf_tui *t, const char *path, cf_error *err)
 {
 	struct cf_tsess *S = t->sess;
-	char tmp[4096], v[512], when[64];
+	char v[512], when[64];
 	const cf_param_info *p;
-	int np, nl = 0, bad, e;
+	int np, nl = 0;
 	time_t now = time(NULL);
 	struct tm tm;
+	cf_outfile o;
 	FILE *f;
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
+	if (cf_outfile_open(&o, path, err))
 		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
+	f = o.f;
 	localtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
 	fprintf(f, "-- A clafuse fusion session, written by the workbench (%s).\n"
@@ -773,31 +758,17 @@ int cf_tsess_write_script(cf_tui *t, const char *path)
 				fprintf(f, ")\n");
 			}
 	fprintf(f, "s:run()\nprint(s:report())\n");
-	bad = ferror(f);
-	e = errno;
-	if (fclose(f) || bad) {
-		e = bad ? e : errno;
-		remove(tmp);
-		errno = e ? e : EIO;
-		return -1;
-	}
-	if (rename(tmp, path)) {
-		e = errno;
-		remove(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	return cf_outfile_commit(&o, err) ? -1 : 0;
 }
 
 int cf_tsess_cmd_script(cf_tui *t, const char *args)
 {
 	const char *path = args && *args ? args : "session.lua";
+	cf_error err = {0};
 	if (!need_session(t, "write-script"))
 		return -1;
-	if (cf_tsess_write_script(t, path)) {
-		cf_tui_msg(t, CF_MSG_ERROR, "write-script: cannot write '%s': %s", path,
-			   strerror(errno));
+	if (cf_tsess_write_script(t, path, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "write-script: %s", err.msg);
 		return -1;
 	}
 	cf_tui_msg(t, CF_MSG_GOOD, "session written to %s (replay: clafuse run %s)", path, path);

@@ -28,18 +28,12 @@
 
 #include "cmap.h"
 #include "commands.h"
+#include "core/outfile.h"
 #include "plot.h"
 #include "screen.h"
 
 static cf_tui *active;         /* the workbench owning the terminal */
 static volatile sig_atomic_t in_handler;
-
-double cf_tui_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void restore_terminal(void)
 {
@@ -65,6 +59,7 @@ static void on_signal(int sig)
 		in_handler = 1;
 		restore_terminal();
 	}
+	cf_outfile_remove_temps();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
