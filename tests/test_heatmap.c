@@ -165,8 +165,9 @@ static void test_scale(void)
 	h->hi = 1;
 	h->scale = CF_SCALE_LOG;
 	is_double(cf_heatmap_unit(h, 1e-3), 0.5, 1e-12, "log scale: 1e-3 is halfway in [1e-6, 1]");
-	ok(isnan(cf_heatmap_unit(h, 0)) && isnan(cf_heatmap_unit(h, -1)),
-	   "log scale: 0 and negatives have no position (NaN)");
+	ok(cf_heatmap_unit(h, 0) == 0 && cf_heatmap_unit(h, -1) == 0,
+	   "log scale: 0 and negatives take the lowest colour (not the terminal's default)");
+	ok(isnan(cf_heatmap_unit(h, NAN)), "log scale: NaN has no position");
 	h->scale = CF_SCALE_LIN;
 	is_double(cf_heatmap_unit(h, 0.25), (0.25 - 1e-6) / (1 - 1e-6), 1e-12,
 		  "linear scale: 0.25 in [1e-6, 1]");
@@ -307,6 +308,13 @@ static void test_render(void)
 		   "equal column sums: full column bars ('%s')", buf);
 		row_text(&g, 3, buf, sizeof buf);
 		ok(strstr(buf, "0") != NULL, "legend bottom label (min 0): '%s'", buf);
+		/* 23 cells (a layer screen box at 80 columns): no room for the
+		 * bars and the legend, and the legend's numbers win */
+		cf_grid_resize(&g, 6, 23);
+		cf_heatmap_render(t, &v, &g, (cf_rect){0, 0, 6, 23});
+		row_text(&g, 0, buf, sizeof buf);
+		ok(strstr(buf, "0.125") != NULL && strstr(buf, "█") == NULL,
+		   "23 cells wide: the legend's max 0.125 shows, the marginal bars go ('%s')", buf);
 		cf_heatmap_free(t);
 	}
 	cf_grid_free(&g);

@@ -43,6 +43,16 @@ static void test_pipeline(void)
 		   cf_session_get_num(s, "cla.start") == 2 && cf_session_get_num(s, "cla.free_end") == 1 &&
 		   cf_session_get_num(s, "fusion.eps") == 1e-7,
 	   "preface defaults: N=200, s=0.5, start 2, free end 1, eps 1e-7");
+	ok(cf_session_get(s, "fusion.eps", buf, sizeof buf, &e) == 0 && !strcmp(buf, "1e-07"),
+	   "a double reads as its shortest round-trip text: fusion.eps = %s", buf);
+	ok(cf_session_set(s, "ot.reg", "0.1", &e) == 0 &&
+		   cf_session_get(s, "ot.reg", buf, sizeof buf, &e) == 0 && !strcmp(buf, "0.1"),
+	   "0.1 reads back as 0.1, not 0.10000000000000001 (%s)", buf);
+	ok(cf_session_set(s, "ot.reg", "0.30000000000000004", &e) == 0 &&
+		   cf_session_get(s, "ot.reg", buf, sizeof buf, &e) == 0 &&
+		   !strcmp(buf, "0.30000000000000004"),
+	   "a double that needs 17 digits keeps them (%s)", buf);
+	cf_session_set(s, "ot.reg", "0.01", &e);
 	cf_session_add_model(s, mk("mlp 16-40-30-20-12-10 nobias"), "A", &e);
 	cf_session_add_model(s, mk("mlp 16-40-30-10 nobias"), "B", &e);
 	ok(cf_session_run(s, CF_STEP_ACTS, &e) == CF_EINVAL && strstr(e.msg, "data"),

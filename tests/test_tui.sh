@@ -28,11 +28,13 @@ ok $? "? opens the help overlay"
 # (the overview's own commands are not for this screen)
 screen >"$tmp/help.txt"
 screen_is_not() { [ "$(screen)" != "$1" ]; }
-for page in 2 3; do
+pages=1
+while [ $pages -lt 10 ]; do
 	before=$(screen)
 	keys ' '
-	poll screen_is_not "$before"
+	poll screen_is_not "$before" || break
 	screen >>"$tmp/help.txt"
+	pages=$((pages + 1))
 done
 missing=""
 for name in $("$CLAFUSE" tui --man | sed -n '/^\.SS Everywhere/,/^\.SS Parameters/p' \

@@ -186,19 +186,15 @@ wait_for "<modes"
 screen | grep -q "exit=0" && screen | grep -q "^icanon echo <modes"
 ok $? "q quits with status 0 and the terminal restored"
 
-# --- a model that does not load: a message, not a crash ---------------------------------
+# --- a model that does not load: one line and status 1, as clafuse fuse ----------------
 echo "not a model" >"$tmp/bad.safetensors"
 start bad -- "$tmp/bad.safetensors" "$tmp/B.safetensors"
-wait_for "Layer costs C"
-keys 6
-wait_for "bad.safetensors:" && wait_for "1 model loaded"
-ok $? "a model file that fails to load is reported in the log; the workbench runs"
-keys r
-wait_for "error"
-keys q
-wait_for "<modes"
-screen | grep -q "exit=0"
-ok $? "r without a second model: an error message, then a clean quit"
+wait_for "exit=1" && [ "$(screen | grep -c "^clafuse tui: .*bad.safetensors")" -eq 1 ] \
+	&& ! on_screen "Layer costs C"
+ok $? "a model file that fails to load: one line naming it, exit status 1, no workbench"
+start missing -- "$tmp/nosuch.safetensors" "$tmp/B.safetensors"
+wait_for "exit=1" && screen | grep -q "^clafuse tui: .*nosuch.safetensors: cannot open"
+ok $? "a missing model file: 'cannot open' naming it, exit status 1"
 
 # wait_idle: until the step that runs is done (the tour's hint says
 # "working… q stops" meanwhile and keys other than q are dropped), at most
@@ -227,22 +223,26 @@ EOS
 T new-window -t cf -n demo "sh $tmp/demo.sh"
 W="cf:demo"
 T resize-window -t "$W" -x 120 -y 36
-wait_for "1/7 Two networks" && wait_for "A is deeper" && wait_for "guided tour: Space"
+wait_for "1/8 Two networks" && wait_for "A is deeper" && wait_for "guided tour: Space"
 ok $? "tour 1: two networks of different depths, the widths from the models"
 keys Space
-wait_for "2/7 Activations" && wait_idle && wait_for "200 training images went through"
+wait_for "2/8 Activations" && wait_idle && wait_for "200 training images went through"
 ok $? "tour 2: activations on the sampled images"
 keys Space
-wait_for "3/7 Layer costs, alignment" && wait_idle && wait_for "Here: A1→B1, A2→B2, A5→B3" \
+wait_for "3/8 Layer costs, alignment" && wait_idle && wait_for "Here: A1→B1, A2→B2, A5→B3" \
 	&& screen | grep -q "A5 .*\[5.62k\]" && screen | grep -F -q "C[A1,B1] = 0"
 ok $? "tour 3: C in labelled cells, the path [bracketed] and quoted, the cursor's value"
 keys Space
-wait_for "4/7 Balancing the depths" && wait_idle && wait_for "400-200-200-200-100-10" \
-	&& wait_for "model 1 + identities"
-ok $? "tour 4: the balanced model with identity layers, on the network screen"
+wait_for "4/8 Similarity by CKA" && wait_idle && wait_for "C[A1,B1] = 0.008" \
+	&& screen | grep -q "A1 *\[0.008\]" && wait_for "The alignment: A1→B1, A2→B2,"
+ok $? "tour 4: the layers compared by CKA, C in [0,1] with the alignment"
 keys Space
-wait_for "5/7 OT, layer by layer" && wait_idle && wait_for "Layer 1 of 6 (fc1)" && wait_for "Ground cost M1  fc1"
-ok $? "tour 5: the first layer's ground cost and plan on the layer screen"
+wait_for "5/8 Balancing the depths" && wait_idle && wait_for "400-200-200-200-100-10" \
+	&& wait_for "model 1 + identities"
+ok $? "tour 5: the balanced model with identity layers, on the network screen"
+keys Space
+wait_for "6/8 OT, layer by layer" && wait_idle && wait_for "Layer 1 of 6 (fc1)" && wait_for "Ground cost M1  fc1"
+ok $? "tour 6: the first layer's ground cost and plan on the layer screen"
 screen | grep -q "err=- *optimal" && ! screen | grep -q -i "nan"
 ok $? "the solver box of an exact plan: err=-, the status in full, no nan"
 # the cost heatmap fills its box: rows of half blocks in the left pane
@@ -260,16 +260,16 @@ while [ $i -lt 6 ]; do
 	wait_for "Layer $i of 6" >/dev/null
 done
 wait_for "Layer 6 of 6" && wait_for "is fused."
-ok $? "tour 5: Space fuses one layer at a time, 6 of 6"
+ok $? "tour 6: Space fuses one layer at a time, 6 of 6"
 keys Space
-wait_for "6/7 The fused network" && wait_idle && wait_for "The fused network: " && wait_for "Test accuracy"
-fused=$(screen | sed -n 's/.*The fused network: \([0-9.]*\)%.*/\1/p' | head -n 1)
-screen | grep -q "fused *$fused%"
-ok $? "tour 6: the fused accuracy ($fused%) quoted as on the results screen"
+wait_for "7/8 Fused vs baselines" && wait_idle && wait_for "The fused network: " && wait_for "Test accuracy"
+fused=$(screen | sed -n 's/.*│ *fused  *\([0-9.]*\)%.*/\1/p' | head -n 1)
+[ -n "$fused" ] && [ "$(screen | grep -c -F "$fused%")" -ge 2 ]
+ok $? "tour 7: the fused accuracy ($fused%) quoted as on the results screen"
 keys Space
-wait_for "7/7 Finetuning" && wait_idle
+wait_for "8/8 Finetuning" && wait_idle
 wait_for "After 1 epoch of SGD" && wait_for "right after fusion"
-ok $? "tour 7: one epoch of finetuning, compared with the parents and the fused start"
+ok $? "tour 8: one epoch of finetuning, compared with the parents and the fused start"
 keys Space
 wait_for "Done" && wait_for "fused $fused%" && wait_for "Fused and finetuned: "
 ok $? "tour end: the final screen shows the fused accuracy ($fused%) and the finetuned one"
@@ -304,13 +304,13 @@ read_step() {
 	done
 	wait_gone "more ↓" && wait_for "$3" && wait_for "$1"
 }
-wait_for "1/7 Two networks" && screen | grep -F -q "more ↓" && ! screen | grep -F -q "instead of two."
+wait_for "1/8 Two networks" && screen | grep -F -q "more ↓" && ! screen | grep -F -q "instead of two."
 ok $? "tour at 80×24: step 1 longer than the panel says more ↓"
 keys PageDown
 wait_for "instead of two." && wait_for "↑ more" && wait_for "Space/Enter: next step"
 ok $? "PgDn scrolls the panel to the step's last line"
 keys PageUp
-wait_for "1/7 Two networks" && wait_for "more ↓" && wait_gone "instead of two."
+wait_for "1/8 Two networks" && wait_for "more ↓" && wait_gone "instead of two."
 ok $? "PgUp scrolls back"
 set -- $(cell_of "Guided tour")
 wheel down $(($1 + 4)) $(($2 + 5))
@@ -319,20 +319,23 @@ ok $? "the wheel over the tour's panel scrolls its text down"
 wheel up $(($1 + 4)) $(($2 + 5))
 wait_gone "↑ more"
 ok $? "and up"
-read_step "1/7 Two networks" Space "instead of two."
+read_step "1/8 Two networks" Space "instead of two."
 ok $? "tour at 80×24, step 1: Space reads on to the last line"
 keys Space
-read_step "2/7 Activations" Space "with those of B."
+read_step "2/8 Activations" Space "with those of B."
 ok $? "tour at 80×24, step 2 read to its last line"
 keys Space
-read_step "3/7 Layer costs, alignment" Space "partner."
+read_step "3/8 Layer costs, alignment" Space "partner."
 ok $? "tour at 80×24, step 3 read to its last line"
 keys Space
-read_step "4/7 Balancing the depths" Space "as deep as the other."
+read_step "4/8 Similarity by CKA" Space "measure from here on."
 ok $? "tour at 80×24, step 4 read to its last line"
 keys Space
-read_step "5/7 OT, layer by layer" Space "layer."
+read_step "5/8 Balancing the depths" Space "connectors."
 ok $? "tour at 80×24, step 5 read to its last line"
+keys Space
+read_step "6/8 OT, layer by layer" Space "layer."
+ok $? "tour at 80×24, step 6 read to its last line"
 i=1
 fused_ok=0
 while [ $i -lt 6 ]; do
@@ -341,14 +344,14 @@ while [ $i -lt 6 ]; do
 	last="layer."
 	[ $i -eq 6 ] && last="Every layer is fused."
 	# each Space fuses one layer; the panel starts again at its top
-	wait_for "5/7 OT, layer by layer" && wait_idle && wait_for "Layer $i of 6" \
-		&& read_step "5/7 OT, layer by layer" Space "$last" || fused_ok=1
+	wait_for "6/8 OT, layer by layer" && wait_idle && wait_for "Layer $i of 6" \
+		&& read_step "6/8 OT, layer by layer" Space "$last" || fused_ok=1
 done
 [ $fused_ok -eq 0 ] && on_screen "Every layer is fused."
-ok $? "tour at 80×24, step 5: every layer fused, the text read to its end"
+ok $? "tour at 80×24, step 6: every layer fused, the text read to its end"
 keys Space
-read_step "6/7 The fused network" Space "them back."
-ok $? "tour at 80×24, step 6 read to its last line"
+read_step "7/8 Fused vs baselines" Space "them back."
+ok $? "tour at 80×24, step 7 read to its last line"
 # the Models box at 80 columns: both names whole, the accuracies with numbers
 keys 1
 wait_for "A mlp_a.safetensors" && wait_for "B mlp_b.safetensors"
@@ -357,9 +360,9 @@ keys 5
 wait_for "Test accuracy" && screen | grep -q "fused  *[0-9.]*% "
 ok $? "results at 80 columns: the fused accuracy's number shows"
 keys Space
-wait_for "7/7 Finetuning" && wait_idle
-read_step "7/7 Finetuning" Space "after fusion."
-ok $? "tour at 80×24, step 7 read to its last line"
+wait_for "8/8 Finetuning" && wait_idle
+read_step "8/8 Finetuning" Space "after fusion."
+ok $? "tour at 80×24, step 8 read to its last line"
 keys Space
 read_step "Done" Space "q to quit."
 ok $? "tour at 80×24, the end read to its last line"

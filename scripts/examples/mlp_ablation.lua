@@ -1,4 +1,4 @@
--- mlp_ablation.lua — the MLP ablation of CLAFusion (ALGORITHM.md §7.1) on
+-- mlp_ablation.lua — the MLP ablation of CLAFusion (share/doc/method.md §7.1) on
 -- Fashion-MNIST: a deep MLP (hidden 400-200-100-50-25) and a shallow one
 -- (400-200-100), bias-free as the reference's, both trained with the same seed, fused
 --   * with the default alignment, balanced by `add` and by `merge`;

@@ -4,7 +4,9 @@
  * Every number on screen comes from a real fusion session run step by step
  * (the same object `clafuse fuse`, the console and scripts drive); between
  * steps the tour explains what was computed and, on a terminal, waits for
- * Enter, so a teacher can walk a class through the method.
+ * Enter, so a teacher can walk a class through the method.  The words are
+ * the workbench tour's (src/tui/tourtext.c); this file adds the tables the
+ * workbench shows as screens.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
@@ -20,7 +22,9 @@
 #include "core/session.h"
 #include "lua/host.h"
 #include "term/progress.h"
-#include "tui/tui.h"
+#include "tui/app.h"
+#include "tui/grid.h"
+#include "tui/tourtext.h"
 
 static int pause_on;
 
@@ -50,13 +54,22 @@ static const char *base(const char *path)
 	return s ? s + 1 : path;
 }
 
-static void widths(cf_net *net, char *buf, size_t len)
+/* A paragraph of the tour's text, wrapped to 76 columns under an indent. */
+static void print_paragraph(void *ud, const char *text)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (int u = 0; u < cf_net_nunits(net) && used + 16 < len; u++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%d", u ? "-" : "",
-					 cf_net_unit_at(net, u)->width);
+	char line[256];
+	(void)ud;
+	while (cf_utf8_wrap(&text, 73, line, sizeof line))
+		printf("   %s\n", line);
+}
+
+/* Stage k's title and text (the words the workbench's tour shows too). */
+static void stage(cf_session *s, int k)
+{
+	cf_tour_out o = {print_paragraph, NULL, 0, -1, "[bracketed]"};
+	const char *t = strchr(cf_tour_title(k), ' ');
+	title(k + 1, t ? t + 1 : cf_tour_title(k));
+	cf_tour_text(s, k, &o);
 }
 
 static int run_step(cf_session *s, int step, double *t)
@@ -90,52 +103,32 @@ static const struct cli_opt opts[] = {
 };
 
 /* Steps 1-2: the two networks, then their activations. */
-static int tour_networks(cf_session *s, int i0, int i1, char *wb, size_t wblen)
+static int tour_networks(cf_session *s, int i0, int i1)
 {
-	char wa[256];
+	char wa[256], wb[256];
 	double t;
 
-	widths(cf_session_model(s, i0), wa, sizeof wa);
-	widths(cf_session_model(s, i1), wb, wblen);
-	title(1, "The two networks");
-	printf("   model 0 (deeper)     %-22s widths %s\n",
-	       base(cf_session_model_name(s, i0)), wa);
-	printf("   model 1 (shallower)  %-22s widths %s\n",
-	       base(cf_session_model_name(s, i1)), wb);
-	printf("   (widths of the hidden layers, then the 10 classes)\n");
+	cf_tour_widths(cf_session_model(s, i0), wa, sizeof wa);
+	cf_tour_widths(cf_session_model(s, i1), wb, sizeof wb);
+	stage(s, CF_TOUR_MODELS);
+	printf("\n   model 0  %-22s widths %s\n", base(cf_session_model_name(s, i0)), wa);
+	printf("   model 1  %-22s widths %s\n", base(cf_session_model_name(s, i1)), wb);
 	if (next())
 		return 1;
-
-	title(2, "Activations");
 	if (run_step(s, CF_STEP_ACTS, &t))
 		return -1;
-	printf("   %g training images (seed %g) go through both networks; each layer's\n"
-	       "   pre-activations are recorded: %.3f s.  They describe every neuron by\n"
-	       "   what it does on real inputs.\n",
-	       cf_session_get_num(s, "data.samples"), cf_session_get_num(s, "data.seed"), t);
+	stage(s, CF_TOUR_ACTS);
 	return next();
 }
 
-/* Step 3: the layer cost matrix with the alignment marked. */
-static int tour_alignment(cf_session *s)
+/* The layer cost matrix with the alignment [bracketed], then the map. */
+static void print_costs(cf_session *s)
 {
 	int m, n, nm;
-	const double *C;
-	const int *map;
-	char metric[32];
-	double t;
+	const double *C = cf_session_costs(s, &m, &n);
+	const int *map = cf_session_unit_map(s, &nm);
 
-	title(3, "Layer costs and the alignment");
-	if (run_step(s, CF_STEP_COSTS, &t) || run_step(s, CF_STEP_ALIGN, &t))
-		return -1;
-	C = cf_session_costs(s, &m, &n);
-	map = cf_session_unit_map(s, &nm);
-	cf_session_get(s, "cla.metric", metric, sizeof metric, NULL);
-	printf("   Cost C[i][j] of matching hidden layer i of model 0 with layer j of\n"
-	       "   model 1 (%s on widths); [brackets] mark the alignment found by the\n"
-	       "   dynamic program (first %g-1 layers fixed, last %g matched to last):\n\n",
-	       metric, cf_session_get_num(s, "cla.start"), cf_session_get_num(s, "cla.free_end"));
-	printf("          ");
+	printf("\n          ");
 	for (int j = 0; j < n; j++)
 		printf("   B%-8d", j + 1);
 	printf("\n");
@@ -151,34 +144,52 @@ static int tour_alignment(cf_session *s)
 	for (int j = 0; j < nm; j++)
 		printf(" %d", map[j]);
 	printf("\n");
+}
+
+/* Steps 3-4: the layer costs and the alignment, by widths and by CKA. */
+static int tour_alignment(cf_session *s)
+{
+	cf_error err = {0};
+	double t;
+
+	if (run_step(s, CF_STEP_ALIGN, &t))
+		return -1;
+	stage(s, CF_TOUR_ALIGN);
+	print_costs(s);
+	if (next())
+		return 1;
+	if (cf_session_set(s, "cla.measure", "activation", &err) ||
+	    cf_session_set(s, "cla.metric", "cka", &err)) {
+		fprintf(stderr, "clafuse demo: %s\n", err.msg);
+		return -1;
+	}
+	if (run_step(s, CF_STEP_ALIGN, &t))
+		return -1;
+	stage(s, CF_TOUR_CKA);
+	print_costs(s);
 	return next();
 }
 
-/* Steps 4-5: balancing the depths, then OT layer by layer. */
-static int tour_fusion(cf_session *s, const char *wb)
+/* Steps 5-6: balancing the depths, then OT layer by layer. */
+static int tour_fusion(cf_session *s)
 {
-	char w1[256];
+	char w0[256], w1[256];
+	int rb;
 	double t;
 
-	title(4, "Balancing the depths");
 	if (run_step(s, CF_STEP_BALANCE, &t))
 		return -1;
-	widths(cf_session_balanced(s, 1), w1, sizeof w1);
-	printf("   Identity layers are inserted into model 1 after each matched layer,\n"
-	       "   up to the next match:\n\n       %s  ->  %s\n\n"
-	       "   The balanced model computes exactly the same function (an identity\n"
-	       "   layer after a ReLU passes its non-negative input through).\n",
-	       wb, w1);
+	stage(s, CF_TOUR_BALANCE);
+	rb = cf_session_balanced_rebuilt(s);
+	cf_tour_widths(cf_session_model(s, rb), w0, sizeof w0);
+	cf_tour_widths(cf_session_balanced(s, rb), w1, sizeof w1);
+	printf("\n       %s  ->  %s\n", w0, w1);
 	if (next())
 		return 1;
-
-	title(5, "Optimal transport, layer by layer");
-	printf("   For each layer a cost between every neuron of model 0 and of model 1\n"
-	       "   (distance of their activations), then an exact transport plan T; model\n"
-	       "   0's neurons are moved onto model 1's and the two are averaged.\n\n");
 	if (run_step(s, CF_STEP_FUSE, &t))
 		return -1;
-	printf("   %-12s %11s %12s %-9s %8s %9s\n", "layer", "size", "OT cost", "status",
+	stage(s, CF_TOUR_OT);
+	printf("\n   %-12s %11s %12s %-9s %8s %9s\n", "layer", "size", "OT cost", "status",
 	       "trace", "time");
 	for (int l = 0; l < cf_session_fusion_layers(s); l++) {
 		const cf_fusion_layer *L = cf_session_fusion_layer(s, l);
@@ -188,41 +199,50 @@ static int tour_fusion(cf_session *s, const char *wb)
 		       L->plan ? cf_ot_status_name(L->ot.status) : "-", L->trace_ratio,
 		       1e3 * L->time);
 	}
-	printf("\n   trace = share of each plan on the diagonal: 1.0 means neuron i of\n"
-	       "   model 0 went to neuron i of model 1 (e.g. the 10 output classes).\n");
 	return next();
 }
 
-/* Step 6: the accuracies, and finetuning. */
+/* Steps 7-8: the fused network against the baselines, and finetuning. */
 static int tour_results(cf_session *s, int i0, int i1, long finetune)
 {
 	const cf_session_metrics *mt;
+	int rb;
+	char wf[256];
 	double t;
 
-	title(6, "Results on the 10000 test images");
 	if (run_step(s, CF_STEP_EVAL, &t))
 		return -1;
+	stage(s, CF_TOUR_EVAL);
 	mt = cf_session_metrics_get(s);
+	rb = cf_session_balanced_rebuilt(s);
+	cf_tour_widths(cf_session_fused(s), wf, sizeof wf);
+	printf("\n   on the %lld test images:\n", (long long)cf_session_data(s, 0)->n);
 	printf("   model 0                %6.2f%%\n", 100 * mt->parent_acc[i0]);
 	printf("   model 1                %6.2f%%\n", 100 * mt->parent_acc[i1]);
-	printf("   balanced model 1       %6.2f%%  (same function as model 1)\n",
-	       100 * mt->balanced_acc);
+	printf("   balanced model %d       %6.2f%%  (same function as model %d)\n", rb,
+	       100 * mt->balanced_acc, rb);
+	if (isnan(mt->average_acc))
+		printf("   plain average             n/a  (the shapes differ)\n");
+	else
+		printf("   plain average          %6.2f%%  (no alignment)\n", 100 * mt->average_acc);
 	printf("   prediction ensemble    %6.2f%%  (needs both networks at run time)\n",
 	       100 * mt->ensemble_acc);
-	printf("   fused (one network)    %6.2f%%\n", 100 * mt->fused_acc);
+	printf("   fused (one network)    %6.2f%%  (widths %s)\n", 100 * mt->fused_acc, wf);
 	if (finetune > 0) {
 		const cf_session_finetune *ft;
 		char label[40];
+		if (next())
+			return 1;
 		if (run_step(s, CF_STEP_FINETUNE, &t))
 			return -1;
+		stage(s, CF_TOUR_FINETUNE);
 		ft = cf_session_finetune_get(s);
 		snprintf(label, sizeof label, "fused + %ld epoch%s SGD", finetune,
 			 finetune > 1 ? "s" : "");
-		printf("   %-22s %6.2f%%  (%.1f s)\n", label, 100 * ft->res[ft->epochs - 1].test_acc,
-		       t);
+		printf("\n   %-22s %6.2f%%  (%.1f s)\n", label,
+		       100 * ft->res[ft->epochs - 1].test_acc, t);
 	}
-	printf("\nNext: try `clafuse fuse A B --data fashion-mnist --set cla.method=chain`,\n"
-	       "or the console (`clafuse`, then help()).\n");
+	stage(s, CF_TOUR_END);
 	return 0;
 }
 
@@ -258,7 +278,7 @@ static cf_session *open_session(const char *fa, const char *fb, int bundled, lon
 
 static int run(const struct cli_args *a)
 {
-	char pa[1024], pb[1024], wb[256];
+	char pa[1024], pb[1024];
 	const char *fa = pa, *fb = pb;
 	long finetune = cli_long(a, O_FINETUNE, 1);
 	int rc, i0, i1, batch = cli_flag(a, O_BATCH) || cli_flag(a, O_NO_PAUSE);
@@ -281,19 +301,14 @@ static int run(const struct cli_args *a)
 	if (!batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		return cf_tui_demo(fa, fb);
 
-	printf(bold_on ? "\033[1m%s\033[0m\n\n" : "%s\n\n",
+	printf(bold_on ? "\033[1m%s\033[0m\n" : "%s\n",
 	       "clafuse demo: fusing two networks of different depths");
-	printf("Two networks were trained separately on the same task (Fashion-MNIST).\n"
-	       "Model 0 has more hidden layers than model 1.  CLAFusion (1) finds which\n"
-	       "layer of model 0 matches each layer of model 1, (2) makes the depths equal,\n"
-	       "(3) matches neurons layer by layer with optimal transport and averages\n"
-	       "the matched weights.  The result is ONE network with model 1's shape.\n");
 	cf_term_interrupt_install();
 	if (!(s = open_session(fa, fb, fa == pa, finetune, &prog)))
 		return 1;
 	cf_session_pair(s, &i0, &i1);
-	if (!(rc = tour_networks(s, i0, i1, wb, sizeof wb)) && !(rc = tour_alignment(s)) &&
-	    !(rc = tour_fusion(s, wb)))
+	if (!(rc = tour_networks(s, i0, i1)) && !(rc = tour_alignment(s)) &&
+	    !(rc = tour_fusion(s)))
 		rc = tour_results(s, i0, i1, finetune);
 	cf_session_free(s);
 	return rc < 0 ? 1 : 0; /* rc 1: the user quit */

@@ -1,16 +1,16 @@
 /* cmd_tui.c — `clafuse tui`: the full-screen workbench.
  *
  * With model files it opens a fusion session on them (overview, layer,
- * network, parameters, results and log screens); a model or data set that
- * fails to load is a message in the log, not a failure, so the session can
- * still be inspected.  With --ot or --random it opens the layer screen on
+ * network, parameters, results and log screens); a model, data set or
+ * setting that fails to load is a one-line error and exit status 1, as
+ * for `clafuse fuse`.  With --ot or --random it opens the layer screen on
  * one transport problem: a cost matrix from a file (the CSV or binary
  * format of share/doc/ot.md, the one `clafuse ot` reads) or two seeded
  * Gaussian point clouds with the squared Euclidean cost; errors there are
  * checked before the terminal is taken over, so they print normally.
- * `--man` prints the man page generated from the command table.
- * cf_tui_demo() is `clafuse demo` on a terminal: the session plus the
- * guided tour.
+ * `--man` prints the man page generated from the command table.  The
+ * workbench itself (set-up, terminal, loop, and cf_tui_demo for `clafuse
+ * demo`) is src/tui/app.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
@@ -29,8 +29,8 @@
 #include "core/ground.h"
 #include "core/matfile.h"
 #include "core/ot.h"
+#include "tui/app.h"
 #include "tui/commands.h"
-#include "tui/screen.h"
 #include "tui/tui.h"
 
 #define MAX_SIDE 65536
@@ -151,50 +151,6 @@ static int colour_mode(const char *v)
 	return -2;
 }
 
-/* The end both front ends share once their screens are set up: the :lua
- * line, the terminal, the event loop, then the terminal restored.  Exit
- * status 0, or 1 when the terminal cannot be set up. */
-static int run_tui(cf_tui *t, int colour)
-{
-	cf_tui_lua_open(t);
-	if (cf_tui_start(t, colour)) {
-		cf_tui_end(t);
-		return 1;
-	}
-	cf_tui_run(t);
-	cf_tui_end(t);
-	return 0;
-}
-
-/* The session workbench (demo: with the guided tour).  Returns the exit
- * status. */
-static int session_tui(const char *const *models, int nmodels, const char *data,
-		       const char *const *sets, int nsets, int colour, int mouse, int demo)
-{
-	cf_tui t;
-
-	if (cf_tui_setup(&t)) {
-		fprintf(stderr, "clafuse %s: out of memory\n", demo ? "demo" : "tui");
-		return 1;
-	}
-	t.use_mouse = mouse;
-	cf_tui_add_screens(&t);
-	if (cf_tsess_open(&t, models, nmodels, data, sets, nsets) ||
-	    (demo && cf_tour_start(&t))) {
-		fprintf(stderr, "clafuse %s: out of memory\n", demo ? "demo" : "tui");
-		cf_tui_end(&t);
-		return 1;
-	}
-	return run_tui(&t, colour);
-}
-
-int cf_tui_demo(const char *a, const char *b)
-{
-	const char *models[2] = {a, b};
-	const char *sets[1] = {"finetune.epochs=1"};
-	return session_tui(models, 2, "fashion-mnist", sets, 1, CF_TUI_COLOUR_AUTO, 1, 1);
-}
-
 /* The layer screen on one transport problem (--ot or --random). */
 static int ot_tui(const struct cli_args *a, int kind, int colour, int mouse)
 {
@@ -203,7 +159,6 @@ static int ot_tui(const struct cli_args *a, int kind, int colour, int mouse)
 	int64_t n = 0, m = 0;
 	double *M = NULL;
 	char desc[160];
-	cf_tui t;
 	cf_error err;
 
 	if (random) {
@@ -231,22 +186,8 @@ static int ot_tui(const struct cli_args *a, int kind, int colour, int mouse)
 		snprintf(desc, sizeof desc, "%s %lld×%lld", base ? base + 1 : ot_file, (long long)n,
 			 (long long)m);
 	}
-	if (cf_tui_setup(&t)) {
-		free(M);
-		fprintf(stderr, "clafuse tui: out of memory\n");
-		return 1;
-	}
-	t.use_mouse = mouse;
-	cf_tui_add_screens(&t);
-	cf_tui_show(&t, "layer");
-	cf_error_clear(&err);
-	if (cf_layer_open(&t, M, n, m, kind, cli_real(a, O_REG, 0.01), cli_real(a, O_TOL, 1e-9),
-			  desc, &err)) {
-		fprintf(stderr, "clafuse tui: %s\n", err.msg);
-		cf_tui_end(&t);
-		return 1;
-	}
-	return run_tui(&t, colour);
+	return cf_tui_main_problem(M, n, m, kind, cli_real(a, O_REG, 0.01), cli_real(a, O_TOL, 1e-9),
+				   desc, colour, mouse);
 }
 
 static int run(const struct cli_args *a)
@@ -270,8 +211,8 @@ static int run(const struct cli_args *a)
 			fprintf(stderr, "clafuse tui: give model files or --ot/--random, not both\n");
 			return 2;
 		}
-		return session_tui(a->pos, a->npos, data, a->v[O_SET].list, a->v[O_SET].n, colour,
-				   mouse, 0);
+		return cf_tui_main_session(a->pos, a->npos, data, a->v[O_SET].list, a->v[O_SET].n,
+					   colour, mouse);
 	}
 	if (data || a->v[O_SET].n) {
 		fprintf(stderr, "clafuse tui: --data and --set need model files\n");

@@ -1,5 +1,5 @@
 /* acts.h — the activation sample: which N inputs the method looks at, and
- * what every weight layer of a model computes on them (ALGORITHM.md §2).
+ * what every weight layer of a model computes on them (share/doc/method.md §2).
  *
  * The sample is drawn once by a seeded sampler from the training split (the
  * first N entries of a seeded permutation, so a larger N extends a smaller

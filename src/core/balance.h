@@ -1,5 +1,5 @@
 /* balance.h — layer balancing: make two networks of different depths the
- * same depth, given a cross-layer alignment (ALGORITHM.md §4).
+ * same depth, given a cross-layer alignment (share/doc/method.md §4).
  *
  * Maps here are UNIT maps, 1-based like cla.h: umap[k] is the hidden unit
  * of model 0 (the deeper model) matched to hidden unit k+1 of model 1.  The

@@ -1,6 +1,6 @@
 /* cla.c — cross-layer alignment (see cla.h).
  *
- * The dynamic program is a line-by-line rendering of ALGORITHM.md §3.3 on
+ * The dynamic program is a line-by-line rendering of share/doc/method.md §3.3 on
  * one block of a cost matrix (row/column offset and leading dimension), so
  * that per-stage alignment runs it on sub-blocks without copying.  The
  * table F is (n+1) × (m+1) doubles, filled in the same order and with the

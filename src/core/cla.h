@@ -1,7 +1,7 @@
 /* cla.h — cross-layer alignment: which layer of the deeper model 0 each
- * layer of the shallower model 1 is matched to (ALGORITHM.md §3.3–3.5).
+ * layer of the shallower model 1 is matched to (share/doc/method.md §3.3–3.5).
  *
- * MAPS ARE 1-BASED, exactly as in ALGORITHM.md: map[k-1] ∈ {1..m} is the
+ * MAPS ARE 1-BASED, exactly as in share/doc/method.md: map[k-1] ∈ {1..m} is the
  * model-0 layer (or unit) matched to model-1 layer k, for k = 1..n, and a
  * valid map is strictly increasing.  Arrays are ordinary 0-based C arrays;
  * only the values are 1-based, so a map prints as the document writes it.

@@ -76,9 +76,8 @@ static uint64_t stamp_path(uint64_t h, const char *path)
 	struct dirent *e;
 	char buf[4096];
 
-	if (stat(path, &st)) {
+	if (stat(path, &st))
 		return mix(h, 1); /* missing: the load will say so */
-	}
 	h = stamp_stat(h, &st);
 	if (!S_ISDIR(st.st_mode) || !(dir = opendir(path)))
 		return h;
@@ -378,8 +377,11 @@ int cf_data_load_shared(const char *spec, int train, const float *mean, const fl
 		cache_write(key, stamp, d);
 	}
 	pthread_mutex_lock(&lock);
-	if (used == SHARE_MAX) /* the oldest entry goes */
-		drop(&table[0]), memmove(table, table + 1, (size_t)(--used) * sizeof *table);
+	if (used == SHARE_MAX) { /* the oldest entry goes */
+		drop(&table[0]);
+		used--;
+		memmove(table, table + 1, (size_t)used * sizeof *table);
+	}
 	{
 		entry *e = &table[used];
 		if ((e->spec = strdup(spec)) != NULL) {

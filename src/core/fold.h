@@ -1,6 +1,6 @@
 /* fold.h — folding BatchNorm into the preceding weight layer.
  *
- * The fusion method assumes BN-free networks (ALGORITHM.md §1.4): a BN
+ * The fusion method assumes BN-free networks (share/doc/method.md §1.4): a BN
  * between a conv and its ReLU rescales and shifts every output channel
  * with statistics of its own, which neuron matching cannot average.  In
  * eval mode a BN is an affine map per channel, so it can be absorbed into

@@ -1,5 +1,5 @@
 /* fusion.h — layer-wise optimal-transport fusion of two networks of the
- * same depth (OTFusion, ALGORITHM.md §5), advanced one weight layer at a
+ * same depth (OTFusion, share/doc/method.md §5), advanced one weight layer at a
  * time, and the baselines it is compared with (§5.9).
  *
  * Model 0 is transported onto model 1: for each weight layer ℓ, with the
@@ -72,7 +72,7 @@ typedef struct cf_fusion_params {
 				  or wider than model 1's (default 0: T̃ as is) */
 } cf_fusion_params;
 
-/* The defaults above (the paper's experiments, preface of ALGORITHM.md). */
+/* The defaults above (the paper's experiments, share/doc/method.md). */
 void cf_fusion_params_default(cf_fusion_params *p);
 
 /* Names: "acts", "wts"; "uniform", "l1", "l2".  Parse: -1 if unknown. */

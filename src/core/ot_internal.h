@@ -35,6 +35,7 @@ struct cf_ot_solver {
 	double *ab_own;         /* storage for filled-in uniform a, b */
 	cf_ot_params par;
 	double reg;             /* resolved ε (entropic) */
+	double cost_max;        /* largest finite cost (entropic), for the progress line */
 	int status;
 	char message[256];
 	int64_t iter;

@@ -305,6 +305,12 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 			cf_ot_solver_free(s);
 			return NULL;
 		}
+		/* ε against the costs decides how long Sinkhorn takes: the
+		 * progress line says it */
+		s->cost_max = 0;
+		for (int64_t k = 0; k < s->prob.n * s->prob.m; k++)
+			if (isfinite(s->prob.M[k]) && s->prob.M[k] > s->cost_max)
+				s->cost_max = s->prob.M[k];
 	}
 	if ((rc = s->ops->init(s, err))) {
 		cf_ot_solver_free(s);
@@ -329,7 +335,7 @@ int cf_ot_solver_iterate(cf_ot_solver *s, cf_error *err)
 {
 	double t0;
 	int rc;
-	char what[64];
+	char what[128];
 
 	if (s->status != CF_OT_RUNNING)
 		return CF_OK;
@@ -342,7 +348,16 @@ int cf_ot_solver_iterate(cf_ot_solver *s, cf_error *err)
 		return rc;
 	}
 	if (s->status == CF_OT_RUNNING && s->par.progress.fn) {
-		snprintf(what, sizeof what, "%s iteration %lld", s->ops->name, (long long)s->iter);
+		/* the marginal error and ε against the largest cost too: a front
+		 * end shows how far the solver is, and why it is slow */
+		int used = snprintf(what, sizeof what, "%s iteration %lld", s->ops->name,
+				    (long long)s->iter);
+		if (!isnan(s->err_now))
+			used += snprintf(what + used, sizeof what - (size_t)used, " error %.3g",
+					 s->err_now);
+		if (s->reg > 0 && s->cost_max > 0)
+			snprintf(what + used, sizeof what - (size_t)used, " eps/max(M) %.2g",
+				 s->reg / s->cost_max);
 		if (cf_progress_report(&s->par.progress, what, -1.0))
 			cf_ot_finish(s, CF_OT_STOPPED, "stopped by the caller after %lld iterations",
 				     (long long)s->iter);

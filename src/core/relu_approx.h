@@ -1,5 +1,5 @@
 /* relu_approx.h — the ReLU approximations used when layers of the deeper
- * model are merged (ALGORITHM.md §4.2, "merge" balancing).
+ * model are merged (share/doc/method.md §4.2, "merge" balancing).
  *
  * A hidden layer that is folded into the next one loses its ReLU; it is
  * replaced by a diagonal D_l = diag(d_l) estimated from the layer's

@@ -278,7 +278,13 @@ static void format_value(int i, double v, const char *str, char *buf, int len)
 		snprintf(buf, (size_t)len, "%.0f", v);
 		break;
 	case CF_PARAM_DOUBLE:
-		snprintf(buf, (size_t)len, "%.17g", v);
+		/* the shortest text that reads back as the same double: 0.1,
+		 * not 0.10000000000000001 */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(buf, (size_t)len, "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 		break;
 	case CF_PARAM_BOOL:
 		snprintf(buf, (size_t)len, "%d", v != 0);
@@ -647,8 +653,8 @@ static int need_inputs(cf_session *s, cf_error *err)
 	if (s->K < 2)
 		return cf_error_set(err, CF_EINVAL, "session: need at least two models (have %d)", s->K);
 	if (!s->train || !s->test)
-		return cf_error_set(err, CF_EINVAL, "session: no data set (set one with --data or "
-				    "load_data)");
+		return cf_error_set(err, CF_EINVAL, "session: no data set (--data SPEC on the "
+				    "command line, :data SPEC in the workbench, s:data(SPEC) in Lua)");
 	return CF_OK;
 }
 

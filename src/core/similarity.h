@@ -1,5 +1,5 @@
 /* similarity.h — how alike two layers are: the layer costs of cross-layer
- * alignment (ALGORITHM.md §3.1–3.2).
+ * alignment (share/doc/method.md §3.1–3.2).
  *
  * A layer is seen through a representation: its 1-based index (`index`
  * measure), its width (`neuron`), or its activation matrix on N samples

@@ -180,4 +180,10 @@ int cf_lua_progress(void *ud, const char *what, double fraction);
  * each evaluation). */
 void cf_lua_progress_done(void);
 
+/* Push a Session for `s` that Lua does not own: s:close() and the
+ * collector leave it to the program (the workbench's `:` line uses it for
+ * the session on screen).  Its progress callback stays the program's. */
+struct cf_session;
+void cf_lua_push_session_ref(lua_State *L, struct cf_session *s);
+
 #endif

@@ -4,7 +4,7 @@
  *
  * Design choice: thin wrappers.  Activation matrices are Matrix objects
  * (or tables), one sample per row; maps are plain Lua arrays of 1-based
- * model-0 layer indices, exactly as cla.h and ALGORITHM.md write them.
+ * model-0 layer indices, exactly as cla.h and share/doc/method.md write them.
  * Bad shapes and parameters raise; a measure that is undefined for the
  * data (constant activations) returns nil, message.
  */
@@ -181,7 +181,7 @@ static const cf_lua_doc align_docs[] = {
 	 "uncentred unless centre is true.  All-zero activations, and more\n"
 	 "features than samples in X or Y, return nil, message."},
 	{"dp", "cf.align.dp(C [, s [, f]]) -> map, cost",
-	 "Cross-layer alignment by the dynamic program of ALGORITHM.md §3.3 on the\n"
+	 "Cross-layer alignment by the dynamic program of share/doc/method.md §3.3 on\n"
 	 "m × n layer cost matrix C (rows: the deeper model 0), with start layer s\n"
 	 "(2) and f (1) free end layers.  map[k] is the 1-based model-0 layer of\n"
 	 "model-1 layer k; cost is Σ C[map[k]][k].  Non-finite costs return nil, message."},

@@ -40,6 +40,7 @@
 #define LUA_SESSION "clafuse.Session"
 typedef struct lsession {
 	cf_session *s;
+	int borrowed; /* s belongs to the program (the workbench's session) */
 } lsession;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -250,6 +251,7 @@ static lsession *new_slot(lua_State *L)
 {
 	lsession *ls = lua_newuserdatauv(L, sizeof *ls, 0);
 	ls->s = NULL;
+	ls->borrowed = 0;
 	luaL_setmetatable(L, LUA_SESSION);
 	cf_error err = {0};
 	if (cf_session_new(&ls->s, &err) != CF_OK)
@@ -1036,9 +1038,18 @@ static int s_pretty(lua_State *L)
 static int s_close(lua_State *L)
 {
 	lsession *ls = luaL_checkudata(L, 1, LUA_SESSION);
-	cf_session_free(ls->s);
+	if (!ls->borrowed)
+		cf_session_free(ls->s);
 	ls->s = NULL;
 	return 0;
+}
+
+void cf_lua_push_session_ref(lua_State *L, cf_session *s)
+{
+	lsession *ls = lua_newuserdatauv(L, sizeof *ls, 0);
+	ls->s = s;
+	ls->borrowed = 1;
+	luaL_setmetatable(L, LUA_SESSION);
 }
 
 /* cf._stop_request(): the testing hook that requests a stop as Ctrl-C

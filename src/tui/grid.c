@@ -162,6 +162,34 @@ int cf_utf8_width(const char *s)
 	return w;
 }
 
+int cf_utf8_wrap(const char **s, int width, char *out, size_t size)
+{
+	const char *line = *s, *q = line, *brk = NULL;
+	int cells = 0;
+	size_t n;
+
+	if (!*line || size == 0)
+		return 0;
+	if (width < 1)
+		width = 1;
+	while (*q && *q != '\n' && cells < width) {
+		if (*q == ' ')
+			brk = q;
+		cf_utf8_next(&q);
+		cells++;
+	}
+	/* stopped inside a word: break at its last blank, if any */
+	if (*q && *q != '\n' && *q != ' ' && brk)
+		q = brk;
+	n = (size_t)(q - line) < size - 1 ? (size_t)(q - line) : size - 1;
+	memcpy(out, line, n);
+	out[n] = '\0';
+	if (*q == '\n' || *q == ' ')
+		q++;
+	*s = q;
+	return 1;
+}
+
 /* Byte offset of code point k of s (or of its end). */
 static size_t utf8_offset(const char *s, int k)
 {

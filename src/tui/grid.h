@@ -100,6 +100,10 @@ int cf_utf8_width(const char *s);
  * else its start and end around "…" (the end of a file name says more
  * than its middle).  Returns out. */
 char *cf_utf8_elide(const char *s, int maxw, char *out, size_t size);
+/* The next line of the text at *s word-wrapped to `width` cells, into out
+ * (size bytes); *s moves past it and the blank or newline that ended it.
+ * A word longer than the width is cut.  Returns 0 when no text is left. */
+int cf_utf8_wrap(const char **s, int width, char *out, size_t size);
 /* Row y as UTF-8 (trailing blanks trimmed) into buf; returns the length. */
 size_t cf_grid_row_text(const cf_grid *g, int y, char *buf, size_t size);
 

@@ -326,8 +326,11 @@ double cf_heatmap_unit(const cf_heatmap *h, double x)
 		return NAN;
 	if (h->scale == CF_SCALE_LOG) {
 		double l0, l1;
+		/* zero (most of an exact plan) and negatives lie below any log
+		 * range: the lowest colour, like values under the floor; only
+		 * NaN (no value) keeps the default background */
 		if (!(x > 0) || !(h->lo > 0))
-			return NAN;
+			return 0;
 		l0 = log10(h->lo);
 		l1 = log10(h->hi);
 		return l1 > l0 ? clampd((log10(x) - l0) / (l1 - l0), 0, 1) : 0.5;
@@ -375,7 +378,8 @@ static uint32_t path_colour(int mode)
 	return mode == CF_MODE_RGB ? CF_COL_RGB(255, 0, 0) : CF_COL_IDX(196);
 }
 
-/* Colour of pixel k: NaN and under-range values show the default background. */
+/* Colour of pixel k: NaN (no value: outside the matrix) shows the default
+ * background; every value, zero included, a colour of the map. */
 static uint32_t pixel_colour(const cf_heatmap *h, int mode, double t)
 {
 	return isnan(t) ? CF_COL_DEFAULT : cf_cmap_colour(h->cmap, t, mode);
@@ -679,8 +683,12 @@ int cf_heatmap_labelled(const cf_heatmap *h)
 
 void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect area)
 {
-	int lw = h->show_legend && area.w >= 24 ? LEGEND_W + 1 : 0;
-	int mw = h->show_marginals ? MARGIN_W : 0, mh = h->show_marginals ? MARGIN_H : 0;
+	/* narrow (80 columns with the tour's panel): the legend's numbers say
+	 * more than the marginal bars, so the bars go first */
+	int narrow = area.w < LEGEND_W + 1 + MARGIN_W + 8;
+	int lw = h->show_legend && area.w >= LEGEND_W + 1 + 8 ? LEGEND_W + 1 : 0;
+	int marg = h->show_marginals && !(narrow && lw);
+	int mw = marg ? MARGIN_W : 0, mh = marg ? MARGIN_H : 0;
 	int cw = area.w - lw - mw, ch = area.h - mh;
 	int ih, iw, n;
 	size_t need;
@@ -721,7 +729,7 @@ void cf_heatmap_render(cf_heatmap *h, cf_heatmap_view *v, cf_grid *g, cf_rect ar
 	range_of_pixels(h, n);
 	mark_path(h, v, ih, iw);
 	draw_image(h, v, g, ih, iw);
-	if (mw)
+	if (marg)
 		draw_marginals(h, v, g, ih, iw);
 	if (lw) {
 		int lh = h->img.h > 3 ? h->img.h : (ch < 4 ? ch : 4);

@@ -479,18 +479,8 @@ static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
 
 	cf_grid_box(g, box, "Solver", CF_ROLE_FRAME);
 	if (L->kind >= CF_OT_SINKHORN) {
-		/* ε-scaling solvers step through larger ε first; the sparse
-		 * solver's kernel size is what an iteration costs */
-		double now = L->solver ? cf_ot_solver_eps(L->solver) : 0;
-		int64_t nnz = L->solver ? cf_ot_solver_kernel_size(L->solver) : -1;
-		int used = cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "%s  ε=%g  tol=%g",
-					  cf_ot_kind_name(L->kind), L->reg, L->tol);
-		if (nnz >= 0)
-			cf_grid_printf(g, y, x + used, w - used, CF_ROLE_DIM, "  now ε=%.3g  kernel %lld",
-				       now, (long long)nnz);
-		else if (L->kind == CF_OT_SINKHORN_EPS && now > 0)
-			cf_grid_printf(g, y, x + used, w - used, CF_ROLE_DIM, "  now ε=%.3g", now);
-		y++;
+		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s  ε=%g  tol=%g",
+			       cf_ot_kind_name(L->kind), L->reg, L->tol);
 	} else /* ε and tol mean nothing to an exact solver */
 		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s (exact)", cf_ot_kind_name(L->kind));
 	/* exact solvers have no marginal error: "-", not nan */
@@ -510,6 +500,18 @@ static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
 			     st);
 	}
 	cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "cost=%.6g  time %.3f s", L->cost, L->seconds);
+	if (L->solver && (L->kind == CF_OT_SINKHORN_EPS || L->kind == CF_OT_SINKHORN_SPARSE)) {
+		/* ε-scaling steps through larger ε first; the sparse kernel's
+		 * size is what one of its iterations costs */
+		int64_t nnz = cf_ot_solver_kernel_size(L->solver);
+		if (nnz >= 0)
+			cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "ε now %.3g  kernel %lld of %lld",
+				       cf_ot_solver_eps(L->solver), (long long)nnz,
+				       (long long)(L->prob.n * L->prob.m));
+		else
+			cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "ε now %.3g",
+				       cf_ot_solver_eps(L->solver));
+	}
 	if (L->fusion_layer >= 0 && y < box.y + box.h - 1)
 		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s %d/%d %s trace %.3f",
 			       L->showing_fusion ? "fusion's plan" : "re-solving", L->fusion_layer + 1,

@@ -3,8 +3,12 @@
  * The state comes from cf_lua_open, so the whole `cf` API is there, as in
  * the REPL.  Nothing may write to the terminal behind ncurses' back, so
  * `print` and `io.write` are replaced by functions that append lines to
- * the log, and stderr (where cf_lua_progress draws) is sent to a temporary
- * file during an evaluation and its lines logged afterwards.  A line is
+ * the log, and stdout and stderr (where help(), demo() and
+ * cf_lua_progress write from C) are sent to a temporary file during an
+ * evaluation and their lines logged afterwards; output longer than the
+ * status line opens the log screen, which pages it.  The global `session`
+ * is the workbench's session (not owned by Lua), so a line such as
+ * `session:set("ot.reg", 0.05)` changes what the screens show.  A line is
  * tried first as `return <line>` (an expression: its value goes to the
  * status line) and then as a statement; errors go to the status line and
  * the log.  The state is opened before the terminal is taken over, so the
@@ -23,7 +27,9 @@
 #include <lualib.h>
 
 #include "lua/host.h"
+#include "commands.h"
 #include "screen.h"
+#include "sess.h"
 
 static const char *const tui_key = "clafuse.tui";
 
@@ -121,6 +127,10 @@ void cf_tui_lua_open(cf_tui *t)
 		lua_setfield(L, -2, "write");
 	}
 	lua_pop(L, 1);
+	if (t->sess && t->sess->s) {
+		cf_lua_push_session_ref(L, t->sess->s);
+		lua_setglobal(L, "session");
+	}
 	t->lua = L;
 }
 
@@ -157,7 +167,7 @@ int cf_tui_lua_eval(cf_tui *t, const char *code)
 	lua_State *L = t->lua;
 	char *chunk;
 	size_t n = strlen(code);
-	int rc, top, saved = -1;
+	int rc, top, saved = -1, saved_out = -1, nout = 0;
 	FILE *cap;
 	char line[512];
 
@@ -184,27 +194,50 @@ int cf_tui_lua_eval(cf_tui *t, const char *code)
 		lua_settop(L, top);
 		return -1;
 	}
-	/* keep stderr (progress lines, warnings) off the screen */
+	/* keep what C writes (help(), demo(), progress lines, warnings) off
+	 * the screen: ncurses owns the terminal */
 	cap = tmpfile();
+	fflush(stdout);
 	fflush(stderr);
 	if (cap) {
 		saved = dup(STDERR_FILENO);
+		saved_out = dup(STDOUT_FILENO);
 		if (saved >= 0)
 			dup2(fileno(cap), STDERR_FILENO);
+		if (saved_out >= 0)
+			dup2(fileno(cap), STDOUT_FILENO);
 	}
 	t->status[0] = '\0';
+	/* a line may run the session (session:run()): the screens must not
+	 * read its results while it works (see sess.h) */
+	t->busy = t->sess != NULL;
+	t->busy_frac = -1;
+	snprintf(t->busy_text, sizeof t->busy_text, "Lua");
 	rc = cf_lua_pcall(L, 0, LUA_MULTRET);
+	t->busy = 0;
+	t->stop = 0;
+	if (t->sess)
+		t->sess->gen++;
+	fflush(stdout);
 	fflush(stderr);
+	if (saved_out >= 0) {
+		dup2(saved_out, STDOUT_FILENO);
+		close(saved_out);
+	}
 	if (saved >= 0) {
 		dup2(saved, STDERR_FILENO);
 		close(saved);
 	}
 	if (cap) {
 		rewind(cap);
-		while (fgets(line, sizeof line, cap))
+		while (fgets(line, sizeof line, cap)) {
 			log_lines(t, line, strlen(line));
+			nout++;
+		}
 		fclose(cap);
 	}
+	if (nout > 1)
+		cf_tui_show(t, "log");
 	if (rc != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 		char first[256];
@@ -224,7 +257,10 @@ int cf_tui_lua_eval(cf_tui *t, const char *code)
 		char buf[256];
 		result_text(L, top + 1, buf, sizeof buf);
 		cf_tui_msg(t, CF_MSG_GOOD, "= %s", buf);
-	} else if (!t->status[0])
+	} else if (nout > 1)
+		cf_tui_msg(t, CF_MSG_GOOD, "%d lines of output: in the log (this screen, %s)", nout,
+			   cf_tui_command_key("log"));
+	else if (!t->status[0])
 		cf_tui_msg(t, CF_MSG_GOOD, "ok");
 	lua_settop(L, top);
 	return 0;

@@ -2,7 +2,8 @@
  * the balanced model and the fused model side by side as columns of units
  * (kind, width), with the cross-layer alignment drawn as connectors from
  * each of B's hidden units to the unit of A it was matched with.  The
- * output units are always matched to each other (dashed).
+ * output units are always matched to each other (dashed).  Identity
+ * layers inserted by balancing read "id", dimmed.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
@@ -14,12 +15,20 @@
 
 #include "screen.h"
 #include "sess.h"
+#include "tourtext.h"
 
+/* column and gap widths: full ("│1  linear   400 │"), or compact
+ * ("│1 lin 400│") when the four columns do not fit (80 columns with the
+ * guided tour's panel) */
 #define COL_W 20
 #define GAP_W 12
+#define COL_W_NARROW 11
+#define GAP_W_NARROW 9
 
-static const char *kind_name(int kind)
+static const char *kind_name(int kind, int narrow)
 {
+	if (narrow)
+		return kind == CF_UNIT_LINEAR ? "lin" : kind == CF_UNIT_CONV ? "cnv" : "blk";
 	return kind == CF_UNIT_LINEAR ? "linear" : kind == CF_UNIT_CONV ? "conv" : "block";
 }
 
@@ -28,13 +37,18 @@ static int row_of(cf_rect body, int u, int step)
 	return body.y + 3 + u * step;
 }
 
-static void draw_column(cf_grid *g, cf_rect body, int x, const char *title, const char *sub,
-			const cf_net *net, int step)
+/* A column of units; `ident` (may be NULL) flags the units that are
+ * inserted identity layers, drawn as "id" and dimmed so they do not pass
+ * for layers that were trained. */
+static void draw_column(cf_grid *g, cf_rect body, int x, int cw, const char *title,
+			const char *sub, const cf_net *net, int step, const unsigned char *ident)
 {
-	cf_grid_puts(g, body.y, x, COL_W, CF_ROLE_SELECT, title);
-	cf_grid_puts(g, body.y + 1, x, COL_W, CF_ROLE_DIM, sub);
+	char shown[128];
+	int narrow = cw < COL_W;
+	cf_grid_puts(g, body.y, x, cw, CF_ROLE_SELECT, title);
+	cf_grid_puts(g, body.y + 1, x, cw, CF_ROLE_DIM, cf_utf8_elide(sub, cw, shown, sizeof shown));
 	if (!net) {
-		cf_grid_puts(g, body.y + 3, x, COL_W, CF_ROLE_DIM, "(not built yet)");
+		cf_grid_puts(g, body.y + 3, x, cw, CF_ROLE_DIM, narrow ? "(not yet)" : "(not built yet)");
 		return;
 	}
 	for (int u = 0; u < cf_net_nunits(net); u++) {
@@ -42,8 +56,10 @@ static void draw_column(cf_grid *g, cf_rect body, int x, const char *title, cons
 		int y = row_of(body, u, step);
 		if (y >= body.y + body.h - 1)
 			break;
-		cf_grid_printf(g, y, x, COL_W, CF_ROLE_NORMAL, "│%-2d %-6s %5d │", u + 1,
-			       kind_name(un->kind), un->width);
+		int id = ident && ident[u];
+		cf_grid_printf(g, y, x, cw, id ? CF_ROLE_DIM : CF_ROLE_NORMAL,
+			       narrow ? "│%-2d%-3s%4d│" : "│%-2d %-6s %5d │", u + 1,
+			       id ? "id" : kind_name(un->kind, narrow), un->width);
 	}
 }
 
@@ -74,9 +90,12 @@ static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
 {
 	struct cf_tsess *S = t->sess;
 	cf_session *s;
+	const cf_session *R;
 	cf_net *a, *b, *bal = NULL, *fused = NULL;
-	int i0, i1, na, nb, step, xa, xb, xc, xd, rebuilt = -1;
+	int i0, i1, na, nb, step, xa, xb, xc, xd, cw, gw, rebuilt = -1;
 	char wa[128], sub[64];
+	unsigned char ident[256];
+	int has_ident = 0;
 
 	if (!S) {
 		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
@@ -92,41 +111,57 @@ static void network_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	cf_session_pair(s, &i0, &i1);
 	a = cf_session_model(s, i0);
 	b = cf_session_model(s, i1);
-	if (!t->busy) {
-		rebuilt = cf_session_balanced_rebuilt(s);
-		bal = rebuilt >= 0 ? cf_session_balanced(s, rebuilt) : cf_session_balanced(s, 1);
-		fused = cf_session_fused(s);
+	if ((R = cf_tsess_results(t))) {
+		rebuilt = cf_session_balanced_rebuilt(R);
+		bal = rebuilt >= 0 ? cf_session_balanced(R, rebuilt) : cf_session_balanced(R, 1);
+		fused = cf_session_fused(R);
 	}
 	na = cf_net_nunits(a);
 	nb = cf_net_nunits(b);
 	step = (na > nb ? na : nb) * 2 + 4 <= body.h ? 2 : 1;
+	/* full columns when A, B and the balanced model fit, else compact */
+	cw = 3 * COL_W + GAP_W + 3 <= body.w ? COL_W : COL_W_NARROW;
+	gw = cw == COL_W ? GAP_W : GAP_W_NARROW;
 	xa = body.x + 1;
-	xb = xa + COL_W + GAP_W;
-	xc = xb + COL_W + 2;
-	xd = xc + COL_W + 2;
-	cf_tsess_widths(a, wa, sizeof wa);
-	draw_column(g, body, xa, na > nb ? "A  model 0 (deeper)" : "A  model 0", wa, a, step);
-	cf_tsess_widths(b, wa, sizeof wa);
-	draw_column(g, body, xb, nb > na ? "B  model 1 (deeper)" : "B  model 1", wa, b, step);
-	snprintf(sub, sizeof sub, "%s", t->busy ? "(running)" : rebuilt == 0 ? "model 0 rebuilt"
-							    : "model 1 + identities");
-	if (xc + COL_W <= body.x + body.w)
-		draw_column(g, body, xc, "balanced", sub, bal, step);
-	if (xd + COL_W <= body.x + body.w)
-		draw_column(g, body, xd, "fused", fused ? "balanced model's shape" : "", fused, step);
+	xb = xa + cw + gw;
+	xc = xb + cw + 2;
+	xd = xc + cw + 2;
+	cf_tour_widths(a, wa, sizeof wa);
+	draw_column(g, body, xa, cw, na > nb ? (cw < COL_W ? "A (deeper)" : "A  model 0 (deeper)")
+					   : cw < COL_W ? "A" : "A  model 0", wa, a, step, NULL);
+	cf_tour_widths(b, wa, sizeof wa);
+	draw_column(g, body, xb, cw, nb > na ? (cw < COL_W ? "B (deeper)" : "B  model 1 (deeper)")
+					   : cw < COL_W ? "B" : "B  model 1", wa, b, step, NULL);
+	snprintf(sub, sizeof sub, "%s", !R ? "(running)" : rebuilt == 0 ? "model 0 rebuilt"
+						: cw < COL_W ? "B + ids" : "model 1 + identities");
+	/* `add` rebuilds the shallower model with the deeper one's units: a
+	 * unit no hidden unit of it was matched to is an inserted identity */
+	if (bal && rebuilt == i1 && S->map && cf_net_nunits(bal) <= (int)sizeof ident) {
+		int nu = cf_net_nunits(bal);
+		memset(ident, 1, (size_t)nu);
+		ident[nu - 1] = 0;
+		for (int j = 0; j < S->nmap; j++)
+			if (S->map[j] >= 1 && S->map[j] <= nu)
+				ident[S->map[j] - 1] = 0;
+		has_ident = 1;
+	}
+	if (xc + cw <= body.x + body.w)
+		draw_column(g, body, xc, cw, "balanced", sub, bal, step, has_ident ? ident : NULL);
+	if (xd + cw <= body.x + body.w)
+		draw_column(g, body, xd, cw, "fused", fused ? "balanced's shape" : "", fused, step, NULL);
 	/* connectors: B's hidden unit j ← A's unit map[j] */
 	if (S->map) {
 		for (int j = 0; j < S->nmap && j < nb - 1; j++) {
 			int i = S->map[j] - 1, ya = row_of(body, i, step), yb = row_of(body, j, step);
-			int xv = xa + COL_W + 2 + (j * 3) % (GAP_W - 4);
+			int xv = xa + cw + 2 + (j * 3) % (gw - 4);
 			if (i < 0 || i >= na || ya >= body.y + body.h - 1 || yb >= body.y + body.h - 1)
 				continue;
-			connector(g, ya, xa + COL_W, yb, xb, xv, CF_ROLE_PATH);
+			connector(g, ya, xa + cw, yb, xb, xv, CF_ROLE_PATH);
 		}
 		{
 			int ya = row_of(body, na - 1, step), yb = row_of(body, nb - 1, step);
 			if (ya < body.y + body.h - 1 && yb < body.y + body.h - 1)
-				connector(g, ya, xa + COL_W, yb, xb, xa + COL_W + GAP_W - 3, CF_ROLE_DIM);
+				connector(g, ya, xa + cw, yb, xb, xa + cw + gw - 3, CF_ROLE_DIM);
 		}
 		cf_grid_puts(g, body.y + body.h - 1, body.x + 1, body.w - 2, CF_ROLE_DIM,
 			     body.w >= 96 ? "connectors: the cross-layer alignment (B's unit ◀ the unit "

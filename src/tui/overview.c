@@ -184,7 +184,7 @@ static void draw_steps(cf_tui *t, cf_grid *g, cf_rect box)
 				       sec < 99.5 ? "%5.2fs" : "%4.0fs", sec);
 		}
 	}
-	if (y < box.y + box.h - 1 && !t->busy) {
+	if (y < box.y + box.h - 1 && cf_tsess_results(t)) {
 		for (int k = 0; k < CF_STEP_COUNT; k++)
 			if (cf_session_state(s, k) == CF_STATE_FAILED && !cf_tsess_step_stopped(s, k)) {
 				cf_grid_puts(g, y++, box.x + 2, box.w - 4, CF_ROLE_ERROR,
@@ -205,7 +205,8 @@ static void draw_plan(cf_tui *t, cf_grid *g, cf_rect box)
 	struct cf_tsess *S = t->sess;
 	int nl, sel = cf_tsess_selected(t, &nl), iw = box.w >= 70 ? 30 : 0;
 	char title[320], scale[96];
-	const cf_fusion_layer *fl = !t->busy && nl ? cf_session_fusion_layer(S->s, sel) : NULL;
+	const cf_session *R = cf_tsess_results(t);
+	const cf_fusion_layer *fl = R && nl ? cf_session_fusion_layer(R, sel) : NULL;
 
 	cf_grid_box(g, box, "Plan of the selected fusion layer", CF_ROLE_FRAME);
 	if (!nl || !S->P) {

@@ -76,7 +76,7 @@ int cf_params_cmd_default(cf_tui *t, const char *args)
 static void params_draw(cf_tui *t, cf_grid *g, cf_rect body)
 {
 	struct cf_tsess *S = t->sess;
-	int n, rows = body.h - 6, y;
+	int n, rows = body.h - 7, y; /* form rows: the box less header, help */
 	const cf_param_info *p = cf_session_params(&n), *sel;
 	char v[256], buf[512];
 
@@ -100,7 +100,11 @@ static void params_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	for (int k = S->ptop; k < n && y < body.y + body.h - 5; k++, y++) {
 		int changed;
 		cf_session_get(S->s, p[k].name, v, sizeof v, NULL);
-		changed = strcmp(v, p[k].def) != 0;
+		/* numbers compare as numbers: "1e-07" is the default "1e-7" */
+		if (p[k].type == CF_PARAM_INT || p[k].type == CF_PARAM_DOUBLE)
+			changed = strtod(v, NULL) != strtod(p[k].def, NULL);
+		else
+			changed = strcmp(v, p[k].def) != 0;
 		cf_grid_printf(g, y, body.x + 2, body.w - 4, k == S->prow ? CF_ROLE_SELECT : CF_ROLE_NORMAL,
 			       "%s %-24s %-22.22s %-12.12s %s%s", changed ? "*" : " ", p[k].name, v,
 			       p[k].def, cf_session_step_name(p[k].step), p[k].per_layer ? " (per layer)" : "");

@@ -46,6 +46,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	struct cf_tsess *S = t->sess;
 	const cf_session_metrics *mt;
 	const cf_session_finetune *ft;
+	const cf_session *R;
 	int lw = body.w * 11 / 20 > 52 || body.w - 30 < 52 ? body.w * 11 / 20 : 52, y, x, i0, i1;
 	/* narrow (80 columns with the tour): the accuracies need their numbers
 	 * more than the curve needs width */
@@ -65,11 +66,14 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		return;
 	}
 	cf_grid_box(g, acc, "Test accuracy", CF_ROLE_FRAME);
-	mt = cf_session_metrics_get(S->s);
+	R = cf_tsess_results(t);
+	mt = R ? cf_session_metrics_get(R) : NULL;
 	x = acc.x + 2;
 	y = acc.y + 1;
 	cf_session_pair(S->s, &i0, &i1);
-	if (!mt || !mt->have) {
+	if (!R) {
+		cf_grid_printf(g, y++, x, acc.w - 4, CF_ROLE_DIM, "%s…", t->busy_text);
+	} else if (!mt || !mt->have) {
 		cf_grid_printf(g, y, x, acc.w - 4, CF_ROLE_DIM, "not evaluated yet: %s runs the steps",
 			       cf_tui_command_key("run-all"));
 	} else {
@@ -90,7 +94,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		if (y < acc.y + acc.h - 1)
 			acc_row(g, y++, x, acc.w - 4, "fused", mt->fused_acc, "one network");
 	}
-	ft = t->busy ? NULL : cf_session_finetune_get(S->s);
+	ft = R ? cf_session_finetune_get(R) : NULL;
 	if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
 		int wide = acc.w - 4 >= 31;
 		acc_row(g, y++, x, acc.w - 4, wide ? "finetuned (last epoch)" : "finetuned (last)",

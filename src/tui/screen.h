@@ -80,12 +80,15 @@ int cf_layer_cmd_export(cf_tui *t, const char *args);
 
 /* ---- the fusion session (sess.c) ---- */
 
-/* Open a session on model files and a data spec (NULL: none) with
- * parameter settings "name=value".  A model or data set that fails to
- * load is reported in the log and on the status line, not fatal; only
- * running out of memory returns -1. */
+/* The data set of a session opened without one (as for `clafuse fuse`). */
+#define CF_TSESS_DEFAULT_DATA "fashion-mnist"
+/* Open a session on model files and a data spec (NULL: the default, whose
+ * failure to load is only a warning) with parameter settings "name=value".
+ * Returns 0, or nonzero with err set when a model, the data set given or
+ * a setting fails (the caller reports it and exits before the terminal is
+ * taken over) or memory runs out; t->sess is then closed by cf_tui_end. */
 int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *data,
-		  const char *const *sets, int nsets);
+		  const char *const *sets, int nsets, cf_error *err);
 void cf_tsess_close(cf_tui *t);
 /* Bring derived views (layer screen, heatmaps) up to date with the
  * session; called before each frame. */
@@ -107,6 +110,11 @@ int cf_tsess_step_stopped(struct cf_session *s, int step);
 void cf_tsess_widths(const struct cf_net *net, char *buf, size_t size);
 /* The session (NULL when none). */
 struct cf_session *cf_tsess_session(const cf_tui *t);
+/* The session for reading its results: NULL when there is none or while
+ * a step runs (the progress callback redraws mid-step, when the session
+ * is freeing and rebuilding them).  Every screen reads results through
+ * this, or through the copies cf_tsess_sync() takes. */
+const struct cf_session *cf_tsess_results(const cf_tui *t);
 /* Bumped whenever session results may have changed. */
 unsigned cf_tsess_generation(const cf_tui *t);
 
@@ -117,6 +125,8 @@ int cf_tsess_cmd_next_layer(cf_tui *t, const char *args);
 int cf_tsess_cmd_export(cf_tui *t, const char *args);
 int cf_tsess_cmd_script(cf_tui *t, const char *args);
 int cf_tsess_cmd_set(cf_tui *t, const char *args);
+/* :data SPEC: load the session's data set (every step turns stale). */
+int cf_tsess_cmd_data(cf_tui *t, const char *args);
 int cf_tsess_cmd_run_step(cf_tui *t, const char *args);
 /* Overview: the view keys act on C or on the plan (toggle). */
 int cf_tsess_cmd_focus(cf_tui *t, const char *args);

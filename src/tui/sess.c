@@ -36,6 +36,11 @@ cf_session *cf_tsess_session(const cf_tui *t)
 	return t->sess ? t->sess->s : NULL;
 }
 
+const cf_session *cf_tsess_results(const cf_tui *t)
+{
+	return t->sess && !t->busy ? t->sess->s : NULL;
+}
+
 unsigned cf_tsess_generation(const cf_tui *t)
 {
 	return t->sess ? t->sess->gen : 0;
@@ -65,12 +70,70 @@ void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
 					 cf_net_unit_at(net, u)->width);
 }
 
+/* A solver's progress ("sinkhorn-log iteration 5900 error 0.031 eps/max(M)
+ * 0.004") while the fusion runs: the layer in front, the fraction from
+ * the error's fall towards the tolerance (log scale), and ε against the
+ * costs remembered for the warning after the run. */
+static void solver_progress(cf_tui *t, const char *what, double *frac)
+{
+	struct cf_tsess *S = t->sess;
+	const char *it = strstr(what, " iteration ");
+	const char *e = strstr(what, " error "), *r = strstr(what, " eps/max(M) ");
+	int cur = cf_session_fusion_cursor(S->s), nl = cf_session_fusion_layers(S->s);
+	char solver[32];
+	long long iter = it ? atoll(it + 11) : 0;
+	double err = e ? atof(e + 7) : NAN, ratio = r ? atof(r + 12) : NAN;
+
+	snprintf(solver, sizeof solver, "%.*s", it ? (int)(it - what) : 0, what);
+	if (cur != S->prog_layer || iter < S->prog_iter) {
+		S->prog_layer = cur;
+		S->prog_err0 = err;
+	}
+	S->prog_iter = iter;
+	if (isnan(S->prog_err0) && !isnan(err))
+		S->prog_err0 = err;
+	if (!isnan(err) && S->prog_err0 > 1e-9 && err > 0)
+		*frac = fmin(1, fmax(0, log(S->prog_err0 / err) / log(S->prog_err0 / 1e-9)));
+	if (!isnan(ratio) && (isnan(S->eps_ratio) || ratio < S->eps_ratio)) {
+		S->eps_ratio = ratio;
+		S->eps_layer = cur + 1;
+	}
+	snprintf(t->busy_text, sizeof t->busy_text, "layer %d/%d %s it %lld err %.3g%s", cur + 1, nl,
+		 solver, iter, err,
+		 !isnan(ratio) && ratio < CF_TSESS_EPS_WARN ? " (ε tiny vs costs: slow)" : "");
+}
+
+static void progress_reset(struct cf_tsess *S)
+{
+	S->prog_layer = -1;
+	S->prog_iter = 0;
+	S->prog_err0 = NAN;
+	S->eps_ratio = NAN;
+	S->eps_layer = 0;
+}
+
+/* After a run whose entropic solver met costs far larger than ε: say so
+ * (in the log too), with the remedy. */
+static void warn_eps(cf_tui *t)
+{
+	struct cf_tsess *S = t->sess;
+	if (isnan(S->eps_ratio) || S->eps_ratio >= CF_TSESS_EPS_WARN)
+		return;
+	cf_tui_msg(t, CF_MSG_WARN, "ε is %.2g%% of the largest cost in layer %d: Sinkhorn is slow and "
+		   "its plan nearly exact; ot.reg is absolute, ground.norm=max makes it a fraction of "
+		   "the largest cost", 100 * S->eps_ratio, S->eps_layer);
+}
+
 static int on_progress(void *ud, const char *what, double frac)
 {
 	cf_tui *t = ud;
 	double now = cf_tui_now();
 
-	snprintf(t->busy_text, sizeof t->busy_text, "%s", what && *what ? what : "working");
+	if (what && strstr(what, " iteration ") &&
+	    cf_session_state(t->sess->s, CF_STEP_FUSE) == CF_STATE_RUNNING)
+		solver_progress(t, what, &frac);
+	else
+		snprintf(t->busy_text, sizeof t->busy_text, "%s", what && *what ? what : "working");
 	t->busy_frac = frac;
 	if (now - t->sess->last_poll >= POLL_SECONDS) {
 		t->sess->last_poll = now;
@@ -79,22 +142,35 @@ static int on_progress(void *ud, const char *what, double frac)
 	return t->stop;
 }
 
+/* Load the data set `spec` into the session; 0, or the status with err set. */
+static int load_data(cf_tui *t, const char *spec, cf_error *err)
+{
+	struct cf_tsess *S = t->sess;
+	int rc;
+	cf_error_clear(err);
+	if ((rc = cf_session_load_data(S->s, spec, err)))
+		return rc;
+	snprintf(S->data, sizeof S->data, "%s", spec);
+	S->gen++;
+	cf_tui_msg(t, CF_MSG_INFO, "loaded data %s", spec);
+	return 0;
+}
+
 int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *data,
-		  const char *const *sets, int nsets)
+		  const char *const *sets, int nsets, cf_error *err)
 {
 	struct cf_tsess *S = calloc(1, sizeof *S);
-	cf_error err;
 	cf_progress prog = {on_progress, t};
 
-	cf_error_clear(&err);
+	cf_error_clear(err);
 	if (!S || !(S->hC = cf_heatmap_alloc("C", CF_POOL_MEAN)) ||
-	    !(S->hP = cf_heatmap_alloc("T", CF_POOL_SUM)) || cf_session_new(&S->s, &err)) {
+	    !(S->hP = cf_heatmap_alloc("T", CF_POOL_SUM)) || cf_session_new(&S->s, err)) {
 		if (S) {
 			cf_heatmap_free(S->hC);
 			cf_heatmap_free(S->hP);
 			free(S);
 		}
-		return -1;
+		return cf_error_set(err, CF_ENOMEM, "out of memory");
 	}
 	t->sess = S;
 	S->layer_sel = -1;
@@ -109,45 +185,48 @@ int cf_tsess_open(cf_tui *t, const char *const *paths, int npaths, const char *d
 	cf_heatmap_view_init(&S->vC);
 	cf_heatmap_view_init(&S->vP);
 	cf_session_set_progress(S->s, &prog);
-	for (int k = 0; k < npaths && S->npaths < CF_SESSION_MAXMODELS; k++) {
+	if (npaths > CF_SESSION_MAXMODELS)
+		return cf_error_set(err, CF_EINVAL, "%d model files; a session takes at most %d",
+				    npaths, CF_SESSION_MAXMODELS);
+	/* what the command line names must load, as for `clafuse fuse`: a
+	 * workbench on the wrong files would only mislead */
+	for (int k = 0; k < npaths; k++) {
 		char abs[PATH_MAX];
 		const char *p = realpath(paths[k], abs) ? abs : paths[k];
-		cf_error_clear(&err);
-		if (cf_session_load_model(S->s, paths[k], &err)) {
-			cf_tui_msg(t, CF_MSG_ERROR, "model %s: %s", paths[k], err.msg);
-			continue;
-		}
+		cf_error_clear(err);
+		if (cf_session_load_model(S->s, paths[k], err))
+			return -1;
 		snprintf(S->paths[S->npaths++], sizeof S->paths[0], "%s", p);
 		cf_tui_msg(t, CF_MSG_INFO, "loaded model %s%s", paths[k],
 			   cf_session_model_folded(S->s, cf_session_nmodels(S->s) - 1)
 				   ? " (" CF_SESSION_FOLDED_NOTE ")"
 				   : "");
 	}
-	if (data && *data) {
-		cf_error_clear(&err);
-		if (cf_session_load_data(S->s, data, &err))
-			cf_tui_msg(t, CF_MSG_ERROR, "data %s: %s", data, err.msg);
-		else {
-			snprintf(S->data, sizeof S->data, "%s", data);
-			cf_tui_msg(t, CF_MSG_INFO, "loaded data %s", data);
-		}
-	}
 	for (int k = 0; k < nsets; k++) {
 		char name[128];
 		const char *eq = strchr(sets[k], '=');
-		if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
-			cf_tui_msg(t, CF_MSG_ERROR, "--set %s: expected NAME=VALUE", sets[k]);
-			continue;
-		}
+		if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name)
+			return cf_error_set(err, CF_EINVAL, "--set %s: expected NAME=VALUE", sets[k]);
 		memcpy(name, sets[k], (size_t)(eq - sets[k]));
 		name[eq - sets[k]] = '\0';
-		cf_tsess_set(t, name, eq + 1);
+		int rc;
+		cf_error_clear(err);
+		if ((rc = cf_session_set(S->s, name, eq + 1, err)))
+			return cf_error_prefix(err, rc, "--set %s", sets[k]);
 	}
+	/* the data set: as given, or the documented default, Fashion-MNIST;
+	 * a default that is not installed is a warning (:data SPEC sets one) */
+	if (data && *data) {
+		int rc = load_data(t, data, err);
+		if (rc)
+			return cf_error_prefix(err, rc, "--data %s", data);
+	} else if (npaths >= 2 && load_data(t, CF_TSESS_DEFAULT_DATA, err))
+		cf_tui_msg(t, CF_MSG_WARN, "no data set: the default %s did not load (%s); set one "
+			   "with :data SPEC", CF_TSESS_DEFAULT_DATA, err->msg);
+	cf_error_clear(err);
 	if (S->npaths < 2)
 		cf_tui_msg(t, CF_MSG_WARN, "%d model%s loaded: a fusion needs two (:lua can build "
 			   "them; see the log)", S->npaths, S->npaths == 1 ? "" : "s");
-	else if (!S->data[0])
-		cf_tui_msg(t, CF_MSG_WARN, "no data set: give --data SPEC (e.g. fashion-mnist)");
 	{
 		size_t used = 0;
 		t->title[0] = '\0';
@@ -258,7 +337,7 @@ void cf_tsess_sync(cf_tui *t)
 	struct cf_tsess *S = S_of(t);
 	int nl, sel;
 
-	if (!S || t->busy)
+	if (!S || !cf_tsess_results(t))
 		return;
 	sel = cf_tsess_selected(t, &nl);
 	if (S->c_gen != S->gen) {
@@ -309,6 +388,7 @@ int cf_tsess_run(cf_tui *t, int step)
 	snprintf(t->busy_text, sizeof t->busy_text, "running %s",
 		 step < 0 ? "every stale step" : cf_session_step_name(step));
 	S->last_poll = 0;
+	progress_reset(S);
 	rc = step < 0 ? cf_session_run_all(S->s, &err) : cf_session_run(S->s, step, &err);
 	t->busy = 0;
 	t->stop = 0;
@@ -321,6 +401,7 @@ int cf_tsess_run(cf_tui *t, int step)
 	else
 		cf_tui_msg(t, CF_MSG_GOOD, "%s fresh (%.2f s)",
 			   step < 0 ? "every step" : cf_session_step_name(step), cf_tui_now() - t0);
+	warn_eps(t);
 	return rc;
 }
 
@@ -382,12 +463,14 @@ int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args)
 	t->busy_frac = -1;
 	snprintf(t->busy_text, sizeof t->busy_text, "fusing the next layer");
 	S->last_poll = 0;
+	progress_reset(S);
 	rc = cf_session_fuse_step(S->s, &err);
 	t->busy = 0;
 	t->stop = 0;
 	S->gen++;
 	if (rc == CF_ESTOPPED) {
 		cf_tui_msg(t, CF_MSG_WARN, "stopped; the session is kept");
+		warn_eps(t);
 		return 0;
 	}
 	if (rc) {
@@ -489,6 +572,27 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value)
 	cf_session_get(S->s, name, old, sizeof old, NULL);
 	cf_tui_msg(t, CF_MSG_GOOD, "%s = %s; %s and later steps are stale", name, old,
 		   cf_session_step_name(p->step));
+	return 0;
+}
+
+int cf_tsess_cmd_data(cf_tui *t, const char *args)
+{
+	cf_error err;
+	while (args && *args == ' ')
+		args++;
+	if (!need_session(t, "data"))
+		return -1;
+	if (!args || !*args) {
+		cf_tui_msg(t, CF_MSG_ERROR, "data: give a data set, e.g. :data fashion-mnist (now: %s)",
+			   t->sess->data[0] ? t->sess->data : "none");
+		return -1;
+	}
+	if (load_data(t, args, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "data %s: %s", args, err.msg);
+		return -1;
+	}
+	cf_tui_msg(t, CF_MSG_GOOD, "data %s loaded; every step is stale (%s runs them)", args,
+		   cf_tui_command_key("run-all"));
 	return 0;
 }
 

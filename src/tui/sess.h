@@ -4,9 +4,12 @@
  * The screens never keep pointers into the session: the session frees and
  * rebuilds its results when a step re-runs, and a redraw can happen in the
  * middle of a run (the progress callback polls the keyboard and redraws).
- * So what a screen shows of a result is a copy taken by cf_tsess_sync()
- * while nothing runs, tagged with the generation it was taken at; `gen`
- * is bumped after everything that may change results (a run, a set).
+ * So a screen reads results one of two ways, both safe mid-run: the
+ * copies cf_tsess_sync() takes while nothing runs (heatmaps, tagged with
+ * the generation they were taken at; `gen` is bumped after everything
+ * that may change results: a run, a set, a Lua line), or the session
+ * itself through cf_tsess_results(), which is NULL while a step runs.
+ * No screen tests t->busy to decide.
  */
 #ifndef CF_TUI_SESS_H
 #define CF_TUI_SESS_H
@@ -16,6 +19,10 @@
 
 #include "heatmap.h"
 #include "core/session.h"
+
+/* ε below this share of the largest cost gets a warning: Sinkhorn then
+ * needs very many iterations (share/doc/method.md §5.3) */
+#define CF_TSESS_EPS_WARN 0.01
 
 struct cf_tsess {
 	cf_session *s;
@@ -43,6 +50,12 @@ struct cf_tsess {
 	int64_t pn, pm;
 	int p_sel;
 	unsigned p_gen;
+	/* a solver's progress during a run (sess.c solver_progress) */
+	int prog_layer;
+	long long prog_iter;
+	double prog_err0;    /* the layer's first marginal error */
+	double eps_ratio;    /* smallest ε / max cost met (NAN: none) */
+	int eps_layer;       /* its layer, 1-based */
 	/* the parameter form */
 	int prow, ptop;
 	char edit[64];       /* parameter being edited */

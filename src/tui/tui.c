@@ -216,17 +216,31 @@ static void draw_title(cf_tui *t, cf_grid *g)
 	char right[32];
 	int x;
 
+	char head[200];
+	int tabs = 0, room;
+
 	cf_grid_fill(g, (cf_rect){0, 0, 1, g->cols}, ' ', CF_ROLE_TITLE);
-	x = cf_grid_printf(g, 0, 0, g->cols, CF_ROLE_TITLE, " clafuse  %s ", t->title);
-	for (int k = 0; k < t->nscreens; k++) {
-		t->tab_x[k] = x;
-		x += cf_grid_printf(g, 0, x, g->cols - x, CF_ROLE_TITLE,
-				    k == t->screen ? " [%d %s]" : "  %d %s ", k + 1,
-				    t->screens[k]->name);
-	}
-	t->tab_x[t->nscreens] = x;
 	snprintf(right, sizeof right, "%s help ", cf_tui_command_key("help"));
 	t->help_x = g->cols - cf_utf8_width(right);
+	/* the tabs in full when they fit before the help hint, else only
+	 * the current one named ("1 2 [3 network] 4 5 6"): a tab is never cut */
+	for (int k = 0; k < t->nscreens; k++) {
+		tabs += 5 + cf_utf8_width(t->screens[k]->name);
+	}
+	snprintf(head, sizeof head, " clafuse  %s ", t->title);
+	room = t->help_x - 1 - cf_utf8_width(head);
+	x = cf_grid_puts(g, 0, 0, g->cols, CF_ROLE_TITLE, head);
+	for (int k = 0; k < t->nscreens; k++) {
+		int full = tabs <= room || k == t->screen;
+		t->tab_x[k] = x;
+		if (full)
+			x += cf_grid_printf(g, 0, x, t->help_x - x, CF_ROLE_TITLE,
+					    k == t->screen ? " [%d %s]" : "  %d %s ", k + 1,
+					    t->screens[k]->name);
+		else
+			x += cf_grid_printf(g, 0, x, t->help_x - x, CF_ROLE_TITLE, " %d ", k + 1);
+	}
+	t->tab_x[t->nscreens] = x;
 	cf_grid_puts(g, 0, t->help_x, -1, CF_ROLE_TITLE, right);
 }
 
@@ -285,16 +299,22 @@ static void draw_status(cf_tui *t, cf_grid *g)
 }
 
 /* The help overlay: a box over the current screen listing the commands
- * that work here, generated from the command table. */
+ * that work here, generated from the command table; a description longer
+ * than its column wraps onto the next lines (help_top counts lines). */
 static void draw_help(cf_tui *t, cf_grid *g)
 {
-	int w = g->cols - 8 < 92 ? g->cols - 8 : 92;
+	int w = g->cols - 8 < 92 ? g->cols - 8 : 92, dw = w - 37;
 	int nlines = 0, shown, y;
 	cf_rect box;
+	char line[256];
 
-	for (const cf_tui_command *c = cf_tui_commands; c->name; c++)
-		if (cf_tui_command_on_screen(c, t->screen))
+	for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
+		const char *p = c->help;
+		if (!cf_tui_command_on_screen(c, t->screen))
+			continue;
+		while (cf_utf8_wrap(&p, dw, line, sizeof line))
 			nlines++;
+	}
 	shown = g->rows - 8;
 	if (shown > nlines)
 		shown = nlines;
@@ -309,19 +329,23 @@ static void draw_help(cf_tui *t, cf_grid *g)
 		       ":command", "what it does");
 	y = 0;
 	for (const cf_tui_command *c = cf_tui_commands; c->name; c++) {
-		char cmd[64];
+		const char *p = c->help;
+		int first = 1;
 		if (!cf_tui_command_on_screen(c, t->screen))
 			continue;
-		if (y >= t->help_top && y < t->help_top + shown) {
-			int row = box.y + 2 + y - t->help_top, x = box.x + 2;
-			snprintf(cmd, sizeof cmd, "%s%s%s", c->name, c->args ? " " : "",
-				 c->args ? c->args : "");
-			x += cf_grid_puts(g, row, x, 9, CF_ROLE_SELECT, c->keys ? c->keys : "");
-			x = box.x + 12;
-			x += cf_grid_puts(g, row, x, 22, CF_ROLE_NORMAL, cmd);
-			cf_grid_puts(g, row, box.x + 35, w - 37, CF_ROLE_NORMAL, c->help);
+		for (; cf_utf8_wrap(&p, dw, line, sizeof line); y++, first = 0) {
+			int row = box.y + 2 + y - t->help_top;
+			if (y < t->help_top || y >= t->help_top + shown)
+				continue;
+			if (first) {
+				char cmd[64];
+				snprintf(cmd, sizeof cmd, "%s%s%s", c->name, c->args ? " " : "",
+					 c->args ? c->args : "");
+				cf_grid_puts(g, row, box.x + 2, 9, CF_ROLE_SELECT, c->keys ? c->keys : "");
+				cf_grid_puts(g, row, box.x + 12, 22, CF_ROLE_NORMAL, cmd);
+			}
+			cf_grid_puts(g, row, box.x + 35, dw, CF_ROLE_NORMAL, line);
 		}
-		y++;
 	}
 	cf_grid_printf(g, box.y + box.h - 2, box.x + 2, w - 4, CF_ROLE_DIM,
 		       t->use_mouse ? "%d of %d   %s/Esc/click close   j/k/wheel scroll   mouse: tabs, "

@@ -112,9 +112,4 @@ int cf_tui_show(cf_tui *t, const char *name);
 /* Monotonic seconds. */
 double cf_tui_now(void);
 
-/* `clafuse demo` on a terminal (src/cli/cmd_tui.c): the workbench on models a and
- * b with Fashion-MNIST, one finetuning epoch and the guided tour.  Returns
- * the exit status. */
-int cf_tui_demo(const char *a, const char *b);
-
 #endif
