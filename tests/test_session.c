@@ -11,6 +11,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "balance.h"
+#include "cla.h"
+#include "ground.h"
 #include "session.h"
 #include "fixtures.h"
 #include "tap.h"
@@ -391,6 +394,44 @@ out:
 	cf_session_free(s);
 }
 
+/* The parameter table: indices, choices as the modules' enum values. */
+static void test_params(void)
+{
+	cf_session *s = NULL;
+	cf_error e = { 0, "" };
+	char buf[256];
+	int n, good = 0;
+	const cf_param_info *p = cf_session_params(&n);
+
+	cf_session_new(&s, &e);
+	ok(n == CF_SP_COUNT && !strcmp(p[CF_SP_OT_REG].name, "ot.reg") &&
+		   !strcmp(p[CF_SP_FINETUNE_PARENTS].name, "finetune.parents"),
+	   "%d rows, indexed by CF_SP_*", n);
+	for (int i = 0; i < n; i++)
+		good += (p[i].type == CF_PARAM_CHOICE) == (p[i].names != NULL);
+	ok(good == n, "exactly the choice rows have a name table");
+	ok(cf_session_value(s, CF_SP_FUSION_STEP) == 0.5 && cf_session_value(s, CF_SP_DATA_SAMPLES) == 200 &&
+		   isnan(cf_session_value(s, CF_SP_COUNT)),
+	   "typed reads: fusion.step 0.5, data.samples 200, out of range NaN");
+	cf_session_set(s, "ot.solver", "sinkhorn-log", &e);
+	cf_session_set(s, "ground.metric", "cosine", &e);
+	cf_session_set(s, "balance.method", "merge", &e);
+	cf_session_set(s, "cla.method", "random", &e);
+	ok(cf_session_value(s, CF_SP_OT_SOLVER) == CF_OT_SINKHORN_LOG &&
+		   cf_session_value(s, CF_SP_GROUND_METRIC) == CF_GROUND_COSINE &&
+		   cf_session_value(s, CF_SP_BALANCE_METHOD) == CF_BALANCE_MERGE &&
+		   cf_session_value(s, CF_SP_CLA_METHOD) == CF_CLA_RANDOM,
+	   "a choice's value is its module's enum value");
+	ok(!strcmp(cf_session_param_choices(&p[CF_SP_GROUND_NORM], buf, sizeof buf),
+		   "none|max|median|mean|log1p") &&
+		   !strcmp(cf_session_param_choices(&p[CF_SP_OT_REG], buf, sizeof buf), ""),
+	   "choices as text: %s", cf_session_param_choices(&p[CF_SP_GROUND_NORM], buf, sizeof buf));
+	ok(cf_session_set(s, "fusion.multi", "one-by-one", &e) == CF_EINVAL &&
+		   strstr(e.msg, "iterative|many-to-one"),
+	   "a bad choice lists the names: %s", e.msg);
+	cf_session_free(s);
+}
+
 int main(void)
 {
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -398,6 +439,7 @@ int main(void)
 	test_pipeline();
 	test_structures();
 	test_decisive();
+	test_params();
 	gsl_rng_free(rng);
 	return tap_done();
 }

@@ -41,9 +41,12 @@ static void params_help(FILE *f)
 	int n;
 	const cf_param_info *p = cf_session_params(&n);
 	fprintf(f, "\nparameters (default):\n");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		char choices[256];
+		cf_session_param_choices(&p[i], choices, sizeof choices);
 		fprintf(f, "  %-24s %-10s %s%s%s\n", p[i].name, *p[i].def ? p[i].def : "\"\"", p[i].help,
-			p[i].choices ? ": " : "", p[i].choices ? p[i].choices : "");
+			*choices ? ": " : "", choices);
+	}
 }
 
 static json_t *jnum(double x)

@@ -2,6 +2,7 @@
  * unit costs of cross-layer alignment (see acts.h).
  */
 #include "acts.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -189,33 +190,27 @@ int cf_acts_unit_layer(const cf_net *net, int u)
 	return x->wl_first + x->wl_n - 1;
 }
 
-static const char *const measure_names[] = { "index", "neuron", "activation" };
-static const char *const metric_names[] = { "euclidean", "cka", "cca", "wd" };
+const char *const cf_acts_measure_names[] = { "index", "neuron", "activation", NULL };
+const char *const cf_acts_metric_names[] = { "euclidean", "cka", "cca", "wd", NULL };
 
 const char *cf_acts_measure_name(int m)
 {
-	return m >= 0 && m < 3 ? measure_names[m] : "?";
+	return cf_names_at(cf_acts_measure_names, m);
 }
 
 int cf_acts_measure_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(name, measure_names[i]))
-			return i;
-	return -1;
+	return cf_names_find(cf_acts_measure_names, name);
 }
 
 const char *cf_acts_metric_name(int m)
 {
-	return m >= 0 && m < 4 ? metric_names[m] : "?";
+	return cf_names_at(cf_acts_metric_names, m);
 }
 
 int cf_acts_metric_parse(const char *name)
 {
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(name, metric_names[i]))
-			return i;
-	return -1;
+	return cf_names_find(cf_acts_metric_names, name);
 }
 
 /* Exact OT cost between the neuron clouds of two layers (the `wd` cost). */

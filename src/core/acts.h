@@ -91,6 +91,8 @@ typedef enum cf_acts_metric {
 
 /* Names: "index", "neuron", "activation"; "euclidean", "cka", "cca", "wd".
  * Parse functions return -1 for an unknown name. */
+extern const char *const cf_acts_measure_names[];  /* names.h */
+extern const char *const cf_acts_metric_names[];
 const char *cf_acts_measure_name(int m);
 int cf_acts_measure_parse(const char *name);
 const char *cf_acts_metric_name(int m);

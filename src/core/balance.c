@@ -2,6 +2,7 @@
  * (fold unmatched layers of the deeper MLP), see balance.h.
  */
 #include "balance.h"
+#include "names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +12,16 @@
 #include "acts.h"
 #include "cla.h"
 
+const char *const cf_balance_method_names[] = { "add", "merge", NULL };
+
 const char *cf_balance_method_name(int m)
 {
-	return m == 0 ? "add" : m == 1 ? "merge" : "?";
+	return cf_names_at(cf_balance_method_names, m);
 }
 
 int cf_balance_method_parse(const char *name)
 {
-	if (!strcmp(name, "add"))
-		return 0;
-	if (!strcmp(name, "merge"))
-		return 1;
-	return -1;
+	return cf_names_find(cf_balance_method_names, name);
 }
 
 static int is_weight_unit(enum cf_unit_kind k)

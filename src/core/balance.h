@@ -44,7 +44,14 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 int cf_balance_merge(const cf_net *net0, const cf_activations *acts0, const cf_net *net1,
 		     const int *umap, cf_relu_approx method, cf_net **out, cf_error *err);
 
-/* Names "add", "merge" ↔ 0, 1; parse returns -1 for an unknown name. */
+/* How two models of different depths are balanced. */
+typedef enum cf_balance_method {
+	CF_BALANCE_ADD = 0,  /* identity layers into the shallower model (cf_balance_add) */
+	CF_BALANCE_MERGE     /* merged layers of the deeper MLP (cf_balance_merge) */
+} cf_balance_method;
+
+/* Names "add", "merge" ↔ cf_balance_method; parse returns -1 for an unknown name. */
+extern const char *const cf_balance_method_names[]; /* names.h */
 const char *cf_balance_method_name(int m);
 int cf_balance_method_parse(const char *name);
 

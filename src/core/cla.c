@@ -8,6 +8,7 @@
  * equality of its entries.
  */
 #include "cla.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,28 +29,22 @@ static inline double cla_cost(const cla_block *b, int i, int j)
 	return b->C[(int64_t)(b->row0 + i) * b->ldc + b->col0 + j];
 }
 
+const char *const cf_cla_method_names[] = { "cla", "chain", "random", NULL };
+
 int cf_cla_method_parse(const char *name, cf_cla_method *out, cf_error *err)
 {
-	if (name && strcmp(name, "cla") == 0)
-		*out = CF_CLA_DP;
-	else if (name && strcmp(name, "chain") == 0)
-		*out = CF_CLA_CHAIN;
-	else if (name && strcmp(name, "random") == 0)
-		*out = CF_CLA_RANDOM;
-	else
+	int k = cf_names_find(cf_cla_method_names, name);
+	if (k < 0)
 		return cf_error_set(err, CF_EINVAL,
 				    "unknown mapping type '%s': expected cla, chain or random",
 				    name ? name : "(null)");
+	*out = (cf_cla_method)k;
 	return CF_OK;
 }
 
 const char *cf_cla_method_name(cf_cla_method m)
 {
-	switch (m) {
-	case CF_CLA_CHAIN: return "chain";
-	case CF_CLA_RANDOM: return "random";
-	default: return "cla";
-	}
+	return cf_names_at(cf_cla_method_names, (int)m);
 }
 
 cf_cla_params cf_cla_params_default(void)

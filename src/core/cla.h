@@ -37,6 +37,7 @@ typedef enum cf_cla_method {
 } cf_cla_method;
 
 /* "cla", "chain", "random" ↔ cf_cla_method.  CF_EINVAL lists the names. */
+extern const char *const cf_cla_method_names[]; /* names.h */
 int cf_cla_method_parse(const char *name, cf_cla_method *out, cf_error *err);
 const char *cf_cla_method_name(cf_cla_method m);
 

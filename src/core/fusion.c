@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "fusion.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,33 +49,27 @@ void cf_fusion_params_default(cf_fusion_params *p)
 	p->output_plan = 1;
 }
 
-static const char *const mode_names[] = { "acts", "wts" };
-static const char *const marg_names[] = { "uniform", "l1", "l2" };
+const char *const cf_fusion_mode_names[] = { "acts", "wts", NULL };
+const char *const cf_fusion_marginals_names[] = { "uniform", "l1", "l2", NULL };
 
 const char *cf_fusion_mode_name(int m)
 {
-	return m >= 0 && m < 2 ? mode_names[m] : "?";
+	return cf_names_at(cf_fusion_mode_names, m);
 }
 
 int cf_fusion_mode_parse(const char *name)
 {
-	for (int i = 0; i < 2; i++)
-		if (!strcmp(name, mode_names[i]))
-			return i;
-	return -1;
+	return cf_names_find(cf_fusion_mode_names, name);
 }
 
 const char *cf_fusion_marginals_name(int m)
 {
-	return m >= 0 && m < 3 ? marg_names[m] : "?";
+	return cf_names_at(cf_fusion_marginals_names, m);
 }
 
 int cf_fusion_marginals_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(name, marg_names[i]))
-			return i;
-	return -1;
+	return cf_names_find(cf_fusion_marginals_names, name);
 }
 
 static int check_params(const cf_fusion_params *p, cf_error *err)
@@ -368,256 +363,287 @@ static float *row_normalized(const float *W, int64_t o, int64_t d)
 	return y;
 }
 
-int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
-{
-	int l = f->cursor, rc = CF_OK, last;
+/* One layer's fusion in progress: its two weight layers, the buffers the
+ * phases below fill, freed together by step_free. */
+typedef struct step_ctx {
+	int l, last;
 	cf_fusion_layer *y;
-	const cf_net_wlayer *w0l, *w1l;
 	const cf_fusion_params *p;
+	const cf_net_wlayer *w0l, *w1l;
 	const float *W0, *W1;
-	float *hat = NULL, *X = NULL, *Y = NULL, *wf;
-	double *mu = NULL, *nu = NULL, t0 = now(), t1;
-	int64_t o0, o1, in0, in1, C0, C1, r;
+	int64_t o0, o1, in0, in1;   /* neurons and values per neuron */
+	float *hat;                 /* W0 with the incoming map applied: o0 × in1 */
+	float *X, *Y;               /* neuron features of the ground cost */
+	double *mu, *nu;            /* marginals, or NULL for uniform */
+} step_ctx;
 
-	if (l >= f->L)
-		return cf_error_set(err, CF_EINVAL, "fusion: every layer is already fused");
-	y = &f->layer[l];
-	layer_clear(y);
-	p = &y->par;
-	last = l == f->L - 1;
-	w0l = cf_net_wlayer_at(f->net0, l);
-	w1l = cf_net_wlayer_at(f->net1, l);
-	W0 = cf_net_param_at((cf_net *)f->net0, w0l->weight)->t.data;
-	W1 = cf_net_param_at((cf_net *)f->net1, w1l->weight)->t.data;
-	o0 = w0l->out;
-	o1 = w1l->out;
-	in0 = (int64_t)w0l->in * w0l->kh * w0l->kw; /* values per output neuron */
-	in1 = (int64_t)w1l->in * w1l->kh * w1l->kw;
-	y->n0 = o0;
-	y->n1 = o1;
+static int oom(cf_error *err)
+{
+	return cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
+}
 
-	/* 1. Incoming alignment. */
-	if ((rc = incoming_map(f, l, &y->tin, &y->tin_rows, &y->tin_cols, err)))
-		goto fail;
+static void step_free(step_ctx *c)
+{
+	free(c->hat);
+	free(c->X);
+	free(c->Y);
+	free(c->mu);
+	free(c->nu);
+}
+
+/* 1. Incoming alignment: Ŵ0 = W0 with the previous layer's map applied. */
+static int step_incoming(cf_fusion *f, step_ctx *c, cf_error *err)
+{
+	cf_fusion_layer *y = c->y;
+	int64_t C0, C1, r;
+	int rc;
+
+	if ((rc = incoming_map(f, c->l, &y->tin, &y->tin_rows, &y->tin_cols, err)))
+		return rc;
 	if (y->tin) {
 		C0 = y->tin_rows;
 		C1 = y->tin_cols;
-		if (in0 % C0 || in1 % C1 || in0 / C0 != in1 / C1) {
-			rc = cf_error_set(err, CF_EINVAL,
-					  "fusion: layer %d (%s) takes %lld and %lld inputs, which the "
-					  "incoming %lldx%lld map does not divide evenly", l + 1,
-					  y->name, (long long)in0, (long long)in1, (long long)C0,
-					  (long long)C1);
-			goto fail;
-		}
-		r = in0 / C0;
-		hat = malloc(sizeof *hat * (size_t)(o0 * in1));
-		if (!hat) {
-			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-			goto fail;
-		}
-		apply_incoming(W0, o0, C0, r, y->tin, C1, hat);
+		if (c->in0 % C0 || c->in1 % C1 || c->in0 / C0 != c->in1 / C1)
+			return cf_error_set(err, CF_EINVAL,
+					    "fusion: layer %d (%s) takes %lld and %lld inputs, which the "
+					    "incoming %lldx%lld map does not divide evenly", c->l + 1,
+					    y->name, (long long)c->in0, (long long)c->in1, (long long)C0,
+					    (long long)C1);
+		r = c->in0 / C0;
+		if (!(c->hat = malloc(sizeof *c->hat * (size_t)(c->o0 * c->in1))))
+			return oom(err);
+		apply_incoming(c->W0, c->o0, C0, r, y->tin, C1, c->hat);
 	} else {
-		if (in0 != in1) {
-			rc = cf_error_set(err, CF_EINVAL, "fusion: first layer takes %lld inputs in "
-					  "model 0 and %lld in model 1", (long long)in0, (long long)in1);
-			goto fail;
-		}
-		r = in0 / w0l->in;
-		hat = fdup(W0, o0 * in0);
-		if (!hat) {
-			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-			goto fail;
-		}
+		if (c->in0 != c->in1)
+			return cf_error_set(err, CF_EINVAL, "fusion: first layer takes %lld inputs in "
+					    "model 0 and %lld in model 1", (long long)c->in0,
+					    (long long)c->in1);
+		r = c->in0 / c->w0l->in;
+		if (!(c->hat = fdup(c->W0, c->o0 * c->in0)))
+			return oom(err);
 	}
 	y->taps = r;
-
-	if (last && !p->output_plan) {
-		/* The reference's --skip-last-layer: no plan, plain average. */
-		if (o0 != o1) {
-			rc = cf_error_set(err, CF_EINVAL, "fusion: output layers have %lld and %lld "
-					  "neurons", (long long)o0, (long long)o1);
-			goto fail;
-		}
-		y->w0t = hat;
-		hat = NULL;
-	} else {
-		cf_ot_problem prob;
-		cf_ot_params op;
-
-		/* 2. Ground cost. */
-		y->M = malloc(sizeof *y->M * (size_t)(o0 * o1));
-		if (!y->M) {
-			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-			goto fail;
-		}
-		t1 = now();
-		if (p->mode == CF_FUSION_ACTS) {
-			int64_t d0 = cf_acts_neuron_features(f->a0, l), d1 = cf_acts_neuron_features(f->a1, l);
-			if (d0 != d1 || cf_acts_width(f->a0, l) != o0 || cf_acts_width(f->a1, l) != o1) {
-				rc = cf_error_set(err, CF_EINVAL, "fusion: layer %d: the recordings do "
-						  "not match the layer", l + 1);
-				goto fail;
-			}
-			X = malloc(sizeof *X * (size_t)(o0 * d0));
-			Y = malloc(sizeof *Y * (size_t)(o1 * d1));
-			if (!X || !Y) {
-				rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-				goto fail;
-			}
-			cf_acts_neuron_major(f->a0, l, X);
-			cf_acts_neuron_major(f->a1, l, Y);
-			rc = cf_ground_cost_f(X, o0, Y, o1, d0, (cf_ground_metric)p->metric, p->direct,
-					      y->M, err);
-		} else if (p->normalize_wts) {
-			X = row_normalized(hat, o0, in1);
-			Y = row_normalized(W1, o1, in1);
-			if (!X || !Y) {
-				rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-				goto fail;
-			}
-			rc = cf_ground_cost_f(X, o0, Y, o1, in1, (cf_ground_metric)p->metric, p->direct,
-					      y->M, err);
-		} else {
-			rc = cf_ground_cost_f(hat, o0, W1, o1, in1, (cf_ground_metric)p->metric,
-					      p->direct, y->M, err);
-		}
-		if (!rc)
-			rc = cf_ground_normalize(y->M, o0 * o1, (cf_ground_norm)p->norm, NULL, err);
-		if (rc) {
-			cf_error_prefix(err, rc, "fusion, layer %d (%s), ground cost", l + 1, y->name);
-			goto fail;
-		}
-		y->time_ground = now() - t1;
-
-		/* 3. Marginals and plan. */
-		prob.n = o0;
-		prob.m = o1;
-		prob.a = prob.b = NULL;
-		prob.M = y->M;
-		if (p->solver == CF_OT_UNBALANCED || (p->marginals != CF_MARGINALS_UNIFORM && !last)) {
-			mu = malloc(sizeof *mu * (size_t)o0);
-			nu = malloc(sizeof *nu * (size_t)o1);
-			if (!mu || !nu) {
-				rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-				goto fail;
-			}
-			if (p->marginals != CF_MARGINALS_UNIFORM && !last) {
-				norm_marginals(W0, o0, in0, p->marginals == CF_MARGINALS_L2, mu);
-				norm_marginals(W1, o1, in1, p->marginals == CF_MARGINALS_L2, nu);
-			} else {
-				for (int64_t i = 0; i < o0; i++)
-					mu[i] = 1.0;
-				for (int64_t j = 0; j < o1; j++)
-					nu[j] = 1.0;
-			}
-			prob.a = mu;
-			prob.b = nu;
-		}
-		cf_ot_params_init(&op);
-		op.reg = p->reg;
-		op.reg_m = p->reg_m;
-		if (p->max_iter > 0)
-			op.max_iter = p->max_iter;
-		if (prog)
-			op.progress = *prog;
-		if ((rc = cf_ot_solve((cf_ot_kind)p->solver, &prob, &op, &y->ot, err))) {
-			cf_error_prefix(err, rc, "fusion, layer %d (%s)", l + 1, y->name);
-			goto fail;
-		}
-		if (y->ot.status == CF_OT_STOPPED) {
-			rc = cf_error_set(err, CF_ESTOPPED, "fusion: stopped in layer %d", l + 1);
-			goto fail;
-		}
-		if (y->ot.status == CF_OT_FAILED) {
-			rc = cf_error_set(err, CF_EFAILED, "fusion, layer %d (%s): the %s solver failed: %s",
-					  l + 1, y->name, cf_ot_kind_name(p->solver), y->ot.message);
-			goto fail;
-		}
-		y->plan = y->ot.plan; /* the plan is the result's; keep one copy */
-		y->ot.plan = NULL;
-
-		/* 4. Correction by column mass, in float32 as the reference. */
-		y->Tc = malloc(sizeof *y->Tc * (size_t)(o0 * o1));
-		if (!y->Tc) {
-			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-			goto fail;
-		}
-		for (int64_t i = 0; i < o0 * o1; i++)
-			y->Tc[i] = (float)y->plan[i];
-		if (p->correction) {
-			for (int64_t j = 0; j < o1; j++) {
-				float beta = 0;
-				for (int64_t i = 0; i < o0; i++)
-					beta += y->Tc[i * o1 + j];
-				beta += (float)p->eps;
-				for (int64_t i = 0; i < o0; i++)
-					y->Tc[i * o1 + j] = beta > 0 ? y->Tc[i * o1 + j] / beta : 0.0f;
-			}
-		}
-		{
-			double tr = 0, tot = 0;
-			for (int64_t i = 0; i < o0 * o1; i++)
-				tot += y->Tc[i];
-			for (int64_t i = 0; i < o0 && i < o1; i++)
-				tr += y->Tc[i * o1 + i];
-			y->trace_ratio = tot > 0 ? tr / tot : 0;
-		}
-
-		/* 5. Outgoing alignment: T̃ᵀ Ŵ0 (or T̃ᵀ W0 without past-correction). */
-		y->w0t = malloc(sizeof *y->w0t * (size_t)(o1 * in1));
-		if (!y->w0t) {
-			rc = cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
-			goto fail;
-		}
-		if (!p->past_correction && in0 != in1) {
-			rc = cf_error_set(err, CF_EINVAL, "fusion, layer %d: without past-correction "
-					  "the layers must take the same inputs (%lld vs %lld)", l + 1,
-					  (long long)in0, (long long)in1);
-			goto fail;
-		}
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)o1, (int)in1, (int)o0, 1.0f,
-			    y->Tc, (int)o1, p->past_correction ? hat : W0, (int)in1, 0.0f, y->w0t,
-			    (int)in1);
-	}
-
-	/* 6. Averaging into the fused network. */
-	wf = cf_net_param_at(f->fused, w1l->weight)->t.data;
-	for (int64_t i = 0; i < o1 * in1; i++)
-		wf[i] = (float)((1.0 - p->step) * y->w0t[i] + p->step * W1[i]);
-	if (w0l->bias >= 0 && w1l->bias >= 0) {
-		const float *b0 = cf_net_param_at((cf_net *)f->net0, w0l->bias)->t.data;
-		const float *b1 = cf_net_param_at((cf_net *)f->net1, w1l->bias)->t.data;
-		float *bf = cf_net_param_at(f->fused, w1l->bias)->t.data;
-		for (int64_t j = 0; j < o1; j++) {
-			double s = 0;
-			if (y->Tc)
-				for (int64_t i = 0; i < o0; i++)
-					s += (double)y->Tc[i * o1 + j] * b0[i];
-			else
-				s = b0[j];
-			bf[j] = (float)((1.0 - p->step) * s + p->step * b1[j]);
-		}
-	}
-	y->done = 1;
-	y->time = now() - t0;
-	f->cursor++;
-	free(hat);
-	free(X);
-	free(Y);
-	free(mu);
-	free(nu);
-	if (cf_progress_report(prog, "fusion", (double)f->cursor / f->L))
-		return cf_error_set(err, CF_ESTOPPED, "fusion: stopped after layer %d", l + 1);
 	return CF_OK;
-fail:
-	free(hat);
-	free(X);
-	free(Y);
-	free(mu);
-	free(nu);
-	layer_clear(y);
-	return rc;
+}
+
+/* 2. Ground cost M between the neurons of the two layers. */
+static int step_ground(cf_fusion *f, step_ctx *c, cf_error *err)
+{
+	cf_fusion_layer *y = c->y;
+	const cf_fusion_params *p = c->p;
+	int64_t o0 = c->o0, o1 = c->o1;
+	double t1 = now();
+	int rc;
+
+	if (!(y->M = malloc(sizeof *y->M * (size_t)(o0 * o1))))
+		return oom(err);
+	if (p->mode == CF_FUSION_ACTS) {
+		int64_t d0 = cf_acts_neuron_features(f->a0, c->l), d1 = cf_acts_neuron_features(f->a1, c->l);
+		if (d0 != d1 || cf_acts_width(f->a0, c->l) != o0 || cf_acts_width(f->a1, c->l) != o1)
+			return cf_error_set(err, CF_EINVAL, "fusion: layer %d: the recordings do "
+					    "not match the layer", c->l + 1);
+		c->X = malloc(sizeof *c->X * (size_t)(o0 * d0));
+		c->Y = malloc(sizeof *c->Y * (size_t)(o1 * d1));
+		if (!c->X || !c->Y)
+			return oom(err);
+		cf_acts_neuron_major(f->a0, c->l, c->X);
+		cf_acts_neuron_major(f->a1, c->l, c->Y);
+		rc = cf_ground_cost_f(c->X, o0, c->Y, o1, d0, (cf_ground_metric)p->metric, p->direct,
+				      y->M, err);
+	} else if (p->normalize_wts) {
+		c->X = row_normalized(c->hat, o0, c->in1);
+		c->Y = row_normalized(c->W1, o1, c->in1);
+		if (!c->X || !c->Y)
+			return oom(err);
+		rc = cf_ground_cost_f(c->X, o0, c->Y, o1, c->in1, (cf_ground_metric)p->metric,
+				      p->direct, y->M, err);
+	} else {
+		rc = cf_ground_cost_f(c->hat, o0, c->W1, o1, c->in1, (cf_ground_metric)p->metric,
+				      p->direct, y->M, err);
+	}
+	if (!rc)
+		rc = cf_ground_normalize(y->M, o0 * o1, (cf_ground_norm)p->norm, NULL, err);
+	if (rc)
+		return cf_error_prefix(err, rc, "fusion, layer %d (%s), ground cost", c->l + 1, y->name);
+	y->time_ground = now() - t1;
+	return CF_OK;
+}
+
+/* 3. Marginals and the transport plan T. */
+static int step_plan(step_ctx *c, const cf_progress *prog, cf_error *err)
+{
+	cf_fusion_layer *y = c->y;
+	const cf_fusion_params *p = c->p;
+	cf_ot_problem prob;
+	cf_ot_params op;
+	int rc;
+
+	prob.n = c->o0;
+	prob.m = c->o1;
+	prob.a = prob.b = NULL;
+	prob.M = y->M;
+	if (p->solver == CF_OT_UNBALANCED || (p->marginals != CF_MARGINALS_UNIFORM && !c->last)) {
+		c->mu = malloc(sizeof *c->mu * (size_t)c->o0);
+		c->nu = malloc(sizeof *c->nu * (size_t)c->o1);
+		if (!c->mu || !c->nu)
+			return oom(err);
+		if (p->marginals != CF_MARGINALS_UNIFORM && !c->last) {
+			norm_marginals(c->W0, c->o0, c->in0, p->marginals == CF_MARGINALS_L2, c->mu);
+			norm_marginals(c->W1, c->o1, c->in1, p->marginals == CF_MARGINALS_L2, c->nu);
+		} else {
+			for (int64_t i = 0; i < c->o0; i++)
+				c->mu[i] = 1.0;
+			for (int64_t j = 0; j < c->o1; j++)
+				c->nu[j] = 1.0;
+		}
+		prob.a = c->mu;
+		prob.b = c->nu;
+	}
+	cf_ot_params_init(&op);
+	op.reg = p->reg;
+	op.reg_m = p->reg_m;
+	if (p->max_iter > 0)
+		op.max_iter = p->max_iter;
+	if (prog)
+		op.progress = *prog;
+	if ((rc = cf_ot_solve((cf_ot_kind)p->solver, &prob, &op, &y->ot, err)))
+		return cf_error_prefix(err, rc, "fusion, layer %d (%s)", c->l + 1, y->name);
+	if (y->ot.status == CF_OT_STOPPED)
+		return cf_error_set(err, CF_ESTOPPED, "fusion: stopped in layer %d", c->l + 1);
+	if (y->ot.status == CF_OT_FAILED)
+		return cf_error_set(err, CF_EFAILED, "fusion, layer %d (%s): the %s solver failed: %s",
+				    c->l + 1, y->name, cf_ot_kind_name(p->solver), y->ot.message);
+	y->plan = y->ot.plan; /* the plan is the result's; keep one copy */
+	y->ot.plan = NULL;
+	return CF_OK;
+}
+
+/* 4. T̃: the plan in float32, divided by its column mass (as the reference). */
+static int step_correct(step_ctx *c, cf_error *err)
+{
+	cf_fusion_layer *y = c->y;
+	int64_t o0 = c->o0, o1 = c->o1;
+	double tr = 0, tot = 0;
+
+	if (!(y->Tc = malloc(sizeof *y->Tc * (size_t)(o0 * o1))))
+		return oom(err);
+	for (int64_t i = 0; i < o0 * o1; i++)
+		y->Tc[i] = (float)y->plan[i];
+	if (c->p->correction) {
+		for (int64_t j = 0; j < o1; j++) {
+			float beta = 0;
+			for (int64_t i = 0; i < o0; i++)
+				beta += y->Tc[i * o1 + j];
+			beta += (float)c->p->eps;
+			for (int64_t i = 0; i < o0; i++)
+				y->Tc[i * o1 + j] = beta > 0 ? y->Tc[i * o1 + j] / beta : 0.0f;
+		}
+	}
+	for (int64_t i = 0; i < o0 * o1; i++)
+		tot += y->Tc[i];
+	for (int64_t i = 0; i < o0 && i < o1; i++)
+		tr += y->Tc[i * o1 + i];
+	y->trace_ratio = tot > 0 ? tr / tot : 0;
+	return CF_OK;
+}
+
+/* 5. Outgoing alignment: T̃ᵀ Ŵ0 (or T̃ᵀ W0 without past-correction). */
+static int step_outgoing(step_ctx *c, cf_error *err)
+{
+	cf_fusion_layer *y = c->y;
+
+	if (!(y->w0t = malloc(sizeof *y->w0t * (size_t)(c->o1 * c->in1))))
+		return oom(err);
+	if (!c->p->past_correction && c->in0 != c->in1)
+		return cf_error_set(err, CF_EINVAL, "fusion, layer %d: without past-correction "
+				    "the layers must take the same inputs (%lld vs %lld)", c->l + 1,
+				    (long long)c->in0, (long long)c->in1);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)c->o1, (int)c->in1, (int)c->o0,
+		    1.0f, y->Tc, (int)c->o1, c->p->past_correction ? c->hat : c->W0, (int)c->in1, 0.0f,
+		    y->w0t, (int)c->in1);
+	return CF_OK;
+}
+
+/* 6. Averaging into the fused network: (1 − s)·aligned model 0 + s·model 1. */
+static void step_average(cf_fusion *f, const step_ctx *c)
+{
+	const cf_fusion_layer *y = c->y;
+	double s = c->p->step;
+	float *wf = cf_net_param_at(f->fused, c->w1l->weight)->t.data;
+
+	for (int64_t i = 0; i < c->o1 * c->in1; i++)
+		wf[i] = (float)((1.0 - s) * y->w0t[i] + s * c->W1[i]);
+	if (c->w0l->bias >= 0 && c->w1l->bias >= 0) {
+		const float *b0 = cf_net_param_at((cf_net *)f->net0, c->w0l->bias)->t.data;
+		const float *b1 = cf_net_param_at((cf_net *)f->net1, c->w1l->bias)->t.data;
+		float *bf = cf_net_param_at(f->fused, c->w1l->bias)->t.data;
+		for (int64_t j = 0; j < c->o1; j++) {
+			double t = 0;
+			if (y->Tc)
+				for (int64_t i = 0; i < c->o0; i++)
+					t += (double)y->Tc[i * c->o1 + j] * b0[i];
+			else
+				t = b0[j];
+			bf[j] = (float)((1.0 - s) * t + s * b1[j]);
+		}
+	}
+}
+
+/* The output layer without a plan (the reference's --skip-last-layer):
+ * model 0's weights as they are, averaged. */
+static int step_no_plan(step_ctx *c, cf_error *err)
+{
+	if (c->o0 != c->o1)
+		return cf_error_set(err, CF_EINVAL, "fusion: output layers have %lld and %lld "
+				    "neurons", (long long)c->o0, (long long)c->o1);
+	c->y->w0t = c->hat;
+	c->hat = NULL;
+	return CF_OK;
+}
+
+int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
+{
+	step_ctx c;
+	double t0 = now();
+	int rc;
+
+	if (f->cursor >= f->L)
+		return cf_error_set(err, CF_EINVAL, "fusion: every layer is already fused");
+	memset(&c, 0, sizeof c);
+	c.l = f->cursor;
+	c.last = c.l == f->L - 1;
+	c.y = &f->layer[c.l];
+	layer_clear(c.y);
+	c.p = &c.y->par;
+	c.w0l = cf_net_wlayer_at(f->net0, c.l);
+	c.w1l = cf_net_wlayer_at(f->net1, c.l);
+	c.W0 = cf_net_param_at((cf_net *)f->net0, c.w0l->weight)->t.data;
+	c.W1 = cf_net_param_at((cf_net *)f->net1, c.w1l->weight)->t.data;
+	c.o0 = c.w0l->out;
+	c.o1 = c.w1l->out;
+	c.in0 = (int64_t)c.w0l->in * c.w0l->kh * c.w0l->kw;
+	c.in1 = (int64_t)c.w1l->in * c.w1l->kh * c.w1l->kw;
+	c.y->n0 = c.o0;
+	c.y->n1 = c.o1;
+
+	rc = step_incoming(f, &c, err);
+	if (!rc && c.last && !c.p->output_plan)
+		rc = step_no_plan(&c, err);
+	else if (!rc && !(rc = step_ground(f, &c, err)) && !(rc = step_plan(&c, prog, err)) &&
+		 !(rc = step_correct(&c, err)))
+		rc = step_outgoing(&c, err);
+	step_free(&c);
+	if (rc) {
+		layer_clear(c.y);
+		return rc;
+	}
+	step_average(f, &c);
+	c.y->done = 1;
+	c.y->time = now() - t0;
+	f->cursor++;
+	if (cf_progress_report(prog, "fusion", (double)f->cursor / f->L))
+		return cf_error_set(err, CF_ESTOPPED, "fusion: stopped after layer %d", c.l + 1);
+	return CF_OK;
 }
 
 int cf_fusion_run(cf_fusion *f, const cf_progress *prog, cf_error *err)

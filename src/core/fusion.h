@@ -76,6 +76,8 @@ typedef struct cf_fusion_params {
 void cf_fusion_params_default(cf_fusion_params *p);
 
 /* Names: "acts", "wts"; "uniform", "l1", "l2".  Parse: -1 if unknown. */
+extern const char *const cf_fusion_mode_names[]; /* names.h */
+extern const char *const cf_fusion_marginals_names[];
 const char *cf_fusion_mode_name(int m);
 int cf_fusion_mode_parse(const char *name);
 const char *cf_fusion_marginals_name(int m);

@@ -7,6 +7,7 @@
  * like torch.median.
  */
 #include "ground.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,26 +15,27 @@
 
 #include <gsl/gsl_cblas.h>
 
-static const char *const metric_names[] = {"sqeuclidean", "euclidean", "cosine"};
-static const char *const norm_names[] = {"none", "max", "median", "mean", "log1p"};
+const char *const cf_ground_metric_names[] = { "sqeuclidean", "euclidean", "cosine", NULL };
+const char *const cf_ground_norm_names[] = { "none", "max", "median", "mean", "log1p", NULL };
 
-const char *cf_ground_metric_name(int k) { return k >= 0 && k <= 2 ? metric_names[k] : "?"; }
-const char *cf_ground_norm_name(int k) { return k >= 0 && k <= 4 ? norm_names[k] : "?"; }
+const char *cf_ground_metric_name(int k)
+{
+	return cf_names_at(cf_ground_metric_names, k);
+}
+
+const char *cf_ground_norm_name(int k)
+{
+	return cf_names_at(cf_ground_norm_names, k);
+}
 
 int cf_ground_metric_parse(const char *name)
 {
-	for (int k = 0; k <= 2; k++)
-		if (!strcmp(name, metric_names[k]))
-			return k;
-	return -1;
+	return cf_names_find(cf_ground_metric_names, name);
 }
 
 int cf_ground_norm_parse(const char *name)
 {
-	for (int k = 0; k <= 4; k++)
-		if (!strcmp(name, norm_names[k]))
-			return k;
-	return -1;
+	return cf_names_find(cf_ground_norm_names, name);
 }
 
 static int check_rows(const double *X, int64_t n, int64_t d, const char *name, double *sq,

@@ -188,6 +188,7 @@ int cf_ot_report_optimal(const cf_ot_report *rep, double tol);
 
 /* Names: "exact", "emd", "assign", "sinkhorn", "sinkhorn-log",
  * "sinkhorn-eps", "unbalanced", "sinkhorn-sparse"; and the status names. */
+extern const char *const cf_ot_kind_names[]; /* names.h */
 const char *cf_ot_kind_name(int kind);
 int cf_ot_kind_parse(const char *name);            /* -1 if unknown */
 const char *cf_ot_status_name(int status);

@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ot_internal.h"
+#include "names.h"
 #include "ground.h"
 
 #include <math.h>
@@ -49,24 +50,21 @@ void cf_ot_result_clear(cf_ot_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-static const char *const kind_names[] = {
+const char *const cf_ot_kind_names[] = {
 	"exact", "emd", "assign", "sinkhorn", "sinkhorn-log", "sinkhorn-eps", "unbalanced",
-	"sinkhorn-sparse"
+	"sinkhorn-sparse", NULL
 };
+_Static_assert(sizeof cf_ot_kind_names / sizeof cf_ot_kind_names[0] == CF_OT_NKINDS + 1,
+	       "a name per solver kind");
 
 const char *cf_ot_kind_name(int kind)
 {
-	if (kind < 0 || kind >= CF_OT_NKINDS)
-		return "?";
-	return kind_names[kind];
+	return cf_names_at(cf_ot_kind_names, kind);
 }
 
 int cf_ot_kind_parse(const char *name)
 {
-	for (int k = 0; k < CF_OT_NKINDS; k++)
-		if (!strcmp(name, kind_names[k]))
-			return k;
-	return -1;
+	return cf_names_find(cf_ot_kind_names, name);
 }
 
 const char *cf_ot_status_name(int status)

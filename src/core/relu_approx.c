@@ -2,33 +2,28 @@
  * (see relu_approx.h).  One pass over Z, row by row, so the float32
  * activation matrix is read in memory order. */
 #include "relu_approx.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+const char *const cf_relu_approx_names[] = { "sum", "majority", "avg", NULL };
+
 int cf_relu_approx_parse(const char *name, cf_relu_approx *out, cf_error *err)
 {
-	if (name && strcmp(name, "sum") == 0)
-		*out = CF_RELU_SUM;
-	else if (name && strcmp(name, "majority") == 0)
-		*out = CF_RELU_MAJORITY;
-	else if (name && strcmp(name, "avg") == 0)
-		*out = CF_RELU_AVG;
-	else
+	int k = cf_names_find(cf_relu_approx_names, name);
+	if (k < 0)
 		return cf_error_set(err, CF_EINVAL,
 				    "unknown ReLU approximation '%s': expected sum, majority or avg",
 				    name ? name : "(null)");
+	*out = (cf_relu_approx)k;
 	return CF_OK;
 }
 
 const char *cf_relu_approx_name(cf_relu_approx a)
 {
-	switch (a) {
-	case CF_RELU_MAJORITY: return "majority";
-	case CF_RELU_AVG: return "avg";
-	default: return "sum";
-	}
+	return cf_names_at(cf_relu_approx_names, (int)a);
 }
 
 int cf_relu_approx_mask(const float *Z, int64_t N, int64_t width, cf_relu_approx method,

@@ -22,6 +22,7 @@ typedef enum cf_relu_approx {
 } cf_relu_approx;
 
 /* "sum", "majority", "avg" ↔ cf_relu_approx; CF_EINVAL lists the names. */
+extern const char *const cf_relu_approx_names[]; /* names.h */
 int cf_relu_approx_parse(const char *name, cf_relu_approx *out, cf_error *err);
 const char *cf_relu_approx_name(cf_relu_approx a);
 

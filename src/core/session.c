@@ -20,89 +20,28 @@
 #include "balance.h"
 #include "cla.h"
 #include "fold.h"
+#include "ground.h"
 #include "model.h"
+#include "names.h"
+#include "ot.h"
+#include "relu_approx.h"
+#include "similarity.h"
 
 /* ---- parameter table ------------------------------------------------------ */
 
-#define BIG 1e18
+const char *const cf_session_multi_names[] = { "iterative", "many-to-one", NULL };
 
-static const cf_param_info params[] = {
-	{ "data.samples", CF_PARAM_INT, "200", 1, 1e9, NULL, CF_STEP_ACTS, 0,
-	  "activation samples N drawn from the training split" },
-	{ "data.seed", CF_PARAM_INT, "21", 0, 4294967295.0, NULL, CF_STEP_ACTS, 0,
-	  "seed of the activation sampler" },
-	{ "data.indices", CF_PARAM_STRING, "", 0, 0, NULL, CF_STEP_ACTS, 0,
-	  "file of training-set indices to use instead of the sampler (empty: sampler)" },
-	{ "cla.measure", CF_PARAM_CHOICE, "neuron", 0, 0, "index|neuron|activation", CF_STEP_COSTS, 0,
-	  "layer representation for cross-layer alignment" },
-	{ "cla.metric", CF_PARAM_CHOICE, "euclidean", 0, 0, "euclidean|cka|cca|wd", CF_STEP_COSTS, 0,
-	  "layer cost: euclidean for index/neuron; cka, cca or wd for activation" },
-	{ "cla.estimator", CF_PARAM_CHOICE, "biased", 0, 0, "biased|debiased", CF_STEP_COSTS, 0,
-	  "CKA estimator" },
-	{ "cla.method", CF_PARAM_CHOICE, "cla", 0, 0, "cla|chain|random", CF_STEP_ALIGN, 0,
-	  "alignment: the dynamic program, or the chain / seeded random baselines" },
-	{ "cla.start", CF_PARAM_INT, "2", 1, 1000, NULL, CF_STEP_ALIGN, 0,
-	  "start layer s: layers 1..s-1 are matched one to one" },
-	{ "cla.free_end", CF_PARAM_INT, "1", 0, 1000, NULL, CF_STEP_ALIGN, 0,
-	  "free end layers f: the last f layers are matched to the last layers" },
-	{ "cla.seed", CF_PARAM_INT, "0", 0, 4294967295.0, NULL, CF_STEP_ALIGN, 0,
-	  "seed of the random baseline" },
-	{ "balance.method", CF_PARAM_CHOICE, "add", 0, 0, "add|merge", CF_STEP_BALANCE, 0,
-	  "add identity layers to the shallower model, or merge layers of the deeper (MLP)" },
-	{ "balance.relu_approx", CF_PARAM_CHOICE, "sum", 0, 0, "sum|majority|avg", CF_STEP_BALANCE, 0,
-	  "ReLU approximation of merged layers" },
-	{ "fusion.mode", CF_PARAM_CHOICE, "acts", 0, 0, "acts|wts", CF_STEP_FUSE, 1,
-	  "ground cost from activations or from (aligned) weights" },
-	{ "ground.metric", CF_PARAM_CHOICE, "euclidean", 0, 0, "sqeuclidean|euclidean|cosine",
-	  CF_STEP_FUSE, 1, "ground metric between neurons" },
-	{ "ground.norm", CF_PARAM_CHOICE, "none", 0, 0, "none|max|median|mean|log1p", CF_STEP_FUSE, 1,
-	  "normalisation of the ground cost" },
-	{ "ground.direct", CF_PARAM_BOOL, "0", 0, 1, NULL, CF_STEP_FUSE, 1,
-	  "ground cost by exact difference sums instead of the GEMM expansion" },
-	{ "ground.normalize_wts", CF_PARAM_BOOL, "0", 0, 1, NULL, CF_STEP_FUSE, 1,
-	  "wts mode: normalise weight rows before the ground cost" },
-	{ "ot.solver", CF_PARAM_CHOICE, "exact", 0, 0,
-	  "exact|emd|assign|sinkhorn|sinkhorn-log|sinkhorn-eps|unbalanced|sinkhorn-sparse", CF_STEP_FUSE, 1,
-	  "transport solver" },
-	{ "ot.reg", CF_PARAM_DOUBLE, "0.01", 1e-300, BIG, NULL, CF_STEP_FUSE, 1,
-	  "entropic regularisation epsilon" },
-	{ "ot.reg_m", CF_PARAM_DOUBLE, "0.001", 1e-300, BIG, NULL, CF_STEP_FUSE, 1,
-	  "unbalanced: KL marginal penalty" },
-	{ "ot.max_iter", CF_PARAM_INT, "0", 0, 1e12, NULL, CF_STEP_FUSE, 1,
-	  "iteration limit of the solver (0: its default)" },
-	{ "ot.marginals", CF_PARAM_CHOICE, "uniform", 0, 0, "uniform|l1|l2", CF_STEP_FUSE, 1,
-	  "neuron weights: uniform, or by the norm of the incoming weights" },
-	{ "fusion.correction", CF_PARAM_BOOL, "1", 0, 1, NULL, CF_STEP_FUSE, 1,
-	  "divide the plan by its column mass" },
-	{ "fusion.eps", CF_PARAM_DOUBLE, "1e-7", 0, 1, NULL, CF_STEP_FUSE, 1,
-	  "epsilon added to the column mass in the correction" },
-	{ "fusion.past_correction", CF_PARAM_BOOL, "1", 0, 1, NULL, CF_STEP_FUSE, 1,
-	  "transport the incoming-aligned weights (else the raw ones)" },
-	{ "fusion.step", CF_PARAM_DOUBLE, "0.5", 0, 1, NULL, CF_STEP_FUSE, 1,
-	  "averaging step s: weight of model 1 in the fused weights" },
-	{ "fusion.output_plan", CF_PARAM_BOOL, "1", 0, 1, NULL, CF_STEP_FUSE, 0,
-	  "compute a transport plan for the output layer (else plain average)" },
-	{ "fusion.multi", CF_PARAM_CHOICE, "iterative", 0, 0, "iterative|many-to-one", CF_STEP_FUSE, 0,
-	  "more than two models: fuse one by one, or all onto model 0 and average" },
-	{ "eval.batch", CF_PARAM_INT, "1000", 1, 1e6, NULL, CF_STEP_EVAL, 0,
-	  "evaluation batch size" },
-	{ "finetune.epochs", CF_PARAM_INT, "0", 0, 10000, NULL, CF_STEP_FINETUNE, 0,
-	  "finetuning epochs of the fused model (0: none)" },
-	{ "finetune.lr", CF_PARAM_DOUBLE, "0.01", 0, BIG, NULL, CF_STEP_FINETUNE, 0, "learning rate" },
-	{ "finetune.momentum", CF_PARAM_DOUBLE, "0.5", 0, 1, NULL, CF_STEP_FINETUNE, 0, "SGD momentum" },
-	{ "finetune.weight_decay", CF_PARAM_DOUBLE, "0", 0, BIG, NULL, CF_STEP_FINETUNE, 0,
-	  "weight decay" },
-	{ "finetune.batch", CF_PARAM_INT, "64", 1, 1e6, NULL, CF_STEP_FINETUNE, 0, "batch size" },
-	{ "finetune.milestones", CF_PARAM_STRING, "", 0, 0, NULL, CF_STEP_FINETUNE, 0,
-	  "epochs after which lr *= gamma, e.g. \"20,40,60\"" },
-	{ "finetune.gamma", CF_PARAM_DOUBLE, "0.5", 0, BIG, NULL, CF_STEP_FINETUNE, 0,
-	  "learning-rate factor at each milestone" },
-	{ "finetune.seed", CF_PARAM_INT, "42", 0, 4294967295.0, NULL, CF_STEP_FINETUNE, 0,
-	  "shuffling seed" },
-	{ "finetune.parents", CF_PARAM_BOOL, "0", 0, 1, NULL, CF_STEP_FINETUNE, 0,
-	  "finetune every parent for the same epochs too (for comparison)" },
-};
-#define NPARAMS ((int)(sizeof params / sizeof params[0]))
+#define CF_SP_ROW(id, name, type, def, min, max, names, step, per_layer, help) \
+	{ name, CF_PARAM_##type, def, min, max, names, CF_STEP_##step, per_layer, help },
+static const cf_param_info params[] = { CF_SESSION_PARAMS(CF_SP_ROW) };
+#undef CF_SP_ROW
+#define NPARAMS CF_SP_COUNT
+_Static_assert(sizeof params / sizeof params[0] == CF_SP_COUNT, "one row per parameter");
+
+/* A parameter's value by its index, as in CF_SESSION_PARAMS: V(s, OT_REG). */
+#define V(s, id) ((s)->pv[CF_SP_##id])
+#define VS(s, id) ((s)->ps[CF_SP_##id] ? (s)->ps[CF_SP_##id] : "")
+
 
 const cf_param_info *cf_session_params(int *n)
 {
@@ -124,9 +63,20 @@ const cf_param_info *cf_session_param_info(const char *name)
 	return i < 0 ? NULL : &params[i];
 }
 
+const char *cf_session_param_choices(const cf_param_info *p, char *buf, int len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int k = 0; p->names && p->names[k] && used < (size_t)len; k++)
+		used += (size_t)snprintf(buf + used, (size_t)len - used, "%s%s", k ? "|" : "",
+					 p->names[k]);
+	return buf;
+}
+
 static const char *const step_names[] = { "activations", "costs", "alignment", "balance",
 					   "fusion", "evaluation", "finetune" };
-static const char *const state_names[] = { "stale", "running", "fresh", "failed" };
+static const char *const state_names[] = { "stale", "running", "fresh", "failed", "stopped" };
+_Static_assert(sizeof state_names / sizeof state_names[0] == CF_STATE_COUNT, "a name per state");
 
 const char *cf_session_step_name(int step)
 {
@@ -143,7 +93,7 @@ int cf_session_step_parse(const char *name)
 
 const char *cf_step_state_name(int state)
 {
-	return state >= 0 && state < 4 ? state_names[state] : "?";
+	return state >= 0 && state < CF_STATE_COUNT ? state_names[state] : "?";
 }
 
 /* ---- the session ------------------------------------------------------------ */
@@ -232,19 +182,14 @@ static int parse_value(int i, const char *value, double *num, char **str, cf_err
 					    "(1/0, true/false, yes/no, on/off)", p->name, value);
 		return CF_OK;
 	case CF_PARAM_CHOICE: {
-		const char *c = p->choices;
-		size_t len = strlen(value);
-		for (int k = 0; c && *c; k++) {
-			const char *bar = strchr(c, '|');
-			size_t cl = bar ? (size_t)(bar - c) : strlen(c);
-			if (cl == len && !strncmp(c, value, len)) {
-				*num = k;
-				return CF_OK;
-			}
-			c = bar ? bar + 1 : NULL;
+		char all[256];
+		int k = cf_names_find(p->names, value);
+		if (k >= 0) {
+			*num = k;
+			return CF_OK;
 		}
 		return cf_error_set(err, CF_EINVAL, "parameter %s: '%s' is not one of %s", p->name,
-				    value, p->choices);
+				    value, cf_session_param_choices(p, all, sizeof all));
 	}
 	case CF_PARAM_STRING:
 		*str = strdup(value);
@@ -254,21 +199,6 @@ static int parse_value(int i, const char *value, double *num, char **str, cf_err
 		return CF_OK;
 	}
 	return cf_error_set(err, CF_EINVAL, "parameter %s: bad type", p->name);
-}
-
-/* The k-th choice of parameter i into buf. */
-static const char *choice_name(int i, int k, char *buf, int len)
-{
-	const char *c = params[i].choices;
-	for (int j = 0; c && j < k; j++) {
-		c = strchr(c, '|');
-		if (c)
-			c++;
-	}
-	if (!c)
-		c = "?";
-	snprintf(buf, (size_t)len, "%.*s", (int)(strchr(c, '|') ? strchr(c, '|') - c : (long)strlen(c)), c);
-	return buf;
 }
 
 static void format_value(int i, double v, const char *str, char *buf, int len)
@@ -290,24 +220,12 @@ static void format_value(int i, double v, const char *str, char *buf, int len)
 		snprintf(buf, (size_t)len, "%d", v != 0);
 		break;
 	case CF_PARAM_CHOICE:
-		choice_name(i, (int)v, buf, len);
+		snprintf(buf, (size_t)len, "%s", cf_names_at(params[i].names, (int)v));
 		break;
 	case CF_PARAM_STRING:
 		snprintf(buf, (size_t)len, "%s", str ? str : "");
 		break;
 	}
-}
-
-static double P(const cf_session *s, const char *name)
-{
-	int i = param_index(name);
-	return i < 0 ? NAN : s->pv[i];
-}
-
-static const char *PS(const cf_session *s, const char *name)
-{
-	int i = param_index(name);
-	return i < 0 || !s->ps[i] ? "" : s->ps[i];
 }
 
 /* Mark `step` and all later steps stale. */
@@ -438,7 +356,13 @@ int cf_session_get(const cf_session *s, const char *name, char *buf, int len, cf
 
 double cf_session_get_num(const cf_session *s, const char *name)
 {
-	return P(s, name);
+	int i = param_index(name);
+	return i < 0 ? NAN : s->pv[i];
+}
+
+double cf_session_value(const cf_session *s, cf_session_param id)
+{
+	return id >= 0 && id < CF_SP_COUNT ? s->pv[id] : NAN;
 }
 
 int cf_session_set_layer(cf_session *s, int layer, const char *name, const char *value,
@@ -663,13 +587,13 @@ static int run_acts(cf_session *s, cf_error *err)
 	cf_acts_sample *smp = NULL;
 	cf_activations *a[2] = { NULL, NULL };
 	int64_t *idx = NULL, nidx = 0;
-	const char *file = PS(s, "data.indices");
+	const char *file = VS(s, DATA_INDICES);
 	int rc = CF_OK;
 
 	if (*file && (rc = cf_data_read_indices(file, s->train->n, &idx, &nidx, err)))
 		return rc;
-	rc = cf_acts_sample_draw(s->train, (int64_t)P(s, "data.samples"),
-				 (unsigned long)P(s, "data.seed"), idx, nidx, &smp, err);
+	rc = cf_acts_sample_draw(s->train, (int64_t)V(s, DATA_SAMPLES),
+				 (unsigned long)V(s, DATA_SEED), idx, nidx, &smp, err);
 	free(idx);
 	for (int k = 0; !rc && k < 2; k++) {
 		rc = cf_acts_record(s->model[k ? s->i1 : s->i0], smp, &s->prog, &a[k], err);
@@ -699,9 +623,9 @@ static int run_costs(cf_session *s, cf_error *err)
 	cf_acts_cost_opts o;
 	double *C;
 
-	o.measure = (int)P(s, "cla.measure");
-	o.metric = (int)P(s, "cla.metric");
-	o.cka_debiased = (int)P(s, "cla.estimator");
+	o.measure = (int)V(s, CLA_MEASURE);
+	o.metric = (int)V(s, CLA_METRIC);
+	o.cka_debiased = (int)V(s, CLA_ESTIMATOR);
 	o.ground_metric = CF_GROUND_EUCLIDEAN;
 	if (m < 1 || n < 1)
 		return cf_error_set(err, CF_EINVAL, "layer costs: a model has no hidden layer");
@@ -729,10 +653,10 @@ static int run_align(cf_session *s, cf_error *err)
 	int *umap, *wmap, *l0, *l1, m = s->m, n = s->n;
 	cf_cla_params p = cf_cla_params_default();
 
-	p.method = (cf_cla_method)(int)P(s, "cla.method");
-	p.s = (int)P(s, "cla.start");
-	p.f = (int)P(s, "cla.free_end");
-	p.seed = (uint64_t)P(s, "cla.seed");
+	p.method = (cf_cla_method)(int)V(s, CLA_METHOD);
+	p.s = (int)V(s, CLA_START);
+	p.f = (int)V(s, CLA_FREE_END);
+	p.seed = (uint64_t)V(s, CLA_SEED);
 	umap = malloc(sizeof *umap * (size_t)n);
 	wmap = malloc(sizeof *wmap * (size_t)cf_net_nwlayers(n1));
 	l0 = malloc(sizeof *l0 * (size_t)m);
@@ -772,7 +696,7 @@ static int run_balance(cf_session *s, cf_error *err)
 {
 	cf_net *n0 = s->model[s->i0], *n1 = s->model[s->i1], *nb = NULL;
 	cf_activations *ab = NULL;
-	int method = (int)P(s, "balance.method"), rc, same = s->m == s->n;
+	int method = (int)V(s, BALANCE_METHOD), rc, same = s->m == s->n;
 
 	if (same) {
 		/* Same depth (stage by stage, as the alignment checked): plain
@@ -785,11 +709,11 @@ static int run_balance(cf_session *s, cf_error *err)
 		s->rebuilt = -1;
 		return CF_OK;
 	}
-	if (method == 0)
+	if (method == CF_BALANCE_ADD)
 		rc = cf_balance_add(n0, n1, s->umap, &nb, err);
 	else
 		rc = cf_balance_merge(n0, s->acts[0], n1, s->umap,
-				      (cf_relu_approx)(int)P(s, "balance.relu_approx"), &nb, err);
+				      (cf_relu_approx)(int)V(s, BALANCE_RELU_APPROX), &nb, err);
 	if (!rc && (rc = cf_acts_record(nb, s->sample, &s->prog, &ab, err)))
 		cf_error_prefix(err, rc, "balanced model");
 	if (rc) {
@@ -797,7 +721,7 @@ static int run_balance(cf_session *s, cf_error *err)
 		return rc;
 	}
 	drop_balance(s);
-	if (method == 0) {
+	if (method == CF_BALANCE_ADD) {
 		s->bal[0] = n0;
 		s->bacts[0] = s->acts[0];
 		s->bal[1] = nb;
@@ -815,10 +739,10 @@ static int run_balance(cf_session *s, cf_error *err)
 	return CF_OK;
 }
 
-/* Fusion parameters of layer l: the session's, then the layer's overrides. */
+/* Fusion parameters of layer l: the session's, then the layer's overrides.
+ * Choices are the modules' enum values (session_params.h). */
 static void layer_params(const cf_session *s, int l, cf_fusion_params *p)
 {
-	char buf[64];
 	double pv[NPARAMS];
 
 	cf_fusion_params_default(p);
@@ -826,26 +750,23 @@ static void layer_params(const cf_session *s, int l, cf_fusion_params *p)
 	for (int k = 0; k < s->nov; k++)
 		if (s->ov[k].layer == l)
 			pv[s->ov[k].param] = s->ov[k].v;
-#define PV(name) pv[param_index(name)]
-	p->mode = (int)PV("fusion.mode");
-	p->metric = cf_ground_metric_parse(choice_name(param_index("ground.metric"),
-						       (int)PV("ground.metric"), buf, sizeof buf));
-	p->norm = cf_ground_norm_parse(choice_name(param_index("ground.norm"), (int)PV("ground.norm"),
-						   buf, sizeof buf));
-	p->direct = (int)PV("ground.direct");
-	p->normalize_wts = (int)PV("ground.normalize_wts");
-	p->solver = cf_ot_kind_parse(choice_name(param_index("ot.solver"), (int)PV("ot.solver"), buf,
-						 sizeof buf));
-	p->reg = PV("ot.reg");
-	p->reg_m = PV("ot.reg_m");
-	p->max_iter = (int64_t)PV("ot.max_iter");
-	p->marginals = (int)PV("ot.marginals");
-	p->correction = (int)PV("fusion.correction");
-	p->eps = PV("fusion.eps");
-	p->past_correction = (int)PV("fusion.past_correction");
-	p->step = PV("fusion.step");
-	p->output_plan = (int)PV("fusion.output_plan");
-#undef PV
+#define LV(id) pv[CF_SP_##id]
+	p->mode = (int)LV(FUSION_MODE);
+	p->metric = (int)LV(GROUND_METRIC);
+	p->norm = (int)LV(GROUND_NORM);
+	p->direct = (int)LV(GROUND_DIRECT);
+	p->normalize_wts = (int)LV(GROUND_NORMALIZE_WTS);
+	p->solver = (int)LV(OT_SOLVER);
+	p->reg = LV(OT_REG);
+	p->reg_m = LV(OT_REG_M);
+	p->max_iter = (int64_t)LV(OT_MAX_ITER);
+	p->marginals = (int)LV(OT_MARGINALS);
+	p->correction = (int)LV(FUSION_CORRECTION);
+	p->eps = LV(FUSION_EPS);
+	p->past_correction = (int)LV(FUSION_PAST_CORRECTION);
+	p->step = LV(FUSION_STEP);
+	p->output_plan = (int)LV(FUSION_OUTPUT_PLAN);
+#undef LV
 }
 
 static int apply_params(cf_session *s, cf_fusion *f, cf_error *err)
@@ -910,14 +831,17 @@ static int run_fuse_rest(cf_session *s, cf_error *err)
 	return CF_OK;
 }
 
+/* Every parameter value of `from` into `to` (a new session: nothing to
+ * mark stale).  Per-layer overrides stay with `from`. */
 static int copy_params(const cf_session *from, cf_session *to, cf_error *err)
 {
-	char buf[512];
-	int rc;
 	for (int i = 0; i < NPARAMS; i++) {
-		format_value(i, from->pv[i], from->ps[i], buf, sizeof buf);
-		if ((rc = cf_session_set(to, params[i].name, buf, err)))
-			return rc;
+		char *str = NULL;
+		if (from->ps[i] && !(str = strdup(from->ps[i])))
+			return cf_error_set(err, CF_ENOMEM, "session: out of memory");
+		free(to->ps[i]);
+		to->ps[i] = str;
+		to->pv[i] = from->pv[i];
 	}
 	return CF_OK;
 }
@@ -958,7 +882,7 @@ static void sub_free(cf_session *sub)
 
 static int run_multi(cf_session *s, cf_error *err)
 {
-	int many = (int)P(s, "fusion.multi") == 1, rc = CF_OK, n = 0;
+	int many = (int)V(s, FUSION_MULTI) == CF_SESSION_MANY_TO_ONE, rc = CF_OK, n = 0;
 	cf_net *cur = NULL;
 	const cf_net **all = NULL;
 	cf_net **moved = calloc((size_t)s->K, sizeof *moved);
@@ -1048,7 +972,7 @@ static int run_fuse(cf_session *s, cf_error *err)
 static int run_eval(cf_session *s, cf_error *err)
 {
 	cf_session_metrics met;
-	int batch = (int)P(s, "eval.batch"), rc, k = cf_net_nclasses(s->model[0]);
+	int batch = (int)V(s, EVAL_BATCH), rc, k = cf_net_nclasses(s->model[0]);
 	cf_net *fused = cf_session_fused(s);
 	float *fl = NULL;
 
@@ -1121,19 +1045,19 @@ static int run_finetune(cf_session *s, cf_error *err)
 
 	memset(&ft, 0, sizeof ft);
 	cf_train_params_default(&tp);
-	tp.epochs = (int)P(s, "finetune.epochs");
+	tp.epochs = (int)V(s, FINETUNE_EPOCHS);
 	if (tp.epochs == 0) {
 		drop_finetune(s);
 		return CF_OK;
 	}
-	tp.lr = P(s, "finetune.lr");
-	tp.momentum = P(s, "finetune.momentum");
-	tp.weight_decay = P(s, "finetune.weight_decay");
-	tp.batch = (int)P(s, "finetune.batch");
-	tp.gamma = P(s, "finetune.gamma");
-	tp.seed = (unsigned long)P(s, "finetune.seed");
-	tp.eval_batch = (int)P(s, "eval.batch");
-	if ((rc = parse_milestones(PS(s, "finetune.milestones"), &tp, err)))
+	tp.lr = V(s, FINETUNE_LR);
+	tp.momentum = V(s, FINETUNE_MOMENTUM);
+	tp.weight_decay = V(s, FINETUNE_WEIGHT_DECAY);
+	tp.batch = (int)V(s, FINETUNE_BATCH);
+	tp.gamma = V(s, FINETUNE_GAMMA);
+	tp.seed = (unsigned long)V(s, FINETUNE_SEED);
+	tp.eval_batch = (int)V(s, EVAL_BATCH);
+	if ((rc = parse_milestones(VS(s, FINETUNE_MILESTONES), &tp, err)))
 		return rc;
 	if (!fused)
 		return cf_error_set(err, CF_EINVAL, "finetune: no fused model");
@@ -1150,7 +1074,7 @@ static int run_finetune(cf_session *s, cf_error *err)
 			ft.best_acc = ft.res[e].test_acc;
 			ft.best_epoch = e + 1;
 		}
-	ft.parents = (int)P(s, "finetune.parents");
+	ft.parents = (int)V(s, FINETUNE_PARENTS);
 	for (int i = 0; ft.parents && i < s->K; i++) {
 		cf_net *c = NULL;
 		cf_epoch_result *r = calloc((size_t)tp.epochs, sizeof *r);
@@ -1181,14 +1105,13 @@ fail:
 	return rc;
 }
 
-/* A step that did not finish keeps its previous results.  Stopped on
- * request it is simply not current (stale, message "stopped: ..."), so the
- * next run redoes it; otherwise it failed and says why. */
+/* A step that did not finish keeps its previous results: stopped on
+ * request (the next run redoes it), or failed, saying why. */
 static void mark_unfinished(cf_session *s, int step, int rc, const cf_error *err)
 {
 	const char *msg = err && err->msg[0] ? err->msg : cf_status_name(rc);
 	if (rc == CF_ESTOPPED) {
-		s->state[step] = CF_STATE_STALE;
+		s->state[step] = CF_STATE_STOPPED;
 		snprintf(s->errmsg[step], sizeof s->errmsg[step], "stopped: %.*s",
 			 (int)sizeof s->errmsg[step] - 10, msg);
 	} else {
@@ -1197,13 +1120,36 @@ static void mark_unfinished(cf_session *s, int step, int rc, const cf_error *err
 	}
 }
 
+/* Bookkeeping around a step's work: running while it works, one more run,
+ * its time (summed over the calls of a stepped fusion), and on the end
+ * fresh, or what a failure or a stop leaves (mark_unfinished). */
+static void step_begin(cf_session *s, int step)
+{
+	s->state[step] = CF_STATE_RUNNING;
+	s->runs[step]++;
+	s->time[step] = 0;
+}
+
+static int step_end(cf_session *s, int step, double t0, int rc, int done, const cf_error *err)
+{
+	s->time[step] += now() - t0;
+	if (rc) {
+		mark_unfinished(s, step, rc, err);
+		return rc;
+	}
+	if (done) {
+		s->errmsg[step][0] = '\0';
+		s->state[step] = CF_STATE_FRESH;
+	}
+	return CF_OK;
+}
+
 static int run_step(cf_session *s, int step, cf_error *err)
 {
 	double t0 = now();
 	int rc;
 
-	s->state[step] = CF_STATE_RUNNING;
-	s->runs[step]++;
+	step_begin(s, step);
 	switch (step) {
 	case CF_STEP_ACTS: rc = run_acts(s, err); break;
 	case CF_STEP_COSTS: rc = run_costs(s, err); break;
@@ -1213,13 +1159,18 @@ static int run_step(cf_session *s, int step, cf_error *err)
 	case CF_STEP_EVAL: rc = run_eval(s, err); break;
 	default: rc = run_finetune(s, err); break;
 	}
-	s->time[step] = now() - t0;
-	if (rc) {
-		mark_unfinished(s, step, rc, err);
+	return step_end(s, step, t0, rc, 1, err);
+}
+
+/* Run every step before `step` that is not fresh. */
+static int run_before(cf_session *s, int step, cf_error *err)
+{
+	int rc;
+	if ((rc = need_inputs(s, err)))
 		return rc;
-	}
-	s->errmsg[step][0] = '\0';
-	s->state[step] = CF_STATE_FRESH;
+	for (int k = 0; k < step; k++)
+		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
+			return rc;
 	return CF_OK;
 }
 
@@ -1228,12 +1179,9 @@ int cf_session_run(cf_session *s, int step, cf_error *err)
 	int rc;
 	if (step < 0 || step >= CF_STEP_COUNT)
 		return cf_error_set(err, CF_EINVAL, "session: unknown step %d", step);
-	if ((rc = need_inputs(s, err)))
+	if ((rc = run_before(s, step, err)))
 		return rc;
-	for (int k = 0; k <= step; k++)
-		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
-			return rc;
-	return CF_OK;
+	return s->state[step] == CF_STATE_FRESH ? CF_OK : run_step(s, step, err);
 }
 
 int cf_session_run_all(cf_session *s, cf_error *err)
@@ -1244,37 +1192,25 @@ int cf_session_run_all(cf_session *s, cf_error *err)
 int cf_session_fuse_step(cf_session *s, cf_error *err)
 {
 	double t0;
-	int rc;
+	int rc, done;
 
 	if ((rc = need_inputs(s, err)))
 		return rc;
 	if (s->state[CF_STEP_FUSE] == CF_STATE_FRESH)
 		return CF_OK;
-	for (int k = 0; k < CF_STEP_FUSE; k++)
-		if (s->state[k] != CF_STATE_FRESH && (rc = run_step(s, k, err)))
-			return rc;
+	if ((rc = run_before(s, CF_STEP_FUSE, err)))
+		return rc;
 	t0 = now();
 	if (s->state[CF_STEP_FUSE] != CF_STATE_RUNNING) {
-		s->runs[CF_STEP_FUSE]++;
-		s->time[CF_STEP_FUSE] = 0;
+		step_begin(s, CF_STEP_FUSE);
 		if ((rc = fusion_ready(s, err)))
-			goto fail;
-		s->state[CF_STEP_FUSE] = CF_STATE_RUNNING;
+			return step_end(s, CF_STEP_FUSE, t0, rc, 0, err);
 	}
-	if (!cf_fusion_done(s->fusion) && (rc = fuse_one_layer(s, err)))
-		goto fail;
-	if (cf_fusion_done(s->fusion)) {
-		if (s->K > 2 && (rc = run_multi(s, err)))
-			goto fail;
-		s->state[CF_STEP_FUSE] = CF_STATE_FRESH;
-		s->errmsg[CF_STEP_FUSE][0] = '\0';
-	}
-	s->time[CF_STEP_FUSE] += now() - t0;
-	return CF_OK;
-fail:
-	s->time[CF_STEP_FUSE] += now() - t0;
-	mark_unfinished(s, CF_STEP_FUSE, rc, err);
-	return rc;
+	rc = cf_fusion_done(s->fusion) ? CF_OK : fuse_one_layer(s, err);
+	done = !rc && cf_fusion_done(s->fusion);
+	if (done && s->K > 2)
+		rc = run_multi(s, err);
+	return step_end(s, CF_STEP_FUSE, t0, rc, done, err);
 }
 
 int cf_session_state(const cf_session *s, int step)

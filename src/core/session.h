@@ -30,6 +30,7 @@
 #include "fusion.h"
 #include "net.h"
 #include "progress.h"
+#include "session_params.h"
 #include "train.h"
 
 #define CF_SESSION_MAXMODELS 16
@@ -46,16 +47,18 @@ typedef enum cf_session_step {
 } cf_session_step;
 
 typedef enum cf_step_state {
-	CF_STATE_STALE = 0, /* must be (re)computed before its results are current
-	                       (also after a stop request: message "stopped: ...") */
+	CF_STATE_STALE = 0, /* must be (re)computed before its results are current */
 	CF_STATE_RUNNING,   /* in progress (the fusion: some layers done) */
 	CF_STATE_FRESH,     /* results current */
-	CF_STATE_FAILED     /* the last run failed; previous results kept */
+	CF_STATE_FAILED,    /* the last run failed; previous results kept */
+	CF_STATE_STOPPED,   /* the last run was stopped on request (not a failure):
+	                       previous results kept, the next run redoes it */
+	CF_STATE_COUNT
 } cf_step_state;
 
 const char *cf_session_step_name(int step);     /* "activations", "costs", ... */
 int cf_session_step_parse(const char *name);    /* -1 if unknown */
-const char *cf_step_state_name(int state);      /* "stale", "running", ... */
+const char *cf_step_state_name(int state);      /* "stale", "running", ..., "stopped" */
 
 /* ---- parameters ------------------------------------------------------ */
 
@@ -63,23 +66,38 @@ typedef enum cf_param_type {
 	CF_PARAM_INT, CF_PARAM_DOUBLE, CF_PARAM_BOOL, CF_PARAM_CHOICE, CF_PARAM_STRING
 } cf_param_type;
 
+/* Every parameter's index: CF_SP_OT_REG for "ot.reg", ... (the table is
+ * session_params.h). */
+typedef enum cf_session_param {
+#define CF_SP_ENUM(id, ...) CF_SP_##id,
+	CF_SESSION_PARAMS(CF_SP_ENUM)
+#undef CF_SP_ENUM
+	CF_SP_COUNT
+} cf_session_param;
+
 /* One row of the parameter table: the single source for validation, the
  * TUI's parameter view, completion and help. */
 typedef struct cf_param_info {
-	const char *name;       /* "ot.reg" */
+	const char *name;         /* "ot.reg" */
 	cf_param_type type;
-	const char *def;        /* default, as text */
-	double min, max;        /* INT / DOUBLE range (inclusive) */
-	const char *choices;    /* CHOICE: "exact|emd|..." */
-	int step;               /* first step a change makes stale */
-	int per_layer;          /* may be overridden for one fusion layer */
+	const char *def;          /* default, as text */
+	double min, max;          /* INT / DOUBLE range (inclusive) */
+	const char *const *names; /* CHOICE: the module's name table (names.h), else NULL */
+	int step;                 /* first step a change makes stale */
+	int per_layer;            /* may be overridden for one fusion layer */
 	const char *help;
 } cf_param_info;
+
+/* fusion.multi's choices (more than two models). */
+extern const char *const cf_session_multi_names[]; /* names.h */
+enum { CF_SESSION_ITERATIVE = 0, CF_SESSION_MANY_TO_ONE };
 
 /* The table (n rows).  Pointers are static. */
 const cf_param_info *cf_session_params(int *n);
 /* A row by name, or NULL. */
 const cf_param_info *cf_session_param_info(const char *name);
+/* A CHOICE's names as one text, "exact|emd|...", into buf ("" otherwise). */
+const char *cf_session_param_choices(const cf_param_info *p, char *buf, int len);
 
 typedef struct cf_session cf_session;
 
@@ -96,6 +114,9 @@ int cf_session_set(cf_session *s, const char *name, const char *value, cf_error 
 int cf_session_get(const cf_session *s, const char *name, char *buf, int len, cf_error *err);
 /* Numeric value (INT/DOUBLE/BOOL; a CHOICE's index), NAN if unknown. */
 double cf_session_get_num(const cf_session *s, const char *name);
+/* The same by index, for code: cf_session_value(s, CF_SP_FINETUNE_EPOCHS).
+ * A CHOICE's value is its module's enum value. */
+double cf_session_value(const cf_session *s, cf_session_param id);
 
 /* Override a per-layer parameter for fusion layer `layer` (1-based weight
  * layer of the balanced models); value NULL removes the override.  Marks the

@@ -15,6 +15,7 @@
  * also gives the numerical rank.
  */
 #include "similarity.h"
+#include "names.h"
 
 #include <float.h>
 #include <math.h>
@@ -62,12 +63,13 @@ int cf_sim_metric_parse(const char *name, cf_sim_metric *out, cf_error *err)
 	return CF_OK;
 }
 
+const char *const cf_sim_estimator_names[] = { "biased", "debiased", NULL };
+
 int cf_sim_estimator_parse(const char *name, cf_sim_cka_estimator *out, cf_error *err)
 {
-	if (name && strcmp(name, "biased") == 0)
-		*out = CF_SIM_CKA_BIASED;
-	else if (name && strcmp(name, "debiased") == 0)
-		*out = CF_SIM_CKA_DEBIASED;
+	int k = cf_names_find(cf_sim_estimator_names, name);
+	if (k >= 0)
+		*out = (cf_sim_cka_estimator)k;
 	else
 		return cf_error_set(err, CF_EINVAL,
 				    "unknown CKA estimator '%s': expected biased or debiased",
@@ -82,7 +84,7 @@ const char *cf_sim_metric_name(cf_sim_metric m)
 
 const char *cf_sim_estimator_name(cf_sim_cka_estimator e)
 {
-	return e == CF_SIM_CKA_DEBIASED ? "debiased" : "biased";
+	return cf_names_at(cf_sim_estimator_names, (int)e);
 }
 
 double cf_sim_euclidean(double x, double y)

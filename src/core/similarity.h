@@ -78,6 +78,7 @@ cf_sim_options cf_sim_options_default(void);
 /* Names as used by parameters: "cka", "cca"; "biased", "debiased".
  * Return CF_EINVAL with a message listing the accepted names. */
 int cf_sim_metric_parse(const char *name, cf_sim_metric *out, cf_error *err);
+extern const char *const cf_sim_estimator_names[]; /* names.h */
 int cf_sim_estimator_parse(const char *name, cf_sim_cka_estimator *out, cf_error *err);
 const char *cf_sim_metric_name(cf_sim_metric m);
 const char *cf_sim_estimator_name(cf_sim_cka_estimator e);

@@ -458,14 +458,11 @@ static int push_param_info(lua_State *L, int idx)
 			set_num(L, "max", p->max);
 		}
 	}
-	if (p->type == CF_PARAM_CHOICE && p->choices) {
+	if (p->type == CF_PARAM_CHOICE && p->names) {
 		lua_newtable(L);
-		int k = 0;
-		for (const char *c = p->choices; c && *c; k++) {
-			const char *bar = strchr(c, '|');
-			lua_pushlstring(L, c, bar ? (size_t)(bar - c) : strlen(c));
+		for (int k = 0; p->names[k]; k++) {
+			lua_pushstring(L, p->names[k]);
 			lua_rawseti(L, -2, k + 1);
-			c = bar ? bar + 1 : NULL;
 		}
 		lua_setfield(L, -2, "choices");
 	}
@@ -1156,7 +1153,7 @@ static const cf_lua_doc session_method_docs[] = {
 	 "Fuse one more layer (running the steps before the fusion first);\n"
 	 "returns the number of fused layers and the total.  When the last\n"
 	 "layer is done the fusion is fresh and step() does nothing more."},
-	{"state", "s:state(step) -> string", "\"stale\", \"running\", \"fresh\" or \"failed\"."},
+	{"state", "s:state(step) -> string", "\"stale\", \"running\", \"fresh\", \"failed\" or \"stopped\"."},
 	{"states", "s:states() -> {step = state, ...}", "The state of every step."},
 	{"runs", "s:runs(step) -> n", "How many times the step was computed."},
 	{"time", "s:time(step) -> seconds", "Wall-clock time of the step's last run."},

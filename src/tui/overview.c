@@ -153,7 +153,7 @@ static void draw_costs(cf_tui *t, cf_grid *g, cf_rect box)
 
 static void draw_steps(cf_tui *t, cf_grid *g, cf_rect box)
 {
-	/* the session's states, then "stopped" (index 4) */
+	/* by cf_step_state: stale, running, fresh, failed, stopped */
 	static const char *const sym[] = {"·", "◐", "✓", "✗", "■"};
 	static const int role[] = {CF_ROLE_DIM, CF_ROLE_WARN, CF_ROLE_GOOD, CF_ROLE_ERROR,
 				   CF_ROLE_WARN};
@@ -165,15 +165,11 @@ static void draw_steps(cf_tui *t, cf_grid *g, cf_rect box)
 		int st = cf_session_state(s, k);
 		const char *name = cf_step_state_name(st);
 		int x = box.x + 2;
-		if (st < 0 || st > 3)
+		if (st < 0 || st >= CF_STATE_COUNT)
 			st = 0;
 		if (k == CF_STEP_FINETUNE && st == CF_STATE_STALE &&
 		    cf_session_get_num(s, "finetune.epochs") == 0)
 			name = "off";
-		if (cf_tsess_step_stopped(s, k)) { /* not a failure: the user asked */
-			name = "stopped";
-			st = 4;
-		}
 		/* "✓ activations fresh  0.01s": 2 + 12 + 7 + 6 cells */
 		x += cf_grid_printf(g, y, x, 3, role[st], "%s ", sym[st]);
 		x += cf_grid_printf(g, y, x, 12, CF_ROLE_NORMAL, "%-11s ", cf_session_step_name(k));
@@ -186,7 +182,7 @@ static void draw_steps(cf_tui *t, cf_grid *g, cf_rect box)
 	}
 	if (y < box.y + box.h - 1 && cf_tsess_results(t)) {
 		for (int k = 0; k < CF_STEP_COUNT; k++)
-			if (cf_session_state(s, k) == CF_STATE_FAILED && !cf_tsess_step_stopped(s, k)) {
+			if (cf_session_state(s, k) == CF_STATE_FAILED) {
 				cf_grid_puts(g, y++, box.x + 2, box.w - 4, CF_ROLE_ERROR,
 					     cf_session_error(s, k));
 				break;

@@ -110,9 +110,11 @@ static void params_draw(cf_tui *t, cf_grid *g, cf_rect body)
 			       p[k].def, cf_session_step_name(p[k].step), p[k].per_layer ? " (per layer)" : "");
 	}
 	/* the selected row's help */
-	if (sel->type == CF_PARAM_CHOICE)
+	if (sel->type == CF_PARAM_CHOICE) {
+		char choices[256];
 		snprintf(buf, sizeof buf, "%s: %s %s", sel->name, type_name(sel->type),
-			 sel->choices ? sel->choices : "");
+			 cf_session_param_choices(sel, choices, sizeof choices));
+	}
 	else if (sel->type == CF_PARAM_INT || sel->type == CF_PARAM_DOUBLE)
 		snprintf(buf, sizeof buf, "%s: %s in [%g, %g]", sel->name, type_name(sel->type),
 			 sel->min, sel->max);

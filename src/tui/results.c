@@ -118,11 +118,11 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "%-11s %-7s %6s", "step",
 			       "state", "time");
 	for (int k = 0; k < CF_STEP_COUNT && y < times.y + times.h - 1; k++, y++) {
-		int stopped = cf_tsess_step_stopped(S->s, k);
-		const char *st = stopped ? "stopped" : cf_step_state_name(cf_session_state(S->s, k));
-		int role = stopped ? CF_ROLE_WARN
-			   : cf_session_state(S->s, k) == CF_STATE_FAILED ? CF_ROLE_ERROR
-									    : CF_ROLE_NORMAL;
+		int state = cf_session_state(S->s, k);
+		const char *st = cf_step_state_name(state);
+		int role = state == CF_STATE_STOPPED ? CF_ROLE_WARN
+			   : state == CF_STATE_FAILED ? CF_ROLE_ERROR
+						      : CF_ROLE_NORMAL;
 		if (times.w - 4 >= 38)
 			cf_grid_printf(g, y, times.x + 2, times.w - 4, role, "%-12s %-8s %5d %9.3fs",
 				       cf_session_step_name(k), st, cf_session_runs(S->s, k),

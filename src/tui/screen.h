@@ -102,10 +102,6 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value);
 int cf_tsess_selected(const cf_tui *t, int *nlayers);
 /* Write the session as a replayable Lua script (atomically). */
 int cf_tsess_write_script(cf_tui *t, const char *path);
-/* Nonzero when `step` did not finish because it was stopped (q, Ctrl-C):
- * its message says "stopped", whatever state the session gave it, so the
- * screens show "stopped" rather than a failure. */
-int cf_tsess_step_stopped(struct cf_session *s, int step);
 /* Models' widths "64-32-10" into buf. */
 void cf_tsess_widths(const struct cf_net *net, char *buf, size_t size);
 /* The session (NULL when none). */

@@ -46,19 +46,6 @@ unsigned cf_tsess_generation(const cf_tui *t)
 	return t->sess ? t->sess->gen : 0;
 }
 
-int cf_tsess_step_stopped(cf_session *s, int step)
-{
-	const char *msg;
-	int st;
-	if (!s)
-		return 0;
-	st = cf_session_state(s, step);
-	if (st != CF_STATE_STALE && st != CF_STATE_FAILED)
-		return 0;
-	msg = cf_session_error(s, step);
-	return msg && (!strncmp(msg, "stopped", 7) || strstr(msg, ": stopped") != NULL);
-}
-
 void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
 {
 	size_t used = 0;
