@@ -16,6 +16,7 @@
 
 #include "cli/cmd.h"
 #include "core/error.h"
+#include "core/limit.h"
 #include "core/ops.h"
 #include "repl/repl.h"
 
@@ -64,10 +65,32 @@ static void choose_blas_kernels(char **argv)
 	unsetenv("OPENBLAS_CORETYPE");
 }
 
+/* Size limits for inputs (core/limit.h), raised by people with large
+ * models: CLAFUSE_LIMITS="params=3000000000,activations=500000000". */
+static int apply_limits(void)
+{
+	const char *spec = getenv(CF_LIMITS_ENV);
+	cf_limits lim;
+	cf_error err;
+
+	if (!spec)
+		return 0;
+	cf_error_clear(&err);
+	cf_limits_default(&lim);
+	if (cf_limits_parse(spec, &lim, &err)) {
+		fprintf(stderr, "clafuse: %s\n", err.msg);
+		return 1;
+	}
+	cf_limits_set(&lim);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	choose_blas_kernels(argv);
 	cf_error_gsl_off();
+	if (apply_limits())
+		return 1;
 	if (argc < 2)
 		return cf_repl_main(argc, argv);
 	if (!strcmp(argv[1], "-e"))

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "data.h"
+#include "limit.h"
 #include "tap.h"
 
 static char tmpdir[256];
@@ -259,12 +260,26 @@ static void test_idx(void)
 		uint32_t huge[4] = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu};
 		put_idx(tpath("huge"), 0, 0x0e, 4, huge, px, 0);
 		expect_err(cf_data_load_idx(tpath("huge"), tpath("lb"), NULL, NULL, NULL, &d, &err),
-			   CF_EFORMAT, &err, "dimension sizes overflow", "overflowing sizes");
-		/* huge but not overflowing: must fail on the short read, not allocate 4 GB */
+			   CF_EFORMAT, &err, ": over the limit data=", "overflowing sizes");
+		/* huge but not overflowing: refused by the data limit from the header */
 		uint32_t big[3] = {65536, 65536, 16};   /* 64 GiB */
 		put_idx(tpath("huge2"), 0, 0x08, 3, big, px, 18);
 		expect_err(cf_data_load_idx(tpath("huge2"), tpath("lb"), NULL, NULL, NULL, &d, &err),
-			   CF_EFORMAT, &err, "ends after 18 of the", "header claiming 64 GiB");
+			   CF_EFORMAT, &err, "65536x65536x16 (68719476736 values): over the limit data=",
+			   "header claiming 64 GiB");
+		{
+			/* with the limit raised: the short read, not a 64 GiB allocation */
+			cf_limits saved = *cf_limits_get(), l = saved;
+			uint32_t lbn[1] = {65536};
+			unsigned char *zeros = calloc(65536, 1);
+			l.data = (int64_t)1 << 40;
+			cf_limits_set(&l);
+			put_idx(tpath("lbbig"), 0, 0x08, 1, lbn, zeros, 65536);
+			free(zeros);
+			expect_err(cf_data_load_idx(tpath("huge2"), tpath("lbbig"), NULL, NULL, NULL, &d, &err),
+				   CF_EFORMAT, &err, "ends after 18 of the", "header claiming 64 GiB, data limit raised");
+			cf_limits_set(&saved);
+		}
 	}
 	expect_err(cf_data_load_idx(tpath("nonexistent"), tpath("lb"), NULL, NULL, NULL, &d, &err),
 		   CF_EIO, &err, "nonexistent: cannot open", "missing file");

@@ -321,6 +321,27 @@ static void test_render(void)
 	cf_heatmap_free(h);
 }
 
+static void test_order_rows(void)
+{
+	/* a permutation: rows 0→1, 1→2, 2→0 */
+	double p[9] = {0, 1, 0, 0, 0, 1, 1, 0, 0}, out[9];
+	/* a 4×2 plan splitting rows: two rows per column */
+	double q[8] = {0, .25, .25, 0, 0, .25, .25, 0}, qo[8];
+	int64_t order[4];
+	int diag = 1;
+
+	cf_heatmap_order_rows(p, 3, 3, order, out);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			diag &= out[i * 3 + j] == (i == j);
+	ok(order[0] == 2 && order[1] == 0 && order[2] == 1 && diag,
+	   "matching order: a permutation plan becomes the diagonal (order 2 0 1)");
+	cf_heatmap_order_rows(q, 4, 2, order, qo);
+	ok(order[0] == 1 && order[1] == 3 && order[2] == 0 && order[3] == 2 && qo[0] == .25 &&
+		   qo[2] == .25 && qo[5] == .25 && qo[7] == .25,
+	   "matching order: rows going to column 0 first (1 3), then column 1 (0 2): two blocks");
+}
+
 static void test_plot_grid(void)
 {
 	double e[50];
@@ -484,6 +505,7 @@ int main(void)
 	test_scale();
 	test_view();
 	test_render();
+	test_order_rows();
 	test_plot_grid();
 	return tap_done();
 }

@@ -133,7 +133,21 @@ int main(void)
 
 	/* A PyTorch-written file: no metadata, all tensors present. */
 	write_variant(vgg, NULL, NULL, NULL);
-	load_error(NULL, "no architecture", "no clafuse.arch and no description");
+	/* Without metadata the architecture is inferred; the input size of a
+	 * conv net is the one thing the weights cannot tell (3 channels: 32x32
+	 * is assumed, which this classifier's size does not fit). */
+	load_error(NULL, "give the input shape (--arch \"in 3xHxW\")", "no clafuse.arch, input size not 32x32");
+	{
+		cf_net *want = NULL;
+		cf_net_create_str(vgg, &want, &err);
+		ok(cf_model_load(FILE_B, "in 3x8x8", &net, &err) == CF_OK && want &&
+		   cf_arch_equal(cf_net_arch(net), cf_net_arch(want)),
+		   "no clafuse.arch: inferred as %s from names and shapes with the input shape given (%s)", vgg,
+		   err.msg);
+		cf_net_free(want);
+		cf_net_free(net);
+		net = NULL;
+	}
 	ok(cf_model_load(FILE_B, vgg, &net, &err) == CF_OK, "explicit description loads a file without metadata");
 	cf_net_free(net);
 	load_error("vgg 4 M 9 classes 5 in 3x8x8 bn", "tensor features.4.weight has shape 8x4x3x3, expected 9x4x3x3",
@@ -154,7 +168,7 @@ int main(void)
 	write_variant(vgg, NULL, NULL, "features.9.weight");
 	load_error(vgg, "unexpected tensor features.9.weight (shape 3x7)", "extra tensor");
 
-	load_error(NULL, "no architecture", "still no metadata");
+	load_error(NULL, "cannot infer the architecture: features.9 follows", "no metadata and an extra tensor");
 	{
 		cf_net *m = NULL;
 		ok(cf_model_load("does-not-exist.safetensors", NULL, &m, &err) != CF_OK && m == NULL &&

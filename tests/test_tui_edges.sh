@@ -28,6 +28,31 @@ set -- $(colours)
 [ "$2" -eq 0 ] && [ "$3" -eq 0 ]
 ok $? "linear scale too: no pixel in the terminal's default colours ($2, $3)"
 
+# the plan in matching order: rows sorted by the column they go to
+keys z
+wait_for "log colour scale"
+keys o
+wait_for "plans in matching order" && wait_for "= 0.0833333 (sorted row 0)"
+ok $? "o: the plan in matching order; the readout names the original row and its sorted place"
+keys o
+wait_for "plans in the neurons' own order" && wait_gone "(sorted row"
+ok $? "o again: the neurons' own order"
+
+# the heatmap as an SVG picture: every cell, the legend, the axes named
+keys : "export plan.svg" Enter
+wait_for "plan picture written to plan.svg"
+svg="$tmp/plan.svg"
+[ -f "$svg" ] && head -n 1 "$svg" | grep -q '^<?xml' && grep -q '^</svg>$' "$svg" \
+	&& [ "$(grep -c '<rect x=' "$svg")" -eq $((144 + 64)) ] \
+	&& grep -q '>row i</text>' "$svg" && grep -q '>column j</text>' "$svg" \
+	&& grep -q '>Transport plan T (12×12, iteration' "$svg" && grep -q '>11</text>' "$svg" \
+	&& grep -q '>log, one cell each</text>' "$svg"
+ok $? "x plan.svg: 144 cells and a 64-step legend, title, axes 0..11 named, the scale"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$svg"
+	ok $? "the SVG is well-formed XML"
+fi
+
 # --- the help overlay wraps its descriptions (120 columns) ----------------------
 T resize-window -t "$W" -x 120 -y 36
 keys '?'
@@ -121,6 +146,34 @@ row0=$(screen | head -n 1)
 case $row0 in *"1 overview"*) r=0 ;; *) r=1 ;; esac
 [ $r -eq 0 ]
 ok $? ":demo(): the workbench's frame stays intact"
+keys q
+wait_for "exit=0"
+
+# the layer screen's e and v on a fusion layer: per-layer overrides of
+# the session, shown as such on the parameter and results screens
+start over -- "$tmp/A.safetensors" "$tmp/B.safetensors"
+wait_for "Layer costs C"
+keys r
+wait_for "every step fresh"
+keys 2 ']'
+wait_for "Ground cost M2"
+keys e C-u 0.05 Enter
+wait_for "layer 2: ot.reg = 0.05 (override); fusion stale from this layer"
+ok $? "e on fusion layer 2: an override of ot.reg for layer 2, the fusion stale from it"
+keys : "solver sinkhorn-log" Enter
+wait_for "layer 2: ot.solver = sinkhorn-log (override)"
+ok $? ":solver on fusion layer 2: an override of ot.solver for layer 2"
+keys 4
+wait_for "Parameters (Enter edits)"
+screen | grep -q "^│ + ot.solver .* override L2 sinkhorn-log" \
+	&& screen | grep -q "^│ + ot.reg .* override L2 0.05"
+ok $? "the parameter screen marks both parameters '+' and lists the layer's overrides"
+keys 5
+wait_for "overrides:" && wait_for "  L2 ot.solver=sinkhorn-log" && wait_for "  L2 ot.reg=0.05"
+ok $? "the results screen lists the overrides"
+keys 1
+wait_for "fusion      stale" || wait_for "fusion stale"
+ok $? "the overview shows the fusion stale"
 keys q
 wait_for "exit=0"
 

@@ -96,7 +96,7 @@ static int info_run(const struct cli_args *a)
 	char *desc;
 	int s, u, c, h, w;
 
-	if (cf_model_load(path, NULL, &net, &err) || cf_st_read(path, &f, &err)) {
+	if (cf_model_load(path, NULL, &net, &err) || cf_model_read(path, &f, &err)) {
 		cli_error("info", &err);
 		cf_net_free(net);
 		return 1;

@@ -8,6 +8,9 @@
  */
 #include "arch.h"
 
+#include "checked.h"
+#include "limit.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,13 +27,19 @@ typedef struct tok {
 typedef struct parser {
 	tok *t;
 	int n, i;
+	int over;      /* tokenize: more tokens than the units limit allows */
 	cf_error *err;
 } parser;
+
+/* No unit takes more than 12 tokens ("block 64 mid 32 s 2 nobn bias ,"
+ * is 9), so a longer text is refused before its units are even built. */
+#define TOKENS_PER_UNIT 12
 
 static int tokenize(const char *text, parser *p)
 {
 	int cap = 16;
 	const char *s = text;
+	int64_t maxtok = cf_limits_get()->units * TOKENS_PER_UNIT + 64;
 
 	p->t = malloc(sizeof *p->t * (size_t)cap);
 	p->n = p->i = 0;
@@ -40,6 +49,10 @@ static int tokenize(const char *text, parser *p)
 		if (isspace((unsigned char)*s)) {
 			s++;
 			continue;
+		}
+		if (p->n >= maxtok) {
+			p->over = 1;
+			return CF_EINVAL;
 		}
 		if (p->n == cap) {
 			tok *nt = realloc(p->t, sizeof *p->t * (size_t)(cap *= 2));
@@ -176,6 +189,8 @@ static int take_list(parser *p, int *v, int maxn, int *n, const char *what)
 
 static int push(cf_arch *a, int *cap, cf_arch_unit u)
 {
+	if (a->nunits >= cf_limits_get()->units)
+		return CF_EINVAL;
 	if (a->nunits == *cap) {
 		int nc = *cap ? *cap * 2 : 16;
 		cf_arch_unit *nu = realloc(a->unit, sizeof *nu * (size_t)nc);
@@ -204,9 +219,18 @@ static cf_arch_unit mk(enum cf_unit_kind kind, int out, int col)
 
 #define PUSH(u)                                                              \
 	do {                                                                 \
-		if (push(a, &cap, (u)))                                      \
-			return cf_error_set(p->err, CF_ENOMEM, "architecture: out of memory"); \
+		int push_rc_ = push(a, &cap, (u));                           \
+		if (push_rc_)                                                \
+			return push_error(p, a, push_rc_);                   \
 	} while (0)
+
+static int push_error(parser *p, const cf_arch *a, int rc)
+{
+	if (rc == CF_ENOMEM)
+		return cf_error_set(p->err, CF_ENOMEM, "architecture: out of memory");
+	return cf_limits_refuse(p->err, CF_EINVAL, "units",
+				"architecture: more than %d units", a->nunits);
+}
 
 /* ---- mlp --------------------------------------------------------------- */
 
@@ -479,10 +503,20 @@ static int resnet_options(parser *p, cf_arch *a, int *width, int *nwidths)
 
 static int resnet_finish(parser *p, cf_arch *a, int width, int nwidths)
 {
+	const cf_limits *lim = cf_limits_get();
+	int64_t nblocks = 0;
+	/* counted before the expansion allocates a unit per block */
+	for (int s = 0; s < a->nstages; s++)
+		nblocks += a->blocks[s];
+	if (nblocks > lim->blocks)
+		return cf_limits_refuse(p->err, CF_EINVAL, "blocks",
+					"architecture: resnet with %lld residual blocks", (long long)nblocks);
 	if (nwidths == 0) {
 		for (int s = 0; s < a->nstages; s++) {
-			if ((long)width << s > 1000000)
-				return cf_error_set(p->err, CF_EINVAL, "architecture: resnet width %d too large", width);
+			if ((int64_t)width << s > lim->width)
+				return cf_limits_refuse(p->err, CF_EINVAL, "width",
+							"architecture: resnet stage %d width %lld", s + 1,
+							(long long)((int64_t)width << s));
 			a->widths[s] = width << s;
 		}
 	} else if (nwidths != a->nstages) {
@@ -859,84 +893,244 @@ static int shape_err(cf_error *err, int i, const cf_arch_unit *u, int c, int h, 
 			    i + 1, ub, where, in, what);
 }
 
-int cf_arch_check(cf_arch *a, cf_error *err)
+/* One unit's parameter and buffer values (as net.c lays them out), or -1
+ * when the count does not fit in int64. */
+static int64_t bn_values(int64_t c) { return 4 * c + 1; }
+
+static int64_t conv_values(int64_t out, int64_t in, int64_t kh, int64_t kw, int bias)
 {
-	int c = a->c, h = a->h, w = a->w, flat = (a->h == 1 && a->w == 1);
+	int64_t n;
+	if (cf_mul(out, in, &n) || cf_mul3(n, kh, kw, &n) || cf_add(n, bias ? out : 0, &n))
+		return -1;
+	return n;
+}
+
+/* a + b where either may be -1 (an overflow already) */
+static int64_t add_values(int64_t a, int64_t b)
+{
+	int64_t n;
+	return a < 0 || b < 0 || cf_add(a, b, &n) ? -1 : n;
+}
+
+/* The walk's running state: the shape flowing between units and the
+ * totals the limits apply to. */
+typedef struct walk {
+	const cf_limits *lim;
+	int64_t c, h, w;      /* h = w = 0 for a flat vector */
+	int64_t params, acts, cols;
+} walk;
+
+/* Refuse a unit output, parameter count or activation total beyond the
+ * limits (all computed in int64 from int fields, so they cannot wrap:
+ * widths are below 2^31, and each product is checked before the next). */
+static int walk_limits(walk *s, int i, const cf_arch_unit *u, int64_t params, int64_t acts,
+		       int64_t cols, cf_error *err)
+{
+	char ub[96];
+	int64_t n;
+	cf_arch_unit_str(u, ub, sizeof ub);
+	if (cf_mul3(s->c, s->h ? s->h : 1, s->w ? s->w : 1, &n) || n > s->lim->activations)
+		return cf_limits_refuse(err, CF_EINVAL, "activations",
+					"architecture: unit %d \"%s\": its output %lld×%lld×%lld",
+					i + 1, ub, (long long)s->c, (long long)s->h, (long long)s->w);
+	if (params < 0 || cf_add(s->params, params, &s->params) || s->params > s->lim->params)
+		return cf_limits_refuse(err, CF_EINVAL, "params",
+					"architecture: the parameters up to unit %d \"%s\"", i + 1, ub);
+	if (cols > s->cols)
+		s->cols = cols;
+	if (cf_add(s->acts, acts, &s->acts) || s->acts + s->cols > s->lim->activations)
+		return cf_limits_refuse(err, CF_EINVAL, "activations",
+					"architecture: the activations per sample up to unit %d \"%s\"",
+					i + 1, ub);
+	return CF_OK;
+}
+
+/* Output side of a k-window with stride s and padding p on n, or -1 when
+ * the window does not fit. */
+static int64_t out_side(int64_t n, int64_t k, int64_t st, int64_t p)
+{
+	return n + 2 * p < k ? -1 : (n + 2 * p - k) / st + 1;
+}
+
+static int walk_conv(walk *s, int i, const cf_arch_unit *u, cf_arch_shape *o, cf_error *err)
+{
+	char what[160];
+	int64_t oh, ow, cols;
+	if (u->kh <= 0 || u->kw <= 0 || u->stride <= 0 || u->pad < 0)
+		return shape_err(err, i, u, s->c, s->h, s->w, "kernel and stride must be positive");
+	oh = out_side(s->h, u->kh, u->stride, u->pad);
+	ow = out_side(s->w, u->kw, u->stride, u->pad);
+	if (oh < 0 || ow < 0) {
+		snprintf(what, sizeof what, "kernel %dx%d with padding %d needs at least %lld×%lld",
+			 u->kh, u->kw, u->pad, (long long)u->kh - 2LL * u->pad,
+			 (long long)u->kw - 2LL * u->pad);
+		return shape_err(err, i, u, s->c, s->h, s->w, what);
+	}
+	/* im2col lowers one sample to (c·kh·kw) × (oh·ow) columns */
+	if (cf_mul3(s->c * u->kh, u->kw, oh, &cols) || cf_mul(cols, ow, &cols))
+		cols = INT64_MAX;
+	o->params = conv_values(u->out, s->c, u->kh, u->kw, u->bias);
+	s->c = u->out;
+	s->h = oh;
+	s->w = ow;
+	return walk_limits(s, i, u, o->params, 0, cols, err);
+}
+
+static int walk_block(walk *s, int i, const cf_arch_unit *u, cf_arch_shape *o, cf_error *err)
+{
+	int64_t c = s->c, oh, ow, m, out, p, cols;
+	int proj = u->stride != 1 || c != u->out;
+	if (u->stride <= 0)
+		return shape_err(err, i, u, s->c, s->h, s->w, "stride must be positive");
+	oh = (s->h - 1) / u->stride + 1;
+	ow = (s->w - 1) / u->stride + 1;
+	if (cf_mul3(u->mid, oh, ow, &m) || cf_mul3(u->out, oh, ow, &out) ||
+	    m > s->lim->activations || out > s->lim->activations)
+		return cf_limits_refuse(err, CF_EINVAL, "activations",
+					"architecture: unit %d (a block of width %d on %lld×%lld)",
+					i + 1, u->out, (long long)oh, (long long)ow);
+	/* conv1 and conv2 (3×3), the projection (1×1) and their BatchNorms */
+	p = add_values(conv_values(u->mid, c, 3, 3, u->bias), conv_values(u->out, u->mid, 3, 3, u->bias));
+	if (proj)
+		p = add_values(p, conv_values(u->out, c, 1, 1, u->bias));
+	if (u->bn)
+		p = add_values(p, bn_values(u->mid) + bn_values(u->out) + (proj ? bn_values(u->out) : 0));
+	if (cf_mul3(c > u->mid ? c : u->mid, 9, oh, &cols) || cf_mul(cols, ow, &cols))
+		cols = INT64_MAX;
+	o->params = p;
+	s->c = u->out;
+	s->h = oh;
+	s->w = ow;
+	/* a1, b1, h; a2, b2; a3, b3; z, y (net.c's block buffers) */
+	return walk_limits(s, i, u, p, m * (u->bn ? 3 : 2) + out * (u->bn ? 2 : 1) +
+			   (proj ? out * (u->bn ? 2 : 1) : 0) + 2 * out, cols, err);
+}
+
+static int walk_unit(walk *s, int i, const cf_arch_unit *u, cf_arch_shape *o, cf_error *err)
+{
+	const cf_limits *lim = s->lim;
+	int flat = s->h == 0, rc;
+	int64_t n;
 	char what[160];
 
+	if ((u->kind == CF_UNIT_CONV || u->kind == CF_UNIT_MAXPOOL || u->kind == CF_UNIT_AVGPOOL ||
+	     u->kind == CF_UNIT_GAP || u->kind == CF_UNIT_BN || u->kind == CF_UNIT_BLOCK) && flat)
+		return shape_err(err, i, u, s->c, 0, 0, "it needs a C×H×W feature map");
+	if ((u->kind == CF_UNIT_LINEAR || u->kind == CF_UNIT_CONV || u->kind == CF_UNIT_BLOCK) &&
+	    (u->out <= 0 || (u->kind == CF_UNIT_BLOCK && u->mid <= 0)))
+		return shape_err(err, i, u, s->c, s->h, s->w, "its width must be positive");
+	if (u->out > lim->width || u->mid > lim->width) {
+		char ub[96];
+		return cf_limits_refuse(err, CF_EINVAL, "width", "architecture: unit %d \"%s\"",
+					i + 1, cf_arch_unit_str(u, ub, sizeof ub));
+	}
+	n = s->c * (flat ? 1 : s->h * s->w); /* below activations, checked before */
+	o->params = 0;
+	switch (u->kind) {
+	case CF_UNIT_LINEAR:
+		o->params = conv_values(u->out, n, 1, 1, u->bias);
+		s->c = u->out;
+		s->h = s->w = 0;
+		break;
+	case CF_UNIT_CONV:
+		rc = walk_conv(s, i, u, o, err);
+		goto done;
+	case CF_UNIT_BLOCK:
+		rc = walk_block(s, i, u, o, err);
+		goto done;
+	case CF_UNIT_MAXPOOL:
+	case CF_UNIT_AVGPOOL:
+		if (u->kh <= 0 || u->stride <= 0)
+			return shape_err(err, i, u, s->c, s->h, s->w, "window and stride must be positive");
+		if (s->h < u->kh || s->w < u->kh) {
+			snprintf(what, sizeof what, "a %dx%d window needs at least %d×%d", u->kh, u->kh,
+				 u->kh, u->kh);
+			return shape_err(err, i, u, s->c, s->h, s->w, what);
+		}
+		s->h = out_side(s->h, u->kh, u->stride, 0);
+		s->w = out_side(s->w, u->kh, u->stride, 0);
+		break;
+	case CF_UNIT_GAP:
+		s->h = s->w = 0;
+		break;
+	case CF_UNIT_FLATTEN:
+		s->c = n;
+		s->h = s->w = 0;
+		break;
+	case CF_UNIT_BN:
+		o->params = bn_values(s->c);
+		break;
+	case CF_UNIT_RELU:
+		break;
+	}
+	/* flatten is a view; every other unit has an output buffer (below
+	 * 2^31 values: the pools and GAP shrink their input, a linear's
+	 * output is its width) */
+	n = u->kind == CF_UNIT_FLATTEN ? 0 : s->c * (s->h ? s->h * s->w : 1);
+	rc = walk_limits(s, i, u, o->params, n, 0, err);
+done:
+	o->c = (int)s->c;
+	o->h = s->h ? (int)s->h : 1;
+	o->w = s->w ? (int)s->w : 1;
+	o->flat = s->h == 0;
+	return rc;
+}
+
+int cf_arch_shapes(const cf_arch *a, cf_arch_shape *out, cf_error *err)
+{
+	walk s;
+	int64_t n;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	s.lim = cf_limits_get();
 	if (a->c <= 0 || a->h <= 0 || a->w <= 0)
 		return cf_error_set(err, CF_EINVAL, "architecture: input shape %dx%dx%d is not positive",
 				    a->c, a->h, a->w);
+	if (cf_mul3(a->c, a->h, a->w, &n) || n > s.lim->activations)
+		return cf_limits_refuse(err, CF_EINVAL, "activations",
+					"architecture: the input %d×%d×%d", a->c, a->h, a->w);
+	if (a->nunits > s.lim->units)
+		return cf_limits_refuse(err, CF_EINVAL, "units",
+					"architecture: %d units", a->nunits);
 	if (a->nunits == 0 || a->unit[a->nunits - 1].kind != CF_UNIT_LINEAR)
 		return cf_error_set(err, CF_EINVAL,
 				    "architecture: the network must end with a linear layer (the classifier)");
+	s.c = a->c;
+	s.h = a->h == 1 && a->w == 1 ? 0 : a->h;
+	s.w = a->h == 1 && a->w == 1 ? 0 : a->w;
+	s.acts = n;
+	n = 0;
+	for (int i = 0; i < a->nunits; i++)
+		n += a->unit[i].kind == CF_UNIT_BLOCK;
+	if (n > s.lim->blocks)
+		return cf_limits_refuse(err, CF_EINVAL, "blocks",
+					"architecture: %lld residual blocks", (long long)n);
 	for (int i = 0; i < a->nunits; i++) {
-		const cf_arch_unit *u = &a->unit[i];
-		int needs_map = u->kind == CF_UNIT_CONV || u->kind == CF_UNIT_MAXPOOL ||
-				u->kind == CF_UNIT_AVGPOOL || u->kind == CF_UNIT_GAP ||
-				u->kind == CF_UNIT_BN || u->kind == CF_UNIT_BLOCK;
-		if (needs_map && flat)
-			return shape_err(err, i, u, c, 0, 0,
-					 "it needs a C×H×W feature map");
-		if ((u->kind == CF_UNIT_LINEAR || u->kind == CF_UNIT_CONV || u->kind == CF_UNIT_BLOCK) &&
-		    (u->out <= 0 || (u->kind == CF_UNIT_BLOCK && u->mid <= 0)))
-			return shape_err(err, i, u, c, flat ? 0 : h, w, "its width must be positive");
-		switch (u->kind) {
-		case CF_UNIT_LINEAR:
-			c = c * h * w;
-			h = w = 1;
-			c = u->out;
-			flat = 1;
-			break;
-		case CF_UNIT_CONV:
-			if (u->kh <= 0 || u->kw <= 0 || u->stride <= 0 || u->pad < 0)
-				return shape_err(err, i, u, c, h, w, "kernel and stride must be positive");
-			if (h + 2 * u->pad < u->kh || w + 2 * u->pad < u->kw) {
-				snprintf(what, sizeof what, "kernel %dx%d with padding %d needs at least %d×%d",
-					 u->kh, u->kw, u->pad, u->kh - 2 * u->pad, u->kw - 2 * u->pad);
-				return shape_err(err, i, u, c, h, w, what);
-			}
-			h = (h + 2 * u->pad - u->kh) / u->stride + 1;
-			w = (w + 2 * u->pad - u->kw) / u->stride + 1;
-			c = u->out;
-			break;
-		case CF_UNIT_MAXPOOL:
-		case CF_UNIT_AVGPOOL:
-			if (u->kh <= 0 || u->stride <= 0)
-				return shape_err(err, i, u, c, h, w, "window and stride must be positive");
-			if (h < u->kh || w < u->kh) {
-				snprintf(what, sizeof what, "a %dx%d window needs at least %d×%d", u->kh, u->kh,
-					 u->kh, u->kh);
-				return shape_err(err, i, u, c, h, w, what);
-			}
-			h = (h - u->kh) / u->stride + 1;
-			w = (w - u->kh) / u->stride + 1;
-			break;
-		case CF_UNIT_GAP:
-			h = w = 1;
-			flat = 1;
-			break;
-		case CF_UNIT_FLATTEN:
-			c = c * h * w;
-			h = w = 1;
-			flat = 1;
-			break;
-		case CF_UNIT_BLOCK:
-			if (u->stride <= 0)
-				return shape_err(err, i, u, c, h, w, "stride must be positive");
-			h = (h - 1) / u->stride + 1;
-			w = (w - 1) / u->stride + 1;
-			c = u->out;
-			break;
-		case CF_UNIT_RELU:
-		case CF_UNIT_BN:
-			break;
-		}
-		if ((long)c * h * w > 1L << 30)
-			return cf_error_set(err, CF_EINVAL, "architecture: unit %d output is too large", i + 1);
+		cf_arch_shape tmp, *o = out ? &out[i] : &tmp;
+		if ((rc = walk_unit(&s, i, &a->unit[i], o, err)))
+			return rc;
 	}
-	a->nclasses = c;
 	return CF_OK;
+}
+
+int cf_arch_check(cf_arch *a, cf_error *err)
+{
+	cf_arch_shape last;
+	int rc;
+	if (a->nunits <= 0)
+		return cf_arch_shapes(a, NULL, err);
+	{
+		cf_arch_shape *sh = malloc(sizeof *sh * (size_t)a->nunits);
+		if (!sh)
+			return cf_error_set(err, CF_ENOMEM, "architecture: out of memory");
+		rc = cf_arch_shapes(a, sh, err);
+		last = sh[a->nunits - 1];
+		free(sh);
+	}
+	if (!rc)
+		a->nclasses = last.c;
+	return rc;
 }
 
 /* ---- entry points ----------------------------------------------------- */
@@ -957,6 +1151,10 @@ int cf_arch_parse(const char *text, cf_arch **out, cf_error *err)
 	if (!a || tokenize(text, &p)) {
 		free(a);
 		free(p.t);
+		if (p.over)
+			return cf_limits_refuse(err, CF_EINVAL, "units",
+						"architecture: a description of more than %d words",
+						p.n);
 		return cf_error_set(err, CF_ENOMEM, "architecture: out of memory");
 	}
 	t = peek(&p);

@@ -50,6 +50,8 @@
 #ifndef CF_ARCH_H
 #define CF_ARCH_H
 
+#include <stdint.h>
+
 #include "error.h"
 
 enum cf_arch_family { CF_ARCH_MLP, CF_ARCH_VGG, CF_ARCH_RESNET, CF_ARCH_NET };
@@ -98,6 +100,20 @@ void cf_arch_free(cf_arch *a);
 /* The canonical description (malloc'd string; NULL on allocation failure).
  * cf_arch_parse(cf_arch_print(a)) gives the same units. */
 char *cf_arch_print(const cf_arch *a);
+
+/* The output of a unit: c×h×w, or a flat vector of c values (flat set,
+ * h = w = 1), and its parameter and buffer values. */
+typedef struct cf_arch_shape {
+	int c, h, w, flat;
+	int64_t params;
+} cf_arch_shape;
+
+/* Walk the units from the input shape: out[i] (nunits entries; out may be
+ * NULL) receives unit i's output.  Every unit is checked against its input
+ * and against the limits of limit.h (units, widths, parameters,
+ * activations), in overflow-checked arithmetic, so a network built from a
+ * checked architecture has sizes that fit.  Errors name the unit. */
+int cf_arch_shapes(const cf_arch *a, cf_arch_shape *out, cf_error *err);
 
 /* Check that the units chain from the input shape and fill nclasses
  * (used by the parser; call it after building a cf_arch by hand, e.g. when

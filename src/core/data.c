@@ -2,8 +2,9 @@
  * loading by name, subsets, index files and shuffling (see data.h).  The
  * format readers live in data_idx.c (IDX, Fashion-MNIST) and data_cifar.c.
  *
- * Every file is read through zlib's gzopen/gzread, which passes plain files
- * through unchanged, so one code path serves .gz and uncompressed data.
+ * Every file is read through one reader that inflates gzip data and passes
+ * plain files through unchanged, so one code path serves .gz and
+ * uncompressed data.
  * File headers are untrusted: the data must fill the file exactly (a short
  * read or trailing bytes is an error), and buffers grow as data actually
  * arrives, so a corrupt header cannot make us allocate gigabytes up front.
@@ -15,6 +16,7 @@
 
 #include "data.h"
 #include "data_int.h"
+#include "limit.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,50 +30,149 @@
 
 /* ---- reading through zlib ---------------------------------------------- */
 
-gzFile cf_data_gzopen(const char *path, cf_error *err)
+/* A file read either as it is or, when it starts with the gzip magic
+ * 1f 8b, through inflate.  zlib's gzread would do both, but it silently
+ * ignores whatever follows the last gzip member; here concatenated
+ * members are read and anything else after them is an error. */
+struct cf_zin {
+	FILE *f;
+	const char *path;
+	int gz, member_done, eof;
+	int64_t raw;                 /* compressed bytes consumed so far */
+	z_stream z;
+	unsigned char in[1 << 16];
+};
+
+cf_zin *cf_data_gzopen(const char *path, cf_error *err)
 {
-	gzFile g;
-	errno = 0;
-	g = gzopen(path, "rb");
+	cf_zin *g = calloc(1, sizeof *g);
+	unsigned char magic[2];
+	size_t got;
+
 	if (!g) {
-		cf_error_set(err, CF_EIO, "%s: cannot open: %s", path,
-			     errno ? strerror(errno) : "out of memory");
+		cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
 		return NULL;
 	}
-	gzbuffer(g, 1 << 17);
+	g->path = path;
+	errno = 0;
+	if (!(g->f = fopen(path, "rb"))) {
+		cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
+		free(g);
+		return NULL;
+	}
+	got = fread(magic, 1, 2, g->f);
+	g->gz = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	rewind(g->f);
+	if (g->gz && inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
+		fclose(g->f);
+		free(g);
+		cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+		return NULL;
+	}
 	return g;
 }
 
-/* Read up to n bytes into buf; returns the count, or -1 on a zlib error
- * (message in err). */
-int64_t cf_data_gzread(gzFile g, const char *path, void *buf, int64_t n, cf_error *err)
+void cf_data_gzclose(cf_zin *g)
+{
+	if (!g)
+		return;
+	if (g->gz)
+		inflateEnd(&g->z);
+	fclose(g->f);
+	free(g);
+}
+
+/* Refill the input buffer (keeping what is left); 0 at end of file. */
+static size_t zin_fill(cf_zin *g)
+{
+	size_t got;
+	if (g->z.avail_in > 0 && g->z.next_in != g->in)
+		memmove(g->in, g->z.next_in, g->z.avail_in);
+	got = fread(g->in + g->z.avail_in, 1, sizeof g->in - g->z.avail_in, g->f);
+	g->z.next_in = g->in;
+	g->z.avail_in += (uInt)got;
+	return got;
+}
+
+static int64_t zin_error(cf_zin *g, int code, const char *what, cf_error *err)
+{
+	cf_error_set(err, code, "%s: read error: %s", g->path, what);
+	return -1;
+}
+
+/* After a gzip member: end of file, another member, or garbage. */
+static int64_t zin_next_member(cf_zin *g, cf_error *err)
+{
+	while (g->z.avail_in < 2 && zin_fill(g) > 0)
+		;
+	if (ferror(g->f))
+		return zin_error(g, CF_EIO, strerror(errno), err);
+	if (g->z.avail_in == 0) {
+		g->eof = 1;
+		return 0;
+	}
+	if (g->z.avail_in < 2 || g->z.next_in[0] != 0x1f || g->z.next_in[1] != 0x8b) {
+		cf_error_set(err, CF_EFORMAT,
+			     "%s: %u bytes of trailing garbage after the gzip data (at byte %lld of the file)",
+			     g->path, g->z.avail_in, (long long)(g->raw + (int64_t)(g->z.next_in - g->in)));
+		return -1;
+	}
+	g->raw += g->z.next_in - g->in;
+	g->member_done = 0;
+	if (inflateReset(&g->z) != Z_OK)
+		return zin_error(g, CF_EFORMAT, "cannot restart inflate", err);
+	return 1;
+}
+
+static int64_t zin_inflate(cf_zin *g, unsigned char *buf, int64_t n, cf_error *err)
 {
 	int64_t got = 0;
-	while (got < n) {
-		int64_t want = n - got > (1 << 30) ? (1 << 30) : n - got;
-		int r = gzread(g, (char *)buf + got, (unsigned)want);
-		if (r < 0) {
-			int zerr;
-			const char *msg = gzerror(g, &zerr);
-			size_t pl = strlen(path);
-			/* zlib puts "path: " in front of its message */
-			if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ')
-				msg += pl + 2;
-			cf_error_set(err, zerr == Z_ERRNO ? CF_EIO : CF_EFORMAT,
-				     "%s: read error: %s", path,
-				     zerr == Z_ERRNO ? strerror(errno) : msg);
+	while (got < n && !g->eof) {
+		int64_t rc;
+		if (g->member_done) {
+			if ((rc = zin_next_member(g, err)) <= 0) {
+				if (rc < 0)
+					return -1;
+				break;
+			}
+		}
+		if (g->z.avail_in == 0 && zin_fill(g) == 0) {
+			if (ferror(g->f))
+				return zin_error(g, CF_EIO, strerror(errno), err);
+			cf_error_set(err, CF_EFORMAT, "%s: read error: the gzip data is truncated", g->path);
 			return -1;
 		}
-		if (r == 0)
-			break;
-		got += r;
+		g->z.next_out = buf + got;
+		g->z.avail_out = (uInt)(n - got > (1 << 30) ? (1 << 30) : n - got);
+		rc = inflate(&g->z, Z_NO_FLUSH);
+		got = (int64_t)(g->z.next_out - buf);
+		if (rc == Z_STREAM_END) {
+			g->member_done = 1;
+		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			return zin_error(g, CF_EFORMAT, g->z.msg ? g->z.msg : "corrupt gzip data", err);
+		}
 	}
 	return got;
 }
 
+/* Read up to n bytes into buf; returns the count (less than n only at the
+ * end of the data), or -1 with err set. */
+int64_t cf_data_gzread(cf_zin *g, const char *path, void *buf, int64_t n, cf_error *err)
+{
+	(void)path;
+	if (g->gz)
+		return zin_inflate(g, buf, n, err);
+	{
+		size_t got = fread(buf, 1, (size_t)n, g->f);
+		if (got < (size_t)n && ferror(g->f))
+			return zin_error(g, CF_EIO, strerror(errno), err);
+		return (int64_t)got;
+	}
+}
+
 /* Read exactly `n` bytes (n known from a header) into a new buffer, then
  * require end of file.  The buffer grows with the data. */
-int cf_data_read_exact(gzFile g, const char *path, int64_t n, unsigned char **out,
+int cf_data_read_exact(cf_zin *g, const char *path, int64_t n, unsigned char **out,
 			   cf_error *err)
 {
 	int64_t cap = n < GZ_CHUNK ? n : GZ_CHUNK, have = 0;
@@ -125,7 +226,7 @@ int cf_data_read_exact(gzFile g, const char *path, int64_t n, unsigned char **ou
 /* The whole (decompressed) file. */
 int cf_data_read_all(const char *path, unsigned char **out, int64_t *len, cf_error *err)
 {
-	gzFile g = cf_data_gzopen(path, err);
+	cf_zin *g = cf_data_gzopen(path, err);
 	int64_t cap = 1 << 20, have = 0;
 	unsigned char *buf;
 
@@ -134,31 +235,38 @@ int cf_data_read_all(const char *path, unsigned char **out, int64_t *len, cf_err
 		return err ? err->code : CF_EIO;
 	buf = malloc((size_t)cap);
 	if (!buf) {
-		gzclose(g);
+		cf_data_gzclose(g);
 		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
 	}
 	for (;;) {
 		int64_t r = cf_data_gzread(g, path, buf + have, cap - have, err);
 		if (r < 0) {
 			free(buf);
-			gzclose(g);
+			cf_data_gzclose(g);
 			return err ? err->code : CF_EFORMAT;
 		}
 		have += r;
 		if (have < cap)
 			break;
+		if (cap * 2 > cf_limits_get()->data + 1) {
+			/* a compressed file can inflate to far more than it holds */
+			free(buf);
+			cf_data_gzclose(g);
+			return cf_limits_refuse(err, CF_EFORMAT, "data", "%s: more than %lld bytes of data",
+						path, (long long)cap);
+		}
 		{
 			unsigned char *nb = realloc(buf, (size_t)cap * 2);
 			if (!nb) {
 				free(buf);
-				gzclose(g);
+				cf_data_gzclose(g);
 				return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
 			}
 			buf = nb;
 			cap *= 2;
 		}
 	}
-	gzclose(g);
+	cf_data_gzclose(g);
 	*out = buf;
 	*len = have;
 	return CF_OK;

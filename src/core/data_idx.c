@@ -10,6 +10,9 @@
 #include "data.h"
 #include "data_int.h"
 
+#include "checked.h"
+#include "limit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +53,18 @@ static const char *idx_type_name(int type)
 	}
 }
 
-/* Read and check an IDX file: magic, type, dimensions, exact data size. */
-static int idx_read(const char *path, struct idx *x, cf_error *err)
+/* Open an IDX file and read its header: magic, type, dimensions; the
+ * file stays open at the start of the data (x->data is still NULL), so
+ * headers can be checked against each other before any data is read. */
+static int idx_open(const char *path, struct idx *x, cf_zin **gout, cf_error *err)
 {
 	unsigned char hdr[4 + 4 * IDX_MAXDIM];
-	gzFile g;
+	cf_zin *g;
 	int64_t r;
 	int tsize, rc;
 
 	memset(x, 0, sizeof *x);
+	*gout = NULL;
 	if (!(g = cf_data_gzopen(path, err)))
 		return err ? err->code : CF_EIO;
 	r = cf_data_gzread(g, path, hdr, 4, err);
@@ -96,25 +102,51 @@ static int idx_read(const char *path, struct idx *x, cf_error *err)
 				  path, x->ndim);
 		goto fail;
 	}
-	x->count = 1;
-	for (int d = 0; d < x->ndim; d++) {
-		const unsigned char *p = hdr + 4 + 4 * d;
-		x->dims[d] = (int64_t)p[0] << 24 | (int64_t)p[1] << 16 | (int64_t)p[2] << 8 | p[3];
-		if (x->dims[d] && x->count > INT64_MAX / tsize / x->dims[d]) {
-			rc = cf_error_set(err, CF_EFORMAT, "%s: dimension sizes overflow", path);
+	{
+		char sizes[16 * 12] = "", num[32];
+		int over = 0;
+		x->count = 1;
+		for (int d = 0; d < x->ndim; d++) {
+			const unsigned char *p = hdr + 4 + 4 * d;
+			x->dims[d] = (int64_t)p[0] << 24 | (int64_t)p[1] << 16 | (int64_t)p[2] << 8 | p[3];
+			over = over || cf_mul(x->count, x->dims[d], &x->count);
+			snprintf(num, sizeof num, "%s%lld", d ? "x" : "", (long long)x->dims[d]);
+			strcat(sizes, num);
+		}
+		if (over)
+			snprintf(num, sizeof num, "more than 2^63");
+		else
+			snprintf(num, sizeof num, "%lld", (long long)x->count);
+		if (over || x->count > cf_limits_get()->data) {
+			rc = cf_limits_refuse(err, CF_EFORMAT, "data", "%s: its header's sizes %s (%s values)",
+					      path, sizes, num);
 			goto fail;
 		}
-		x->count *= x->dims[d];
 	}
-	if ((rc = cf_data_read_exact(g, path, x->count * tsize, &x->data, err)) != CF_OK)
-		goto fail;
-	gzclose(g);
+	*gout = g;
 	return CF_OK;
 fail_read:
 	rc = err ? err->code : CF_EIO;
 fail:
-	gzclose(g);
+	cf_data_gzclose(g);
 	return rc;
+}
+
+/* The data after an idx_open'd header (exactly as many bytes as it
+ * announces, then the end of the file); closes the file. */
+static int idx_read_data(const char *path, struct idx *x, cf_zin *g, cf_error *err)
+{
+	int rc = cf_data_read_exact(g, path, x->count * idx_type_size(x->type), &x->data, err);
+	cf_data_gzclose(g);
+	return rc;
+}
+
+/* Read and check a whole IDX file. */
+static int idx_read(const char *path, struct idx *x, cf_error *err)
+{
+	cf_zin *g;
+	int rc = idx_open(path, x, &g, err);
+	return rc ? rc : idx_read_data(path, x, g, err);
 }
 
 /* ---- IDX data sets ----------------------------------------------------- */
@@ -155,19 +187,23 @@ static int idx_load(const char *images, const char *labels, const char *name,
 		    const float *def_mean, const float *def_std, cf_dataset **out, cf_error *err)
 {
 	struct idx im, lb;
+	cf_zin *gi = NULL, *gl = NULL;
 	cf_dataset *d = NULL;
 	int c, h, w, rc, maxl = -1;
 	float own_mean[CF_DATA_MAXCH], own_std[CF_DATA_MAXCH];
 
 	*out = NULL;
 	memset(&lb, 0, sizeof lb);
-	if ((rc = idx_read(images, &im, err)) != CF_OK)
+	/* Both headers are checked against each other before either file's
+	 * data is read: a small gzip file whose header claims 2^31 images is
+	 * refused without inflating it. */
+	if ((rc = idx_open(images, &im, &gi, err)) != CF_OK)
 		return rc;
 	if ((rc = idx_check_images(images, &im, &c, &h, &w, err)) != CF_OK)
 		goto done;
 	if ((rc = cf_data_check_norm(name, c, mean, std, err)) != CF_OK)
 		goto done;
-	if ((rc = idx_read(labels, &lb, err)) != CF_OK)
+	if ((rc = idx_open(labels, &lb, &gl, err)) != CF_OK)
 		goto done;
 	if (lb.type != 0x08) {
 		rc = cf_error_set(err, CF_EFORMAT,
@@ -185,6 +221,14 @@ static int idx_load(const char *images, const char *labels, const char *name,
 				  labels, (long long)lb.dims[0], images, (long long)im.dims[0]);
 		goto done;
 	}
+	rc = idx_read_data(labels, &lb, gl, err);
+	gl = NULL;
+	if (rc != CF_OK)
+		goto done;
+	rc = idx_read_data(images, &im, gi, err);
+	gi = NULL;
+	if (rc != CF_OK)
+		goto done;
 	for (int64_t i = 0; i < lb.count; i++) {
 		if (max_classes > 0 && lb.data[i] >= max_classes) {
 			rc = cf_error_set(err, CF_EFORMAT, "%s: label %d of sample %lld is out of range, expected 0..%d",
@@ -221,6 +265,8 @@ static int idx_load(const char *images, const char *labels, const char *name,
 	*out = d;
 	d = NULL;
 done:
+	cf_data_gzclose(gi);
+	cf_data_gzclose(gl);
 	free(im.data);
 	free(lb.data);
 	cf_dataset_free(d);

@@ -13,15 +13,21 @@
 
 #include "data.h"
 
-/* gzopen for reading with a large buffer; NULL (err set, CF_EIO) on failure. */
-gzFile cf_data_gzopen(const char *path, cf_error *err);
+/* A file opened for reading, inflated when it is gzip data (several
+ * members allowed, nothing after them). */
+typedef struct cf_zin cf_zin;
 
-/* Up to n bytes; the count read, or -1 with err set on a zlib error. */
-int64_t cf_data_gzread(gzFile g, const char *path, void *buf, int64_t n, cf_error *err);
+/* Open; NULL (err set, CF_EIO) on failure. */
+cf_zin *cf_data_gzopen(const char *path, cf_error *err);
+void cf_data_gzclose(cf_zin *g);
+
+/* Up to n bytes; the count read, or -1 with err set on a read error,
+ * corrupt or truncated gzip data, or garbage after it. */
+int64_t cf_data_gzread(cf_zin *g, const char *path, void *buf, int64_t n, cf_error *err);
 
 /* Exactly n bytes (from a header) into a new *out, then end of file: a
  * short read or trailing data is CF_EFORMAT. */
-int cf_data_read_exact(gzFile g, const char *path, int64_t n, unsigned char **out,
+int cf_data_read_exact(cf_zin *g, const char *path, int64_t n, unsigned char **out,
 		       cf_error *err);
 
 /* The whole (decompressed) file into a new *out of *len bytes. */

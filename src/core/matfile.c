@@ -6,6 +6,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "matfile.h"
 
+#include "checked.h"
+#include "limit.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,63 +69,99 @@ static uint64_t le64(const unsigned char *p)
 static int read_binary(const char *path, const unsigned char *p, size_t len, double **out,
 		       int64_t *rows, int64_t *cols, cf_error *err)
 {
-	uint64_t nr, nc;
+	int64_t nr, nc, count, need;
+	size_t bytes;
 	double *data;
 
 	if (len < 24)
 		return cf_error_set(err, CF_EFORMAT, "'%s': binary header truncated (%zu bytes, expected 24)",
 				    path, len);
-	nr = le64(p + 8);
-	nc = le64(p + 16);
-	if (nr == 0 || nc == 0 || nr > MAX_SIDE || nc > MAX_SIDE || (len - 24) % 8 ||
-	    (len - 24) / 8 != nr * nc)
+	/* the sizes are uint64 on disk; read as int64 so that a huge one shows
+	 * as the negative number it would wrap to, not as 18446744073709551615 */
+	nr = (int64_t)le64(p + 8);
+	nc = (int64_t)le64(p + 16);
+	if (nr < 1 || nr > MAX_SIDE || nc < 1 || nc > MAX_SIDE)
 		return cf_error_set(err, CF_EFORMAT,
-				    "'%s': binary matrix %llux%llu needs %llu data bytes, file has %zu",
-				    path, (unsigned long long)nr, (unsigned long long)nc,
-				    (unsigned long long)(nr * nc * 8), len - 24);
-	data = malloc(nr * nc * sizeof *data);
-	if (!data)
-		return cf_error_set(err, CF_ENOMEM, "out of memory for a %llux%llu matrix",
-				    (unsigned long long)nr, (unsigned long long)nc);
-	for (uint64_t k = 0; k < nr * nc; k++) {
+				    "'%s': binary header says %lld rows and %lld columns, expected 1 to %lld each",
+				    path, (long long)nr, (long long)nc, (long long)MAX_SIDE);
+	if (cf_mul(nr, nc, &count) || cf_mul(count, 8, &need) || count > cf_limits_get()->data)
+		return cf_limits_refuse(err, CF_EFORMAT, "data", "'%s': a %lldx%lld matrix", path,
+					(long long)nr, (long long)nc);
+	if ((uint64_t)need != len - 24)
+		return cf_error_set(err, CF_EFORMAT,
+				    "'%s': binary matrix %lldx%lld needs %lld data bytes, file has %zu",
+				    path, (long long)nr, (long long)nc, (long long)need, len - 24);
+	if (cf_bytes(count, sizeof *data, &bytes) || !(data = malloc(bytes)))
+		return cf_error_set(err, CF_ENOMEM, "out of memory for a %lldx%lld matrix",
+				    (long long)nr, (long long)nc);
+	for (int64_t k = 0; k < count; k++) {
 		uint64_t bits = le64(p + 24 + 8 * k);
 		memcpy(&data[k], &bits, 8);
 	}
 	*out = data;
-	*rows = (int64_t)nr;
-	*cols = (int64_t)nc;
+	*rows = nr;
+	*cols = nc;
 	return CF_OK;
 }
 
-static int read_text(const char *path, char *s, double **out, int64_t *rows, int64_t *cols,
-		     cf_error *err)
+/* Text: numbers separated by blanks (any number of spaces and tabs) or by
+ * one ',' or ';' each.  A field left empty between two separators, or
+ * after a trailing one, is an error rather than a silently shorter row;
+ * so is a NUL byte (a binary file read as text). */
+static int read_text(const char *path, const char *s, size_t len, double **out,
+		     int64_t *rows, int64_t *cols, cf_error *err)
 {
+	const char *end = s + len;
 	double *data = NULL;
 	int64_t r = 0, c = -1, cnt = 0, cap = 0, line = 1;
 	int rc = CF_OK;
 
-	while (*s && rc == CF_OK) {
+	while (s < end && rc == CF_OK) {
 		int64_t inrow = 0;
-		while (*s && *s != '\n') {
-			char *end;
+		int sep = 0; /* a ',' or ';' is waiting for its field */
+		while (s < end && *s != '\n' && rc == CF_OK) {
+			char *e;
 			double x;
-			if (strchr(" \t,\r;", *s)) {
+			if (*s == '\0') {
+				rc = cf_error_set(err, CF_EFORMAT,
+						  "%s:%lld: NUL byte at offset %lld (a binary file? text costs are numbers separated by commas)",
+						  path, (long long)line, (long long)(len - (size_t)(end - s)));
+				break;
+			}
+			if (*s == ',' || *s == ';') {
+				if (sep || inrow == 0) {
+					rc = cf_error_set(err, CF_EFORMAT, "%s:%lld: empty field %lld (two separators with no number between them)",
+							  path, (long long)line, (long long)inrow + 1);
+					break;
+				}
+				sep = 1;
+				s++;
+				continue;
+			}
+			if (strchr(" \t\r", *s)) {
 				s++;
 				continue;
 			}
 			if (*s == '#') {
-				while (*s && *s != '\n')
+				while (s < end && *s != '\n')
 					s++;
 				break;
 			}
-			x = strtod(s, &end);
-			if (end == s) {
+			x = strtod(s, &e);
+			if (e == s) {
 				size_t w = strcspn(s, " \t\r\n,;");
 				rc = cf_error_set(err, CF_EFORMAT, "%s:%lld: '%.*s' is not a number", path,
 						  (long long)line, (int)(w > 24 ? 24 : w), s);
 				break;
 			}
-			s = end;
+			if (inrow > 0 && !sep && e > s && s[-1] != ' ' && s[-1] != '\t' && s[-1] != '\r' &&
+			    s[-1] != ',' && s[-1] != ';') {
+				rc = cf_error_set(err, CF_EFORMAT, "%s:%lld: field %lld is not a number", path,
+						  (long long)line, (long long)inrow + 1);
+				break;
+			}
+			s = e;
+			sep = 0;
 			if (cnt == cap) {
 				double *nd;
 				cap = cap ? 2 * cap : 1024;
@@ -136,6 +175,9 @@ static int read_text(const char *path, char *s, double **out, int64_t *rows, int
 			data[cnt++] = x;
 			inrow++;
 		}
+		if (rc == CF_OK && sep)
+			rc = cf_error_set(err, CF_EFORMAT, "%s:%lld: empty field %lld after the last separator",
+					  path, (long long)line, (long long)inrow + 1);
 		if (rc == CF_OK && inrow > 0) {
 			if (c < 0)
 				c = inrow;
@@ -144,7 +186,7 @@ static int read_text(const char *path, char *s, double **out, int64_t *rows, int
 						  path, (long long)line, (long long)inrow, (long long)c);
 			r++;
 		}
-		if (*s == '\n') {
+		if (s < end && *s == '\n') {
 			s++;
 			line++;
 		}
@@ -173,7 +215,7 @@ int cf_matfile_read(const char *path, double **out, int64_t *rows, int64_t *cols
 	if (len >= 8 && !memcmp(buf, CF_MATFILE_MAGIC, 8))
 		rc = read_binary(path, (const unsigned char *)buf, len, out, rows, cols, err);
 	else
-		rc = read_text(path, buf, out, rows, cols, err);
+		rc = read_text(path, buf, len, out, rows, cols, err);
 	free(buf);
 	return rc;
 }

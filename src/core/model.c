@@ -1,16 +1,33 @@
-/* model.c — saving and loading networks as safetensors (see model.h).
+/* model.c — saving and loading networks as safetensors or PyTorch
+ * checkpoints (see model.h).
  *
- * The description travels in the file, so loading is parse → build → fill;
- * fill checks the whole state dict before touching the network, so a bad
- * file leaves nothing half-loaded.
+ * Loading is read → describe → parse → build → fill.  The file is read
+ * whole and recognised by its content (a torch.save file begins like a zip
+ * archive or a pickle; anything else is taken as safetensors); the
+ * description comes from the caller, the file's metadata, or inference
+ * from the state dict.  Fill checks the whole state dict before touching
+ * the network, so a bad file leaves nothing half-loaded.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "model.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "infer.h"
+#include "pt.h"
 #include "st.h"
+
+int cf_model_is_pt_name(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+	return dot && !strchr(dot, '/') && (!strcmp(dot, ".pt") || !strcmp(dot, ".pth"));
+}
 
 int cf_model_save(const cf_net *net, const char *path, const char *const *meta_key,
 		  const char *const *meta_val, size_t nmeta, cf_error *err)
@@ -44,7 +61,10 @@ int cf_model_save(const cf_net *net, const char *path, const char *const *meta_k
 		keys[k + 1] = meta_key[k];
 		vals[k + 1] = meta_val[k];
 	}
-	rc = cf_st_write(path, ts, (size_t)n, keys, vals, nmeta + 1, err);
+	if (cf_model_is_pt_name(path))
+		rc = cf_pt_write(path, ts, (size_t)n, keys, vals, nmeta + 1, err);
+	else
+		rc = cf_st_write(path, ts, (size_t)n, keys, vals, nmeta + 1, err);
 out:
 	free(ts);
 	free(keys);
@@ -107,29 +127,100 @@ int cf_model_fill(cf_net *net, const cf_st_file *f, const char *what, cf_error *
 	return CF_OK;
 }
 
+int cf_model_read(const char *path, cf_st_file **out, cf_error *err)
+{
+	struct stat st;
+	unsigned char *buf;
+	size_t size, have = 0;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = cf_error_set(err, CF_EIO, "%s: %s", path,
+				  S_ISDIR(st.st_mode) ? "is a directory, expected a model file" : "not a regular file");
+		close(fd);
+		return rc;
+	}
+	size = (size_t)st.st_size;
+	if (!(buf = malloc(size ? size : 1))) {
+		close(fd);
+		return cf_error_set(err, CF_ENOMEM, "%s: out of memory for %zu bytes", path, size);
+	}
+	while (have < size) {
+		ssize_t r = read(fd, buf + have, size - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = cf_error_set(err, CF_EIO, "%s: read error: %s", path,
+					  r < 0 ? strerror(errno) : "file shrank while reading");
+			close(fd);
+			free(buf);
+			return rc;
+		}
+		have += (size_t)r;
+	}
+	close(fd);
+	if (cf_pt_sniff(buf, size))
+		rc = cf_pt_read_mem(buf, size, path, out, err);
+	else
+		rc = cf_st_read_mem(buf, size, path, out, err);
+	free(buf);
+	return rc;
+}
+
+/* "in CxHxW" alone: not a description but the input shape for inference. */
+static int input_hint(const char *arch, int *c, int *h, int *w)
+{
+	int n = 0;
+	if (!arch || sscanf(arch, " in %dx%dx%d %n", c, h, w, &n) != 3 || arch[n] != '\0')
+		return 0;
+	return *c > 0 && *h > 0 && *w > 0;
+}
+
 int cf_model_load(const char *path, const char *arch, cf_net **out, cf_error *err)
 {
 	cf_st_file *f = NULL;
 	cf_arch *a = NULL;
 	cf_net *net = NULL;
+	char *inferred = NULL;
 	const char *desc;
-	int rc;
+	int rc, c = 0, h = 0, w = 0;
 
 	*out = NULL;
-	if ((rc = cf_st_read(path, &f, err)))
+	if ((rc = cf_model_read(path, &f, err)))
 		return rc;
+	if (input_hint(arch, &c, &h, &w))
+		arch = NULL;
 	desc = arch ? arch : cf_st_meta(f, CF_MODEL_ARCH_KEY);
 	if (!desc) {
-		cf_st_free(f);
-		return cf_error_set(err, CF_EFORMAT,
-				    "%s: no architecture: the metadata has no %s entry; give the description explicitly (e.g. --arch \"mlp 784-400-200-100-10 nobias\")",
-				    path, CF_MODEL_ARCH_KEY);
+		if ((rc = cf_infer_arch(f, c, h, w, path, &inferred, err))) {
+			cf_st_free(f);
+			return rc;
+		}
+		desc = inferred;
 	}
-	if ((rc = cf_arch_parse(desc, &a, err))) {
-		cf_error_prefix(err, rc, "%s%s", path, arch ? "" : " (metadata " CF_MODEL_ARCH_KEY ")");
+	if ((rc = cf_arch_parse(desc, &a, err)) == CF_OK && arch && !cf_st_meta(f, CF_MODEL_ARCH_KEY)) {
+		/* A description given for a file from elsewhere: its tensors may
+		 * carry another naming of the same modules (torchvision's
+		 * downsample and fc, an nn.Sequential's indices), which
+		 * inference maps to ours; when it cannot, the names stay and
+		 * filling says what does not match. */
+		cf_error ignored = {0, ""};
+		char *d = NULL;
+		if (!cf_infer_arch(f, a->c, a->h, a->w, path, &d, &ignored))
+			free(d);
+	}
+	if (rc) {
+		cf_error_prefix(err, rc, "%s%s", path,
+				arch ? "" : inferred ? " (inferred architecture)" : " (metadata " CF_MODEL_ARCH_KEY ")");
 		cf_st_free(f);
+		free(inferred);
 		return rc;
 	}
+	free(inferred);
 	rc = cf_net_create(a, &net, err);
 	cf_arch_free(a);
 	if (!rc)

@@ -9,6 +9,8 @@
  */
 #include "net_impl.h"
 
+#include "checked.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,156 +159,180 @@ static void unit_name(const cf_arch *a, namer *nm, int i, char *buf, size_t len)
 	}
 }
 
+/* A residual block's three convolutions, their parameters (state-dict
+ * order: conv1, bn1, conv2, bn2, shortcut.0, shortcut.1) and weight layers. */
+static void build_block(builder *b, cf_op *op, const cf_arch_unit *u, const char *name,
+			const cf_arch_shape *out)
+{
+	cf_net *net = b->net;
+	cf_convp *c1 = &op->cv[0], *c2 = &op->cv[1], *c3 = &op->cv[2];
+	char sub[CF_NET_NAME_MAX];
+	int c = op->in_c, h = op->in_h, w = op->in_w;
+
+	cf_conv_shape_init(&c1->s, c, h, w, u->mid, 3, 3, u->stride, 1);
+	cf_conv_shape_init(&c2->s, u->mid, c1->s.oh, c1->s.ow, u->out, 3, 3, 1, 1);
+	op->proj = u->stride != 1 || c != u->out;
+	if (op->proj)
+		cf_conv_shape_init(&c3->s, c, h, w, u->out, 1, 1, u->stride, 0);
+	snprintf(sub, sizeof sub, "%s.conv1", name);
+	add_layer(b, c1, sub, 1, u->bias);
+	if (u->bn) {
+		snprintf(sub, sizeof sub, "%s.bn1", name);
+		c1->bn = add_bn(b, u->mid, sub);
+	}
+	snprintf(sub, sizeof sub, "%s.conv2", name);
+	add_layer(b, c2, sub, 1, u->bias);
+	if (u->bn) {
+		snprintf(sub, sizeof sub, "%s.bn2", name);
+		c2->bn = add_bn(b, u->out, sub);
+	}
+	if (op->proj) {
+		snprintf(sub, sizeof sub, "%s.shortcut.0", name);
+		add_layer(b, c3, sub, 1, u->bias);
+		if (u->bn) {
+			snprintf(sub, sizeof sub, "%s.shortcut.1", name);
+			c3->bn = add_bn(b, u->out, sub);
+		}
+	}
+	snprintf(sub, sizeof sub, "%s.conv1", name);
+	add_wl(b, sub, 1, CF_WL_CONV1, c1, net->nunits, c1->s.oh, c1->s.ow);
+	snprintf(sub, sizeof sub, "%s.conv2", name);
+	add_wl(b, sub, 1, CF_WL_CONV2, c2, net->nunits, out->h, out->w);
+	if (op->proj) {
+		snprintf(sub, sizeof sub, "%s.shortcut.0", name);
+		add_wl(b, sub, 1, CF_WL_SHORTCUT, c3, net->nunits, out->h, out->w);
+	}
+}
+
+/* The op of unit i, its parameters and weight layers.  Returns 1 when the
+ * unit is a Linear, Conv2d or block (a unit of the network's table). */
+static int build_op(builder *b, int i, const char *name, const cf_arch_shape *out)
+{
+	cf_net *net = b->net;
+	const cf_arch *a = net->arch;
+	const cf_arch_unit *u = &a->unit[i];
+	cf_op *op = &net->ops[i];
+
+	switch (u->kind) {
+	case CF_UNIT_LINEAR:
+		op->cv[0].s.cin = (int)op->in_sz;
+		op->cv[0].s.cout = u->out;
+		add_layer(b, &op->cv[0], name, 0, u->bias);
+		add_wl(b, name, 0, CF_WL_PLAIN, &op->cv[0], net->nunits, 1, 1);
+		return 1;
+	case CF_UNIT_CONV:
+		cf_conv_shape_init(&op->cv[0].s, op->in_c, op->in_h, op->in_w, u->out, u->kh, u->kw,
+				   u->stride, u->pad);
+		add_layer(b, &op->cv[0], name, 1, u->bias);
+		add_wl(b, name, 1, CF_WL_PLAIN, &op->cv[0], net->nunits, out->h, out->w);
+		return 1;
+	case CF_UNIT_BLOCK:
+		build_block(b, op, u, name, out);
+		return 1;
+	case CF_UNIT_BN:
+		op->cv[0].bn = add_bn(b, op->in_c, name);
+		/* Tell the preceding conv which BN follows it. */
+		if (net->nwl > 0 && i > 0 && a->unit[i - 1].kind == CF_UNIT_CONV)
+			net->wl[net->nwl - 1].bn = op->cv[0].bn;
+		return 0;
+	case CF_UNIT_MAXPOOL:
+	case CF_UNIT_AVGPOOL:
+		op->k = u->kh;
+		op->stride = u->stride;
+		return 0;
+	case CF_UNIT_GAP:
+	case CF_UNIT_FLATTEN:
+	case CF_UNIT_RELU:
+		return 0;
+	}
+	return 0;
+}
+
+/* Enter op i's Linear/Conv/block in the unit table, opening a new stage
+ * after a resolution change (pending) or at a strided unit. */
+static void add_unit(cf_net *net, int i, int first_wl, int pending)
+{
+	const cf_arch_unit *u = &net->arch->unit[i];
+	const cf_op *op = &net->ops[i];
+	cf_net_unit *nu = &net->units[net->nunits];
+	int strided = (u->kind == CF_UNIT_CONV || u->kind == CF_UNIT_BLOCK) && u->stride > 1;
+
+	if (net->nstages == 0 || ((pending || strided) && net->stages[net->nstages - 1].unit_n > 0)) {
+		cf_net_stage *st = &net->stages[net->nstages++];
+		st->unit_first = net->nunits;
+		st->unit_n = 0;
+		st->h = op->out_h;
+		st->w = op->out_w;
+	}
+	nu->kind = u->kind;
+	nu->arch_unit = i;
+	nu->stage = net->nstages - 1;
+	nu->width = op->out_c;
+	nu->in_c = op->in_c;
+	nu->in_h = op->in_h;
+	nu->in_w = op->in_w;
+	nu->out_c = op->out_c;
+	nu->out_h = op->out_h;
+	nu->out_w = op->out_w;
+	nu->wl_first = first_wl;
+	nu->wl_n = net->nwl - first_wl;
+	for (int l = first_wl; l < net->nwl; l++)
+		net->wl[l].stage = nu->stage;
+	net->stages[net->nstages - 1].unit_n++;
+	net->nunits++;
+}
+
+/* The shapes come from the architecture's own walk (cf_arch_shapes), which
+ * has also checked every size against the limits: the network is laid out
+ * from the same numbers the check passed. */
 static int build(cf_net *net, cf_error *err)
 {
 	const cf_arch *a = net->arch;
 	builder b = { net, 0, 0, 0 };
 	namer nm;
-	int c = a->c, h = a->h, w = a->w;
-	int cap_units = a->nunits + 1, pending = 0;
-	char name[CF_NET_NAME_MAX - 16], sub[CF_NET_NAME_MAX];
+	cf_arch_shape *sh;
+	int pending = 0, rc;
+	char name[CF_NET_NAME_MAX - 16];
 
 	memset(&nm, 0, sizeof nm);
 	net->nops = a->nunits;
 	net->ops = calloc((size_t)a->nunits, sizeof *net->ops);
-	net->units = calloc((size_t)cap_units, sizeof *net->units);
-	net->stages = calloc((size_t)cap_units, sizeof *net->stages);
-	if (!net->ops || !net->units || !net->stages)
+	net->units = calloc((size_t)a->nunits + 1, sizeof *net->units);
+	net->stages = calloc((size_t)a->nunits + 1, sizeof *net->stages);
+	sh = malloc(sizeof *sh * (size_t)a->nunits);
+	if (!net->ops || !net->units || !net->stages || !sh) {
+		free(sh);
 		return cf_error_set(err, CF_ENOMEM, "network: out of memory");
-
+	}
+	if ((rc = cf_arch_shapes(a, sh, err))) {
+		free(sh);
+		return rc;
+	}
 	for (int i = 0; i < a->nunits && !b.err; i++) {
-		const cf_arch_unit *u = &a->unit[i];
 		cf_op *op = &net->ops[i];
-		int first_wl = net->nwl, is_unit = 0;
+		int first_wl = net->nwl;
 
 		unit_name(a, &nm, i, name, sizeof name);
-		op->kind = u->kind;
-		op->in_c = c;
-		op->in_h = h;
-		op->in_w = w;
-		op->in_sz = (int64_t)c * h * w;
+		op->kind = a->unit[i].kind;
+		op->in_c = i ? sh[i - 1].c : a->c;
+		op->in_h = i ? sh[i - 1].h : a->h;
+		op->in_w = i ? sh[i - 1].w : a->w;
+		op->in_sz = (int64_t)op->in_c * op->in_h * op->in_w;
+		op->out_c = sh[i].c;
+		op->out_h = sh[i].h;
+		op->out_w = sh[i].w;
+		op->out_sz = (int64_t)op->out_c * op->out_h * op->out_w;
 		for (int k = 0; k < 3; k++)
 			op->cv[k].w = op->cv[k].b = op->cv[k].bn = -1;
-		switch (u->kind) {
-		case CF_UNIT_LINEAR:
-			op->cv[0].s.cin = c * h * w;
-			op->cv[0].s.cout = u->out;
-			add_layer(&b, &op->cv[0], name, 0, u->bias);
-			c = u->out;
-			h = w = 1;
-			add_wl(&b, name, 0, CF_WL_PLAIN, &op->cv[0], net->nunits, 1, 1);
-			is_unit = 1;
-			break;
-		case CF_UNIT_CONV:
-			cf_conv_shape_init(&op->cv[0].s, c, h, w, u->out, u->kh, u->kw, u->stride, u->pad);
-			add_layer(&b, &op->cv[0], name, 1, u->bias);
-			c = u->out;
-			h = op->cv[0].s.oh;
-			w = op->cv[0].s.ow;
-			add_wl(&b, name, 1, CF_WL_PLAIN, &op->cv[0], net->nunits, h, w);
-			is_unit = 1;
-			break;
-		case CF_UNIT_BN:
-			op->cv[0].bn = add_bn(&b, c, name);
-			/* Tell the preceding conv/linear which BN follows it. */
-			if (net->nwl > 0 && i > 0 && (a->unit[i - 1].kind == CF_UNIT_CONV))
-				net->wl[net->nwl - 1].bn = op->cv[0].bn;
-			break;
-		case CF_UNIT_MAXPOOL:
-		case CF_UNIT_AVGPOOL:
-			op->k = u->kh;
-			op->stride = u->stride;
-			h = (h - u->kh) / u->stride + 1;
-			w = (w - u->kh) / u->stride + 1;
-			pending = 1;
-			break;
-		case CF_UNIT_GAP:
-			h = w = 1;
-			pending = 1;
-			break;
-		case CF_UNIT_FLATTEN:
-			c = c * h * w;
-			h = w = 1;
-			pending = 1;
-			break;
-		case CF_UNIT_RELU:
-			break;
-		case CF_UNIT_BLOCK: {
-			cf_convp *c1 = &op->cv[0], *c2 = &op->cv[1], *c3 = &op->cv[2];
-			cf_conv_shape_init(&c1->s, c, h, w, u->mid, 3, 3, u->stride, 1);
-			cf_conv_shape_init(&c2->s, u->mid, c1->s.oh, c1->s.ow, u->out, 3, 3, 1, 1);
-			op->proj = u->stride != 1 || c != u->out;
-			if (op->proj)
-				cf_conv_shape_init(&c3->s, c, h, w, u->out, 1, 1, u->stride, 0);
-			/* State-dict order: conv1, bn1, conv2, bn2, shortcut.0, shortcut.1. */
-			snprintf(sub, sizeof sub, "%s.conv1", name);
-			add_layer(&b, c1, sub, 1, u->bias);
-			if (u->bn) {
-				snprintf(sub, sizeof sub, "%s.bn1", name);
-				c1->bn = add_bn(&b, u->mid, sub);
-			}
-			snprintf(sub, sizeof sub, "%s.conv2", name);
-			add_layer(&b, c2, sub, 1, u->bias);
-			if (u->bn) {
-				snprintf(sub, sizeof sub, "%s.bn2", name);
-				c2->bn = add_bn(&b, u->out, sub);
-			}
-			if (op->proj) {
-				snprintf(sub, sizeof sub, "%s.shortcut.0", name);
-				add_layer(&b, c3, sub, 1, u->bias);
-				if (u->bn) {
-					snprintf(sub, sizeof sub, "%s.shortcut.1", name);
-					c3->bn = add_bn(&b, u->out, sub);
-				}
-			}
-			h = c2->s.oh;
-			w = c2->s.ow;
-			c = u->out;
-			snprintf(sub, sizeof sub, "%s.conv1", name);
-			add_wl(&b, sub, 1, CF_WL_CONV1, c1, net->nunits, c1->s.oh, c1->s.ow);
-			snprintf(sub, sizeof sub, "%s.conv2", name);
-			add_wl(&b, sub, 1, CF_WL_CONV2, c2, net->nunits, h, w);
-			if (op->proj) {
-				snprintf(sub, sizeof sub, "%s.shortcut.0", name);
-				add_wl(&b, sub, 1, CF_WL_SHORTCUT, c3, net->nunits, h, w);
-			}
-			is_unit = 1;
-			break;
-		}
-		}
-		op->out_c = c;
-		op->out_h = h;
-		op->out_w = w;
-		op->out_sz = (int64_t)c * h * w;
-		if (is_unit && !b.err) {
-			cf_net_unit *nu = &net->units[net->nunits];
-			int strided = (u->kind == CF_UNIT_CONV || u->kind == CF_UNIT_BLOCK) && u->stride > 1;
-			if (net->nstages == 0 || ((pending || strided) && net->stages[net->nstages - 1].unit_n > 0)) {
-				cf_net_stage *st = &net->stages[net->nstages++];
-				st->unit_first = net->nunits;
-				st->unit_n = 0;
-				st->h = h;
-				st->w = w;
-			}
+		if (build_op(&b, i, name, &sh[i]) && !b.err) {
+			add_unit(net, i, first_wl, pending);
 			pending = 0;
-			nu->kind = u->kind;
-			nu->arch_unit = i;
-			nu->stage = net->nstages - 1;
-			nu->width = c;
-			nu->in_c = op->in_c;
-			nu->in_h = op->in_h;
-			nu->in_w = op->in_w;
-			nu->out_c = c;
-			nu->out_h = h;
-			nu->out_w = w;
-			nu->wl_first = first_wl;
-			nu->wl_n = net->nwl - first_wl;
-			for (int l = first_wl; l < net->nwl; l++)
-				net->wl[l].stage = nu->stage;
-			net->stages[net->nstages - 1].unit_n++;
-			net->nunits++;
+		} else if (op->kind == CF_UNIT_MAXPOOL || op->kind == CF_UNIT_AVGPOOL ||
+			   op->kind == CF_UNIT_GAP || op->kind == CF_UNIT_FLATTEN) {
+			pending = 1;
 		}
 	}
+	free(sh);
 	if (b.err)
 		return cf_error_set(err, CF_ENOMEM, "network: out of memory");
 	return CF_OK;
@@ -331,6 +357,7 @@ static int layout(cf_net *net, cf_error *err)
 		if (pass == 0)
 			net->ntrain = off;
 	}
+	/* off is below the params limit: cf_arch_shapes counted the same values */
 	net->arena_size = off;
 	net->arena = calloc((size_t)(off ? off : 1), sizeof(float));
 	net->grads = calloc((size_t)(net->ntrain ? net->ntrain : 1), sizeof(float));
@@ -556,11 +583,21 @@ int cf_net_workspace(cf_net *net, int64_t N, cf_error *err)
 			}
 	}
 	net->max_sz = maxsz;
-	/* activations + 5 gradient buffers (2 ping-pong, 3 block temporaries) + im2col */
+	/* activations + 5 gradient buffers (2 ping-pong, 3 block temporaries) +
+	 * im2col; the per-sample sizes are within the activations limit, N is
+	 * the caller's: the products are checked. */
 	{
-		int64_t total = per * N + 5 * maxsz * N + (int64_t)work + 1;
-		ws = malloc(sizeof(float) * (size_t)total);
-		wi = malloc(sizeof(int32_t) * (size_t)(idx * N + 1));
+		int64_t total = 0, nidx = 0;
+		size_t bytes, ibytes;
+		if (cf_muladd(&total, per, N) || cf_muladd(&total, 5 * maxsz, N) ||
+		    cf_add(total, (int64_t)work + 1, &total) || cf_muladd(&nidx, idx, N) ||
+		    cf_add(nidx, 1, &nidx) || cf_bytes(total, sizeof(float), &bytes) ||
+		    cf_bytes(nidx, sizeof(int32_t), &ibytes))
+			return cf_error_set(err, CF_ENOMEM,
+					    "network: a batch of %lld samples needs more memory than can be addressed",
+					    (long long)N);
+		ws = malloc(bytes);
+		wi = malloc(ibytes);
 		if (!ws || !wi) {
 			free(ws);
 			free(wi);

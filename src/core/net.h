@@ -148,6 +148,17 @@ void cf_activations_free(cf_activations *a);
  * workspace, CF_EINVAL for a bad N or rec. */
 int cf_net_forward(cf_net *net, const float *x, int64_t N, enum cf_net_mode mode,
 		   cf_activations *rec, float *logits, cf_error *err);
+/* Part of the network, in evaluation mode: weight layers from..to
+ * (0-based, from <= to) on x, N inputs of layer `from`'s unit, giving in
+ * out layer `to`'s pre-activation output (N × its values per sample;
+ * to = the last layer gives the logits).  `from` must start its unit and
+ * `to` must not lie inside a residual block (CF_EINVAL saying so).
+ * cf_net_part_sizes gives the values per sample of x and of out.  Not a
+ * forward for cf_net_backward. */
+int cf_net_part_sizes(const cf_net *net, int from, int to, int64_t *in, int64_t *out,
+		      cf_error *err);
+int cf_net_forward_part(cf_net *net, int from, int to, const float *x, int64_t N, float *out,
+			cf_error *err);
 /* The logits of the last forward (N × nclasses), owned by the net. */
 const float *cf_net_logits(const cf_net *net);
 

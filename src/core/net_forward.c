@@ -69,22 +69,11 @@ static const float *recorded(const cf_net *net, const cf_net_wlayer *l)
 	}
 }
 
-int cf_net_forward(cf_net *net, const float *x, int64_t N, enum cf_net_mode mode,
-		   cf_activations *rec, float *logits, cf_error *err)
+/* Run ops first..last (inclusive) on cur; returns the last one's output. */
+static const float *run_ops(cf_net *net, int first, int last, const float *cur, int64_t N,
+			    enum cf_net_mode mode)
 {
-	const float *cur = x;
-	int rc;
-
-	if (N <= 0 || !x)
-		return cf_error_set(err, CF_EINVAL, "forward: need a positive number of samples (got %lld)",
-				    (long long)N);
-	if (rec && (rec->N != N || rec->n != net->nwl))
-		return cf_error_set(err, CF_EINVAL,
-				    "forward: recording buffers hold %lld samples of %d layers, expected %lld of %d",
-				    (long long)rec->N, rec->n, (long long)N, net->nwl);
-	if ((rc = cf_net_workspace(net, N, err)))
-		return rc;
-	for (int i = 0; i < net->nops; i++) {
+	for (int i = first; i <= last; i++) {
 		cf_op *op = &net->ops[i];
 		int hw = op->in_h * op->in_w;
 		op->x = cur;
@@ -122,6 +111,25 @@ int cf_net_forward(cf_net *net, const float *x, int64_t N, enum cf_net_mode mode
 		}
 		cur = op->y;
 	}
+	return cur;
+}
+
+int cf_net_forward(cf_net *net, const float *x, int64_t N, enum cf_net_mode mode,
+		   cf_activations *rec, float *logits, cf_error *err)
+{
+	const float *cur = x;
+	int rc;
+
+	if (N <= 0 || !x)
+		return cf_error_set(err, CF_EINVAL, "forward: need a positive number of samples (got %lld)",
+				    (long long)N);
+	if (rec && (rec->N != N || rec->n != net->nwl))
+		return cf_error_set(err, CF_EINVAL,
+				    "forward: recording buffers hold %lld samples of %d layers, expected %lld of %d",
+				    (long long)rec->N, rec->n, (long long)N, net->nwl);
+	if ((rc = cf_net_workspace(net, N, err)))
+		return rc;
+	cur = run_ops(net, 0, net->nops - 1, x, N, mode);
 	net->logits = cur;
 	net->last_N = N;
 	net->last_mode = mode;
@@ -138,4 +146,52 @@ int cf_net_forward(cf_net *net, const float *x, int64_t N, enum cf_net_mode mode
 const float *cf_net_logits(const cf_net *net)
 {
 	return net->have_forward ? net->logits : NULL;
+}
+
+/* The ops of weight layers from..to (see net.h) and their sizes. */
+static int part_ops(const cf_net *net, int from, int to, int *first, int *last, cf_error *err)
+{
+	if (from < 0 || from >= net->nwl || to < from || to >= net->nwl)
+		return cf_error_set(err, CF_EINVAL, "layers %d..%d out of range 1..%d", from + 1,
+				    to + 1, net->nwl);
+	const cf_net_unit *uf = &net->units[net->wl[from].unit];
+	const cf_net_unit *ut = &net->units[net->wl[to].unit];
+	if (uf->wl_first != from)
+		return cf_error_set(err, CF_EINVAL, "layer %d (%s) is inside a residual block: "
+				    "start at its first layer, %d", from + 1, net->wl[from].name,
+				    uf->wl_first + 1);
+	if (ut->kind == CF_UNIT_BLOCK)
+		return cf_error_set(err, CF_EINVAL, "layer %d (%s) is inside a residual block, whose "
+				    "layers have no output of their own", to + 1, net->wl[to].name);
+	*first = uf->arch_unit;
+	*last = ut->arch_unit;
+	return CF_OK;
+}
+
+int cf_net_part_sizes(const cf_net *net, int from, int to, int64_t *in, int64_t *out,
+		      cf_error *err)
+{
+	int first, last, rc = part_ops(net, from, to, &first, &last, err);
+	if (rc)
+		return rc;
+	*in = net->ops[first].in_sz;
+	*out = net->ops[last].out_sz;
+	return CF_OK;
+}
+
+int cf_net_forward_part(cf_net *net, int from, int to, const float *x, int64_t N, float *out,
+			cf_error *err)
+{
+	int first, last, rc = part_ops(net, from, to, &first, &last, err);
+	if (rc)
+		return rc;
+	if (N <= 0 || !x || !out)
+		return cf_error_set(err, CF_EINVAL, "forward: need a positive number of samples "
+				    "(got %lld)", (long long)N);
+	if ((rc = cf_net_workspace(net, N, err)))
+		return rc;
+	const float *y = run_ops(net, first, last, x, N, CF_NET_EVAL);
+	net->have_forward = 0; /* not a whole forward: nothing to backpropagate */
+	memcpy(out, y, sizeof(float) * (size_t)(N * net->ops[last].out_sz));
+	return CF_OK;
 }

@@ -52,10 +52,17 @@ int cf_conv_shape_init(cf_conv_shape *s, int cin, int h, int w, int cout,
 	if (cin <= 0 || cout <= 0 || kh <= 0 || kw <= 0 || stride <= 0 || pad < 0 ||
 	    h <= 0 || w <= 0)
 		return -1;
-	if (h + 2 * pad < kh || w + 2 * pad < kw)
+	/* in int64: a padding near INT_MAX must not wrap into a "fitting" kernel */
+	if ((int64_t)h + 2 * (int64_t)pad < kh || (int64_t)w + 2 * (int64_t)pad < kw)
 		return -1;
-	s->oh = (h + 2 * pad - kh) / stride + 1;
-	s->ow = (w + 2 * pad - kw) / stride + 1;
+	{
+		int64_t oh = ((int64_t)h + 2 * (int64_t)pad - kh) / stride + 1;
+		int64_t ow = ((int64_t)w + 2 * (int64_t)pad - kw) / stride + 1;
+		if (oh > INT32_MAX || ow > INT32_MAX || oh * ow > INT32_MAX)
+			return -1;
+		s->oh = (int)oh;
+		s->ow = (int)ow;
+	}
 	return 0;
 }
 

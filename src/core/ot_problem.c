@@ -97,8 +97,8 @@ static int check_weights(const double *w, int64_t k, const char *name, double *s
 		s += w[i];
 	}
 	if (!(s > 0) || !isfinite(s))
-		return cf_error_set(err, CF_EINVAL, "weights %s sum to %g, expected a positive finite sum",
-				    name, s);
+		return cf_error_set(err, CF_EINVAL, "weights %s sum to %s, expected a positive finite sum",
+				    name, isfinite(s) ? "0" : "more than the largest double");
 	*sum = s;
 	return CF_OK;
 }
@@ -122,8 +122,9 @@ int cf_ot_problem_check(const cf_ot_problem *p, const cf_ot_params *params, cf_e
 		return cf_error_set(err, CF_EINVAL, "mass tolerance %g must be >= 0", tol);
 	for (int64_t k = 0, nm = p->n * p->m; k < nm; k++)
 		if (!isfinite(p->M[k]))
-			return cf_error_set(err, CF_EINVAL, "cost M[%lld][%lld] is not finite (%g)",
-					    (long long)(k / p->m), (long long)(k % p->m), p->M[k]);
+			return cf_error_set(err, CF_EINVAL, "cost M[%lld][%lld] is not finite (%s)",
+					    (long long)(k / p->m), (long long)(k % p->m),
+					    isnan(p->M[k]) ? "NaN" : p->M[k] > 0 ? "+Inf" : "-Inf");
 	if ((rc = check_weights(p->a, p->n, "a", &sa, err)) ||
 	    (rc = check_weights(p->b, p->m, "b", &sb, err)))
 		return rc;
@@ -386,6 +387,36 @@ int64_t cf_ot_solver_iterations(const cf_ot_solver *s) { return s->iter; }
 double cf_ot_solver_error(const cf_ot_solver *s) { return s->err_now; }
 const char *cf_ot_solver_name(const cf_ot_solver *s) { return s->ops->name; }
 
+/* Costs near the ends of the double range (±1e308) make potentials,
+ * plan masses or the cost sum overflow even when every entry is finite.
+ * No Inf or NaN is ever handed out as a result: such a result becomes
+ * status FAILED, the message says why, and cost, plan and duals are 0 —
+ * not numbers anyone could mistake for an answer. */
+static void result_finite(const cf_ot_solver *s, cf_ot_result *r)
+{
+	int64_t n = r->n, m = r->m, bad = !isfinite(r->cost) || !isfinite(r->marg_err);
+	double big = 0;
+	for (int64_t k = 0; k < n * m && !bad; k++)
+		bad = !isfinite(r->plan[k]);
+	for (int64_t i = 0; i < n && !bad; i++)
+		bad = !isfinite(r->u[i]);
+	for (int64_t j = 0; j < m && !bad; j++)
+		bad = !isfinite(r->v[j]);
+	if (!bad)
+		return;
+	for (int64_t k = 0; k < n * m; k++)
+		big = fmax(big, fabs(s->prob.M[k]));
+	snprintf(r->message, sizeof r->message,
+		 "the %s overflows double precision with costs up to %.3g in magnitude: divide the costs (and an absolute epsilon) by their largest magnitude and multiply the cost back",
+		 !isfinite(r->cost) ? "cost" : "plan or its duals", big);
+	r->status = CF_OT_FAILED;
+	r->cost = 0;
+	r->marg_err = 0;
+	memset(r->plan, 0, sizeof(double) * (size_t)(n * m));
+	memset(r->u, 0, sizeof(double) * (size_t)n);
+	memset(r->v, 0, sizeof(double) * (size_t)m);
+}
+
 double cf_ot_solver_eps(const cf_ot_solver *s)
 {
 	double eps = s->reg;
@@ -464,6 +495,7 @@ int cf_ot_solver_result(const cf_ot_solver *s, cf_ot_result *r, cf_error *err)
 		size_t L = strlen(r->message);
 		snprintf(r->message + L, sizeof r->message - L, " (L1 marginal error %.3g)", r->marg_err);
 	}
+	result_finite(s, r);
 	return CF_OK;
 }
 

@@ -54,7 +54,7 @@ typedef struct sps {
 	double *cmax;            /* per column: largest exponent seen */
 	int64_t *carg;           /* and its row */
 	double *zrow;            /* one row's exponents */
-	double stage_tol;
+	double stage_tol, mass;  /* threshold of the current stage; Σa */
 	/* over-relaxation of the row update (see relax_step) */
 	double omega, e_mark, e_best, e_min;
 	int64_t st_it;
@@ -261,8 +261,9 @@ static int sps_init(cf_ot_solver *s, cf_error *err)
 	 * the dense check at the end for the rest */
 	k->theta = log(1e3 * (double)n * (double)m / s->par.tol);
 	stage_start(k, s->par.omega);
-	k->stage_tol = k->eps <= k->target ? s->par.tol
-					   : fmax(s->par.tol, 1e-4 * p->a[0] * (double)n);
+	for (int64_t i = 0; i < n; i++)
+		k->mass += p->a[i];
+	k->stage_tol = k->eps <= k->target ? s->par.tol : fmax(s->par.tol, 1e-4 * k->mass);
 	if (rebuild(s, k))
 		return cf_error_set(err, CF_ENOMEM, "out of memory for the sparse kernel (%lldx%lld)",
 				    (long long)n, (long long)m);
@@ -406,8 +407,7 @@ static int sps_iterate(cf_ot_solver *s, cf_error *err)
 			absorb(k);
 			k->eps = fmax(k->target, k->eps * s->par.eps_factor);
 			stage_start(k, s->par.omega);
-			k->stage_tol = k->eps <= k->target ? s->par.tol
-							   : fmax(s->par.tol, 1e-4 * a[0] * (double)n);
+			k->stage_tol = k->eps <= k->target ? s->par.tol : fmax(s->par.tol, 1e-4 * k->mass);
 			s->err_now = e;
 			if (cf_ot_hist_push(s, e))
 				return cf_error_set(err, CF_ENOMEM, "out of memory for the error history");

@@ -135,6 +135,15 @@ static void st_convert(const unsigned char *p, int64_t n, enum st_kind kind,
 	}
 }
 
+int cf_st_decode(const char *dtype, const unsigned char *p, int64_t n, float *out)
+{
+	const struct st_dtype *dt = st_dtype_find(dtype);
+	if (!dt || dt->kind == K_UNSUPPORTED)
+		return -1;
+	st_convert(p, n, dt->kind, out);
+	return 0;
+}
+
 /* ---- reading ----------------------------------------------------------- */
 
 void cf_st_free(cf_st_file *f)

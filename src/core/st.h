@@ -44,6 +44,11 @@ int cf_st_read_mem(const unsigned char *buf, size_t len, const char *what,
 
 void cf_st_free(cf_st_file *f);
 
+/* Convert n little-endian values of a supported dtype ("F32", "F16",
+ * "BF16", "F64", integers, "BOOL") at p to float32; -1 for other dtypes.
+ * Other readers of tensor data (PyTorch checkpoints) share it. */
+int cf_st_decode(const char *dtype, const unsigned char *p, int64_t n, float *out);
+
 /* Lookups; NULL when absent. */
 const cf_st_tensor *cf_st_find(const cf_st_file *f, const char *name);
 const char *cf_st_meta(const cf_st_file *f, const char *key);

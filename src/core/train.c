@@ -195,6 +195,11 @@ int cf_trainer_step(cf_trainer *t, double *loss, cf_error *err)
 		return rc;
 	logits = cf_net_logits(t->net);
 	l = cf_softmax_xent(logits, t->yb, nb, k, t->dlogits);
+	if (!isfinite(l))
+		/* stop before the update spreads Inf/NaN through every weight */
+		return cf_error_set(err, CF_EFAILED,
+				    "training diverged in epoch %d at batch %d/%d: the loss is %s (try a smaller learning rate than %g)",
+				    t->epoch + 1, t->batch + 1, t->nbatches, isnan(l) ? "NaN" : "infinite", t->lr);
 	for (int64_t i = 0; i < nb; i++) {
 		const float *r = logits + i * k;
 		int best = 0;

@@ -738,7 +738,8 @@ static const luaL_Reg matrix_methods[] = {
 	{"mean", cf_lmat_mean},     {"var", cf_lmat_var},       {"std", cf_lmat_std},
 	{"min", cf_lmat_min},       {"max", cf_lmat_max},       {"argmax", cf_lmat_argmax},
 	{"argmin", cf_lmat_argmin}, {"sqrt", cf_lmat_sqrt},     {"exp", cf_lmat_exp},
-	{"log", cf_lmat_log},       {"abs", cf_lmat_abs},       {"diag", cf_lmat_diag},
+	{"log", cf_lmat_log},       {"abs", cf_lmat_abs},       {"clamp", cf_lmat_clamp},
+	{"diag", cf_lmat_diag},
 	{"normalize", cf_lmat_normalize},                       {"cat", m_cat_method},
 	{"pretty", cf_lmat_pretty}, {"summary", cf_lmat_summary}, {NULL, NULL}};
 
@@ -817,6 +818,9 @@ static const cf_lua_doc matrix_docs[] = {
 	{"exp", "m:exp() -> Matrix", "Elementwise e^x."},
 	{"log", "m:log() -> Matrix", "Elementwise natural logarithm (-inf at 0, NaN below)."},
 	{"abs", "m:abs() -> Matrix", "Elementwise absolute value."},
+	{"clamp", "m:clamp(lo [, hi]) -> Matrix",
+	 "Every value limited to [lo, hi] (hi: no limit); NaN stays NaN.\n"
+	 "h:clamp(0) is the ReLU of pre-activations h."},
 	{"diag", "m:diag() -> Matrix",
 	 "The diagonal of a 2-D Matrix as a vector (min(n, m) values), or for a\n"
 	 "vector the square Matrix with it on the diagonal."},

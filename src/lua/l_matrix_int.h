@@ -46,6 +46,7 @@ int cf_lmat_sqrt(lua_State *L);
 int cf_lmat_exp(lua_State *L);
 int cf_lmat_log(lua_State *L);
 int cf_lmat_abs(lua_State *L);
+int cf_lmat_clamp(lua_State *L);
 int cf_lmat_diag(lua_State *L);
 int cf_lmat_normalize(lua_State *L);
 int cf_lmat_cat(lua_State *L);

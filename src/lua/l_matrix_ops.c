@@ -283,6 +283,21 @@ ELEMENTWISE(log, log)
 ELEMENTWISE(abs, fabs)
 #undef ELEMENTWISE
 
+/* m:clamp(lo [, hi]): every value limited to [lo, hi] (NaN stays NaN);
+ * m:clamp(0) is the ReLU. */
+int cf_lmat_clamp(lua_State *L)
+{
+	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
+	double lo = luaL_checknumber(L, 2), hi = luaL_optnumber(L, 3, HUGE_VAL);
+	luaL_argcheck(L, !(hi < lo), 3, "hi must not be below lo");
+	cf_lmatrix *o = cf_lmat_alloc(L, m->ndim, m->shape);
+	for (int64_t i = 0; i < m->size; i++) {
+		double x = m->data[i];
+		o->data[i] = x < lo ? lo : x > hi ? hi : x;
+	}
+	return 1;
+}
+
 /* ---- reductions ----------------------------------------------------------------- */
 
 enum { RED_SUM, RED_MEAN, RED_VAR, RED_STD, RED_MIN, RED_MAX, RED_ARGMAX, RED_ARGMIN };

@@ -661,24 +661,79 @@ static const float *input_arg(lua_State *L, cf_net *net, int arg, int64_t *N)
 	return buf;
 }
 
-/* m:forward(x [, {record = true}]) -> logits [, activations] */
+/* m:forward(x, {from = l, to = k}): weight layers l..k only. */
+static int forward_part(lua_State *L, cf_net *net, lua_Integer from, lua_Integer to)
+{
+	int64_t in, out;
+	cf_error err = {0};
+	if (cf_net_part_sizes(net, (int)from - 1, (int)to - 1, &in, &out, &err) != CF_OK)
+		return luaL_argerror(L, 3, err.msg);
+	cf_lmatrix *x = cf_lua_matrix_arg(L, 2);
+	int64_t N = x->ndim > 1 ? x->shape[0] : 1;
+	if (x->size != N * in) {
+		lua_pushfstring(L, "a Matrix of N inputs of layer %I, %I values each (N × %I)", from,
+				(lua_Integer)in, (lua_Integer)in);
+		return luaL_argerror(L, 2, lua_tostring(L, -1));
+	}
+	const cf_net_wlayer *wl = cf_net_wlayer_at(net, (int)to - 1);
+	int64_t sh[4] = {N, wl->oc, wl->oh, wl->ow};
+	if (!wl->conv)
+		sh[1] = out;
+	cf_lmatrix *o = cf_lua_matrix_new(L, wl->conv ? 4 : 2, sh);
+	int64_t bs = FWD_BATCH;
+	float *xb = lua_newuserdatauv(L, (size_t)(bs * in) * sizeof(float), 0);
+	float *yb = lua_newuserdatauv(L, (size_t)(bs * out) * sizeof(float), 0);
+	for (int64_t s = 0; s < N; s += bs) {
+		int64_t b = N - s < bs ? N - s : bs;
+		if (cf_lua_stop_requested())
+			return cf_lua_raise_interrupted(L);
+		for (int64_t i = 0; i < b * in; i++)
+			xb[i] = (float)x->data[s * in + i];
+		if (cf_net_forward_part(net, (int)from - 1, (int)to - 1, xb, b, yb, &err) != CF_OK)
+			return luaL_error(L, "forward: %s", err.msg);
+		for (int64_t i = 0; i < b * out; i++)
+			o->data[s * out + i] = yb[i];
+	}
+	lua_pop(L, 2);
+	return 1;
+}
+
+/* m:forward(x [, {record = true} | {from = l, to = k}]) -> logits [, activations] */
 static int m_forward(lua_State *L)
 {
 	cf_net *net = check_model(L, 1);
 	int record = 0;
+	lua_Integer from = 0, to = 0;
 	if (!lua_isnoneornil(L, 3)) {
 		luaL_checktype(L, 3, LUA_TTABLE);
 		lua_pushnil(L);
 		while (lua_next(L, 3)) {
 			lua_pop(L, 1);
-			if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "record") != 0) {
-				lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
+			const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+			if (strcmp(k, "record") != 0 && strcmp(k, "from") != 0 && strcmp(k, "to") != 0) {
+				lua_pushfstring(L, "unknown option '%s' (record, from, to)",
+						luaL_tolstring(L, -1, NULL));
 				return luaL_argerror(L, 3, lua_tostring(L, -1));
 			}
 		}
 		lua_getfield(L, 3, "record");
 		record = lua_toboolean(L, -1);
-		lua_pop(L, 1);
+		lua_getfield(L, 3, "from");
+		lua_getfield(L, 3, "to");
+		int isint = 1;
+		if (!lua_isnil(L, -2))
+			from = lua_tointegerx(L, -2, &isint);
+		if (isint && !lua_isnil(L, -1))
+			to = lua_tointegerx(L, -1, &isint);
+		if (!isint)
+			return luaL_argerror(L, 3, "options 'from' and 'to' are weight layer numbers");
+		lua_pop(L, 3);
+	}
+	if (from || to) {
+		if (record)
+			return luaL_argerror(L, 3, "record = true runs the whole model: "
+					      "not with from or to");
+		return forward_part(L, net, from ? from : 1, to ? to : cf_net_nwlayers(net));
 	}
 	int64_t N;
 	const float *x = input_arg(L, net, 2, &N);
@@ -686,42 +741,63 @@ static int m_forward(lua_State *L)
 	int K = cf_net_nclasses(net);
 	cf_lmatrix *logits = cf_lua_matrix_new2(L, N, K);
 	int lidx = lua_gettop(L);
-	float *lbuf = lua_newuserdatauv(L, (size_t)(record ? N : FWD_BATCH) * K * sizeof(float), 0);
+	float *lbuf = lua_newuserdatauv(L, (size_t)FWD_BATCH * K * sizeof(float), 0);
 	cf_error err = {0};
-	if (!record) {
-		for (int64_t s = 0; s < N; s += FWD_BATCH) {
-			int64_t b = N - s < FWD_BATCH ? N - s : FWD_BATCH;
-			if (cf_lua_stop_requested())
-				return cf_lua_raise_interrupted(L);
-			if (cf_net_forward(net, x + s * in, b, CF_NET_EVAL, NULL, lbuf, &err) != CF_OK)
-				return luaL_error(L, "forward: %s", err.msg);
-			for (int64_t i = 0; i < b * K; i++)
-				logits->data[s * K + i] = lbuf[i];
+	/* with record: one Matrix per weight layer for all N samples, filled
+	 * batch by batch from a recording of FWD_BATCH samples, so recording
+	 * costs the copies only (not a second, unbatched forward); only Lua
+	 * allocations happen while acts is held, and a memory error there
+	 * would leak it */
+	int nwl = cf_net_nwlayers(net), ridx = 0;
+	if (record) {
+		lua_createtable(L, nwl, 0);
+		ridx = lua_gettop(L);
+	}
+	cf_activations *acts = NULL;
+	int rc = CF_OK;
+	for (int64_t s = 0; s < N && rc == CF_OK; s += FWD_BATCH) {
+		int64_t b = N - s < FWD_BATCH ? N - s : FWD_BATCH;
+		if (cf_lua_stop_requested()) {
+			cf_activations_free(acts);
+			return cf_lua_raise_interrupted(L);
 		}
+		if (record && (!acts || acts->N != b)) {
+			cf_activations_free(acts);
+			acts = NULL;
+			if ((rc = cf_activations_alloc(net, b, &acts, &err)) != CF_OK)
+				break;
+		}
+		if ((rc = cf_net_forward(net, x + s * in, b, CF_NET_EVAL, acts, lbuf, &err)) != CF_OK)
+			break;
+		for (int64_t i = 0; i < b * K; i++)
+			logits->data[s * K + i] = lbuf[i];
+		for (int l = 0; record && l < nwl; l++) {
+			const cf_tensor *t = acts->a[l];
+			if (s == 0) { /* the Matrix for all N samples, shaped like the recording */
+				int64_t sh[CF_TENSOR_MAXDIM];
+				for (int d = 0; d < t->ndim; d++)
+					sh[d] = t->shape[d];
+				sh[0] = N;
+				cf_lua_matrix_push(L, t->ndim, sh, NULL);
+				lua_rawseti(L, ridx, l + 1);
+			}
+			lua_rawgeti(L, ridx, l + 1);
+			cf_lmatrix *r = cf_lua_matrix_check(L, -1);
+			lua_pop(L, 1);
+			double *dst = r->data + s * (t->size / b);
+			for (int64_t i = 0; i < t->size; i++)
+				dst[i] = t->data[i];
+		}
+	}
+	cf_activations_free(acts);
+	if (rc != CF_OK)
+		return luaL_error(L, "forward: %s", err.msg);
+	if (!record) {
 		lua_settop(L, lidx);
 		return 1;
 	}
-	cf_activations *acts = NULL;
-	int rc = cf_activations_alloc(net, N, &acts, &err);
-	if (rc == CF_OK)
-		rc = cf_net_forward(net, x, N, CF_NET_EVAL, acts, lbuf, &err);
-	if (rc != CF_OK) {
-		cf_activations_free(acts);
-		return luaL_error(L, "forward: %s", err.msg);
-	}
-	for (int64_t i = 0; i < N * K; i++)
-		logits->data[i] = lbuf[i];
-	/* copy the recordings into matrices; only Lua allocations happen
-	 * while acts is held, and a memory error there would leak it */
-	lua_createtable(L, acts->n, 0);
-	for (int l = 0; l < acts->n; l++) {
-		const cf_tensor *t = acts->a[l];
-		cf_lua_matrix_push_f(L, t->ndim, t->shape, t->data);
-		lua_rawseti(L, -2, l + 1);
-	}
-	cf_activations_free(acts);
 	lua_pushvalue(L, lidx);
-	lua_insert(L, -2);
+	lua_pushvalue(L, ridx);
 	return 2;
 }
 
@@ -875,11 +951,16 @@ static const cf_lua_doc model_method_docs[] = {
 	 "eval_batch (500), test = a Dataset evaluated after each epoch.\n"
 	 "Shows a progress line; Ctrl-C raises \"interrupted\" after a whole batch,\n"
 	 "with the model consistent."},
-	{"forward", "m:forward(x [, {record = true}]) -> logits [, activations]",
+	{"forward", "m:forward(x [, {record = true} | {from = l, to = k}]) -> logits [, activations]",
 	 "Run the model (evaluation mode) on a Dataset or a Matrix of N samples\n"
 	 "(N × input size, or N×C×H×W).  Returns the N × classes logits and, with\n"
 	 "record, a table with one Matrix per weight layer (its pre-activation\n"
-	 "output, N×out or N×C×H×W)."},
+	 "output, N×out or N×C×H×W; recording costs the copies, not a second pass).\n"
+	 "With from and/or to (weight layers, 1-based; defaults 1 and the last):\n"
+	 "only layers l..k, on x = N inputs of layer l (what the layer before\n"
+	 "it passes on, after its ReLU), giving layer k's pre-activation output:\n"
+	 "{from = l, to = l} is one layer, {from = l} the model from l onward.\n"
+	 "l must start its unit and k must not lie inside a residual block."},
 	{"predict", "m:predict(x) -> {label, ...}", "The predicted class (0..classes-1) of each sample of x."},
 	{"free", "m:free()", "Release the network now (also done by the collector and <close>)."},
 	{NULL, NULL, NULL}};

@@ -756,6 +756,44 @@ int cf_heatmap_hit(const cf_heatmap *h, const cf_heatmap_view *v, int y, int x, 
 	return *px < iw && *py >= 0;
 }
 
+/* qsort has no context argument: the keys travel with the indices */
+struct row_key {
+	int64_t row, col;
+	double val;
+};
+
+static int cmp_row_key(const void *pa, const void *pb)
+{
+	const struct row_key *a = pa, *b = pb;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	if (a->val != b->val)
+		return a->val > b->val ? -1 : 1;
+	return (a->row > b->row) - (a->row < b->row);
+}
+
+void cf_heatmap_order_rows(const double *a, int64_t n, int64_t m, int64_t *order, double *out)
+{
+	struct row_key *k = malloc((size_t)n * sizeof *k);
+	for (int64_t i = 0; i < n; i++) {
+		int64_t best = 0;
+		for (int64_t j = 1; j < m; j++)
+			if (a[i * m + j] > a[i * m + best])
+				best = j;
+		if (k)
+			k[i] = (struct row_key){i, best, a[i * m + best]};
+		order[i] = i;
+	}
+	if (k) {
+		qsort(k, (size_t)n, sizeof *k, cmp_row_key);
+		for (int64_t i = 0; i < n; i++)
+			order[i] = k[i].row;
+		free(k);
+	}
+	for (int64_t i = 0; i < n; i++)
+		memcpy(out + i * m, a + order[i] * m, (size_t)m * sizeof *out);
+}
+
 size_t cf_heatmap_cursor_text(const cf_heatmap *h, const cf_heatmap_view *v, char *buf,
 			      size_t size)
 {
@@ -780,9 +818,18 @@ size_t cf_heatmap_cursor_text(const cf_heatmap *h, const cf_heatmap_view *v, cha
 		c1 = c0;
 	if (v->sy <= 1 && v->sx <= 1)
 		pixel_cell(v, v->cy, v->cx, &r0, &c0);
-	if ((v->sy <= 1 && v->sx <= 1) || (r0 == r1 && c0 == c1))
+	if (((v->sy <= 1 && v->sx <= 1) || (r0 == r1 && c0 == c1)) && h->row_order)
+		n = snprintf(buf, size, "%s[%lld,%lld] = %.6g (sorted row %lld)", h->label,
+			     (long long)h->row_order[r0], (long long)c0, h->data[r0 * h->cols + c0],
+			     (long long)r0);
+	else if ((v->sy <= 1 && v->sx <= 1) || (r0 == r1 && c0 == c1))
 		n = snprintf(buf, size, "%s[%lld,%lld] = %.6g", h->label, (long long)r0,
 			     (long long)c0, h->data[r0 * h->cols + c0]);
+	else if (h->row_order)
+		n = snprintf(buf, size, "%s sorted rows %lld..%lld, %lld..%lld %s %.4g", h->label,
+			     (long long)r0, (long long)r1, (long long)c0, (long long)c1,
+			     h->pool == CF_POOL_SUM ? "sum" : "mean",
+			     cf_heatmap_pixel(h, v, v->cy, v->cx));
 	else
 		n = snprintf(buf, size, "%s[%lld..%lld, %lld..%lld] %lld×%lld %s %.4g", h->label,
 			     (long long)r0, (long long)r1, (long long)c0, (long long)c1,

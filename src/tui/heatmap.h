@@ -72,6 +72,10 @@ typedef struct cf_heatmap {
 	int labels;
 	int label_cursor;     /* labelled mode: underline the cursor's entry */
 	char row_prefix[8], col_prefix[8];
+	/* a reordered view (cf_heatmap_order_rows): row k of `data` is row
+	 * row_order[k] of the matrix, which the cursor readout names;
+	 * borrowed, NULL when the rows are in their own order */
+	const int64_t *row_order;
 	/* filled by render */
 	cf_rect img;          /* cells that hold the image */
 	double lo, hi;        /* colour range of the last render */
@@ -150,5 +154,19 @@ size_t cf_heatmap_cursor_text(const cf_heatmap *h, const cf_heatmap_view *v, cha
  * when enlarged. */
 size_t cf_heatmap_scale_text(const cf_heatmap *h, const cf_heatmap_view *v, char *buf,
 			     size_t size);
+
+/* The rows of an n×m plan in matching order: by the column of each row's
+ * largest entry, then by that entry (larger first), then by row, so a
+ * permutation plan becomes the identity's diagonal and a plan that splits
+ * rows shows as blocks.  order gets n row indices; out (n×m) the rows in
+ * that order. */
+void cf_heatmap_order_rows(const double *a, int64_t n, int64_t m, int64_t *order, double *out);
+
+/* Write the heatmap's matrix as an SVG picture (heatsvg.c): cells in the
+ * heatmap's colour map and scale (pooled to at most 200 a side), a
+ * legend with the range, the title and the axes named.  Atomic (a
+ * temporary file renamed).  Returns 0, or -1 with errno set. */
+int cf_heatmap_write_svg(const cf_heatmap *h, const char *path, const char *title,
+			 const char *xlabel, const char *ylabel);
 
 #endif

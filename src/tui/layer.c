@@ -58,7 +58,50 @@ struct cf_layer {
 	double trace_ratio;
 	int showing_fusion;   /* the plan is the fusion's, not a stepped one */
 	double *a, *b;        /* non-uniform marginals (owned) or NULL */
+	/* the plan in matching order (o): its rows sorted, and their order */
+	int sorted;
+	double *splan;
+	int64_t *order;
 };
+
+/* Give the plan's heatmap the plan, or its rows in matching order. */
+static void show_plan(struct cf_layer *L)
+{
+	if (L->sorted && L->splan && L->order) {
+		cf_heatmap_order_rows(L->plan, L->n, L->m, L->order, L->splan);
+		L->hT->row_order = L->order;
+		cf_heatmap_set_data(L->hT, L->splan, L->n, L->m);
+	} else {
+		L->hT->row_order = NULL;
+		cf_heatmap_set_data(L->hT, L->plan, L->n, L->m);
+	}
+}
+
+int cf_layer_sorted(const cf_tui *t)
+{
+	return t->layer ? t->layer->sorted : 0;
+}
+
+int cf_layer_set_sorted(cf_tui *t, int on)
+{
+	struct cf_layer *L = t->layer;
+	if (!L)
+		return 0;
+	if (on && !L->splan) {
+		L->splan = malloc((size_t)(L->n * L->m) * sizeof *L->splan);
+		L->order = malloc((size_t)L->n * sizeof *L->order);
+		if (!L->splan || !L->order) {
+			free(L->splan);
+			free(L->order);
+			L->splan = NULL;
+			L->order = NULL;
+			return -1;
+		}
+	}
+	L->sorted = on;
+	show_plan(L);
+	return 0;
+}
 
 static void refresh_plan(struct cf_layer *L)
 {
@@ -72,7 +115,7 @@ static void refresh_plan(struct cf_layer *L)
 	for (int64_t k = 0; k < nm; k++)
 		c += L->plan[k] * L->M[k];
 	L->cost = c;
-	cf_heatmap_set_data(L->hT, L->plan, L->n, L->m);
+	show_plan(L);
 }
 
 static int restart(cf_tui *t)
@@ -262,11 +305,37 @@ int cf_layer_cmd_reset(cf_tui *t, const char *args)
 	return 0;
 }
 
+/* On a fusion layer, e and v change the session too: a per-layer
+ * override of `name` for this layer (the fusion turns stale from it, the
+ * parameter screen and the results list it, w writes it).  The local
+ * solver restarts with the new value so it can be stepped at once; the
+ * session's own result comes with the next run.  Returns 0, or -1 after
+ * a message. */
+static int override(cf_tui *t, const char *name, const char *value)
+{
+	struct cf_layer *L = t->layer;
+	cf_session *s = cf_tsess_session(t);
+	cf_error err;
+
+	if (L->fusion_layer < 0 || !s)
+		return 0;
+	cf_error_clear(&err);
+	if (cf_session_set_layer(s, L->fusion_layer + 1, name, value, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "layer %d: %s", L->fusion_layer + 1, err.msg);
+		return -1;
+	}
+	/* results changed, but this screen keeps its restarted solver */
+	t->sess->gen++;
+	t->sess->layer_gen = t->sess->gen;
+	return 1;
+}
+
 static int set_eps(cf_tui *t, const char *text)
 {
 	struct cf_layer *L = t->layer;
 	char *end;
 	double x;
+	int ov;
 
 	while (*text == ' ')
 		text++;
@@ -278,11 +347,18 @@ static int set_eps(cf_tui *t, const char *text)
 		cf_tui_msg(t, CF_MSG_ERROR, "eps: '%s' is not a positive number", text);
 		return -1;
 	}
+	if ((ov = override(t, "ot.reg", text)) < 0)
+		return -1;
 	L->reg = x;
 	L->showing_fusion = 0;
 	if (restart(t))
 		return -1;
-	cf_tui_msg(t, CF_MSG_INFO, "ε = %g; %s restarted", x, cf_ot_kind_name(L->kind));
+	if (ov)
+		cf_tui_msg(t, CF_MSG_GOOD, "layer %d: ot.reg = %g (override); fusion stale from this "
+			   "layer, %s re-runs it", L->fusion_layer + 1, x,
+			   cf_tui_command_key("run-all"));
+	else
+		cf_tui_msg(t, CF_MSG_INFO, "ε = %g; %s restarted", x, cf_ot_kind_name(L->kind));
 	return 0;
 }
 
@@ -302,7 +378,7 @@ int cf_layer_cmd_solver(cf_tui *t, const char *args)
 {
 	static const int cycle[] = {CF_OT_SINKHORN, CF_OT_SINKHORN_LOG, CF_OT_SINKHORN_EPS, CF_OT_EMD};
 	struct cf_layer *L = t->layer;
-	int kind = -1;
+	int kind = -1, ov;
 
 	if (!L)
 		return -1;
@@ -321,11 +397,18 @@ int cf_layer_cmd_solver(cf_tui *t, const char *args)
 			;
 		kind = cycle[(k + 1) % n];
 	}
+	if ((ov = override(t, "ot.solver", cf_ot_kind_name(kind))) < 0)
+		return -1;
 	L->kind = kind;
 	L->showing_fusion = 0;
 	if (restart(t))
 		return -1;
-	cf_tui_msg(t, CF_MSG_INFO, "solver %s (ε = %g)", cf_ot_kind_name(kind), L->reg);
+	if (ov)
+		cf_tui_msg(t, CF_MSG_GOOD, "layer %d: ot.solver = %s (override); fusion stale from "
+			   "this layer, %s re-runs it", L->fusion_layer + 1, cf_ot_kind_name(kind),
+			   cf_tui_command_key("run-all"));
+	else
+		cf_tui_msg(t, CF_MSG_INFO, "solver %s (ε = %g)", cf_ot_kind_name(kind), L->reg);
 	return 0;
 }
 
@@ -428,6 +511,12 @@ VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(v, 0, 1))
 VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(v, -1, 0))
 VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(v, 1, 0))
 
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+	return n >= k && !strcmp(s + n - k, suf);
+}
+
 int cf_layer_cmd_export(cf_tui *t, const char *args)
 {
 	struct cf_layer *L = t->layer;
@@ -438,6 +527,22 @@ int cf_layer_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	cf_error err = {0};
+	if (has_suffix(path, ".svg")) {
+		char title[160];
+		snprintf(title, sizeof title, "Transport plan T%s%s (%lld×%lld, iteration %lld)%s",
+			 L->lname[0] ? " " : "", L->lname, (long long)L->n, (long long)L->m,
+			 (long long)L->iters, L->sorted ? ", rows in matching order" : "");
+		if (cf_heatmap_write_svg(L->hT, path, title,
+					 L->fusion_layer >= 0 ? "neurons of B (model 1)" : "column j",
+					 L->fusion_layer >= 0 ? (L->sorted ? "neurons of A, sorted"
+									   : "neurons of A (model 0)")
+							      : "row i")) {
+			cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+			return -1;
+		}
+		cf_tui_msg(t, CF_MSG_GOOD, "plan picture written to %s", path);
+		return 0;
+	}
 	if (cf_matfile_write(path, L->plan, L->n, L->m, &err)) {
 		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 		return -1;
@@ -663,6 +768,8 @@ void cf_layer_close(cf_tui *t)
 	free(L->errs);
 	free(L->a);
 	free(L->b);
+	free(L->splan);
+	free(L->order);
 	free(L);
 	t->layer = NULL;
 }
@@ -731,5 +838,10 @@ int cf_layer_open_fusion(cf_tui *t, const cf_fusion_layer *fl, int l, int nlayer
 	for (int64_t k = 0; k < fl->ot.n_err; k++)
 		if (push_err(L, fl->ot.err_hist[k]) == 0)
 			L->err = fl->ot.err_hist[k];
+	/* the matching order (o) stays on from layer to layer */
+	if (t->sess && t->sess->sorted && cf_layer_set_sorted(t, 1)) {
+		cf_layer_close(t);
+		return cf_error_set(err, CF_ENOMEM, "out of memory for the sorted plan");
+	}
 	return CF_OK;
 }

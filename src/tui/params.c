@@ -3,7 +3,9 @@
  * makes stale — with the selected row's help, type and range below.
  * Enter edits the value in place on the status line; the text goes through
  * cf_session_set, so validation is the session's: an invalid value shows
- * its message and the old value stays.  Changed values are marked "*".
+ * its message and the old value stays.  Changed values are marked "*",
+ * parameters with per-layer overrides "+" and the overrides listed
+ * ("override L3 0.05").
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
@@ -78,7 +80,8 @@ static void params_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	struct cf_tsess *S = t->sess;
 	int n, rows = body.h - 7, y; /* form rows: the box less header, help */
 	const cf_param_info *p = cf_session_params(&n), *sel;
-	char v[256], buf[512];
+	char v[256], buf[512], ov[160];
+	int ovn;
 
 	if (!S) {
 		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
@@ -105,9 +108,13 @@ static void params_draw(cf_tui *t, cf_grid *g, cf_rect body)
 			changed = strtod(v, NULL) != strtod(p[k].def, NULL);
 		else
 			changed = strcmp(v, p[k].def) != 0;
+		/* per-layer overrides show beside the value they override */
+		ov[0] = '\0';
+		ovn = p[k].per_layer ? cf_tsess_overrides(t, p[k].name, ov, sizeof ov) : 0;
 		cf_grid_printf(g, y, body.x + 2, body.w - 4, k == S->prow ? CF_ROLE_SELECT : CF_ROLE_NORMAL,
-			       "%s %-24s %-22.22s %-12.12s %s%s", changed ? "*" : " ", p[k].name, v,
-			       p[k].def, cf_session_step_name(p[k].step), p[k].per_layer ? " (per layer)" : "");
+			       "%s %-24s %-22.22s %-12.12s %s%s%s", changed ? "*" : ovn ? "+" : " ",
+			       p[k].name, v, p[k].def, cf_session_step_name(p[k].step),
+			       ovn ? "  override " : p[k].per_layer ? " (per layer)" : "", ov);
 	}
 	/* the selected row's help */
 	if (sel->type == CF_PARAM_CHOICE) {

@@ -132,8 +132,24 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 				       cf_session_step_name(k), st, cf_session_time(S->s, k));
 	}
 	if (y < times.y + times.h - 1)
-		cf_grid_printf(g, y, times.x + 2, times.w - 4, CF_ROLE_DIM, "fusion layers solved: %lld",
+		cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "fusion layers solved: %lld",
 			       (long long)cf_session_layer_solves(S->s));
+	{
+		/* the per-layer overrides, one a line */
+		char ov[256];
+		if (cf_tsess_overrides(t, NULL, ov, sizeof ov) && y < times.y + times.h - 1) {
+			const char *p = ov;
+			cf_grid_puts(g, y++, times.x + 2, times.w - 4, CF_ROLE_WARN, "overrides:");
+			while (*p && y < times.y + times.h - 1) {
+				size_t n = strcspn(p, ",");
+				cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_WARN, "  %.*s",
+					       (int)n, p);
+				p += n;
+				while (*p == ',' || *p == ' ')
+					p++;
+			}
+		}
+	}
 	/* the finetuning curve */
 	cf_grid_box(g, curve, curve.w >= 40 ? "Finetuning: test accuracy per epoch"
 					    : "Finetuning: test accuracy", CF_ROLE_FRAME);

@@ -75,6 +75,11 @@ int cf_layer_cmd_left(cf_tui *t, const char *args);
 int cf_layer_cmd_right(cf_tui *t, const char *args);
 int cf_layer_cmd_up(cf_tui *t, const char *args);
 int cf_layer_cmd_down(cf_tui *t, const char *args);
+/* The plan in matching order (rows sorted by the column they go to, see
+ * cf_heatmap_order_rows) or in the neurons' own order; the readout names
+ * the original rows.  set returns -1 when out of memory. */
+int cf_layer_sorted(const cf_tui *t);
+int cf_layer_set_sorted(cf_tui *t, int on);
 /* Write the plan shown on the layer screen to a CSV file (atomically). */
 int cf_layer_cmd_export(cf_tui *t, const char *args);
 
@@ -121,9 +126,15 @@ int cf_tsess_cmd_next_layer(cf_tui *t, const char *args);
 int cf_tsess_cmd_export(cf_tui *t, const char *args);
 int cf_tsess_cmd_script(cf_tui *t, const char *args);
 int cf_tsess_cmd_set(cf_tui *t, const char *args);
+/* The per-layer overrides, "L3 ot.reg=0.05, L4 ot.solver=emd" (of `name`
+ * only, as "L3 0.05", when name is not NULL), into buf; returns how many. */
+#define CF_TSESS_MAX_LAYERS 256
+int cf_tsess_overrides(const cf_tui *t, const char *name, char *buf, size_t size);
 /* :data SPEC: load the session's data set (every step turns stale). */
 int cf_tsess_cmd_data(cf_tui *t, const char *args);
 int cf_tsess_cmd_run_step(cf_tui *t, const char *args);
+/* o: plans in matching order or in their own (toggle, every screen). */
+int cf_tsess_cmd_sort(cf_tui *t, const char *args);
 /* Overview: the view keys act on C or on the plan (toggle). */
 int cf_tsess_cmd_focus(cf_tui *t, const char *args);
 

@@ -246,6 +246,7 @@ void cf_tsess_close(cf_tui *t)
 	free(S->path);
 	free(S->map);
 	free(S->P);
+	free(S->porder);
 	free(S);
 	t->sess = NULL;
 }
@@ -306,17 +307,46 @@ static void sync_costs(struct cf_tsess *S)
 static void sync_plan(struct cf_tsess *S, int sel)
 {
 	const cf_fusion_layer *fl = cf_session_fusion_layer(S->s, sel);
+	size_t nm;
 
 	free(S->P);
+	free(S->porder);
 	S->P = NULL;
+	S->porder = NULL;
+	S->hP->row_order = NULL;
 	S->pn = S->pm = 0;
 	if (fl && fl->done && fl->plan && fl->n0 > 0 && fl->n1 > 0 &&
-	    (S->P = malloc((size_t)(fl->n0 * fl->n1) * sizeof *S->P))) {
-		memcpy(S->P, fl->plan, (size_t)(fl->n0 * fl->n1) * sizeof *S->P);
+	    (S->P = malloc((nm = (size_t)(fl->n0 * fl->n1)) * sizeof *S->P))) {
 		S->pn = fl->n0;
 		S->pm = fl->n1;
+		/* the matching order: rows sorted by the column they go to */
+		if (S->sorted && (S->porder = malloc((size_t)fl->n0 * sizeof *S->porder))) {
+			cf_heatmap_order_rows(fl->plan, fl->n0, fl->n1, S->porder, S->P);
+			S->hP->row_order = S->porder;
+		} else
+			memcpy(S->P, fl->plan, nm * sizeof *S->P);
 	}
 	cf_heatmap_set_data(S->hP, S->P, S->pn, S->pm);
+}
+
+int cf_tsess_cmd_sort(cf_tui *t, const char *args)
+{
+	struct cf_tsess *S = t->sess;
+	int on = !(S ? S->sorted : cf_layer_sorted(t));
+	(void)args;
+	if (cf_layer_set_sorted(t, on)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "out of memory for the sorted plan");
+		return -1;
+	}
+	if (S) {
+		S->sorted = on;
+		S->p_gen = 0; /* copy the plan again, in the new order */
+		S->p_sel = -1;
+	}
+	cf_tui_msg(t, CF_MSG_INFO, on ? "plans in matching order: rows sorted by the column they go "
+				      "to (a permutation is a diagonal)"
+				    : "plans in the neurons' own order");
+	return 0;
 }
 
 void cf_tsess_sync(cf_tui *t)
@@ -526,6 +556,16 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	path = args && *args ? args : "costs.csv";
+	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".svg")) {
+		if (cf_heatmap_write_svg(S->hC, path, "Layer costs C (rows: A's hidden layers, "
+					 "columns: B's)", "hidden layer of B", "hidden layer of A")) {
+			cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path,
+				   strerror(errno));
+			return -1;
+		}
+		cf_tui_msg(t, CF_MSG_GOOD, "layer costs C picture written to %s", path);
+		return 0;
+	}
 	if (cf_matfile_write(path, S->C, S->cm, S->cn, &err)) {
 		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 		return -1;
@@ -560,6 +600,31 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value)
 	cf_tui_msg(t, CF_MSG_GOOD, "%s = %s; %s and later steps are stale", name, old,
 		   cf_session_step_name(p->step));
 	return 0;
+}
+
+int cf_tsess_overrides(const cf_tui *t, const char *name, char *buf, size_t size)
+{
+	int np, n = 0;
+	const cf_param_info *p = cf_session_params(&np);
+	size_t used = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (!t->sess)
+		return 0;
+	for (int l = 1; l <= CF_TSESS_MAX_LAYERS; l++)
+		for (int k = 0; k < np; k++) {
+			char v[64];
+			if (!p[k].per_layer || (name && strcmp(name, p[k].name)) ||
+			    !cf_session_get_layer(t->sess->s, l, p[k].name, v, sizeof v))
+				continue;
+			if (used < size)
+				used += (size_t)snprintf(buf + used, size - used, "%sL%d %s%s%s",
+							 n ? ", " : "", l, name ? "" : p[k].name,
+							 name ? "" : "=", v);
+			n++;
+		}
+	return n;
 }
 
 int cf_tsess_cmd_data(cf_tui *t, const char *args)

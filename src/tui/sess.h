@@ -46,7 +46,9 @@ struct cf_tsess {
 	cf_heatmap *hC, *hP;
 	cf_heatmap_view vC, vP;
 	int focus;           /* overview: 0 = view keys act on C, 1 = on the plan */
-	double *P;           /* copy of the selected layer's plan */
+	double *P;           /* copy of the selected layer's plan (rows sorted when `sorted`) */
+	int64_t *porder;     /* its row order when sorted, else NULL */
+	int sorted;          /* plans in matching order (o) */
 	int64_t pn, pm;
 	int p_sel;
 	unsigned p_gen;

@@ -223,7 +223,9 @@ static void ot_text(const cf_session *s, const cf_tour_out *o)
 		layer_sentence(fl, o->layer, nl, o);
 	if (intro)
 		say(o, "Hidden neurons have no order of their own, so a low trace says nothing bad: "
-		       "it only says the matching is not neuron i to neuron i.");
+		       "it only says the matching is not neuron i to neuron i.%s",
+		    o->screens ? " Press o to sort T's rows by the matching: it then reads as a "
+				 "diagonal." : "");
 	if (done && nl > 0 && (!o->screens || o->layer == nl - 1)) {
 		const cf_fusion_layer *last = cf_session_fusion_layer(s, nl - 1);
 		/* the output neurons are the classes, in one order in both */

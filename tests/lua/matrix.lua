@@ -190,6 +190,9 @@ t.ok(cf.matrix{-1, 2, -3}:abs() == cf.matrix{1, 2, 3}, "abs()")
 t.ok(cf.matrix{0, 1}:exp() == cf.matrix{1, math.exp(1)}, "exp()")
 t.ok(cf.matrix{1, math.exp(2)}:log() == cf.matrix{0, 2}, "log()")
 t.is(cf.matrix{0}:log():get(1), -math.huge, "log(0) = -inf")
+t.ok(cf.matrix{-2, 0.5, 3}:clamp(0) == cf.matrix{0, 0.5, 3}, "clamp(0): the ReLU")
+t.ok(cf.matrix{-2, 0.5, 3}:clamp(-1, 1) == cf.matrix{-1, 0.5, 1}, "clamp(lo, hi)")
+t.raises(function() return R:clamp(1, 0) end, "hi must not be below lo", "clamp with hi < lo")
 
 -- diag, normalize
 t.ok(R:diag() == cf.matrix{1, 6}, "diag() of a 2x3 Matrix: min(n, m) values")

@@ -152,4 +152,41 @@ t.like(cf.model.new("resnet18_nobias_nobn"):add_biases():arch(), "convbias", "ad
 t.raises(function() return nb:set_bias(1, 0) end, "weight layer 1 (fc1) has no bias", "set_bias on a layer without one")
 t.raises(function() return wb:set_bias(1, cf.ones(3)) end, "fc1.bias has 16 values, the Matrix 3", "set_bias of the wrong size")
 t.raises(function() return wb:bias(3) end, "weight layer 3 out of range 1..2", "bias(l) out of range")
+-- recording runs in batches of 500: more samples than a batch record the same values
+do
+  local mr = cf.model.new("mlp 784-32-16-10", 8)
+  local Xb = cf.rand(1200, 784, 4)
+  local lg, ab = mr:forward(Xb, {record = true})
+  local lg2, ab2 = mr:forward(Xb:rows(501, 1200), {record = true})
+  t.ok(lg == mr:forward(Xb), "record: the logits of a plain forward")
+  t.ok(ab[2]:summary() == "Matrix 1200x16 double" and ab[2]:rows(501, 1200) == ab2[2] and
+       lg:rows(501, 1200) == lg2, "record over 1200 samples: the later batches' recordings are theirs")
+  local a3 = select(2, mr:forward(Xb:rows(1, 3), {record = true}))[1]
+  t.near((ab[1]:rows(1, 3) - a3):abs():max(), 0, 1e-5, "... and the first batch's (float GEMM: up to rounding)")
+end
+-- parts of a model: one layer, from a layer onward
+do
+  local mp = cf.model.new("mlp 784-32-16-10", 1)
+  local Xp = cf.rand(7, 784, 2)
+  local lp, ap = mp:forward(Xp, {record = true})
+  t.ok(mp:forward(Xp, {to = 1}) == ap[1], "forward{to = 1}: layer 1's pre-activations")
+  local z = ap[1]:clamp(0)
+  t.ok(mp:forward(z, {from = 2}) == lp, "forward{from = 2} on layer 1's ReLU output: the logits")
+  t.ok(mp:forward(z, {from = 2, to = 2}) == ap[2], "forward{from = 2, to = 2}: one layer")
+  t.near((mp:forward(z, {from = 2, to = 2}) - (z * mp:weight(2):t() + mp:bias(2))):abs():max(), 0, 1e-5,
+         "one Linear layer is z W^T + b")
+  local cp = cf.model.new("vgg 4 M 8 M classes 10 in 1x28x28", 1)
+  local Xc = cf.rand(3, 784, 1)
+  local _, ac = cp:forward(Xc, {record = true})
+  t.ok(cp:forward(Xc, {to = 2}) == ac[2] and ac[2]:summary() == "Matrix 3x8x14x14 double",
+       "a conv layer's output is N×C×H×W")
+  t.raises(function() return mp:forward(Xp, {from = 2}) end, "N inputs of layer 2, 32 values each",
+           "from = 2 with the model's input")
+  t.raises(function() return mp:forward(z, {from = 2, to = 1}) end, "layers 2..1 out of range", "to before from")
+  t.raises(function() return mp:forward(Xp, {to = 4}) end, "out of range 1..3", "to past the last layer")
+  t.raises(function() return mp:forward(Xp, {from = 1, record = true}) end, "not with from or to", "record with from")
+  t.raises(function() return mp:forward(Xp, {form = 1}) end, "unknown option 'form'", "a misspelt option")
+  t.raises(function() return cf.model.new("resnet18_nobias_nobn"):forward(cf.rand(1, 3072), {to = 2}) end,
+           "inside a residual block", "to inside a block")
+end
 t.done()

@@ -1,0 +1,102 @@
+#!/bin/sh
+# test_pt_torch.sh — checkpoints written by PyTorch's own torch.save open in
+# clafuse with no --arch, and clafuse's .pt files open in PyTorch (TAP).
+# tests/pt_checkpoints.py trains small MLPs, VGGs and ResNets (with and
+# without BatchNorm, in the naming styles people use: fcK, nn.Sequential,
+# layers.K, features/classifier, shortcut/linear, torchvision's
+# downsample/fc, DataParallel's module.), saves them in the zip and the
+# legacy format, bare and inside wrapper dicts, with F16 weights, strided
+# views and shared storages, and records PyTorch's test figures.  clafuse
+# must infer each architecture and evaluate to the same figures; a model
+# fused by clafuse and one re-saved from Lua as .pt must load with
+# torch.load(weights_only=True) and load_state_dict(strict=True) and
+# evaluate in PyTorch to clafuse's figures.  Skips when Debian's
+# python3-torch or Fashion-MNIST is missing.
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-.}
+CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
+PY=/usr/bin/python3
+GEN="$top_srcdir/tests/pt_checkpoints.py"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+if ! $PY -c 'import torch' 2>/dev/null || [ ! -d /usr/share/datasets/fashion-mnist ]; then
+	echo "1..0 # SKIP python3-torch or Fashion-MNIST not installed"
+	exit 0
+fi
+LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH OMP_NUM_THREADS=1
+
+# Figures as "acc loss"; the two sides may differ by float summation order,
+# so up to 2 test images in 10000 and 1e-4 in the loss (as test_interop.sh).
+pt_fig() { sed -n 's/.*test accuracy \([0-9.]*\) loss \([0-9.]*\).*/\1 \2/p' "$1" | tail -n 1; }
+cf_fig() { sed -n 's/.*accuracy \([0-9.]*\)%, loss \([0-9.]*\).*/\1 \2/p' "$1" |
+	awk '{ printf "%.4f %s\n", $1 / 100, $2 }'; }
+same() {
+	[ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{
+		d = $1 - $3; e = $2 - $4; exit !(d <= 0.0002 && -d <= 0.0002 && e <= 1e-4 && -e <= 1e-4) }'
+}
+
+$PY "$GEN" make "$T" > "$T/make.log" 2>&1
+ok $? "PyTorch trains and saves the checkpoints"
+
+# name  the architecture clafuse must infer
+while read -r f arch; do
+	"$CLAFUSE" info "$T/$f" > "$T/$f.info" 2>&1
+	got=$(sed -n 's/^architecture //p' "$T/$f.info")
+	[ "$got" = "$arch" ]; ok $? "$f: inferred as '$arch' (got '$got')"
+done <<'LIST'
+mlp_fc.pt mlp 784-64-32-10 nobias in 1x28x28
+mlp_fc_legacy.pth mlp 784-64-32-10 nobias in 1x28x28
+mlp_fc_views.pt mlp 784-64-32-10 nobias in 1x28x28
+mlp_fc_views_legacy.pt mlp 784-64-32-10 nobias in 1x28x28
+mlp_dp.pt mlp 784-64-32-10 nobias in 1x28x28
+mlp_fc_b.pt mlp 784-64-32-10 nobias in 1x28x28
+mlp_f16.pt mlp 784-64-32-10 in 1x28x28
+mlp_seq.pt mlp 784-48-10 in 1x28x28
+mlp_layers_legacy.pt mlp 784-40-24-10 in 1x28x28
+vgg.pt vgg 8 M 16 M classes 10 in 1x28x28
+vgg_legacy.pth vgg 8 M 16 M classes 10 in 1x28x28
+vgg_bn.pt vgg 8 M 16 M classes 10 in 1x28x28 bn
+vgg_bn_legacy.pth vgg 8 M 16 M classes 10 in 1x28x28 bn
+vgg_nofinalpool.pt vgg 8 M 16 classes 10 in 1x28x28
+resnet.pt resnet 1,1 width 8 classes 10 in 1x28x28
+resnet_legacy.pth resnet 1,1 width 8 classes 10 in 1x28x28
+resnet_nobn.pt resnet 1,1 width 8 classes 10 in 1x28x28 nobn convbias
+resnet_nobn_legacy.pth resnet 1,1 width 8 classes 10 in 1x28x28 nobn convbias
+resnet_tv.pt resnet 1,1 width 8 classes 10 in 1x28x28
+resnet_tv_legacy.pth resnet 1,1 width 8 classes 10 in 1x28x28
+LIST
+
+grep -q "torch.test_accuracy = 0.5" "$T/vgg_legacy.pth.info" && grep -q "torch.wrapper = model" "$T/vgg_legacy.pth.info"
+ok $? "the wrapper's test_accuracy is shown as metadata"
+
+# Accuracy and loss equal PyTorch's (one file per model and format; the
+# ResNets are the slow ones).
+for f in mlp_fc.pt mlp_fc_legacy.pth mlp_fc_views.pt mlp_fc_views_legacy.pt mlp_dp.pt mlp_f16.pt \
+	mlp_seq.pt mlp_layers_legacy.pt vgg.pt vgg_bn_legacy.pth vgg_nofinalpool.pt \
+	resnet.pt resnet_nobn_legacy.pth resnet_tv.pt; do
+	"$CLAFUSE" eval "$T/$f" > "$T/$f.cf" 2>&1
+	a=$(pt_fig "$T/$f.expect") b=$(cf_fig "$T/$f.cf")
+	same "$a" "$b"; ok $? "$f: clafuse evaluates to PyTorch's figures ($a / $b)"
+done
+
+# clafuse's outputs as .pt, back in PyTorch.
+"$CLAFUSE" fuse "$T/mlp_fc.pt" "$T/mlp_fc_b.pt" --data fashion-mnist -o "$T/fused.pt" > "$T/fuse.out" 2>&1
+ok $? "clafuse fuse of two PyTorch checkpoints writes fused.pt"
+desc=$("$CLAFUSE" info "$T/fused.pt" | sed -n 's/^architecture //p')
+"$CLAFUSE" eval "$T/fused.pt" > "$T/fused.cf" 2>&1
+$PY "$GEN" check "$T/fused.pt" "$desc" > "$T/fused.pt.out" 2>&1
+ok $? "fused.pt: torch.load(weights_only=True), load_state_dict(strict=True)"
+a=$(cf_fig "$T/fused.cf") b=$(pt_fig "$T/fused.pt.out")
+same "$a" "$b"; ok $? "fused.pt: the same figures in PyTorch ($a / $b)"
+
+"$CLAFUSE" -e "assert(cf.model.load('$T/vgg_bn_legacy.pth')):save('$T/resaved.pt')" > "$T/lua.out" 2>&1
+ok $? "Lua: a legacy checkpoint loads and saves as .pt (m:save)"
+$PY "$GEN" check "$T/resaved.pt" "vgg 8 M 16 M classes 10 in 1x28x28 bn" > "$T/resaved.out" 2>&1
+ok $? "resaved.pt loads into PyTorch's module with strict=True"
+a=$(pt_fig "$T/vgg_bn_legacy.pth.expect") b=$(pt_fig "$T/resaved.out")
+same "$a" "$b"; ok $? "resaved.pt: PyTorch's figures are the original's ($a / $b)"
+echo "1..$n"
