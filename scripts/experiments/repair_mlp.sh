@@ -2,8 +2,8 @@
 # repair_mlp.sh — the options beyond the published method on the paper's MLP
 # pair (share/doc/beyond.md): for every seed, CLAFusion `add` and `merge`
 # as published, with REPAIR (fusion.repair), with the width-aware incoming
-# map (fusion.width_aware), and with both; the published run and the run
-# with both options are finetuned for FT_EPOCHS epochs, and so are the
+# map (fusion.width_aware), and with both; every run but the width-aware
+# one is finetuned for FT_EPOCHS epochs, and so are the
 # parents (finetune.parents), so that the comparison after finetuning is
 # fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
 # per run in $EXP/mlp/seed$S/; the table is printed by repair_table.py.
@@ -32,7 +32,8 @@ for s in $SEEDS; do
 	for m in add merge; do
 		run "r_${m}_pub" --set balance.method=$m --set finetune.epochs=$FT \
 			--set finetune.parents=$([ $m = add ] && echo 1 || echo 0)
-		run "r_${m}_repair" --set balance.method=$m --set fusion.repair=1
+		run "r_${m}_repair" --set balance.method=$m --set fusion.repair=1 \
+			--set finetune.epochs=$FT
 		run "r_${m}_width" --set balance.method=$m --set fusion.width_aware=1
 		run "r_${m}_both" --set balance.method=$m --set fusion.repair=1 \
 			--set fusion.width_aware=1 --set finetune.epochs=$FT
