@@ -9,6 +9,9 @@
   pt_checkpoints.py fixtures DIR  the small files checked in under tests/data/pt
                                  (known values, both formats, dtypes, views,
                                  a torchvision-named ResNet, a hostile file)
+  pt_checkpoints.py same A.pt B.safetensors
+                                 exit 0 when the two files hold the same
+                                 tensors, bit for bit
   pt_checkpoints.py check FILE DESC
                                  torch.load(FILE, weights_only=True) into the
                                  module of a clafuse description with
@@ -296,6 +299,12 @@ if __name__ == "__main__":
         make(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "fixtures":
         fixtures(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "same":
+        a = torch.load(sys.argv[2], weights_only=True)
+        b, _ = ti.st_read(sys.argv[3])
+        diff = sorted(set(a) ^ set(b)) + [k for k in a if k in b and not torch.equal(a[k], b[k])]
+        print("differ: %s" % diff if diff else "same %d tensors" % len(a))
+        sys.exit(1 if diff else 0)
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3])
     else:

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include <gsl/gsl_rng.h>
 #include <zlib.h>
@@ -679,8 +680,30 @@ static void test_cache_file(void)
 	snprintf(spec, sizeof spec, "idx:%s,%s", tpath("big-img.gz"), tpath("big-lab.gz"));
 	setenv("XDG_CACHE_HOME", tpath("cache"), 1);
 	unsetenv("CLAFUSE_DATA_CACHE");
+	/* seven old decoded files already there: writing one more keeps six */
+	mkdir(tpath("cache"), 0700);
+	mkdir(tpath("cache/clafuse"), 0700);
+	for (int k = 0; k < 7; k++) {
+		char old[64];
+		struct timespec ts[2] = {{1000000 + k, 0}, {1000000 + k, 0}};
+		snprintf(old, sizeof old, "cache/clafuse/data-old%d.cfd", k);
+		put(tpath(old), 0, "x", 1);
+		utimensat(AT_FDCWD, tpath(old), ts, 0);
+	}
 	cf_data_load_shared(spec, 1, NULL, NULL, &a, &err);
 	ok(a && !a->map, "first load decodes (%s)", a ? a->name : err.msg);
+	{
+		struct stat st;
+		int left = 0;
+		for (int k = 0; k < 7; k++) {
+			char old[64];
+			snprintf(old, sizeof old, "cache/clafuse/data-old%d.cfd", k);
+			left += stat(tpath(old), &st) == 0;
+		}
+		ok(left == 5 && stat(tpath("cache/clafuse/data-old0.cfd"), &st) != 0 &&
+		   stat(tpath("cache/clafuse/data-old6.cfd"), &st) == 0,
+		   "the cache keeps the six newest decoded files (old ones left: %d of 7)", left);
+	}
 	cf_data_shared_clear();
 	cf_data_load_shared(spec, 1, NULL, NULL, &b, &err);
 	for (int64_t q = 0; a && b && q < (int64_t)N * H * W; q++)

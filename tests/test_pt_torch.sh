@@ -93,6 +93,14 @@ ok $? "fused.pt: torch.load(weights_only=True), load_state_dict(strict=True)"
 a=$(cf_fig "$T/fused.cf") b=$(pt_fig "$T/fused.pt.out")
 same "$a" "$b"; ok $? "fused.pt: the same figures in PyTorch ($a / $b)"
 
+# The same parents as safetensors copies fuse to the same model.
+"$CLAFUSE" -e "for _, m in ipairs{'mlp_fc', 'mlp_fc_b'} do
+	assert(cf.model.load('$T/' .. m .. '.pt')):save('$T/' .. m .. '.safetensors') end" > "$T/copy.out" 2>&1
+"$CLAFUSE" fuse "$T/mlp_fc.safetensors" "$T/mlp_fc_b.safetensors" --data fashion-mnist \
+	-o "$T/fused_st.safetensors" > "$T/fuse_st.out" 2>&1
+$PY "$GEN" same "$T/fused.pt" "$T/fused_st.safetensors" > "$T/same.out" 2>&1
+ok $? "fusing the checkpoints and their safetensors copies gives the same model, bit for bit ($(cat "$T/same.out"))"
+
 "$CLAFUSE" -e "assert(cf.model.load('$T/vgg_bn_legacy.pth')):save('$T/resaved.pt')" > "$T/lua.out" 2>&1
 ok $? "Lua: a legacy checkpoint loads and saves as .pt (m:save)"
 $PY "$GEN" check "$T/resaved.pt" "vgg 8 M 16 M classes 10 in 1x28x28 bn" > "$T/resaved.out" 2>&1

@@ -4,6 +4,7 @@
  * overrides re-solving only the layers from there on, stepping the fusion
  * one layer at a time, failed steps keeping their results, more than two
  * models, and bad input leaving the session unchanged. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "balance.h"
 #include "cla.h"
 #include "ground.h"
+#include "report.h"
 #include "session.h"
 #include "fixtures.h"
 #include "tap.h"
@@ -394,6 +396,55 @@ out:
 	cf_session_free(s);
 }
 
+/* The report of a session stepped part way, then run: text and JSON. */
+static void test_report(void)
+{
+	cf_session *s = NULL;
+	cf_error e = { 0, "" };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_t *j;
+
+	cf_session_new(&s, &e);
+	cf_session_add_model(s, mk("mlp 16-40-30-20-12-10 nobias"), "A", &e);
+	cf_session_add_model(s, mk("mlp 16-40-30-10 nobias"), "B", &e);
+	cf_session_set_data(s, fx_data(400, 1, 4, 4, 10, 1), fx_data(300, 1, 4, 4, 10, 2), &e);
+	cf_session_set(s, "data.samples", "100", &e);
+	cf_session_fuse_step(s, &e);
+	f = open_memstream(&text, &len);
+	ok(cf_session_report(s, f, 0, &e) == 0 && fclose(f) == 0, "report of a stepped fusion");
+	ok(strstr(text, "model 0: A (5 weight layers)\nmodel 1: B (3 weight layers)\n") &&
+		   strstr(text, "alignment (units, 1-based): [1,4]\n") &&
+		   strstr(text, "balanced model 1: mlp 16-40-40-40-30-10 nobias") &&
+		   strstr(text, "\n1    fc1 ") && strstr(text, "\n2    fc2 ") && strstr(text, " - pending") &&
+		   !strstr(text, "accuracy on") && strstr(text, "step times (s): activations "),
+	   "the text has the pair, the map, the balanced model, done and pending layers, no accuracy yet");
+	j = cf_session_report_json(s);
+	ok(j && json_array_size(json_object_get(j, "layers")) == 5 &&
+		   !strcmp(json_string_value(json_object_get(json_array_get(json_object_get(j, "layers"), 4),
+							     "status")), "pending") &&
+		   json_is_null(json_object_get(j, "fused_acc")) &&
+		   !strcmp(json_string_value(json_object_get(json_object_get(j, "params"), "ot.solver")),
+			   "exact"),
+	   "JSON: five layers, the last pending, no accuracy yet, the parameters");
+	json_decref(j);
+	free(text);
+	text = NULL;
+	cf_session_run_all(s, &e);
+	f = open_memstream(&text, &len);
+	ok(cf_session_report(s, f, CF_REPORT_QUIET, &e) == 0 && fclose(f) == 0 &&
+		   !strstr(text, "fc1") && strstr(text, "accuracy on synthetic/2:\n  A ") &&
+		   strstr(text, "  fused "),
+	   "after the run, quiet: accuracies, no layer table");
+	j = cf_session_report_json(s);
+	ok(j && json_real_value(json_object_get(j, "fused_acc")) == cf_session_metrics_get(s)->fused_acc,
+	   "JSON fused_acc is the session's (%.4f)", cf_session_metrics_get(s)->fused_acc);
+	json_decref(j);
+	free(text);
+	cf_session_free(s);
+}
+
 /* The parameter table: indices, choices as the modules' enum values. */
 static void test_params(void)
 {
@@ -440,6 +491,7 @@ int main(void)
 	test_structures();
 	test_decisive();
 	test_params();
+	test_report();
 	gsl_rng_free(rng);
 	return tap_done();
 }

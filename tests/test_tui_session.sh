@@ -333,22 +333,37 @@ ok $? "tour at 80×24, step 4 read to its last line"
 keys Space
 read_step "5/8 Balancing the depths" Space "connectors."
 ok $? "tour at 80×24, step 5 read to its last line"
+screen | grep -F -q "balanced" && screen | grep -F -q "│4 lin  10│" && screen | grep -F -q "│3 id  200│"
+ok $? "network screen at 80×24 beside the tour: B whole, the balanced model with 'id' layers"
 keys Space
 read_step "6/8 OT, layer by layer" Space "layer."
 ok $? "tour at 80×24, step 6 read to its last line"
 i=1
 fused_ok=0
+one_press=0
 while [ $i -lt 6 ]; do
 	keys Space
 	i=$((i + 1))
 	last="layer."
 	[ $i -eq 6 ] && last="Every layer is fused."
 	# each Space fuses one layer; the panel starts again at its top
-	wait_for "6/8 OT, layer by layer" && wait_idle && wait_for "Layer $i of 6" \
-		&& read_step "6/8 OT, layer by layer" Space "$last" || fused_ok=1
+	wait_for "6/8 OT, layer by layer" && wait_idle && wait_for "Layer $i of 6" || fused_ok=1
+	# a later layer's text fits the panel: one press per layer
+	[ $i -lt 6 ] && on_screen "more ↓" && one_press=1
+	read_step "6/8 OT, layer by layer" Space "$last" || fused_ok=1
 done
 [ $fused_ok -eq 0 ] && on_screen "Every layer is fused."
 ok $? "tour at 80×24, step 6: every layer fused, the text read to its end"
+[ $one_press -eq 0 ]
+ok $? "tour at 80×24, step 6: layers 2-5 each shown whole after one press"
+# the tab bar at 80 columns: the current tab named, the help hint whole
+row0=$(screen | head -n 1)
+case $row0 in *"[2 layer]"*"? help") r=0 ;; *) r=1 ;; esac
+[ $r -eq 0 ]
+ok $? "tab bar at 80 columns: '[2 layer]' and '? help' whole ($row0)"
+# the heatmaps' legends keep their numbers at 80 columns
+screen | grep -q "▀▀ [0-9]"
+ok $? "heatmap legends at 80 columns show their numbers"
 keys Space
 read_step "7/8 Fused vs baselines" Space "them back."
 ok $? "tour at 80×24, step 7 read to its last line"

@@ -101,7 +101,4 @@ void cli_set_threads(int n);
 /* The number of BLAS threads in use (1 for GSL's CBLAS). */
 int cli_threads(void);
 
-/* Monotonic seconds. */
-double cli_now(void);
-
 #endif

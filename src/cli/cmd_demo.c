@@ -75,7 +75,7 @@ static void stage(cf_session *s, int k)
 static int run_step(cf_session *s, int step, double *t)
 {
 	cf_error err = {0};
-	double t0 = cli_now();
+	double t0 = cf_progress_clock();
 	if (cf_session_run(s, step, &err)) {
 		cf_term_progress_done();
 		if (err.code == CF_ESTOPPED)
@@ -85,7 +85,7 @@ static int run_step(cf_session *s, int step, double *t)
 		return -1;
 	}
 	cf_term_progress_done();
-	*t = cli_now() - t0;
+	*t = cf_progress_clock() - t0;
 	return 0;
 }
 

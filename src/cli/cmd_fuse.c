@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "cli/cmd.h"
 #include "core/model.h"
+#include "core/report.h"
 #include "core/session.h"
 #include "term/progress.h"
 
@@ -47,11 +47,6 @@ static void params_help(FILE *f)
 		fprintf(f, "  %-24s %-10s %s%s%s\n", p[i].name, *p[i].def ? p[i].def : "\"\"", p[i].help,
 			*choices ? ": " : "", choices);
 	}
-}
-
-static json_t *jnum(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
 }
 
 /* --set NAME=VALUE, each; 0, or 2 (bad usage) after a message. */
@@ -95,149 +90,6 @@ static int apply_layers(cf_session *s, const struct cli_value *v)
 		}
 	}
 	return 0;
-}
-
-static json_t *int_array(const char *label, const int *v, int n)
-{
-	json_t *a = json_array();
-	printf("%s", label);
-	for (int k = 0; k < n; k++) {
-		printf("%s%d", k ? "," : " [", v[k]);
-		json_array_append_new(a, json_integer(v[k]));
-	}
-	printf("]\n");
-	return a;
-}
-
-static void report_alignment(cf_session *s, json_t *rep)
-{
-	int i0, i1, n, rebuilt = cf_session_balanced_rebuilt(s);
-	const int *map;
-
-	cf_session_pair(s, &i0, &i1);
-	printf("model 0: %s (%d weight layers)\nmodel 1: %s (%d weight layers)\n",
-	       cf_session_model_name(s, i0), cf_net_nwlayers(cf_session_model(s, i0)),
-	       cf_session_model_name(s, i1), cf_net_nwlayers(cf_session_model(s, i1)));
-	map = cf_session_unit_map(s, &n);
-	json_object_set_new(rep, "unit_map", int_array("alignment (units, 1-based):", map, n));
-	map = cf_session_layer_map(s, &n);
-	json_object_set_new(rep, "layer_map", int_array("alignment (weight layers):", map, n));
-	if (rebuilt >= 0) {
-		char *d = cf_arch_print(cf_net_arch(cf_session_balanced(s, rebuilt)));
-		printf("balanced model %d: %s\n", rebuilt, d ? d : "?");
-		json_object_set_new(rep, "balanced_arch", json_string(d ? d : ""));
-		free(d);
-	}
-}
-
-static void report_layers(cf_session *s, json_t *rep, int quiet)
-{
-	json_t *jl = json_array();
-
-	if (!quiet)
-		printf("\n%-4s %-22s %11s %14s %-9s %9s %7s\n", "L", "layer", "size", "cost",
-		       "status", "time(s)", "trace");
-	for (int l = 0; l < cf_session_fusion_layers(s); l++) {
-		const cf_fusion_layer *y = cf_session_fusion_layer(s, l);
-		const char *status = y->plan ? cf_ot_status_name(y->ot.status) : "none";
-		char size[32];
-		json_t *o = json_object();
-		snprintf(size, sizeof size, "%lldx%lld", (long long)y->n0, (long long)y->n1);
-		if (!quiet)
-			printf("%-4d %-22s %11s %14.6g %-9s %9.4f %7.4f\n", l + 1, y->name, size,
-			       y->plan ? y->ot.cost : NAN, status, y->time, y->trace_ratio);
-		json_object_set_new(o, "name", json_string(y->name));
-		json_object_set_new(o, "n0", json_integer(y->n0));
-		json_object_set_new(o, "n1", json_integer(y->n1));
-		json_object_set_new(o, "cost", y->plan ? jnum(y->ot.cost) : json_null());
-		json_object_set_new(o, "status", json_string(status));
-		json_object_set_new(o, "solver", json_string(cf_ot_kind_name(y->ot.kind)));
-		json_object_set_new(o, "iterations", json_integer(y->ot.iterations));
-		json_object_set_new(o, "time", jnum(y->time));
-		json_object_set_new(o, "solve_time", jnum(y->ot.time));
-		json_object_set_new(o, "trace_ratio", jnum(y->trace_ratio));
-		json_array_append_new(jl, o);
-	}
-	json_object_set_new(rep, "layers", jl);
-}
-
-static void report_accuracy(cf_session *s, json_t *rep)
-{
-	const cf_session_metrics *met = cf_session_metrics_get(s);
-	const cf_session_finetune *ft = cf_session_finetune_get(s);
-	json_t *jm = json_array();
-
-	printf("\naccuracy on %s:\n", cf_session_data(s, 0) ? cf_session_data(s, 0)->name : "?");
-	for (int i = 0; i < cf_session_nmodels(s); i++) {
-		int folded = cf_session_model_folded(s, i);
-		json_t *o = json_object();
-		printf("  %-40s %7.2f%%%s\n", cf_session_model_name(s, i), 100 * met->parent_acc[i],
-		       folded ? " (" CF_SESSION_FOLDED_NOTE ")" : "");
-		json_object_set_new(o, "file", json_string(cf_session_model_name(s, i)));
-		json_object_set_new(o, "acc", jnum(met->parent_acc[i]));
-		json_object_set_new(o, "bn_folded", json_boolean(folded));
-		if (ft->parents)
-			json_object_set_new(o, "finetuned_best", jnum(ft->parent_best[i]));
-		json_array_append_new(jm, o);
-	}
-	json_object_set_new(rep, "parents", jm);
-	if (cf_session_balanced_rebuilt(s) >= 0)
-		printf("  %-40s %7.2f%%\n", "balanced model", 100 * met->balanced_acc);
-	printf("  %-40s %7.2f%%\n", "prediction ensemble", 100 * met->ensemble_acc);
-	if (!isnan(met->average_acc))
-		printf("  %-40s %7.2f%%\n", "plain average", 100 * met->average_acc);
-	printf("  %-40s %7.2f%%\n", "fused", 100 * met->fused_acc);
-	if (ft->epochs) {
-		json_t *ep = json_array();
-		printf("  %-40s %7.2f%% (best of %d epochs, epoch %d; last %.2f%%)\n",
-		       "fused, finetuned", 100 * ft->best_acc, ft->epochs, ft->best_epoch,
-		       100 * ft->res[ft->epochs - 1].test_acc);
-		for (int i = 0; ft->parents && i < cf_session_nmodels(s); i++)
-			printf("  %-40s %7.2f%% (best)\n", cf_session_model_name(s, i),
-			       100 * ft->parent_best[i]);
-		for (int k = 0; k < ft->epochs; k++)
-			json_array_append_new(ep, jnum(ft->res[k].test_acc));
-		json_object_set_new(rep, "finetune_acc", ep);
-		json_object_set_new(rep, "finetune_best", jnum(ft->best_acc));
-	}
-	json_object_set_new(rep, "balanced_acc", jnum(met->balanced_acc));
-	json_object_set_new(rep, "ensemble_acc", jnum(met->ensemble_acc));
-	json_object_set_new(rep, "average_acc", jnum(met->average_acc));
-	json_object_set_new(rep, "fused_acc", jnum(met->fused_acc));
-}
-
-static void report_times_params(cf_session *s, json_t *rep)
-{
-	int np;
-	const cf_param_info *pt = cf_session_params(&np);
-	json_t *jt = json_object(), *jp = json_object();
-
-	printf("\nstep times (s):");
-	for (int k = 0; k < CF_STEP_COUNT; k++) {
-		printf(" %s %.3f", cf_session_step_name(k), cf_session_time(s, k));
-		json_object_set_new(jt, cf_session_step_name(k), jnum(cf_session_time(s, k)));
-	}
-	printf("\n");
-	json_object_set_new(rep, "times", jt);
-	for (int i = 0; i < np; i++) {
-		char buf[256];
-		cf_session_get(s, pt[i].name, buf, sizeof buf, NULL);
-		json_object_set_new(jp, pt[i].name, json_string(buf));
-	}
-	json_object_set_new(rep, "params", jp);
-}
-
-/* Print the report and return it as JSON (NULL when out of memory). */
-static json_t *report(cf_session *s, int quiet)
-{
-	json_t *rep = json_object();
-	if (!rep)
-		return NULL;
-	report_alignment(s, rep);
-	report_layers(s, rep, quiet);
-	report_accuracy(s, rep);
-	report_times_params(s, rep);
-	return rep;
 }
 
 /* Save the fused model with its parents and parameters in the metadata. */
@@ -324,7 +176,11 @@ static int run(const struct cli_args *a)
 	if ((rc = prepare_and_run(s, a, &prog)))
 		goto done;
 	rc = 1;
-	if (!(rep = report(s, cli_flag(a, O_QUIET)))) {
+	if (cf_session_report(s, stdout, cli_flag(a, O_QUIET) ? CF_REPORT_QUIET : 0, &e)) {
+		cli_error("fuse", &e);
+		goto done;
+	}
+	if (json_path && !(rep = cf_session_report_json(s))) {
 		fprintf(stderr, "clafuse fuse: out of memory\n");
 		goto done;
 	}

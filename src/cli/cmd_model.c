@@ -48,7 +48,7 @@ static int eval_run(const struct cli_args *a)
 		cli_error("eval", &err);
 		goto done;
 	}
-	t0 = cli_now();
+	t0 = cf_progress_clock();
 	if (cf_evaluate(net, d, 0, &acc, &loss, &prog, &err)) {
 		cf_term_progress_done();
 		cli_error("eval", &err);
@@ -56,7 +56,7 @@ static int eval_run(const struct cli_args *a)
 	}
 	cf_term_progress_done();
 	printf("%s on %s (%s, %lld samples): accuracy %.2f%%, loss %.4f (%.2f s)\n", path, spec,
-	       split_train ? "train" : "test", (long long)d->n, 100 * acc, loss, cli_now() - t0);
+	       split_train ? "train" : "test", (long long)d->n, 100 * acc, loss, cf_progress_clock() - t0);
 	rc = 0;
 done:
 	cf_dataset_free(d);

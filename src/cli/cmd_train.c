@@ -141,9 +141,9 @@ static int train_epochs(cf_net *net, const cf_dataset *tr, const cf_dataset *tes
 	fflush(stdout);
 	for (int e = 1; !cf_trainer_done(t); e++) {
 		cf_epoch_result er;
-		double t0 = cli_now(), dt;
+		double t0 = cf_progress_clock(), dt;
 		int s = cf_trainer_epoch(t, &prog, &er, &err);
-		dt = cli_now() - t0;
+		dt = cf_progress_clock() - t0;
 		cf_term_progress_done();
 		if (s || (test && cf_evaluate(net, test, 0, &er.test_acc, &er.test_loss, &prog, &err))) {
 			cf_term_progress_done();

@@ -198,19 +198,9 @@ const char *cf_acts_measure_name(int m)
 	return cf_names_at(cf_acts_measure_names, m);
 }
 
-int cf_acts_measure_parse(const char *name)
-{
-	return cf_names_find(cf_acts_measure_names, name);
-}
-
 const char *cf_acts_metric_name(int m)
 {
 	return cf_names_at(cf_acts_metric_names, m);
-}
-
-int cf_acts_metric_parse(const char *name)
-{
-	return cf_names_find(cf_acts_metric_names, name);
 }
 
 /* Exact OT cost between the neuron clouds of two layers (the `wd` cost). */

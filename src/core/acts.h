@@ -89,14 +89,11 @@ typedef enum cf_acts_metric {
 	CF_LMETRIC_WD             /* exact OT cost between the two neuron clouds */
 } cf_acts_metric;
 
-/* Names: "index", "neuron", "activation"; "euclidean", "cka", "cca", "wd".
- * Parse functions return -1 for an unknown name. */
+/* Names: "index", "neuron", "activation"; "euclidean", "cka", "cca", "wd". */
 extern const char *const cf_acts_measure_names[];  /* names.h */
 extern const char *const cf_acts_metric_names[];
 const char *cf_acts_measure_name(int m);
-int cf_acts_measure_parse(const char *name);
 const char *cf_acts_metric_name(int m);
-int cf_acts_metric_parse(const char *name);
 
 typedef struct cf_acts_cost_opts {
 	int measure;              /* cf_acts_measure */

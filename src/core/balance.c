@@ -14,16 +14,6 @@
 
 const char *const cf_balance_method_names[] = { "add", "merge", NULL };
 
-const char *cf_balance_method_name(int m)
-{
-	return cf_names_at(cf_balance_method_names, m);
-}
-
-int cf_balance_method_parse(const char *name)
-{
-	return cf_names_find(cf_balance_method_names, name);
-}
-
 static int is_weight_unit(enum cf_unit_kind k)
 {
 	return k == CF_UNIT_LINEAR || k == CF_UNIT_CONV || k == CF_UNIT_BLOCK;

@@ -50,9 +50,7 @@ typedef enum cf_balance_method {
 	CF_BALANCE_MERGE     /* merged layers of the deeper MLP (cf_balance_merge) */
 } cf_balance_method;
 
-/* Names "add", "merge" ↔ cf_balance_method; parse returns -1 for an unknown name. */
+/* Names "add", "merge" ↔ cf_balance_method. */
 extern const char *const cf_balance_method_names[]; /* names.h */
-const char *cf_balance_method_name(int m);
-int cf_balance_method_parse(const char *name);
 
 #endif

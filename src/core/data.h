@@ -77,7 +77,8 @@ int cf_data_load(const char *spec, int train, const float *mean, const float *st
  * $XDG_CACHE_HOME/clafuse (~/.cache/clafuse), one file per spec, split and
  * normalisation holding the same stamp, written atomically and checked on
  * reading (header, sizes, stamp, checksum, labels), then mapped, so another
- * process skips the decoding too; CLAFUSE_DATA_CACHE=off turns that off.
+ * process skips the decoding too (the six newest files are kept);
+ * CLAFUSE_DATA_CACHE=off turns that off.
  * mean and std, when given, hold CF_DATA_MAXCH values
  * (as a cf_dataset's do).  The table keeps its reference until
  * cf_data_shared_clear(). */

@@ -41,6 +41,7 @@
 #define SHARE_MAX 16
 #define CACHE_MIN_VALUES ((int64_t)1 << 20) /* smaller sets decode in no time */
 #define CACHE_DATA 4096
+#define CACHE_FILES 6   /* the most recently written decoded files kept */
 
 typedef struct entry {
 	char *spec;
@@ -272,6 +273,49 @@ static int write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
+/* Keep the CACHE_FILES newest decoded files of the directory holding
+ * `path`: each distinct spec, split and normalisation has a file, and a
+ * cache must not grow without end. */
+static void cache_prune(const char *path)
+{
+	char dir[4200], f[4400];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	if (!(d = opendir(dir)))
+		return;
+	/* repeatedly: find the oldest while more than CACHE_FILES remain */
+	for (;;) {
+		int count = 0;
+		time_t oldest = 0;
+		char victim[64] = "";
+		rewinddir(d);
+		while ((e = readdir(d)) != NULL) {
+			struct stat st;
+			size_t L = strlen(e->d_name);
+			if (strncmp(e->d_name, "data-", 5) || L < 4 || strcmp(e->d_name + L - 4, ".cfd") ||
+			    L >= sizeof victim)
+				continue;
+			snprintf(f, sizeof f, "%s/%s", dir, e->d_name);
+			if (stat(f, &st))
+				continue;
+			count++;
+			if (!victim[0] || st.st_mtime < oldest) {
+				oldest = st.st_mtime;
+				memcpy(victim, e->d_name, L + 1);
+			}
+		}
+		if (count <= CACHE_FILES || !victim[0])
+			break;
+		snprintf(f, sizeof f, "%s/%s", dir, victim);
+		if (unlink(f))
+			break;
+	}
+	closedir(d);
+}
+
 /* Write the cache file (temporary file, then rename); failures only mean
  * no cache. */
 static void cache_write(uint64_t key, uint64_t stamp, const cf_dataset *d)
@@ -318,6 +362,8 @@ static void cache_write(uint64_t key, uint64_t stamp, const cf_dataset *d)
 	free(buf);
 	if (close(fd) || bad || rename(tmp, path))
 		unlink(tmp);
+	else
+		cache_prune(path);
 }
 
 static int same_norm(const entry *e, const float *mean, const float *std)

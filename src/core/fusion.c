@@ -6,14 +6,12 @@
  * plain linear layer.  The incoming map is applied per r, so convolutions
  * and the flatten after a conv stack need no special case.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "fusion.h"
 #include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_cblas.h>
 
@@ -24,13 +22,6 @@ struct cf_fusion {
 	int L, cursor;
 	cf_fusion_layer *layer;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void cf_fusion_params_default(cf_fusion_params *p)
 {
@@ -51,26 +42,6 @@ void cf_fusion_params_default(cf_fusion_params *p)
 
 const char *const cf_fusion_mode_names[] = { "acts", "wts", NULL };
 const char *const cf_fusion_marginals_names[] = { "uniform", "l1", "l2", NULL };
-
-const char *cf_fusion_mode_name(int m)
-{
-	return cf_names_at(cf_fusion_mode_names, m);
-}
-
-int cf_fusion_mode_parse(const char *name)
-{
-	return cf_names_find(cf_fusion_mode_names, name);
-}
-
-const char *cf_fusion_marginals_name(int m)
-{
-	return cf_names_at(cf_fusion_marginals_names, m);
-}
-
-int cf_fusion_marginals_parse(const char *name)
-{
-	return cf_names_find(cf_fusion_marginals_names, name);
-}
 
 static int check_params(const cf_fusion_params *p, cf_error *err)
 {
@@ -196,11 +167,6 @@ int cf_fusion_set_params(cf_fusion *f, int l, const cf_fusion_params *par, cf_er
 		if (l < 0 || i == l)
 			f->layer[i].par = *par;
 	return CF_OK;
-}
-
-const cf_fusion_params *cf_fusion_get_params(const cf_fusion *f, int l)
-{
-	return l >= 0 && l < f->L ? &f->layer[l].par : NULL;
 }
 
 int cf_fusion_done(const cf_fusion *f)
@@ -432,7 +398,7 @@ static int step_ground(cf_fusion *f, step_ctx *c, cf_error *err)
 	cf_fusion_layer *y = c->y;
 	const cf_fusion_params *p = c->p;
 	int64_t o0 = c->o0, o1 = c->o1;
-	double t1 = now();
+	double t1 = cf_progress_clock();
 	int rc;
 
 	if (!(y->M = malloc(sizeof *y->M * (size_t)(o0 * o1))))
@@ -465,7 +431,7 @@ static int step_ground(cf_fusion *f, step_ctx *c, cf_error *err)
 		rc = cf_ground_normalize(y->M, o0 * o1, (cf_ground_norm)p->norm, NULL, err);
 	if (rc)
 		return cf_error_prefix(err, rc, "fusion, layer %d (%s), ground cost", c->l + 1, y->name);
-	y->time_ground = now() - t1;
+	y->time_ground = cf_progress_clock() - t1;
 	return CF_OK;
 }
 
@@ -604,7 +570,7 @@ static int step_no_plan(step_ctx *c, cf_error *err)
 int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
 {
 	step_ctx c;
-	double t0 = now();
+	double t0 = cf_progress_clock();
 	int rc;
 
 	if (f->cursor >= f->L)
@@ -639,7 +605,7 @@ int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
 	}
 	step_average(f, &c);
 	c.y->done = 1;
-	c.y->time = now() - t0;
+	c.y->time = cf_progress_clock() - t0;
 	f->cursor++;
 	if (cf_progress_report(prog, "fusion", (double)f->cursor / f->L))
 		return cf_error_set(err, CF_ESTOPPED, "fusion: stopped after layer %d", c.l + 1);

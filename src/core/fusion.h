@@ -75,13 +75,9 @@ typedef struct cf_fusion_params {
 /* The defaults above (the paper's experiments, share/doc/method.md). */
 void cf_fusion_params_default(cf_fusion_params *p);
 
-/* Names: "acts", "wts"; "uniform", "l1", "l2".  Parse: -1 if unknown. */
+/* Names: "acts", "wts"; "uniform", "l1", "l2". */
 extern const char *const cf_fusion_mode_names[]; /* names.h */
 extern const char *const cf_fusion_marginals_names[];
-const char *cf_fusion_mode_name(int m);
-int cf_fusion_mode_parse(const char *name);
-const char *cf_fusion_marginals_name(int m);
-int cf_fusion_marginals_parse(const char *name);
 
 /* What fusing one weight layer produced.  Arrays are owned by the fusion
  * and valid until the layer is rewound or the fusion freed. */
@@ -120,7 +116,6 @@ void cf_fusion_free(cf_fusion *f);
  * rewind: call cf_fusion_rewind(f, l) to re-fuse from l.  CF_EINVAL for a
  * layer out of range or a value out of range (naming it). */
 int cf_fusion_set_params(cf_fusion *f, int l, const cf_fusion_params *par, cf_error *err);
-const cf_fusion_params *cf_fusion_get_params(const cf_fusion *f, int l);
 
 /* Model 0 transported onto model 1 (the aligned model): a new network
  * (*out, free with cf_net_free) of the fused network's architecture whose

@@ -18,16 +18,6 @@
 const char *const cf_ground_metric_names[] = { "sqeuclidean", "euclidean", "cosine", NULL };
 const char *const cf_ground_norm_names[] = { "none", "max", "median", "mean", "log1p", NULL };
 
-const char *cf_ground_metric_name(int k)
-{
-	return cf_names_at(cf_ground_metric_names, k);
-}
-
-const char *cf_ground_norm_name(int k)
-{
-	return cf_names_at(cf_ground_norm_names, k);
-}
-
 int cf_ground_metric_parse(const char *name)
 {
 	return cf_names_find(cf_ground_metric_names, name);

@@ -58,9 +58,7 @@ int cf_ground_median(const double *M, int64_t count, double *median);
  * "mean", "log1p".  Parse functions return -1 for an unknown name. */
 extern const char *const cf_ground_metric_names[]; /* names.h */
 extern const char *const cf_ground_norm_names[];
-const char *cf_ground_metric_name(int metric);
 int cf_ground_metric_parse(const char *name);
-const char *cf_ground_norm_name(int norm);
 int cf_ground_norm_parse(const char *name);
 
 #endif

@@ -54,8 +54,6 @@ extern const struct cf_ot_ops cf_ot_sinkhorn_eps_ops;
 extern const struct cf_ot_ops cf_ot_unbalanced_ops;
 extern const struct cf_ot_ops cf_ot_sinkhorn_sparse_ops;
 
-/* Monotonic clock in seconds. */
-double cf_ot_now(void);
 /* Append to the error history (grows geometrically); CF_ENOMEM on failure. */
 int cf_ot_hist_push(struct cf_ot_solver *s, double e);
 /* Set status and message (printf-style). */

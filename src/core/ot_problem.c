@@ -6,7 +6,6 @@
  * callback, timing and the error history are handled here once, so the
  * algorithms cannot disagree about what "limit" or "stopped" means.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ot_internal.h"
 #include "names.h"
 #include "ground.h"
@@ -16,14 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-double cf_ot_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void cf_ot_params_init(cf_ot_params *p)
 {
@@ -231,7 +222,7 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 	cf_ot_params par;
 	cf_ot_params mass_par;
 	int rc;
-	double t0 = cf_ot_now();
+	double t0 = cf_progress_clock();
 
 	if (!params) {
 		cf_ot_params_init(&def);
@@ -315,7 +306,7 @@ cf_ot_solver *cf_ot_solver_alloc(cf_ot_kind kind, const cf_ot_problem *p,
 		cf_ot_solver_free(s);
 		return NULL;
 	}
-	s->elapsed = cf_ot_now() - t0;
+	s->elapsed = cf_progress_clock() - t0;
 	return s;
 }
 
@@ -338,9 +329,9 @@ int cf_ot_solver_iterate(cf_ot_solver *s, cf_error *err)
 
 	if (s->status != CF_OT_RUNNING)
 		return CF_OK;
-	t0 = cf_ot_now();
+	t0 = cf_progress_clock();
 	rc = s->ops->iterate(s, err);
-	s->elapsed += cf_ot_now() - t0;
+	s->elapsed += cf_progress_clock() - t0;
 	if (rc) {
 		if (s->status == CF_OT_RUNNING)
 			cf_ot_finish(s, CF_OT_FAILED, "%s", err ? err->msg : "solver failed");
@@ -372,7 +363,7 @@ int cf_ot_solver_test(cf_ot_solver *s)
 	 * may cover the rows only; cf_ot_solver_result adds the returned plan's */
 	if (s->par.max_iter > 0 && s->iter >= s->par.max_iter)
 		cf_ot_finish(s, CF_OT_LIMIT, "iteration limit %lld reached", (long long)s->par.max_iter);
-	else if (s->par.time_limit > 0 && cf_ot_now() - s->start >= s->par.time_limit)
+	else if (s->par.time_limit > 0 && cf_progress_clock() - s->start >= s->par.time_limit)
 		cf_ot_finish(s, CF_OT_LIMIT, "time limit %g s reached after %lld iterations",
 			     s->par.time_limit, (long long)s->iter);
 	return s->status;

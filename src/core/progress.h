@@ -21,4 +21,8 @@ typedef struct cf_progress {
 /* Call the callback if there is one; returns nonzero when asked to stop. */
 int cf_progress_report(const cf_progress *p, const char *what, double fraction);
 
+/* Seconds on the monotonic clock (immune to changes of the wall clock):
+ * the one clock for step times, solver time limits and redraw throttling. */
+double cf_progress_clock(void);
+
 #endif

@@ -7,7 +7,7 @@
  * the recordings, the fusion borrows the balanced pair) are dropped when
  * what they borrow is replaced.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "session.h"
 
 #include <math.h>
@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "balance.h"
 #include "cla.h"
@@ -139,13 +138,6 @@ struct cf_session {
 	cf_session_metrics met;
 	cf_session_finetune ft;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Parse `value` for parameter i into *num / *str (str malloc'd for
  * STRING).  The session is not touched. */
@@ -1190,7 +1182,7 @@ static void step_begin(cf_session *s, int step)
 
 static int step_end(cf_session *s, int step, double t0, int rc, int done, const cf_error *err)
 {
-	s->time[step] += now() - t0;
+	s->time[step] += cf_progress_clock() - t0;
 	if (rc) {
 		mark_unfinished(s, step, rc, err);
 		return rc;
@@ -1204,7 +1196,7 @@ static int step_end(cf_session *s, int step, double t0, int rc, int done, const 
 
 static int run_step(cf_session *s, int step, cf_error *err)
 {
-	double t0 = now();
+	double t0 = cf_progress_clock();
 	int rc;
 
 	step_begin(s, step);
@@ -1258,7 +1250,7 @@ int cf_session_fuse_step(cf_session *s, cf_error *err)
 		return CF_OK;
 	if ((rc = run_before(s, CF_STEP_FUSE, err)))
 		return rc;
-	t0 = now();
+	t0 = cf_progress_clock();
 	if (s->state[CF_STEP_FUSE] != CF_STATE_RUNNING) {
 		step_begin(s, CF_STEP_FUSE);
 		if ((rc = fusion_ready(s, err)))

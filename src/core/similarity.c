@@ -77,11 +77,6 @@ int cf_sim_estimator_parse(const char *name, cf_sim_cka_estimator *out, cf_error
 	return CF_OK;
 }
 
-const char *cf_sim_metric_name(cf_sim_metric m)
-{
-	return m == CF_SIM_CCA ? "cca" : "cka";
-}
-
 const char *cf_sim_estimator_name(cf_sim_cka_estimator e)
 {
 	return cf_names_at(cf_sim_estimator_names, (int)e);
@@ -414,11 +409,6 @@ void cf_sim_layer_free(cf_sim_layer *l)
 		return;
 	free(l->mat);
 	free(l);
-}
-
-int64_t cf_sim_layer_samples(const cf_sim_layer *l)
-{
-	return l->n;
 }
 
 int64_t cf_sim_layer_rank(const cf_sim_layer *l)

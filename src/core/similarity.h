@@ -80,7 +80,6 @@ cf_sim_options cf_sim_options_default(void);
 int cf_sim_metric_parse(const char *name, cf_sim_metric *out, cf_error *err);
 extern const char *const cf_sim_estimator_names[]; /* names.h */
 int cf_sim_estimator_parse(const char *name, cf_sim_cka_estimator *out, cf_error *err);
-const char *cf_sim_metric_name(cf_sim_metric m);
 const char *cf_sim_estimator_name(cf_sim_cka_estimator e);
 
 /* ---- scalars: the `index` and `neuron` measures ---------------------- */
@@ -113,9 +112,7 @@ int cf_sim_layer_new(const cf_sim_matrix *X, const cf_sim_options *opt, cf_sim_l
 		     cf_error *err);
 void cf_sim_layer_free(cf_sim_layer *l);
 
-/* Samples N of the layer, and for CCA the numerical rank of its basis
- * (for CKA: F). */
-int64_t cf_sim_layer_samples(const cf_sim_layer *l);
+/* For CCA the numerical rank of the layer's basis (for CKA: F). */
 int64_t cf_sim_layer_rank(const cf_sim_layer *l);
 
 /* For CKA layers: the N × N centred Gram matrix (row-major, owned by the

@@ -40,20 +40,6 @@ void cf_tensor_free(cf_tensor *t)
 	free(t);
 }
 
-cf_tensor *cf_tensor_copy(const cf_tensor *t)
-{
-	cf_tensor *c = cf_tensor_alloc(t->ndim, t->shape);
-	if (c && t->size)
-		memcpy(c->data, t->data, (size_t)t->size * sizeof(float));
-	return c;
-}
-
-void cf_tensor_zero(cf_tensor *t)
-{
-	if (t->size)
-		memset(t->data, 0, (size_t)t->size * sizeof(float));
-}
-
 cf_tensor cf_tensor_view(int ndim, const int64_t *shape, float *data)
 {
 	cf_tensor v;

@@ -25,9 +25,6 @@ cf_tensor *cf_tensor_alloc(int ndim, const int64_t *shape);
 /* Shorthand for up to 4 dimensions: cf_tensor_alloc4(2, rows, cols, 0, 0). */
 cf_tensor *cf_tensor_alloc4(int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3);
 void cf_tensor_free(cf_tensor *t);
-/* A deep copy (owning); NULL on allocation failure. */
-cf_tensor *cf_tensor_copy(const cf_tensor *t);
-void cf_tensor_zero(cf_tensor *t);
 /* A non-owning view of `data` with the given shape. */
 cf_tensor cf_tensor_view(int ndim, const int64_t *shape, float *data);
 /* Nonzero when a and b have the same shape. */

@@ -144,11 +144,6 @@ void cf_trainer_position(const cf_trainer *t, int *epoch, int *batch, int *nbatc
 		*nbatches = t->nbatches;
 }
 
-double cf_trainer_lr(const cf_trainer *t)
-{
-	return t->lr;
-}
-
 /* w -= lr·v with v = μ·v + g + wd·w, over the whole trainable arena.  In
  * fixed blocks of 8 (as ops_vec.h does) so that gcc -O2 vectorises it. */
 static void sgd_update(float *restrict w, const float *restrict g, float *restrict v, int64_t n,

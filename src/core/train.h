@@ -74,7 +74,6 @@ int cf_trainer_epoch(cf_trainer *t, const cf_progress *prog, cf_epoch_result *re
 int cf_trainer_done(const cf_trainer *t);
 /* Position: epochs completed, batch within the epoch, batches per epoch. */
 void cf_trainer_position(const cf_trainer *t, int *epoch, int *batch, int *nbatches);
-double cf_trainer_lr(const cf_trainer *t);
 
 /* Check that d fits net: sample shape and labels in [0, nclasses). */
 int cf_train_check_data(const cf_net *net, const cf_dataset *d, cf_error *err);

@@ -16,6 +16,7 @@
  * boolean, string).  Indices are 1-based (layers, maps, added models);
  * model 0 / model 1 keep the reports' names (0 = the deeper model).
  */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "config.h"
 
 #include <math.h>
@@ -31,6 +32,7 @@
 #include "core/model.h"
 #include "core/net.h"
 #include "core/ot.h"
+#include "core/report.h"
 #include "core/session.h"
 #include "host.h"
 #include "l_data.h"
@@ -872,88 +874,28 @@ static void add_arch(luaL_Buffer *b, const cf_net *net)
 	free(d);
 }
 
-static void add_map(luaL_Buffer *b, const char *what, const int *map, int n)
-{
-	addf(b, "%s:", what);
-	for (int k = 0; k < n; k++)
-		addf(b, "%s%d", k ? "," : " [", map[k]);
-	luaL_addstring(b, n ? "]\n" : " -\n");
-}
-
 /* The report `clafuse fuse` prints, of whatever results exist. */
 static int s_report(lua_State *L)
 {
 	cf_session *s = check_session(L, 1);
-	luaL_Buffer b;
-	luaL_buffinit(L, &b);
-	int K = cf_session_nmodels(s), n;
-	if (K >= 2) {
-		int i0, i1;
-		cf_session_pair(s, &i0, &i1);
-		addf(&b, "model 0: %s (%d weight layers)\nmodel 1: %s (%d weight layers)\n",
-		     cf_session_model_name(s, i0), cf_net_nwlayers(cf_session_model(s, i0)),
-		     cf_session_model_name(s, i1), cf_net_nwlayers(cf_session_model(s, i1)));
-	} else {
-		addf(&b, "%d model%s (a fusion needs two or more)\n", K, K == 1 ? "" : "s");
+	char *text = NULL;
+	size_t len = 0;
+	cf_error e = {0};
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (!f)
+		return luaL_error(L, "report: out of memory");
+	rc = cf_session_report(s, f, 0, &e);
+	if (fclose(f) && !rc)
+		rc = cf_error_set(&e, CF_ENOMEM, "report: out of memory");
+	if (rc) {
+		free(text);
+		return luaL_error(L, "%s", e.msg);
 	}
-	const int *map = cf_session_unit_map(s, &n);
-	if (map)
-		add_map(&b, "alignment (units, 1-based)", map, n);
-	map = cf_session_layer_map(s, &n);
-	if (map)
-		add_map(&b, "alignment (weight layers)", map, n);
-	int rebuilt = cf_session_balanced_rebuilt(s);
-	if (rebuilt >= 0) {
-		addf(&b, "balanced model %d: ", rebuilt);
-		add_arch(&b, cf_session_balanced(s, rebuilt));
-		luaL_addstring(&b, "\n");
-	}
-	int nl = cf_session_fusion_layers(s);
-	if (nl > 0) {
-		addf(&b, "\n%-4s %-22s %11s %14s %-9s %9s %7s\n", "L", "layer", "size", "cost",
-		     "status", "time(s)", "trace");
-		for (int l = 0; l < nl; l++) {
-			const cf_fusion_layer *y = cf_session_fusion_layer(s, l);
-			char size[48];
-			snprintf(size, sizeof size, "%lldx%lld", (long long)y->n0, (long long)y->n1);
-			if (!y->done)
-				addf(&b, "%-4d %-22s %11s %14s %-9s\n", l + 1, y->name, size, "-",
-				     "pending");
-			else
-				addf(&b, "%-4d %-22s %11s %14.6g %-9s %9.4f %7.4f\n", l + 1, y->name,
-				     size, y->plan ? y->ot.cost : NAN,
-				     y->plan ? cf_ot_status_name(y->ot.status) : "none", y->time,
-				     y->trace_ratio);
-		}
-	}
-	const cf_session_metrics *met = cf_session_metrics_get(s);
-	if (met->have) {
-		const cf_dataset *te = cf_session_data(s, 0);
-		addf(&b, "\naccuracy on %s:\n", te ? te->name : "?");
-		for (int i = 0; i < K; i++)
-			addf(&b, "  %-40s %7.2f%%%s\n", cf_session_model_name(s, i),
-			     100 * met->parent_acc[i],
-			     cf_session_model_folded(s, i) ? " (" CF_SESSION_FOLDED_NOTE ")" : "");
-		if (!isnan(met->balanced_acc))
-			addf(&b, "  %-40s %7.2f%%\n", "balanced model", 100 * met->balanced_acc);
-		addf(&b, "  %-40s %7.2f%%\n", "prediction ensemble", 100 * met->ensemble_acc);
-		if (!isnan(met->average_acc))
-			addf(&b, "  %-40s %7.2f%%\n", "plain average", 100 * met->average_acc);
-		addf(&b, "  %-40s %7.2f%%\n", "fused", 100 * met->fused_acc);
-		const cf_session_finetune *ft = cf_session_finetune_get(s);
-		if (ft->epochs > 0 && ft->res) {
-			addf(&b, "  %-40s %7.2f%% (best of %d epochs, epoch %d; last %.2f%%)\n",
-			     "fused, finetuned", 100 * ft->best_acc, ft->epochs, ft->best_epoch,
-			     100 * ft->res[ft->epochs - 1].test_acc);
-			for (int i = 0; ft->parents && i < K; i++)
-				addf(&b, "  %-40s %7.2f%% (best)\n", cf_session_model_name(s, i),
-				     100 * ft->parent_best[i]);
-		}
-	}
-	luaL_addstring(&b, "\nstep times (s):");
-	for (int k = 0; k < CF_STEP_COUNT; k++)
-		addf(&b, " %s %.3f", cf_session_step_name(k), cf_session_time(s, k));
-	luaL_pushresult(&b);
+	/* the text without its last newline, as print() adds one */
+	lua_pushlstring(L, text, len && text[len - 1] == '\n' ? len - 1 : len);
+	free(text);
 	return 1;
 }
 

@@ -8,18 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/progress.h"
 #include "term/progress.h"
 
 static double last_draw = -1.0; /* monotonic seconds of the last redraw */
 static int showing;             /* a line is on screen and needs erasing */
 static volatile sig_atomic_t stop_flag;
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 char *cf_term_progress_format(char *buf, size_t len, int barw, const char *what,
 			      double fraction)
@@ -54,7 +48,7 @@ void cf_term_progress_draw(const char *what, double fraction)
 
 	if (!isatty(STDERR_FILENO))
 		return;
-	t = now_seconds();
+	t = cf_progress_clock();
 	if (last_draw >= 0 && t - last_draw < 0.05 && fraction < 1)
 		return;
 	cf_term_progress_format(line, sizeof line, 20, what, fraction);

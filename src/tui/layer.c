@@ -163,7 +163,7 @@ static int iterate(cf_tui *t)
 {
 	struct cf_layer *L = t->layer;
 	cf_error err;
-	double t0 = cf_tui_now();
+	double t0 = cf_progress_clock();
 
 	cf_error_clear(&err);
 	if (cf_ot_solver_iterate(L->solver, &err)) {
@@ -172,7 +172,7 @@ static int iterate(cf_tui *t)
 			   cf_ot_kind_name(L->kind), (long long)L->iters, err.msg);
 		return -1;
 	}
-	L->seconds += cf_tui_now() - t0;
+	L->seconds += cf_progress_clock() - t0;
 	L->iters = cf_ot_solver_iterations(L->solver);
 	L->err = cf_ot_solver_error(L->solver);
 	if (push_err(L, L->err)) {
@@ -259,7 +259,7 @@ int cf_layer_cmd_run(cf_tui *t, const char *args)
 	t->busy = 1;
 	t->stop = 0;
 	t->busy_frac = 0;
-	last = cf_tui_now();
+	last = cf_progress_clock();
 	while (L->status == CF_OT_RUNNING && !t->stop) {
 		if (iterate(t)) {
 			failed = 1;
@@ -267,7 +267,7 @@ int cf_layer_cmd_run(cf_tui *t, const char *args)
 		}
 		if (isnan(e0) && L->err > 0)
 			e0 = L->err;
-		if (cf_tui_now() - last >= POLL_SECONDS) {
+		if (cf_progress_clock() - last >= POLL_SECONDS) {
 			refresh_plan(L);
 			/* progress: how far the error has come down towards tol */
 			t->busy_frac = e0 > L->tol && L->err > 0
@@ -275,7 +275,7 @@ int cf_layer_cmd_run(cf_tui *t, const char *args)
 			snprintf(t->busy_text, sizeof t->busy_text, "%s it=%lld err=%.3g",
 				 cf_ot_kind_name(L->kind), (long long)L->iters, L->err);
 			cf_tui_poll(t);
-			last = cf_tui_now();
+			last = cf_progress_clock();
 		}
 	}
 	t->busy = 0;

@@ -114,7 +114,7 @@ static void warn_eps(cf_tui *t)
 static int on_progress(void *ud, const char *what, double frac)
 {
 	cf_tui *t = ud;
-	double now = cf_tui_now();
+	double now = cf_progress_clock();
 
 	if (what && strstr(what, " iteration ") &&
 	    cf_session_state(t->sess->s, CF_STEP_FUSE) == CF_STATE_RUNNING)
@@ -395,7 +395,7 @@ int cf_tsess_run(cf_tui *t, int step)
 {
 	struct cf_tsess *S = t->sess;
 	cf_error err;
-	double t0 = cf_tui_now();
+	double t0 = cf_progress_clock();
 	int rc;
 
 	cf_error_clear(&err);
@@ -412,12 +412,12 @@ int cf_tsess_run(cf_tui *t, int step)
 	S->gen++;
 	if (rc == CF_ESTOPPED)
 		cf_tui_msg(t, CF_MSG_WARN, "stopped after %.1f s; the session is kept (%s resumes)",
-			   cf_tui_now() - t0, cf_tui_command_key("run-all"));
+			   cf_progress_clock() - t0, cf_tui_command_key("run-all"));
 	else if (rc)
 		cf_tui_msg(t, CF_MSG_ERROR, "%s", err.msg);
 	else
 		cf_tui_msg(t, CF_MSG_GOOD, "%s fresh (%.2f s)",
-			   step < 0 ? "every step" : cf_session_step_name(step), cf_tui_now() - t0);
+			   step < 0 ? "every step" : cf_session_step_name(step), cf_progress_clock() - t0);
 	warn_eps(t);
 	return rc;
 }

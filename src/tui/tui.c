@@ -34,13 +34,6 @@
 static cf_tui *active;         /* the workbench owning the terminal */
 static volatile sig_atomic_t in_handler;
 
-double cf_tui_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void restore_terminal(void)
 {
 	if (active && active->curses) {

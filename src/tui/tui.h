@@ -109,7 +109,5 @@ void cf_tui_msg(cf_tui *t, int level, const char *fmt, ...)
 	;
 /* Switch to the screen named `name`; -1 if there is none. */
 int cf_tui_show(cf_tui *t, const char *name);
-/* Monotonic seconds. */
-double cf_tui_now(void);
 
 #endif
