@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "core/error.h"
 #include "core/limit.h"
 #include "core/ops.h"
+#include "core/outfile.h"
 #include "repl/repl.h"
 
 const struct cf_command *const cf_commands[] = {
@@ -65,6 +67,30 @@ static void choose_blas_kernels(char **argv)
 	unsetenv("OPENBLAS_CORETYPE");
 }
 
+/* A signal that ends the program first removes the temporary files of
+ * writes in progress, then ends it as the signal would have.  Front ends
+ * that catch SIGINT themselves (the Lua host, the TUI) do the same. */
+static void on_fatal_signal(int sig)
+{
+	cf_outfile_remove_temps();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void remove_temps_on_signals(void)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_fatal_signal;
+		sigemptyset(&sa.sa_mask);
+		/* keep a signal ignored when we were started ignoring it (nohup) */
+		if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[k], &sa, NULL);
+	}
+}
+
 /* Size limits for inputs (core/limit.h), raised by people with large
  * models: CLAFUSE_LIMITS="params=3000000000,activations=500000000". */
 static int apply_limits(void)
@@ -89,6 +115,7 @@ int main(int argc, char **argv)
 {
 	choose_blas_kernels(argv);
 	cf_error_gsl_off();
+	remove_temps_on_signals();
 	if (apply_limits())
 		return 1;
 	if (argc < 2)

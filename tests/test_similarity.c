@@ -144,12 +144,12 @@ static void test_cka_example(void)
 	cf_error err = { 0, "" };
 	double v = 0, worst = 0, C = 0;
 
-	ok(cf_sim_layer_new(&X, &o, &lx, &err) == CF_OK, "§3.2 X prepared (%s)", err.msg);
+	ok(cf_sim_layer_new(&X, &o, &lx, NULL, &err) == CF_OK, "§3.2 X prepared (%s)", err.msg);
 	for (int i = 0; i < 16; i++)
 		worst = fmax(worst, fabs(cf_sim_layer_gram(lx)[i] - Kc[i]));
 	ok(worst < 1e-15, "§3.2 K^c(X) = [[.5,-.5,0,0],[-.5,.5,0,0],[0,0,.5,-.5],[0,0,-.5,.5]] "
 	   "(max err %.2g)", worst);
-	ok(cf_sim_layer_new(&Y, &o, &ly, &err) == CF_OK, "§3.2 Y prepared");
+	ok(cf_sim_layer_new(&Y, &o, &ly, NULL, &err) == CF_OK, "§3.2 Y prepared");
 	cf_sim_layer_compare(lx, ly, &v, &err);
 	is_double(v, 0.8432740427, 1e-10, "§3.2 CKA(X,Y) via Gram matrices");
 	is_double(cka_of(EX_X, 4, 2, EX_Y, 3, CF_SIM_CKA_BIASED), 0.8432740427, 1e-10,
@@ -210,8 +210,8 @@ static void test_cka_invariance(gsl_rng *r)
 		cf_sim_options o = cf_sim_options_default();
 		cf_sim_layer *la, *lb;
 		double v = 0;
-		cf_sim_layer_new(&a, &o, &la, NULL);
-		cf_sim_layer_new(&b, &o, &lb, NULL);
+		cf_sim_layer_new(&a, &o, &la, NULL, NULL);
+		cf_sim_layer_new(&b, &o, &lb, NULL, NULL);
 		cf_sim_layer_compare(la, lb, &v, NULL);
 		is_double(v, base, 1e-12, "Gram form = feature-space form");
 		cf_sim_layer_free(la);
@@ -297,7 +297,7 @@ static double cca_of(const double *X, int N, int p, const double *Y, int q, int 
 	cf_sim_matrix a = cf_sim_matrix_f64(X, N, p), b = cf_sim_matrix_f64(Y, N, q);
 	double v = NAN;
 	cf_error err = { 0, "" };
-	if (cf_sim_cca(&a, &b, centre, &v, &err))
+	if (cf_sim_cca(&a, &b, centre, &v, NULL, &err))
 		tap_diag("cca failed: %s", err.msg);
 	return v;
 }
@@ -341,7 +341,7 @@ static void test_cca(gsl_rng *r)
 		cf_sim_layer *l = NULL;
 		D[0 * 3 + 0] = D[0 * 3 + 1] = D[1 * 3 + 2] = 1;
 		o.metric = CF_SIM_CCA;
-		cf_sim_layer_new(&d, &o, &l, NULL);
+		cf_sim_layer_new(&d, &o, &l, NULL, NULL);
 		ok(l && cf_sim_layer_rank(l) == 2, "rank-deficient layer: rank 2 of 3 features");
 		is_double(cca_of(D, 6, 3, E12, 2, 0), 1.0, 1e-14,
 			  "CCA over the existing canonical correlations = 1");
@@ -353,10 +353,84 @@ static void test_cca(gsl_rng *r)
 		cf_error err;
 		double v;
 		W[0] = 1;
-		int rc = cf_sim_cca(&a, &b, 0, &v, &err);
+		int rc = cf_sim_cca(&a, &b, 0, &v, NULL, &err);
 		ok(rc == CF_EINVAL && strstr(err.msg, "F = 5 features but only N = 4 samples"),
 		   "CCA with more features than samples rejected: %s", err.msg);
 	}
+}
+
+/* The CCA as it was computed with GSL's one-call QRPT (orthonormal basis of
+ * rank r from Q e_k, then ||Qx' Qy||^2 / min(rx, ry)): the stoppable QR
+ * must give the same bits. */
+static double *gsl_basis(const double *X, int N, int F, int *rank)
+{
+	gsl_matrix *A = gsl_matrix_alloc((size_t)N, (size_t)F);
+	gsl_vector *tau = gsl_vector_alloc((size_t)F), *norm = gsl_vector_alloc((size_t)F);
+	gsl_vector *v = gsl_vector_alloc((size_t)N);
+	gsl_permutation *perm = gsl_permutation_alloc((size_t)F);
+	int signum, r = 0;
+	double tol, *Q;
+	memcpy(A->data, X, (size_t)(N * F) * sizeof *X);
+	gsl_linalg_QRPT_decomp(A, tau, perm, &signum, norm);
+	tol = fabs(gsl_matrix_get(A, 0, 0)) * (double)(N > F ? N : F) * 2.220446049250313e-16;
+	while (r < F && fabs(gsl_matrix_get(A, (size_t)r, (size_t)r)) > tol)
+		r++;
+	Q = malloc((size_t)(N * r) * sizeof *Q);
+	for (int k = 0; k < r; k++) {
+		gsl_vector_set_basis(v, (size_t)k);
+		gsl_linalg_QR_Qvec(A, tau, v);
+		for (int i = 0; i < N; i++)
+			Q[i * r + k] = gsl_vector_get(v, (size_t)i);
+	}
+	gsl_matrix_free(A), gsl_vector_free(tau), gsl_vector_free(norm), gsl_vector_free(v);
+	gsl_permutation_free(perm);
+	*rank = r;
+	return Q;
+}
+
+static int stop_after(void *ud, const char *what, double fraction)
+{
+	int *left = ud;
+	(void)what;
+	(void)fraction;
+	return --*left < 0;
+}
+
+static void test_cca_stoppable(gsl_rng *r)
+{
+	const int N = 90, F = 40, G = 30;
+	double *X = rand_matrix(r, N, F), *Y = rand_matrix(r, N, G), *Qx, *Qy, fr = 0, v = -1;
+	int rx, ry, left;
+	cf_sim_matrix a = cf_sim_matrix_f64(X, N, F), b = cf_sim_matrix_f64(Y, N, G);
+	cf_progress p = { stop_after, &left };
+	cf_error err = { 0, "" };
+
+	for (int i = 0; i < N; i++) /* a repeated column: rank 39, pivoting matters */
+		X[i * F + 7] = X[i * F + 3];
+	Qx = gsl_basis(X, N, F, &rx);
+	Qy = gsl_basis(Y, N, G, &ry);
+	for (int i = 0; i < rx; i++)
+		for (int j = 0; j < ry; j++) {
+			double g = 0;
+			for (int k = 0; k < N; k++)
+				g += Qx[k * rx + i] * Qy[k * ry + j];
+			fr += g * g;
+		}
+	left = 1000000;
+	ok(cf_sim_cca(&a, &b, 0, &v, &p, &err) == CF_OK && rx == 39 && ry == G,
+	   "CCA with progress on 90x40 (rank %d) vs 90x30", rx);
+	is_double(v, fr / (rx < ry ? rx : ry), 1e-13,
+		  "CCA from the column-by-column QR agrees with GSL's QRPT");
+	ok(1000000 - left >= F + G, "progress is reported per QR column (%d calls)", 1000000 - left);
+	left = 5;
+	v = -1;
+	ok(cf_sim_cca(&a, &b, 0, &v, &p, &err) == CF_ESTOPPED && v == -1 &&
+		   strstr(err.msg, "stopped in the QR factorisation at column 6 of 40"),
+	   "a stop request ends the QR at the next column: %s", err.msg);
+	left = F + 3;
+	ok(cf_sim_cca(&a, &b, 0, &v, &p, &err) == CF_ESTOPPED && strstr(err.msg, "basis at column 4"),
+	   "and the basis at the next column: %s", err.msg);
+	free(X), free(Y), free(Qx), free(Qy);
 }
 
 static int stop_at_second(void *ud, const char *what, double fraction)
@@ -481,6 +555,7 @@ int main(void)
 	test_cka_invariance(r);
 	test_cka_debiased(r);
 	test_cca(r);
+	test_cca_stoppable(r);
 	test_cost_matrix(r);
 	test_scalars_and_names();
 	gsl_rng_free(r);

@@ -17,6 +17,7 @@
 
 #include "cli/cmd.h"
 #include "core/model.h"
+#include "core/outfile.h"
 #include "core/report.h"
 #include "core/session.h"
 #include "term/progress.h"
@@ -47,6 +48,21 @@ static void params_help(FILE *f)
 		fprintf(f, "  %-24s %-10s %s%s%s\n", p[i].name, *p[i].def ? p[i].def : "\"\"", p[i].help,
 			*choices ? ": " : "", choices);
 	}
+}
+
+/* The report as indented JSON, written atomically like every output. */
+static int write_json(const json_t *rep, const char *path, cf_error *err)
+{
+	cf_outfile o;
+
+	if (cf_outfile_open(&o, path, err))
+		return -1;
+	if (json_dumpf(rep, o.f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 && !ferror(o.f)) {
+		cf_outfile_discard(&o);
+		return cf_error_set(err, CF_EFAILED, "cannot write '%s': the report could not be "
+				    "encoded as JSON", path);
+	}
+	return cf_outfile_commit(&o, err);
 }
 
 /* --set NAME=VALUE, each; 0, or 2 (bad usage) after a message. */
@@ -191,8 +207,8 @@ static int run(const struct cli_args *a)
 		}
 		printf("wrote %s\n", out);
 	}
-	if (json_path && json_dump_file(rep, json_path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
-		fprintf(stderr, "clafuse fuse: cannot write %s\n", json_path);
+	if (json_path && write_json(rep, json_path, &e)) {
+		cli_error("fuse", &e);
 		goto done;
 	}
 	rc = 0;

@@ -16,6 +16,7 @@
 
 #include "data.h"
 #include "data_int.h"
+#include "infile.h"
 #include "limit.h"
 
 #include <ctype.h>
@@ -23,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -54,9 +56,7 @@ cf_zin *cf_data_gzopen(const char *path, cf_error *err)
 		return NULL;
 	}
 	g->path = path;
-	errno = 0;
-	if (!(g->f = fopen(path, "rb"))) {
-		cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (!(g->f = cf_infile_fopen(path, err))) { /* a FIFO would block fopen */
 		free(g);
 		return NULL;
 	}
@@ -466,8 +466,8 @@ int cf_data_read_indices(const char *path, int64_t limit, int64_t **idx,
 
 	*idx = NULL;
 	*n = 0;
-	if (!(fp = fopen(path, "r")))
-		return cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (!(fp = cf_infile_fopen(path, err)))
+		return err ? err->code : CF_EIO;
 	if (!(v = malloc((size_t)cap * sizeof *v))) {
 		fclose(fp);
 		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define IDX_MAXDIM 16
 
@@ -311,17 +312,13 @@ static int idx_stats(const char *images, float *mean, float *std, cf_error *err)
 /* dir/base.gz, or dir/base when only the uncompressed file exists. */
 static void data_path_gz(char *buf, size_t len, const char *dir, const char *base)
 {
-	FILE *f;
+	/* access, not fopen: opening a FIFO to probe it would block */
 	snprintf(buf, len, "%s/%s.gz", dir, base);
-	if ((f = fopen(buf, "rb")) != NULL) {
-		fclose(f);
+	if (access(buf, R_OK) == 0)
 		return;
-	}
 	snprintf(buf, len, "%s/%s", dir, base);
-	if ((f = fopen(buf, "rb")) != NULL) {
-		fclose(f);
+	if (access(buf, R_OK) == 0)
 		return;
-	}
 	snprintf(buf, len, "%s/%s.gz", dir, base);  /* name the usual file */
 }
 

@@ -26,6 +26,7 @@
 #define _DEFAULT_SOURCE /* struct stat's st_mtim, DT_REG-free readdir use */
 
 #include "data.h"
+#include "outfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -258,21 +259,6 @@ static cf_dataset *cache_read(uint64_t key, uint64_t stamp)
 	return d;
 }
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	while (len) {
-		ssize_t w = write(fd, c, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Keep the CACHE_FILES newest decoded files of the directory holding
  * `path`: each distinct spec, split and normalisation has a file, and a
  * cache must not grow without end. */
@@ -316,30 +302,24 @@ static void cache_prune(const char *path)
 	closedir(d);
 }
 
-/* Write the cache file (temporary file, then rename); failures only mean
- * no cache. */
+/* Write the cache file through cf_outfile (temporary file, then rename;
+ * removed on a fatal signal); failures only mean no cache. */
 static void cache_write(uint64_t key, uint64_t stamp, const cf_dataset *d)
 {
-	char path[4200], tmp[4300];
+	char path[4200];
 	struct cache_head hd;
 	unsigned char *buf;
 	int64_t vals = d->n * d->c * (int64_t)d->h * d->w;
 	size_t len = CACHE_DATA + (size_t)vals * 4 + (size_t)d->n * 4;
 	uint64_t sum;
-	int fd, bad;
+	cf_outfile o;
 
 	if (vals < CACHE_MIN_VALUES || cache_path(path, sizeof path, key, 1))
 		return;
-	snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		return;
 	/* one buffer, so the checksum is the same function of the same bytes
 	 * on both sides */
-	if (!(buf = malloc(len))) {
-		close(fd);
-		unlink(tmp);
+	if (!(buf = malloc(len)))
 		return;
-	}
 	memset(&hd, 0, sizeof hd);
 	memcpy(hd.magic, "CFDSET01", 8);
 	hd.stamp = stamp;
@@ -358,12 +338,14 @@ static void cache_write(uint64_t key, uint64_t stamp, const cf_dataset *d)
 	memcpy(buf + CACHE_DATA, d->x, (size_t)vals * 4);
 	memcpy(buf + CACHE_DATA + vals * 4, d->y, (size_t)d->n * 4);
 	sum = checksum(buf, len);
-	bad = write_all(fd, buf, len) || write_all(fd, &sum, 8);
+	if (cf_outfile_open(&o, path, NULL) == CF_OK) {
+		/* a short write sets the stream's error flag; commit then fails */
+		if (fwrite(buf, 1, len, o.f) == len)
+			fwrite(&sum, 1, 8, o.f);
+		if (cf_outfile_commit(&o, NULL) == CF_OK)
+			cache_prune(path);
+	}
 	free(buf);
-	if (close(fd) || bad || rename(tmp, path))
-		unlink(tmp);
-	else
-		cache_prune(path);
 }
 
 static int same_norm(const entry *e, const float *mean, const float *std)

@@ -5,6 +5,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "matfile.h"
+#include "infile.h"
+#include "outfile.h"
 
 #include "checked.h"
 #include "limit.h"
@@ -20,14 +22,12 @@
 
 static char *slurp(const char *path, size_t *len, cf_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = cf_infile_fopen(path, err);
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
 
-	if (!f) {
-		cf_error_set(err, CF_EIO, "cannot read '%s': %s", path, strerror(errno));
+	if (!f)
 		return NULL;
-	}
 	for (;;) {
 		size_t got;
 		if (cap - n < 65536) {
@@ -262,42 +262,12 @@ int cf_matfile_write(const char *path, const double *a, int64_t rows, int64_t co
 		     cf_error *err)
 {
 	size_t L = strlen(path);
-	int bin = L >= 4 && !strcmp(path + L - 4, ".bin"), fd, bad, e;
-	char *tmp = malloc(L + sizeof ".tmp.XXXXXX");
-	FILE *f;
+	int bin = L >= 4 && !strcmp(path + L - 4, ".bin"), rc;
+	cf_outfile o;
 
-	if (!tmp)
-		return cf_error_set(err, CF_ENOMEM, "out of memory writing '%s'", path);
-	memcpy(tmp, path, L);
-	memcpy(tmp + L, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-	fd = mkstemp(tmp);
-	/* mkstemp makes the file private; an export is an ordinary file */
-	if (fd >= 0)
-		(void)fchmod(fd, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "wb"))) {
-		e = errno;
-		if (fd >= 0) {
-			close(fd);
-			remove(tmp);
-		}
-		free(tmp);
-		return cf_error_set(err, CF_EIO, "cannot write '%s': %s", path, strerror(e));
-	}
-	bad = bin ? write_binary(f, a, rows, cols) : write_text(f, a, rows, cols);
-	e = errno;
-	if (fclose(f) && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	if (!bad && rename(tmp, path)) {
-		bad = 1;
-		e = errno;
-	}
-	if (bad) {
-		remove(tmp);
-		free(tmp);
-		return cf_error_set(err, CF_EIO, "writing '%s' failed: %s", path, strerror(e ? e : EIO));
-	}
-	free(tmp);
-	return CF_OK;
+	if ((rc = cf_outfile_open(&o, path, err)) != CF_OK)
+		return rc;
+	/* a failed write sets the stream's error flag, which commit reports */
+	(void)(bin ? write_binary(o.f, a, rows, cols) : write_text(o.f, a, rows, cols));
+	return cf_outfile_commit(&o, err);
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "infer.h"
+#include "infile.h"
 #include "pt.h"
 #include "st.h"
 
@@ -135,12 +136,11 @@ int cf_model_read(const char *path, cf_st_file **out, cf_error *err)
 	int fd, rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY);
+	fd = cf_infile_open(path, err); /* a FIFO or a directory is refused here */
 	if (fd < 0)
-		return cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = cf_error_set(err, CF_EIO, "%s: %s", path,
-				  S_ISDIR(st.st_mode) ? "is a directory, expected a model file" : "not a regular file");
+		return err ? err->code : CF_EIO;
+	if (fstat(fd, &st) != 0) {
+		rc = cf_error_set(err, CF_EIO, "%s: cannot read: %s", path, strerror(errno));
 		close(fd);
 		return rc;
 	}

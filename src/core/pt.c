@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "pickle.h"
 #include "zip.h"
 
@@ -723,38 +724,16 @@ static void pickle_state_dict(pbuf *p, const cf_st_out *ts, size_t n, const int6
 	put1(p, '.');
 }
 
+/* Through cf_outfile, like every output: atomic for files, modes kept. */
 static int write_atomic(const char *path, const unsigned char *b, size_t n, cf_error *err)
 {
-	char *tmp = malloc(strlen(path) + sizeof ".tmp.XXXXXX");
-	int fd, rc = CF_OK;
-	size_t done = 0;
+	cf_outfile o;
+	int rc = cf_outfile_open(&o, path, err);
 
-	if (!tmp)
-		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
-	sprintf(tmp, "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		rc = cf_error_set(err, CF_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-		free(tmp);
-		return rc;
-	}
-	while (done < n) {
-		ssize_t w = write(fd, b + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		done += (size_t)w;
-	}
-	if (done < n || fchmod(fd, 0644) != 0 || fsync(fd) != 0)
-		rc = cf_error_set(err, CF_EIO, "%s: write failed: %s", path, strerror(errno));
-	if (close(fd) != 0 && !rc)
-		rc = cf_error_set(err, CF_EIO, "%s: write failed: %s", path, strerror(errno));
-	if (!rc && rename(tmp, path) != 0)
-		rc = cf_error_set(err, CF_EIO, "%s: cannot replace the file: %s", path, strerror(errno));
 	if (rc)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+		return rc;
+	fwrite(b, 1, n, o.f); /* a short write sets the error flag commit reports */
+	return cf_outfile_commit(&o, err);
 }
 
 int cf_pt_write(const char *path, const cf_st_out *ts, size_t n,

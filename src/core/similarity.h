@@ -107,9 +107,11 @@ typedef struct cf_sim_layer cf_sim_layer;
  * debiased CKA with N < 4; CCA with more features than samples (F > N: the
  * column space then fills R^N and CCA says nothing); CF_EFAILED when X is
  * constant over the samples (CKA is 0/0) or all zero (CCA has no basis);
- * CF_ENOMEM.  On success *out owns the result; free with cf_sim_layer_free. */
+ * CF_ENOMEM.  CCA reports progress per QR column (progress may be NULL) and
+ * returns CF_ESTOPPED when asked to stop.  On success *out owns the result;
+ * free with cf_sim_layer_free. */
 int cf_sim_layer_new(const cf_sim_matrix *X, const cf_sim_options *opt, cf_sim_layer **out,
-		     cf_error *err);
+		     const cf_progress *progress, cf_error *err);
 void cf_sim_layer_free(cf_sim_layer *l);
 
 /* For CCA the numerical rank of the layer's basis (for CKA: F). */
@@ -138,9 +140,10 @@ int cf_sim_cka(const cf_sim_matrix *X, const cf_sim_matrix *Y, cf_sim_cka_estima
 	       double *cka, cf_error *err);
 
 /* Mean squared canonical correlation of X (N×p) and Y (N×q), p, q ≤ N,
- * optionally after centring each feature (centre = 1). */
+ * optionally after centring each feature (centre = 1).  Progress and stop
+ * as cf_sim_layer_new (progress may be NULL). */
 int cf_sim_cca(const cf_sim_matrix *X, const cf_sim_matrix *Y, int centre, double *cca,
-	       cf_error *err);
+	       const cf_progress *progress, cf_error *err);
 
 /* ---- the whole layer cost matrix -------------------------------------- */
 

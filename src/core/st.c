@@ -10,13 +10,15 @@
  *
  * The writer stores float32 only, so every tensor has the same alignment
  * and the reference's "by alignment, then by name" order reduces to "by
- * name".  It writes to a temporary file in the target's directory, syncs
- * it and renames it over the target, so a reader never sees a half-written
- * model and a failed write leaves the old file untouched.
+ * name".  It writes through cf_outfile (a temporary file in the target's
+ * directory, synced and renamed over the target), so a reader never sees a
+ * half-written model and a failed write leaves the old file untouched.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "st.h"
+#include "infile.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -446,13 +448,11 @@ int cf_st_read(const char *path, cf_st_file **out, cf_error *err)
 	int fd, rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY);
+	fd = cf_infile_open(path, err); /* a FIFO or a directory is refused here */
 	if (fd < 0)
-		return cf_error_set(err, CF_EIO, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = cf_error_set(err, CF_EIO, "%s: %s", path,
-				  S_ISDIR(st.st_mode) ? "is a directory, expected a safetensors file"
-						      : "not a regular file");
+		return err ? err->code : CF_EIO;
+	if (fstat(fd, &st) != 0) {
+		rc = cf_error_set(err, CF_EIO, "%s: cannot read: %s", path, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -592,24 +592,13 @@ done:
 	return rc;
 }
 
-static int st_write_all(int fd, const void *p, size_t n)
+static int st_write_all(FILE *f, const void *p, size_t n)
 {
-	const unsigned char *c = p;
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return fwrite(p, 1, n, f) == n ? 0 : -1;
 }
 
-/* Write header and data to fd; -1 with errno set on failure. */
-static int st_write_fd(int fd, const char *hdr, size_t hlen,
+/* Write header and data to f; -1 on failure (f's error flag is set). */
+static int st_write_stream(FILE *f, const char *hdr, size_t hlen,
 		       const cf_st_out *const *ord, size_t n, const int64_t *count)
 {
 	unsigned char lenbuf[8], chunk[65536];
@@ -617,7 +606,7 @@ static int st_write_fd(int fd, const char *hdr, size_t hlen,
 
 	for (int i = 0; i < 8; i++)
 		lenbuf[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
-	if (st_write_all(fd, lenbuf, 8) || st_write_all(fd, hdr, hlen))
+	if (st_write_all(f, lenbuf, 8) || st_write_all(f, hdr, hlen))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		for (int64_t j = 0; j < count[i]; j++) {
@@ -626,13 +615,13 @@ static int st_write_fd(int fd, const char *hdr, size_t hlen,
 			for (int b = 0; b < 4; b++)
 				chunk[k++] = (unsigned char)(u >> (8 * b));
 			if (k == sizeof chunk) {
-				if (st_write_all(fd, chunk, k))
+				if (st_write_all(f, chunk, k))
 					return -1;
 				k = 0;
 			}
 		}
 	}
-	if (k && st_write_all(fd, chunk, k))
+	if (k && st_write_all(f, chunk, k))
 		return -1;
 	return 0;
 }
@@ -643,9 +632,10 @@ int cf_st_write(const char *path, const cf_st_out *ts, size_t n,
 {
 	const cf_st_out **ord = NULL;
 	int64_t *count = NULL;
-	char *hdr = NULL, *tmp = NULL, *dir = NULL;
+	char *hdr = NULL;
 	size_t hlen = 0;
-	int fd = -1, created = 0, rc = CF_OK;
+	int rc = CF_OK;
+	cf_outfile o;
 
 	if (!path || !*path)
 		return cf_error_set(err, CF_EINVAL, "safetensors write: empty file name");
@@ -704,55 +694,11 @@ int cf_st_write(const char *path, const cf_st_out *ts, size_t n,
 				  &hdr, &hlen, err)) != CF_OK)
 		goto done;
 
-	/* Temp file in the same directory, so that rename is atomic. */
-	tmp = malloc(strlen(path) + sizeof ".tmp.XXXXXX");
-	if (!tmp) {
-		rc = cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+	if ((rc = cf_outfile_open(&o, path, err)) != CF_OK)
 		goto done;
-	}
-	sprintf(tmp, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = cf_error_set(err, CF_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-		goto done;
-	}
-	created = 1;
-	/* mkstemp makes 0600; a model file is ordinary data. */
-	if (fchmod(fd, 0644) != 0 || st_write_fd(fd, hdr, hlen, ord, n, count) != 0 ||
-	    fsync(fd) != 0) {
-		rc = cf_error_set(err, CF_EIO, "%s: write failed: %s", path, strerror(errno));
-		goto done;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = cf_error_set(err, CF_EIO, "%s: write failed: %s", path, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = cf_error_set(err, CF_EIO, "%s: cannot replace the file: %s", path, strerror(errno));
-		goto done;
-	}
-	/* Make the rename itself durable; failure here loses nothing. */
-	if ((dir = strdup(path)) != NULL) {
-		char *slash = strrchr(dir, '/');
-		int dfd;
-		if (slash)
-			slash[slash == dir ? 1 : 0] = '\0';
-		dfd = open(slash ? dir : ".", O_RDONLY);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	created = 0;
+	(void)st_write_stream(o.f, hdr, hlen, ord, n, count); /* commit reports errors */
+	rc = cf_outfile_commit(&o, err);
 done:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
 	free(hdr);
 	free(count);
 	free(ord);

@@ -11,6 +11,13 @@
  * that evaluation at its first instruction.  A third Ctrl-C in
  * one evaluation restores the default action and kills the program, the
  * way out of a C loop that never polls.
+ *
+ * Hooks belong to one Lua thread, and the handler cannot know which
+ * coroutine is running, so every coroutine carries its own count hook from
+ * birth (coroutine.create and coroutine.wrap are wrapped to set it; threads
+ * made inside a coroutine inherit it).  Every CO_HOOK_COUNT instructions it
+ * looks at the stop flag and raises "interrupted" inside the coroutine, which
+ * unwinds it back to the main thread, whose own hook then stops the rest.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
@@ -20,6 +27,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "core/outfile.h"
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t busy;
@@ -45,6 +53,7 @@ static void on_sigint(int sig)
 		return;
 	presses++;
 	if (presses >= 3) {
+		cf_outfile_remove_temps();
 		signal(SIGINT, SIG_DFL);
 		raise(SIGINT);
 		return;
@@ -63,6 +72,73 @@ static void on_sigint(int sig)
 		lua_sethook(hooked, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
+/* Instructions between two looks at the stop flag inside a coroutine: a
+ * hook call costs about as much as a few instructions, so this is cheap,
+ * and still thousands of looks per second. */
+#define CO_HOOK_COUNT 1000
+
+static void co_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	if (stop_flag && busy)
+		luaL_error(L, "interrupted");
+}
+
+static void hook_thread(lua_State *L, int idx)
+{
+	lua_State *co = lua_tothread(L, idx);
+	if (co)
+		lua_sethook(co, co_hook, LUA_MASKCOUNT, CO_HOOK_COUNT);
+}
+
+/* coroutine.create, then give the new thread the hook */
+static int co_create(lua_State *L)
+{
+	int n = lua_gettop(L);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, 1);
+	hook_thread(L, -1);
+	return 1;
+}
+
+/* coroutine.wrap, then hook the thread it keeps as its first upvalue */
+static int co_wrap(lua_State *L)
+{
+	int n = lua_gettop(L);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, 1);
+	if (lua_getupvalue(L, -1, 1)) {
+		hook_thread(L, -1);
+		lua_pop(L, 1);
+	}
+	return 1;
+}
+
+static void wrap_coroutine_lib(lua_State *L)
+{
+	static const struct {
+		const char *name;
+		lua_CFunction fn;
+	} fns[] = {{"create", co_create}, {"wrap", co_wrap}};
+
+	if (lua_getglobal(L, "coroutine") != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) {
+		if (lua_getfield(L, -1, fns[k].name) != LUA_TFUNCTION ||
+		    lua_tocfunction(L, -1) == fns[k].fn) { /* absent, or already ours */
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushcclosure(L, fns[k].fn, 1);
+		lua_setfield(L, -2, fns[k].name);
+	}
+	lua_pop(L, 1);
+}
+
 void cf_lua_interrupt_install(lua_State *L)
 {
 	struct sigaction sa;
@@ -71,6 +147,7 @@ void cf_lua_interrupt_install(lua_State *L)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART; /* a read at the prompt is not aborted */
 	hooked = L;
+	wrap_coroutine_lib(L);
 	newline_on_press = isatty(STDERR_FILENO);
 	if (sigaction(SIGINT, &sa, installed ? NULL : &previous) == 0)
 		installed = 1;

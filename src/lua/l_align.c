@@ -39,7 +39,7 @@ static int sim_result(lua_State *L, int rc, double v, const cf_error *err)
 		lua_pushstring(L, err->msg);
 		return 2;
 	}
-	return luaL_error(L, "%s", err->msg);
+	return cf_lua_check(L, rc, err); /* CF_ESTOPPED: "interrupted" */
 }
 
 static void same_samples(lua_State *L, const cf_sim_matrix *X, const cf_sim_matrix *Y)
@@ -86,7 +86,9 @@ static int l_cca(lua_State *L)
 	int centre = lua_toboolean(L, 3);
 	double v = 0;
 	cf_error err = {0};
-	int rc = cf_sim_cca(&X, &Y, centre, &v, &err);
+	cf_progress prog = {cf_lua_progress, NULL};
+	int rc = cf_sim_cca(&X, &Y, centre, &v, &prog, &err);
+	cf_lua_progress_done();
 	return sim_result(L, rc, v, &err);
 }
 

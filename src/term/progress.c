@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/outfile.h"
 #include "core/progress.h"
 #include "term/progress.h"
 
@@ -79,6 +80,7 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	if (stop_flag) {
+		cf_outfile_remove_temps();
 		signal(SIGINT, SIG_DFL);
 		raise(SIGINT);
 		return;

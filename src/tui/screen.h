@@ -106,7 +106,7 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value);
 /* The selected fusion layer (0-based), and the number of fusion layers. */
 int cf_tsess_selected(const cf_tui *t, int *nlayers);
 /* Write the session as a replayable Lua script (atomically). */
-int cf_tsess_write_script(cf_tui *t, const char *path);
+int cf_tsess_write_script(cf_tui *t, const char *path, cf_error *err);
 /* Models' widths "64-32-10" into buf. */
 void cf_tsess_widths(const struct cf_net *net, char *buf, size_t size);
 /* The session (NULL when none). */

@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "core/matfile.h"
+#include "core/outfile.h"
 #include "screen.h"
 #include "sess.h"
 
@@ -707,23 +708,20 @@ static int non_default(const cf_param_info *p, const char *v)
 	return strcmp(v, p->def) != 0;
 }
 
-int cf_tsess_write_script(cf_tui *t, const char *path)
+int cf_tsess_write_script(cf_tui *t, const char *path, cf_error *err)
 {
 	struct cf_tsess *S = t->sess;
-	char tmp[4096], v[512], when[64];
+	char v[512], when[64];
 	const cf_param_info *p;
-	int np, nl = 0, bad, e;
+	int np, nl = 0;
 	time_t now = time(NULL);
 	struct tm tm;
+	cf_outfile o;
 	FILE *f;
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
+	if (cf_outfile_open(&o, path, err))
 		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
+	f = o.f;
 	localtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
 	fprintf(f, "-- A clafuse fusion session, written by the workbench (%s).\n"
@@ -760,31 +758,17 @@ int cf_tsess_write_script(cf_tui *t, const char *path)
 				fprintf(f, ")\n");
 			}
 	fprintf(f, "s:run()\nprint(s:report())\n");
-	bad = ferror(f);
-	e = errno;
-	if (fclose(f) || bad) {
-		e = bad ? e : errno;
-		remove(tmp);
-		errno = e ? e : EIO;
-		return -1;
-	}
-	if (rename(tmp, path)) {
-		e = errno;
-		remove(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	return cf_outfile_commit(&o, err) ? -1 : 0;
 }
 
 int cf_tsess_cmd_script(cf_tui *t, const char *args)
 {
 	const char *path = args && *args ? args : "session.lua";
+	cf_error err = {0};
 	if (!need_session(t, "write-script"))
 		return -1;
-	if (cf_tsess_write_script(t, path)) {
-		cf_tui_msg(t, CF_MSG_ERROR, "write-script: cannot write '%s': %s", path,
-			   strerror(errno));
+	if (cf_tsess_write_script(t, path, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "write-script: %s", err.msg);
 		return -1;
 	}
 	cf_tui_msg(t, CF_MSG_GOOD, "session written to %s (replay: clafuse run %s)", path, path);

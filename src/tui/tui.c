@@ -28,6 +28,7 @@
 
 #include "cmap.h"
 #include "commands.h"
+#include "core/outfile.h"
 #include "plot.h"
 #include "screen.h"
 
@@ -58,6 +59,7 @@ static void on_signal(int sig)
 		in_handler = 1;
 		restore_terminal();
 	}
+	cf_outfile_remove_temps();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
