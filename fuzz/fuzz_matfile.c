@@ -54,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_small_limits();
 	if (cf_matfile_read(path, &M, &n, &m, &err)) {
-		FUZZ_CHECK(M == NULL && err.msg[0] && !strchr(err.msg, '\n') && !strstr(err.msg, "-nan"),
-			   "message \"%s\"", err.msg);
+		/* (messages quote the offending text, which may itself say "-nan") */
+		FUZZ_CHECK(M == NULL && err.msg[0] && !strchr(err.msg, '\n'), "message \"%s\"", err.msg);
 		return 0;
 	}
 	FUZZ_CHECK(n >= 1 && m >= 1, "%lldx%lld matrix", (long long)n, (long long)m);
