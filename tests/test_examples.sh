@@ -56,6 +56,11 @@ ok $? "repair_by_hand: layer 1's stds equal their targets after REPAIR"
 [ "$(grep -c -v '^ *--' "$EX/repair_by_hand.lua")" -lt 60 ] && ! grep -q 'function' "$EX/repair_by_hand.lua"
 ok $? "repair_by_hand: under 60 lines, no helper functions of its own"
 
+run repair
+has "$tmp/repair.out" "| CLAFusion, as published" && has "$tmp/repair.out" "| CLAFusion, + REPAIR |" &&
+	has "$tmp/repair.out" "| CLAFusion, + REPAIR + width-aware" && has "$tmp/repair.out" "before any finetuning"
+ok $? "repair: the table has every variant and the finding"
+
 run teacher_student
 has "$tmp/teacher_student.out" "| fused, finetuned" && has "$tmp/teacher_student.out" "| teacher"
 ok $? "teacher_student: the accuracy table"

@@ -16,6 +16,7 @@
 #include "fusion.h"
 #include "net.h"
 #include "repair.h"
+#include "session.h"
 #include "fixtures.h"
 #include "tap.h"
 
@@ -144,7 +145,7 @@ static void check_repair(const char *d0, const char *d1, double step, const char
 	cf_fusion *f = n0 && n1 ? fuse(n0, n1, s, step, 0, &a0, &a1) : NULL;
 	cf_repair_report rep;
 	cf_error e = { 0, "" };
-	double worst = 0, before = 0;
+	double worst = 0, before = 0, steps[16];
 	int L, nrep = 0, skipped_ok = 1;
 
 	ok(f != NULL, "%s: fused", what);
@@ -156,7 +157,9 @@ static void check_repair(const char *d0, const char *d1, double step, const char
 		goto out;
 	}
 	cf_acts_record(fz, s, NULL, &rb, &e);
-	ok(cf_repair_net(fz, al, n1, step, s, NULL, &rep, &e) == CF_OK, "%s: repaired (%s)", what,
+	for (int l = 0; l < L && l < 16; l++)
+		steps[l] = step;
+	ok(L <= 16 && cf_repair_net(fz, al, n1, steps, s, NULL, &rep, &e) == CF_OK, "%s: repaired (%s)", what,
 	   e.msg);
 	if (cf_acts_record(al, s, NULL, &ra, &e) || cf_acts_record(n1, s, NULL, &r1, &e) ||
 	    cf_acts_record(fz, s, NULL, &rf, &e)) {
@@ -306,17 +309,87 @@ static void test_errors(void)
 	cf_net *n2 = fx_net("mlp 6-5-4-3", rng);
 	cf_acts_sample *s = n1 ? sample(n1, 20) : NULL;
 	cf_error e = { 0, "" };
+	double half[3] = { 0.5, 0.5, 0.5 }, bad[3] = { 0.5, 1.5, 0.5 };
 
-	ok(cf_repair_net(n0, n0, n1, 0.5, s, NULL, NULL, &e) == CF_EINVAL &&
+	ok(cf_repair_net(n0, n0, n1, half, s, NULL, NULL, &e) == CF_EINVAL &&
 	   strstr(e.msg, "no bias"), "a fused layer without a bias is refused: %s", e.msg);
-	ok(cf_repair_net(n0, n2, n1, 0.5, s, NULL, NULL, &e) == CF_EINVAL &&
+	ok(cf_repair_net(n0, n2, n1, half, s, NULL, NULL, &e) == CF_EINVAL &&
 	   strstr(e.msg, "weight layers"), "networks of different depths: %s", e.msg);
-	ok(cf_repair_net(n0, n0, n1, 1.5, s, NULL, NULL, &e) == CF_EINVAL,
+	ok(cf_repair_net(n2, n2, n2, bad, s, NULL, NULL, &e) == CF_EINVAL,
 	   "a step outside [0, 1]: %s", e.msg);
 	cf_net_free(n0);
 	cf_net_free(n1);
 	cf_net_free(n2);
 	sample_free(s);
+}
+
+/* The session's options: off by default; fusion.repair gives a repaired
+ * fused model with biases whose report says every hidden layer matches
+ * its targets; width_aware changes the fused weights; three models and
+ * repair are refused. */
+static void test_session(void)
+{
+	cf_session *s = NULL;
+	cf_error e = { 0, "" };
+	cf_net *plain = NULL;
+	const cf_repair_report *rep;
+	double worst = 0;
+	int nrep = 0;
+
+	if (cf_session_new(&s, &e)) {
+		ok(0, "session: %s", e.msg);
+		return;
+	}
+	cf_session_add_model(s, fx_net("mlp 16-40-30-20-12-10 nobias", rng), "A", &e);
+	cf_session_add_model(s, fx_net("mlp 16-40-30-10 nobias", rng), "B", &e);
+	cf_session_set_data(s, fx_data(400, 1, 4, 4, 10, 1), fx_data(300, 1, 4, 4, 10, 2), &e);
+	ok(cf_session_get_num(s, "fusion.repair") == 0 && cf_session_get_num(s, "fusion.width_aware") == 0,
+	   "session: fusion.repair and fusion.width_aware are off by default");
+	ok(cf_session_run(s, CF_STEP_FUSE, &e) == CF_OK && !cf_session_repair_report(s),
+	   "session: fused without repair (%s)", e.msg);
+	cf_net_copy(cf_session_fused(s), &plain, &e);
+	ok(cf_session_set(s, "fusion.repair", "1", &e) == CF_OK &&
+	   cf_session_state(s, CF_STEP_FUSE) == CF_STATE_STALE &&
+	   cf_session_state(s, CF_STEP_BALANCE) == CF_STATE_FRESH,
+	   "session: fusion.repair marks the fusion stale, not the balancing");
+	cf_session_set(s, "fusion.repair_samples", "300", &e);
+	ok(cf_session_run(s, CF_STEP_EVAL, &e) == CF_OK && (rep = cf_session_repair_report(s)),
+	   "session: fused and repaired (%s)", e.msg);
+	if (rep) {
+		for (int l = 0; l < rep->n; l++)
+			if (rep->repaired[l]) {
+				nrep++;
+				worst = fmax(worst, rep->max_err[l]);
+			}
+		ok(nrep == rep->n - 1 && worst < 1e-4,
+		   "session: %d of %d layers repaired, worst deviation %.1e", nrep, rep->n, worst);
+		ok(cf_net_wlayer_at(cf_session_fused(s), 0)->bias >= 0 && plain &&
+		   cf_net_wlayer_at(plain, 0)->bias < 0, "session: the repaired model gained biases");
+	}
+	ok(cf_session_set(s, "fusion.repair", "0", &e) == CF_OK &&
+	   cf_session_run(s, CF_STEP_FUSE, &e) == CF_OK && !cf_session_repair_report(s) &&
+	   cf_net_wlayer_at(cf_session_fused(s), 0)->bias < 0,
+	   "session: switched off again, the plain fused model is back");
+	ok(cf_session_set_layer(s, 3, "fusion.width_aware", "1", &e) == CF_OK &&
+	   cf_session_run(s, CF_STEP_FUSE, &e) == CF_OK,
+	   "session: fusion.width_aware for layer 3 (%s)", e.msg);
+	{
+		const cf_net_wlayer *w2 = cf_net_wlayer_at(plain, 1), *w3 = cf_net_wlayer_at(plain, 2);
+		const cf_net *f = cf_session_fused(s);
+		int same2 = !memcmp(cf_net_param_at((cf_net *)f, w2->weight)->t.data,
+				    cf_net_param_at(plain, w2->weight)->t.data,
+				    sizeof(float) * (size_t)cf_net_param_at(plain, w2->weight)->t.size);
+		int same3 = !memcmp(cf_net_param_at((cf_net *)f, w3->weight)->t.data,
+				    cf_net_param_at(plain, w3->weight)->t.data,
+				    sizeof(float) * (size_t)cf_net_param_at(plain, w3->weight)->t.size);
+		ok(same2 && !same3, "session: layer 2 unchanged, layer 3's weights changed");
+	}
+	cf_session_add_model(s, fx_net("mlp 16-30-10 nobias", rng), "C", &e);
+	cf_session_set(s, "fusion.repair", "1", &e);
+	ok(cf_session_run(s, CF_STEP_FUSE, &e) == CF_EINVAL && strstr(e.msg, "two models"),
+	   "session: three models with repair refused: %s", e.msg);
+	cf_net_free(plain);
+	cf_session_free(s);
 }
 
 int main(void)
@@ -333,6 +406,7 @@ int main(void)
 		     0.5, "ResNet");
 	test_width_aware();
 	test_errors();
+	test_session();
 	gsl_rng_free(rng);
 	return tap_done();
 }

@@ -196,7 +196,7 @@ static double layer_error(const cf_activations *ra, const cf_activations *r1,
 	return worst;
 }
 
-int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
+int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *step,
 		  const cf_acts_sample *smp, const cf_progress *prog, cf_repair_report *report,
 		  cf_error *err)
 {
@@ -207,10 +207,12 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
 
 	if (report)
 		memset(report, 0, sizeof *report);
-	if (!(s >= 0 && s <= 1))
-		return cf_error_set(err, CF_EINVAL, "repair: step %g is outside [0, 1]", s);
 	if ((rc = check_nets(fused, aligned, net1, err)))
 		return rc;
+	for (int l = 0; l < L; l++)
+		if (!(step[l] >= 0 && step[l] <= 1))
+			return cf_error_set(err, CF_EINVAL, "repair: layer %d: step %g is outside "
+					    "[0, 1]", l + 1, step[l]);
 	for (int l = 0; l < L; l++) {
 		if (cf_net_wlayer_at(fused, l)->oc > widest)
 			widest = cf_net_wlayer_at(fused, l)->oc;
@@ -247,8 +249,8 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
 			for (int k = 0; k < l; k++)
 				if (report->repaired[k] && report->max_err[k] == 0)
 					report->max_err[k] = layer_error(ra, r1, rf, k,
-									 cf_net_wlayer_at(fused, k)->oc, s, &st);
-		repair_layer(fused, l, ra, r1, rf, s, &st, report);
+									 cf_net_wlayer_at(fused, k)->oc, step[k], &st);
+		repair_layer(fused, l, ra, r1, rf, step[l], &st, report);
 		if (cf_progress_report(prog, "repair", (double)(l + 1) / (last + 1))) {
 			rc = cf_error_set(err, CF_ESTOPPED, "repair: stopped after layer %d", l + 1);
 			goto done;
@@ -265,7 +267,7 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
 		for (int k = 0; k <= last; k++)
 			if (report->repaired[k] && report->max_err[k] == 0)
 				report->max_err[k] = layer_error(ra, r1, rf, k,
-								 cf_net_wlayer_at(fused, k)->oc, s, &st);
+								 cf_net_wlayer_at(fused, k)->oc, step[k], &st);
 	}
 done:
 	if (rc && report)

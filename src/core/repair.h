@@ -58,8 +58,9 @@ typedef struct cf_repair_report {
 void cf_repair_report_free(cf_repair_report *r);
 
 /* Repair `fused` in place.  aligned (model 0 transported, the fused
- * network's architecture) and net1 are the interpolation's endpoints, s
- * the weight of net1 (0 ≤ s ≤ 1); smp the input sample the statistics are
+ * network's architecture) and net1 are the interpolation's endpoints,
+ * step[l] the weight of net1 at weight layer l (0 ≤ step ≤ 1: fusion.step,
+ * which a layer may override); smp the input sample the statistics are
  * measured on.  Every hidden weight layer is repaired (the classifier is
  * not: its output is the prediction) except inside residual blocks, whose
  * recorded conv2 output includes the shortcut (the layer is left as it is
@@ -69,7 +70,7 @@ void cf_repair_report_free(cf_repair_report *r);
  * structure or a repaired layer of `fused` has no bias (naming it);
  * CF_ENOMEM; CF_ESTOPPED when prog asks to stop (fused is then partly
  * repaired: layers before the reported one). */
-int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, double s,
+int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *step,
 		  const cf_acts_sample *smp, const cf_progress *prog, cf_repair_report *report,
 		  cf_error *err);
 

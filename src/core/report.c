@@ -63,6 +63,25 @@ static void print_layers(const cf_session *s, FILE *f)
 	}
 }
 
+/* fusion.repair: which layers were renormalised and how far off they were. */
+static void print_repair(const cf_session *s, FILE *f)
+{
+	const cf_repair_report *r = cf_session_repair_report(s);
+	double before = 0, worst = 0;
+	int n = 0;
+
+	if (!r)
+		return;
+	for (int l = 0; l < r->n; l++)
+		if (r->repaired[l]) {
+			n++;
+			before += r->std_before[l];
+			worst = r->max_err[l] > worst ? r->max_err[l] : worst;
+		}
+	fprintf(f, "  (REPAIR renormalised %d of %d layers: their neurons' std was %.2f of the "
+		"target before, within %.1e after)\n", n, r->n, n ? before / n : 1.0, worst);
+}
+
 static void print_accuracy(const cf_session *s, FILE *f)
 {
 	const cf_session_metrics *met = cf_session_metrics_get(s);
@@ -82,6 +101,7 @@ static void print_accuracy(const cf_session *s, FILE *f)
 	if (!isnan(met->average_acc))
 		fprintf(f, "  %-40s %7.2f%%\n", "plain average", 100 * met->average_acc);
 	fprintf(f, "  %-40s %7.2f%%\n", "fused", 100 * met->fused_acc);
+	print_repair(s, f);
 	if (ft->epochs > 0 && ft->res) {
 		fprintf(f, "  %-40s %7.2f%% (best of %d epochs, epoch %d; last %.2f%%)\n",
 			"fused, finetuned", 100 * ft->best_acc, ft->epochs, ft->best_epoch,
@@ -146,6 +166,31 @@ static json_t *json_layers(const cf_session *s)
 	return jl;
 }
 
+/* {"layers": [1-based repaired layers], "std_before": [...], "max_err": [...]}
+ * per repaired layer, or null without fusion.repair. */
+static json_t *json_repair(const cf_session *s)
+{
+	const cf_repair_report *r = cf_session_repair_report(s);
+	json_t *o, *ls, *sb, *me;
+
+	if (!r)
+		return json_null();
+	o = json_object();
+	ls = json_array();
+	sb = json_array();
+	me = json_array();
+	for (int l = 0; l < r->n; l++)
+		if (r->repaired[l]) {
+			json_array_append_new(ls, json_integer(l + 1));
+			json_array_append_new(sb, jnum(r->std_before[l]));
+			json_array_append_new(me, jnum(r->max_err[l]));
+		}
+	json_object_set_new(o, "layers", ls);
+	json_object_set_new(o, "std_before", sb);
+	json_object_set_new(o, "max_err", me);
+	return o;
+}
+
 static void json_accuracy(const cf_session *s, json_t *rep)
 {
 	const cf_session_metrics *met = cf_session_metrics_get(s);
@@ -173,6 +218,7 @@ static void json_accuracy(const cf_session *s, json_t *rep)
 	json_object_set_new(rep, "ensemble_acc", met->have ? jnum(met->ensemble_acc) : json_null());
 	json_object_set_new(rep, "average_acc", met->have ? jnum(met->average_acc) : json_null());
 	json_object_set_new(rep, "fused_acc", met->have ? jnum(met->fused_acc) : json_null());
+	json_object_set_new(rep, "repair", json_repair(s));
 }
 
 json_t *cf_session_report_json(const cf_session *s)

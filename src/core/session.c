@@ -25,6 +25,7 @@
 #include "names.h"
 #include "ot.h"
 #include "relu_approx.h"
+#include "repair.h"
 #include "similarity.h"
 
 /* ---- parameter table ------------------------------------------------------ */
@@ -132,6 +133,8 @@ struct cf_session {
 	cf_fusion *fusion;
 	int fuse_from;            /* re-fuse from this layer; -1 = rebuild the fusion */
 	cf_net *multi_fused;      /* K > 2: the result after folding in every model */
+	cf_net *repaired;         /* fusion.repair: the pair's fused model, repaired */
+	cf_repair_report rep;     /* what the repair did (n = 0: none) */
 	float *plogits[CF_SESSION_MAXMODELS];
 	cf_session_metrics met;
 	cf_session_finetune ft;
@@ -261,12 +264,20 @@ int cf_session_new(cf_session **out, cf_error *err)
 	return CF_OK;
 }
 
+static void drop_repair(cf_session *s)
+{
+	cf_net_free(s->repaired);
+	s->repaired = NULL;
+	cf_repair_report_free(&s->rep);
+}
+
 static void drop_fusion(cf_session *s)
 {
 	cf_fusion_free(s->fusion);
 	s->fusion = NULL;
 	cf_net_free(s->multi_fused);
 	s->multi_fused = NULL;
+	drop_repair(s);
 	s->fuse_from = -1;
 }
 
@@ -376,7 +387,7 @@ int cf_session_set_layer(cf_session *s, int layer, const char *name, const char 
 	if (!params[i].per_layer)
 		return cf_error_set(err, CF_EINVAL, "parameter %s cannot be set for one layer "
 				    "(per-layer: fusion.mode, ground.*, ot.*, fusion.correction, "
-				    "fusion.eps, fusion.past_correction, fusion.step)", name);
+				    "fusion.eps, fusion.past_correction, fusion.step, fusion.width_aware)", name);
 	L = s->bal[0] ? cf_net_nwlayers(s->bal[0]) : 0;
 	if (layer < 1 || (L && layer > L))
 		return cf_error_set(err, CF_EINVAL, "parameter %s: layer %d is out of range 1..%d",
@@ -877,6 +888,7 @@ static void layer_params(const cf_session *s, int l, cf_fusion_params *p)
 	p->past_correction = (int)LV(FUSION_PAST_CORRECTION);
 	p->step = LV(FUSION_STEP);
 	p->output_plan = (int)LV(FUSION_OUTPUT_PLAN);
+	p->width_aware = (int)LV(FUSION_WIDTH_AWARE);
 #undef LV
 }
 
@@ -917,6 +929,7 @@ static int fusion_ready(cf_session *s, cf_error *err)
 	s->fuse_from = cf_fusion_nlayers(s->fusion);
 	cf_net_free(s->multi_fused);
 	s->multi_fused = NULL;
+	drop_repair(s);
 	return CF_OK;
 }
 
@@ -931,15 +944,27 @@ static int fuse_one_layer(cf_session *s, cf_error *err)
 /* K > 2: fold the other models into the pair's result. */
 static int run_multi(cf_session *s, cf_error *err);
 
+/* fusion.repair: the pair's fused model renormalised (repair.h). */
+static int run_repair(cf_session *s, cf_error *err);
+
+/* What follows the last layer of the pair's fusion. */
+static int fuse_finish(cf_session *s, cf_error *err)
+{
+	if (s->K > 2 && V(s, FUSION_REPAIR))
+		return cf_error_set(err, CF_EINVAL, "fusion.repair works on two models (the "
+				    "session has %d): it repairs one interpolation", s->K);
+	if (s->K > 2)
+		return run_multi(s, err);
+	return run_repair(s, err);
+}
+
 static int run_fuse_rest(cf_session *s, cf_error *err)
 {
 	int rc;
 	while (!cf_fusion_done(s->fusion))
 		if ((rc = fuse_one_layer(s, err)))
 			return rc;
-	if (s->K > 2)
-		return run_multi(s, err);
-	return CF_OK;
+	return fuse_finish(s, err);
 }
 
 /* Every parameter value of `from` into `to` (a new session: nothing to
@@ -1069,6 +1094,39 @@ out:
 	}
 	cf_net_free(s->multi_fused);
 	s->multi_fused = cur;
+	return CF_OK;
+}
+
+static int run_repair(cf_session *s, cf_error *err)
+{
+	cf_net *aligned = NULL, *fz = NULL;
+	cf_acts_sample *smp = NULL;
+	int L = cf_fusion_nlayers(s->fusion), rc;
+	int64_t N = (int64_t)V(s, FUSION_REPAIR_SAMPLES);
+	double *step;
+
+	drop_repair(s);
+	if (!V(s, FUSION_REPAIR))
+		return CF_OK;
+	if (N > s->train->n)
+		N = s->train->n;
+	if (!(step = malloc(sizeof *step * (size_t)L)))
+		return cf_error_set(err, CF_ENOMEM, "repair: out of memory");
+	for (int l = 0; l < L; l++)
+		step[l] = cf_fusion_layer_at(s->fusion, l)->par.step;
+	if (!(rc = cf_acts_sample_draw(s->train, N, (unsigned long)V(s, DATA_SEED), NULL, 0, &smp,
+				       err)) &&
+	    !(rc = cf_fusion_aligned_net(s->fusion, &aligned, err)) &&
+	    !(rc = cf_net_add_biases(cf_fusion_net(s->fusion), &fz, err)))
+		rc = cf_repair_net(fz, aligned, s->bal[1], step, smp, &s->prog, &s->rep, err);
+	free(step);
+	cf_acts_sample_free(smp);
+	cf_net_free(aligned);
+	if (rc) {
+		cf_net_free(fz);
+		return rc;
+	}
+	s->repaired = fz;
 	return CF_OK;
 }
 
@@ -1321,8 +1379,8 @@ int cf_session_fuse_step(cf_session *s, cf_error *err)
 	}
 	rc = cf_fusion_done(s->fusion) ? CF_OK : fuse_one_layer(s, err);
 	done = !rc && cf_fusion_done(s->fusion);
-	if (done && s->K > 2)
-		rc = run_multi(s, err);
+	if (done)
+		rc = fuse_finish(s, err);
 	return step_end(s, CF_STEP_FUSE, t0, rc, done, err);
 }
 
@@ -1444,7 +1502,14 @@ cf_net *cf_session_fused(const cf_session *s)
 		return NULL;
 	if (s->K > 2)
 		return s->multi_fused;
+	if (s->repaired)
+		return s->repaired;
 	return cf_fusion_net(s->fusion);
+}
+
+const cf_repair_report *cf_session_repair_report(const cf_session *s)
+{
+	return s->repaired ? &s->rep : NULL;
 }
 
 const cf_session_metrics *cf_session_metrics_get(const cf_session *s)
@@ -1462,35 +1527,5 @@ int cf_session_aligned(const cf_session *s, cf_net **out, cf_error *err)
 	*out = NULL;
 	if (!s->fusion || !cf_fusion_done(s->fusion))
 		return CF_OK;
-	cf_net *a = NULL;
-	int rc = cf_net_copy(cf_fusion_net(s->fusion), &a, err);
-	if (rc)
-		return rc;
-	for (int l = 0; l < cf_fusion_nlayers(s->fusion); l++) {
-		const cf_fusion_layer *y = cf_fusion_layer_at(s->fusion, l);
-		const cf_net_wlayer *w1 = cf_net_wlayer_at(a, l), *w0 = cf_net_wlayer_at(s->bal[0], l);
-		cf_tensor *W = &cf_net_param_at(a, w1->weight)->t;
-		if (!y->w0t || y->n1 != w1->out) {
-			cf_net_free(a);
-			return cf_error_set(err, CF_EINVAL, "aligned model: layer %d does not match "
-					    "model 1's weights", l + 1);
-		}
-		memcpy(W->data, y->w0t, sizeof(float) * (size_t)W->size);
-		if (w1->bias < 0)
-			continue;
-		/* the transported bias T̃ᵀb0 (b0 = 0 when model 0 has none) */
-		float *b = cf_net_param_at(a, w1->bias)->t.data;
-		const float *b0 = w0->bias >= 0 ? cf_net_param_at(s->bal[0], w0->bias)->t.data : NULL;
-		for (int64_t j = 0; j < y->n1; j++) {
-			double v = 0;
-			if (b0 && y->Tc)
-				for (int64_t i = 0; i < y->n0; i++)
-					v += (double)y->Tc[i * y->n1 + j] * b0[i];
-			else if (b0)
-				v = b0[j];
-			b[j] = (float)v;
-		}
-	}
-	*out = a;
-	return CF_OK;
+	return cf_fusion_aligned_net(s->fusion, out, err);
 }

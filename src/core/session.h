@@ -30,6 +30,7 @@
 #include "fusion.h"
 #include "net.h"
 #include "progress.h"
+#include "repair.h"
 #include "session_params.h"
 #include "train.h"
 
@@ -230,6 +231,10 @@ cf_net *cf_session_fused(const cf_session *s);
  * none) -- the fused model of fusion.step = 0.  *out is NULL (CF_OK)
  * until the fusion is done. */
 int cf_session_aligned(const cf_session *s, cf_net **out, cf_error *err);
+/* What fusion.repair did to the fused model (per weight layer: repaired,
+ * std before relative to the target, deviation after), or NULL when the
+ * fused model was not repaired. */
+const cf_repair_report *cf_session_repair_report(const cf_session *s);
 
 typedef struct cf_session_metrics {
 	int have;                                 /* evaluation has run */

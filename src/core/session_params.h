@@ -74,6 +74,14 @@
 	  "averaging step s: weight of model 1 in the fused weights") \
 	X(FUSION_OUTPUT_PLAN, "fusion.output_plan", BOOL, "1", 0, 1, NULL, FUSE, 0, \
 	  "compute a transport plan for the output layer (else plain average)") \
+	X(FUSION_WIDTH_AWARE, "fusion.width_aware", BOOL, "0", 0, 1, NULL, FUSE, 1, \
+	  "beyond the method: incoming map with rows normalised to 1, so a transported neuron " \
+	  "keeps its scale when the widths differ (share/doc/beyond.md)") \
+	X(FUSION_REPAIR, "fusion.repair", BOOL, "0", 0, 1, NULL, FUSE, 0, \
+	  "beyond the method: REPAIR, each fused neuron's mean and std reset to the " \
+	  "interpolation of its parents' (share/doc/beyond.md)") \
+	X(FUSION_REPAIR_SAMPLES, "fusion.repair_samples", INT, "1000", 1, 1e9, NULL, FUSE, 0, \
+	  "training inputs REPAIR measures the statistics on") \
 	X(FUSION_MULTI, "fusion.multi", CHOICE, "iterative", 0, 0, cf_session_multi_names, FUSE, 0, \
 	  "more than two models: fuse one by one, or all onto model 0 and average") \
 	X(EVAL_BATCH, "eval.batch", INT, "1000", 1, 1e6, NULL, EVAL, 0, \

@@ -1,0 +1,42 @@
+#!/bin/sh
+# repair_mlp.sh — the options beyond the published method on the paper's MLP
+# pair (share/doc/beyond.md): for every seed, CLAFusion `add` and `merge`
+# as published, with REPAIR (fusion.repair), with the width-aware incoming
+# map (fusion.width_aware), and with both; every run but the width-aware
+# one is finetuned for FT_EPOCHS epochs, and so are the
+# parents (finetune.parents), so that the comparison after finetuning is
+# fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
+# per run in $EXP/mlp/seed$S/; the table is printed by repair_table.py.
+#
+#   usage: scripts/experiments/repair_mlp.sh [SEED...]
+#   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp),
+#          FT_EPOCHS (default 2)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+CLAFUSE=${CLAFUSE:-_build/clafuse}
+EXP=${EXP:-./exp}
+FT=${FT_EPOCHS:-2}
+SEEDS=${*:-0 1 2 3 4}
+export CLAFUSE EXP
+"$here/train_mlp_pair.sh" $SEEDS
+for s in $SEEDS; do
+	d=$EXP/mlp/seed$s
+	run() { # name, extra options
+		name=$1; shift
+		[ -f "$d/$name.json" ] && return 0
+		echo "seed $s: $name" >&2
+		nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" --data fashion-mnist \
+			--threads 1 -q "$@" --json "$d/$name.tmp.json" > "$d/$name.txt"
+		mv "$d/$name.tmp.json" "$d/$name.json"
+	}
+	for m in add merge; do
+		run "r_${m}_pub" --set balance.method=$m --set finetune.epochs=$FT \
+			--set finetune.parents=$([ $m = add ] && echo 1 || echo 0)
+		run "r_${m}_repair" --set balance.method=$m --set fusion.repair=1 \
+			--set finetune.epochs=$FT
+		run "r_${m}_width" --set balance.method=$m --set fusion.width_aware=1
+		run "r_${m}_both" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.width_aware=1 --set finetune.epochs=$FT
+	done
+done
+python3 "$here/repair_table.py" "$EXP/mlp" $SEEDS
