@@ -153,6 +153,20 @@ static int stats_alloc(stats *st, int64_t n)
 	return 0;
 }
 
+/* The statistics of layer l in the fused network (st->mf, st->sf) and its
+ * targets, the interpolation by s of the endpoints' (into st->m0, st->s0). */
+static void measure(const cf_activations *ra, const cf_activations *r1, const cf_activations *rf,
+		    int l, int64_t oc, double s, stats *st)
+{
+	layer_stats(ra, l, oc, st->m0, st->s0);
+	layer_stats(r1, l, oc, st->m1, st->s1);
+	layer_stats(rf, l, oc, st->mf, st->sf);
+	for (int64_t c = 0; c < oc; c++) {
+		st->m0[c] = (1 - s) * st->m0[c] + s * st->m1[c];
+		st->s0[c] = (1 - s) * st->s0[c] + s * st->s1[c];
+	}
+}
+
 /* Repair layer l of fused from its current recording rf; fills the report. */
 static void repair_layer(cf_net *fused, int l, const cf_activations *ra, const cf_activations *r1,
 			 const cf_activations *rf, double s, stats *st, cf_repair_report *rep)
@@ -161,12 +175,9 @@ static void repair_layer(cf_net *fused, int l, const cf_activations *ra, const c
 	int64_t oc = w->oc;
 	double ratio = 0;
 
-	layer_stats(ra, l, oc, st->m0, st->s0);
-	layer_stats(r1, l, oc, st->m1, st->s1);
-	layer_stats(rf, l, oc, st->mf, st->sf);
+	measure(ra, r1, rf, l, oc, s, st);
 	for (int64_t c = 0; c < oc; c++) {
-		double tm = (1 - s) * st->m0[c] + s * st->m1[c];
-		double ts = (1 - s) * st->s0[c] + s * st->s1[c];
+		double tm = st->m0[c], ts = st->s0[c];
 		double alpha = st->sf[c] > 1e-12 * ts && st->sf[c] > 0 ? ts / st->sf[c] : 1.0;
 		ratio += ts > 0 ? st->sf[c] / ts : 1.0;
 		affine_neuron(fused, w, c, alpha, tm - alpha * st->mf[c]);
@@ -182,14 +193,10 @@ static double layer_error(const cf_activations *ra, const cf_activations *r1,
 			  const cf_activations *rf, int l, int64_t oc, double s, stats *st)
 {
 	double worst = 0;
-	layer_stats(ra, l, oc, st->m0, st->s0);
-	layer_stats(r1, l, oc, st->m1, st->s1);
-	layer_stats(rf, l, oc, st->mf, st->sf);
+	measure(ra, r1, rf, l, oc, s, st);
 	for (int64_t c = 0; c < oc; c++) {
-		double tm = (1 - s) * st->m0[c] + s * st->m1[c];
-		double ts = (1 - s) * st->s0[c] + s * st->s1[c];
-		double scale = ts > 0 ? ts : 1.0;
-		double e = fmax(fabs(st->mf[c] - tm), fabs(st->sf[c] - ts)) / scale;
+		double scale = st->s0[c] > 0 ? st->s0[c] : 1.0;
+		double e = fmax(fabs(st->mf[c] - st->m0[c]), fabs(st->sf[c] - st->s0[c])) / scale;
 		if (e > worst)
 			worst = e;
 	}
