@@ -83,6 +83,26 @@ for f in mlp_fc.pt mlp_fc_legacy.pth mlp_fc_views.pt mlp_fc_views_legacy.pt mlp_
 	same "$a" "$b"; ok $? "$f: clafuse evaluates to PyTorch's figures ($a / $b)"
 done
 
+# Checkpoints trained under another normalisation than Fashion-MNIST's own:
+# with the statement, PyTorch's figures; two of them fused equal their
+# safetensors copies fused with the same statement, bit for bit.
+for f in mlp_norm1.pth mlp_norm2.pth; do
+	"$CLAFUSE" eval "$T/$f" --norm 0.1307,0.3081 > "$T/$f.cf" 2>&1
+	a=$(pt_fig "$T/$f.expect") b=$(cf_fig "$T/$f.cf")
+	same "$a" "$b"; ok $? "$f with --norm 0.1307,0.3081: PyTorch's figures ($a / $b)"
+done
+"$CLAFUSE" eval "$T/mlp_norm1.pth" > "$T/norm_default.cf" 2>&1
+a=$(pt_fig "$T/mlp_norm1.pth.expect") b=$(cf_fig "$T/norm_default.cf")
+! same "$a" "$b"; ok $? "without the statement the figures differ ($a / $b)"
+"$CLAFUSE" -e "for _, m in ipairs{'mlp_norm1', 'mlp_norm2'} do
+	assert(cf.model.load('$T/' .. m .. '.pth')):save('$T/' .. m .. '.safetensors') end" > "$T/ncopy.out" 2>&1
+"$CLAFUSE" fuse "$T/mlp_norm1.pth" "$T/mlp_norm2.pth" --norm 0.1307,0.3081 -q \
+	-o "$T/nfused.pt" > "$T/nfuse.out" 2>&1 &&
+	"$CLAFUSE" fuse "$T/mlp_norm1.safetensors" "$T/mlp_norm2.safetensors" --norm 0.1307,0.3081 -q \
+		-o "$T/nfused_st.safetensors" > "$T/nfuse_st.out" 2>&1 &&
+	$PY "$GEN" same "$T/nfused.pt" "$T/nfused_st.safetensors" > "$T/nsame.out" 2>&1
+ok $? "two .pth fused with the statement = their safetensors copies fused with it, bit for bit"
+
 # clafuse's outputs as .pt, back in PyTorch.
 "$CLAFUSE" fuse "$T/mlp_fc.pt" "$T/mlp_fc_b.pt" --data fashion-mnist -o "$T/fused.pt" > "$T/fuse.out" 2>&1
 ok $? "clafuse fuse of two PyTorch checkpoints writes fused.pt"
