@@ -108,9 +108,14 @@ fi
 mkdir "$T/sig"
 left=0
 bad=0
+# SIGHUP is left ignored when the run itself ignores it (nohup): then
+# every round uses SIGTERM
+hup=HUP
+[ $(( 0x$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status 2>/dev/null || echo 0) & 1 )) -eq 0 ] ||
+	hup=TERM
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	sig=TERM
-	[ $((i % 4)) -eq 0 ] && sig=HUP
+	[ $((i % 4)) -eq 0 ] && sig=$hup
 	rm -f "$T/sig/m.safetensors"
 	"$CLAFUSE" -e "local m = cf.model.load('$A') while true do assert(m:save('$T/sig/m.safetensors')) end" \
 		> /dev/null 2>&1 &
@@ -120,7 +125,12 @@ for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	while [ ! -e "$T/sig/m.safetensors" ] && [ $j -lt 300 ]; do sleep 0.1; j=$((j + 1)); done
 	sleep 0.0$i
 	kill -$sig $pid
-	wait $pid 2>/dev/null
+	if ends_within $pid 100; then
+		wait $pid 2>/dev/null
+	else
+		kill -KILL $pid
+		bad=$((bad + 1)) # a save loop that SIG$sig did not stop
+	fi
 	no_temps "$T/sig" || left=$((left + 1))
 	rm -f "$T"/sig/*.tmp.*
 	"$CLAFUSE" info "$T/sig/m.safetensors" > /dev/null 2>&1 || bad=$((bad + 1))
