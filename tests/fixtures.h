@@ -5,9 +5,11 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "acts.h"
 #include "data.h"
 #include "net.h"
 #include "tap.h"
@@ -64,6 +66,40 @@ static inline cf_dataset *fx_data(int64_t n, int c, int h, int w, int k,
 	free(T);
 	gsl_rng_free(r);
 	return d;
+}
+
+/* N standard Gaussian inputs shaped for net n (free with
+ * cf_acts_sample_free). */
+static inline cf_acts_sample *fx_sample(const cf_net *n, int64_t N, gsl_rng *rng)
+{
+	cf_acts_sample *s = calloc(1, sizeof *s);
+	int64_t d = cf_net_input_size(n);
+	cf_net_input_shape(n, &s->c, &s->h, &s->w);
+	s->N = N;
+	s->x = malloc(sizeof *s->x * (size_t)(N * d));
+	for (int64_t i = 0; i < N * d; i++)
+		s->x[i] = (float)gsl_ran_gaussian(rng, 1.0);
+	return s;
+}
+
+/* Largest |logit of a - logit of b| over the N inputs x, relative to the
+ * largest |logit of a|; INFINITY when a forward pass fails. */
+static inline double fx_out_diff(cf_net *a, cf_net *b, const float *x, int64_t N)
+{
+	int k = cf_net_nclasses(a);
+	float *ya = malloc(sizeof *ya * (size_t)(N * k)), *yb = malloc(sizeof *yb * (size_t)(N * k));
+	double d = 0, sc = 0;
+	cf_error e;
+	if (cf_net_forward(a, x, N, CF_NET_EVAL, NULL, ya, &e) ||
+	    cf_net_forward(b, x, N, CF_NET_EVAL, NULL, yb, &e))
+		d = INFINITY;
+	for (int64_t i = 0; i < N * k && isfinite(d); i++) {
+		d = fmax(d, fabs(ya[i] - yb[i]));
+		sc = fmax(sc, fabs(ya[i]));
+	}
+	free(ya);
+	free(yb);
+	return sc > 0 ? d / sc : d;
 }
 
 #endif

@@ -31,22 +31,10 @@ static float *randx(int64_t n)
 /* max |f(x) − g(x)| over N random inputs, relative to max |f(x)|. */
 static double out_diff(cf_net *a, cf_net *b, int64_t N)
 {
-	int k = cf_net_nclasses(a);
 	float *x = randx(N * cf_net_input_size(a));
-	float *ya = malloc(sizeof *ya * (size_t)(N * k)), *yb = malloc(sizeof *yb * (size_t)(N * k));
-	double d = 0, s = 0;
-	cf_error e;
-	if (cf_net_forward(a, x, N, CF_NET_EVAL, NULL, ya, &e) ||
-	    cf_net_forward(b, x, N, CF_NET_EVAL, NULL, yb, &e))
-		d = INFINITY;
-	for (int64_t i = 0; i < N * k && isfinite(d); i++) {
-		d = fmax(d, fabs(ya[i] - yb[i]));
-		s = fmax(s, fabs(ya[i]));
-	}
+	double d = fx_out_diff(a, b, x, N);
 	free(x);
-	free(ya);
-	free(yb);
-	return s > 0 ? d / s : d;
+	return d;
 }
 
 /* Unit map by per-stage alignment with the neuron measure (s = 2, f = 1). */

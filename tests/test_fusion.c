@@ -20,36 +20,6 @@ static gsl_rng *rng;
 
 static cf_net *mk(const char *desc) { return fx_net(desc, rng); }
 
-static cf_acts_sample *sample(cf_net *n, int64_t N)
-{
-	cf_acts_sample *s = calloc(1, sizeof *s);
-	int64_t d = cf_net_input_size(n);
-	cf_net_input_shape(n, &s->c, &s->h, &s->w);
-	s->N = N;
-	s->x = malloc(sizeof *s->x * (size_t)(N * d));
-	for (int64_t i = 0; i < N * d; i++)
-		s->x[i] = (float)gsl_ran_gaussian(rng, 1.0);
-	return s;
-}
-
-static double out_diff(cf_net *a, cf_net *b, const cf_acts_sample *s)
-{
-	int k = cf_net_nclasses(a);
-	float *ya = malloc(sizeof *ya * (size_t)(s->N * k)), *yb = malloc(sizeof *yb * (size_t)(s->N * k));
-	double d = 0, sc = 0;
-	cf_error e;
-	if (cf_net_forward(a, s->x, s->N, CF_NET_EVAL, NULL, ya, &e) ||
-	    cf_net_forward(b, s->x, s->N, CF_NET_EVAL, NULL, yb, &e))
-		d = INFINITY;
-	for (int64_t i = 0; i < s->N * k && isfinite(d); i++) {
-		d = fmax(d, fabs(ya[i] - yb[i]));
-		sc = fmax(sc, fabs(ya[i]));
-	}
-	free(ya);
-	free(yb);
-	return sc > 0 ? d / sc : d;
-}
-
 static void set_w(cf_net *n, int l, const float *v)
 {
 	cf_net_param *p = cf_net_param_at(n, cf_net_wlayer_at(n, l)->weight);
@@ -139,7 +109,7 @@ static void test_worked_example(void)
 static void self_fusion(const char *desc, const char *what, int64_t N)
 {
 	cf_net *a = mk(desc), *b = NULL;
-	cf_acts_sample *s = a ? sample(a, N) : NULL;
+	cf_acts_sample *s = a ? fx_sample(a, N, rng) : NULL;
 	cf_activations *aa = NULL, *ab = NULL;
 	cf_fusion_params p;
 	cf_fusion *f = NULL;
@@ -162,7 +132,7 @@ static void self_fusion(const char *desc, const char *what, int64_t N)
 		double tr = 1, d;
 		for (int l = 0; l < cf_fusion_nlayers(f); l++)
 			tr = fmin(tr, cf_fusion_layer_at(f, l)->trace_ratio);
-		d = out_diff(a, cf_fusion_net(f), s);
+		d = fx_out_diff(a, cf_fusion_net(f), s->x, s->N);
 		ok(tr > 0.9999, "%s: every plan is the identity matching (min trace ratio %.7f)", what, tr);
 		ok(d < 1e-5, "%s: fused outputs equal the network's (max rel diff %.2g)", what, d);
 	}
@@ -179,7 +149,7 @@ static void self_fusion(const char *desc, const char *what, int64_t N)
 static void permuted_fusion(void)
 {
 	cf_net *b = mk("mlp 12-16-8-5 nobias"), *a = NULL;
-	cf_acts_sample *s = sample(b, 64);
+	cf_acts_sample *s = fx_sample(b, 64, rng);
 	cf_activations *aa = NULL, *ab = NULL;
 	cf_fusion_params p;
 	cf_fusion *f = NULL;
@@ -204,7 +174,7 @@ static void permuted_fusion(void)
 	for (int i = 0; i < 5; i++)
 		for (int j = 0; j < 8; j++)
 			W[i * 8 + j] = cf_net_param_at(b, 2)->t.data[i * 8 + perm2[j]];
-	ok(out_diff(a, b, s) < 1e-6, "permuted copy computes the same function");
+	ok(fx_out_diff(a, b, s->x, s->N) < 1e-6, "permuted copy computes the same function");
 	cf_acts_record(a, s, NULL, &aa, &e);
 	cf_acts_record(b, s, NULL, &ab, &e);
 	cf_fusion_params_default(&p);
@@ -219,7 +189,7 @@ static void permuted_fusion(void)
 			if (!(y->plan[i * 16 + perm1[i]] > 0.06))
 				found = 0;
 		ok(found, "the plan of layer 1 is the inverse permutation");
-		ok(out_diff(b, cf_fusion_net(f), s) < 1e-5, "fusion undoes the permutation");
+		ok(fx_out_diff(b, cf_fusion_net(f), s->x, s->N) < 1e-5, "fusion undoes the permutation");
 	}
 	/* weight-based ground costs find the same permutation */
 	cf_fusion_free(f);
@@ -228,7 +198,7 @@ static void permuted_fusion(void)
 	rc = cf_fusion_alloc(a, b, NULL, NULL, &p, &f, &e);
 	if (!rc)
 		rc = cf_fusion_run(f, NULL, &e);
-	ok(rc == 0 && out_diff(b, cf_fusion_net(f), s) < 1e-5, "wts mode undoes the permutation too");
+	ok(rc == 0 && fx_out_diff(b, cf_fusion_net(f), s->x, s->N) < 1e-5, "wts mode undoes the permutation too");
 	cf_fusion_free(f);
 	cf_activations_free(aa);
 	cf_activations_free(ab);

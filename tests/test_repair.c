@@ -22,45 +22,6 @@
 
 static gsl_rng *rng;
 
-static cf_acts_sample *sample(const cf_net *n, int64_t N)
-{
-	cf_acts_sample *s = calloc(1, sizeof *s);
-	int64_t d = cf_net_input_size(n);
-	cf_net_input_shape(n, &s->c, &s->h, &s->w);
-	s->N = N;
-	s->x = malloc(sizeof *s->x * (size_t)(N * d));
-	for (int64_t i = 0; i < N * d; i++)
-		s->x[i] = (float)gsl_ran_gaussian(rng, 1.0);
-	return s;
-}
-
-static void sample_free(cf_acts_sample *s)
-{
-	if (s) {
-		free(s->x);
-		free(s);
-	}
-}
-
-/* Largest |a − b| / max|a| of the two networks' logits on s. */
-static double out_diff(cf_net *a, cf_net *b, const cf_acts_sample *s)
-{
-	int k = cf_net_nclasses(a);
-	float *ya = malloc(sizeof *ya * (size_t)(s->N * k)), *yb = malloc(sizeof *yb * (size_t)(s->N * k));
-	double d = 0, sc = 0;
-	cf_error e;
-	if (cf_net_forward(a, s->x, s->N, CF_NET_EVAL, NULL, ya, &e) ||
-	    cf_net_forward(b, s->x, s->N, CF_NET_EVAL, NULL, yb, &e))
-		d = INFINITY;
-	for (int64_t i = 0; i < s->N * k && isfinite(d); i++) {
-		d = fmax(d, fabs(ya[i] - yb[i]));
-		sc = fmax(sc, fabs(ya[i]));
-	}
-	free(ya);
-	free(yb);
-	return sc > 0 ? d / sc : d;
-}
-
 /* Fuse net0 onto net1 (acts mode, exact OT) with options; NULL on error. */
 static cf_fusion *fuse(cf_net *n0, cf_net *n1, const cf_acts_sample *s, double step,
 		       int width_aware, cf_activations **a0, cf_activations **a1)
@@ -84,7 +45,7 @@ static cf_fusion *fuse(cf_net *n0, cf_net *n1, const cf_acts_sample *s, double s
 static void test_add_biases(void)
 {
 	cf_net *a = fx_net("mlp 10-8-6-4 nobias", rng), *b = NULL, *bn = NULL, *c = NULL;
-	cf_acts_sample *s = a ? sample(a, 50) : NULL;
+	cf_acts_sample *s = a ? fx_sample(a, 50, rng) : NULL;
 	cf_error e = { 0, "" };
 	int all = 1;
 
@@ -100,8 +61,8 @@ static void test_add_biases(void)
 			all &= v[j] == 0.0f;
 	}
 	ok(all, "every layer has a bias, and it is zero");
-	ok(out_diff(a, b, s) == 0.0, "the biased network computes the same logits exactly");
-	ok(cf_net_add_biases(b, &c, &e) == CF_OK && out_diff(b, c, s) == 0.0,
+	ok(fx_out_diff(a, b, s->x, s->N) == 0.0, "the biased network computes the same logits exactly");
+	ok(cf_net_add_biases(b, &c, &e) == CF_OK && fx_out_diff(b, c, s->x, s->N) == 0.0,
 	   "a network with every bias gives a copy");
 	bn = fx_net("vgg 4 M 6 M classes 3 in 1x8x8 bn", rng);
 	cf_net_free(c);
@@ -113,7 +74,7 @@ out:
 	cf_net_free(b);
 	cf_net_free(c);
 	cf_net_free(bn);
-	sample_free(s);
+	cf_acts_sample_free(s);
 }
 
 /* The statistics of one layer of a recording, neuron by neuron. */
@@ -140,7 +101,7 @@ static void stats(const cf_activations *r, int l, int64_t oc, double *m, double 
 static void check_repair(const char *d0, const char *d1, double step, const char *what)
 {
 	cf_net *n0 = fx_net(d0, rng), *n1 = fx_net(d1, rng), *al = NULL, *fz = NULL;
-	cf_acts_sample *s = n1 ? sample(n1, 300) : NULL;
+	cf_acts_sample *s = n1 ? fx_sample(n1, 300, rng) : NULL;
 	cf_activations *a0 = NULL, *a1 = NULL, *ra = NULL, *r1 = NULL, *rf = NULL, *rb = NULL;
 	cf_fusion *f = n0 && n1 ? fuse(n0, n1, s, step, 0, &a0, &a1) : NULL;
 	cf_repair_report rep;
@@ -216,13 +177,13 @@ out:
 	cf_net_free(n1);
 	cf_net_free(al);
 	cf_net_free(fz);
-	sample_free(s);
+	cf_acts_sample_free(s);
 }
 
 static void test_aligned_is_step0(void)
 {
 	cf_net *n0 = fx_net("mlp 8-6-5-4", rng), *n1 = fx_net("mlp 8-9-7-4", rng), *al = NULL;
-	cf_acts_sample *s = n1 ? sample(n1, 100) : NULL;
+	cf_acts_sample *s = n1 ? fx_sample(n1, 100, rng) : NULL;
 	cf_activations *a0 = NULL, *a1 = NULL, *b0 = NULL, *b1 = NULL;
 	cf_fusion *f = fuse(n0, n1, s, 0.0, 0, &a0, &a1), *g = fuse(n0, n1, s, 0.5, 0, &b0, &b1);
 	cf_error e = { 0, "" };
@@ -230,7 +191,7 @@ static void test_aligned_is_step0(void)
 	ok(f && g && cf_fusion_aligned_net(g, &al, &e) == CF_OK, "aligned model of a fusion (%s)",
 	   e.msg);
 	if (al)
-		ok(out_diff(al, cf_fusion_net(f), s) == 0.0,
+		ok(fx_out_diff(al, cf_fusion_net(f), s->x, s->N) == 0.0,
 		   "the aligned model is the fused network at step 0, exactly (biases too)");
 	cf_fusion_free(f);
 	cf_fusion_free(g);
@@ -241,7 +202,7 @@ static void test_aligned_is_step0(void)
 	cf_net_free(n0);
 	cf_net_free(n1);
 	cf_net_free(al);
-	sample_free(s);
+	cf_acts_sample_free(s);
 }
 
 /* net1 = net0 with every hidden neuron split in two (the copy's incoming
@@ -272,7 +233,7 @@ static cf_net *split_copy(const cf_net *n0, const char *desc1)
 static void test_width_aware(void)
 {
 	cf_net *n0 = fx_net("mlp 6-4-3-3", rng), *n1 = n0 ? split_copy(n0, "mlp 6-8-6-3") : NULL;
-	cf_acts_sample *s = n0 ? sample(n0, 200) : NULL;
+	cf_acts_sample *s = n0 ? fx_sample(n0, 200, rng) : NULL;
 	cf_activations *a0 = NULL, *a1 = NULL, *b0 = NULL, *b1 = NULL;
 	cf_fusion *plain = NULL, *wa = NULL;
 	double dsplit, dplain, dwa;
@@ -281,13 +242,13 @@ static void test_width_aware(void)
 		ok(0, "split copy");
 		return;
 	}
-	dsplit = out_diff(n0, n1, s);
+	dsplit = fx_out_diff(n0, n1, s->x, s->N);
 	ok(dsplit < 1e-5, "the split copy computes the same function (%.1e)", dsplit);
 	plain = fuse(n0, n1, s, 0.0, 0, &a0, &a1);
 	wa = fuse(n0, n1, s, 0.0, 1, &b0, &b1);
 	if (plain && wa) {
-		dplain = out_diff(n0, cf_fusion_net(plain), s);
-		dwa = out_diff(n0, cf_fusion_net(wa), s);
+		dplain = fx_out_diff(n0, cf_fusion_net(plain), s->x, s->N);
+		dwa = fx_out_diff(n0, cf_fusion_net(wa), s->x, s->N);
 		ok(dwa < 1e-5, "width-aware: model 0 transported onto its split copy computes "
 		   "model 0's function (%.1e)", dwa);
 		ok(dplain > 0.1, "without the option its inputs count twice (%.2f)", dplain);
@@ -300,14 +261,14 @@ static void test_width_aware(void)
 	cf_activations_free(b1);
 	cf_net_free(n0);
 	cf_net_free(n1);
-	sample_free(s);
+	cf_acts_sample_free(s);
 }
 
 static void test_errors(void)
 {
 	cf_net *n0 = fx_net("mlp 6-5-3 nobias", rng), *n1 = fx_net("mlp 6-5-3 nobias", rng);
 	cf_net *n2 = fx_net("mlp 6-5-4-3", rng);
-	cf_acts_sample *s = n1 ? sample(n1, 20) : NULL;
+	cf_acts_sample *s = n1 ? fx_sample(n1, 20, rng) : NULL;
 	cf_error e = { 0, "" };
 	double half[3] = { 0.5, 0.5, 0.5 }, bad[3] = { 0.5, 1.5, 0.5 };
 
@@ -320,7 +281,7 @@ static void test_errors(void)
 	cf_net_free(n0);
 	cf_net_free(n1);
 	cf_net_free(n2);
-	sample_free(s);
+	cf_acts_sample_free(s);
 }
 
 /* The session's options: off by default; fusion.repair gives a repaired

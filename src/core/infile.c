@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,4 +67,49 @@ FILE *cf_infile_fopen(const char *path, cf_error *err)
 		close(fd);
 	}
 	return f;
+}
+
+int cf_infile_read_all(const char *path, unsigned char **buf, size_t *size, cf_error *err)
+{
+	struct stat st;
+	unsigned char *b;
+	size_t n, have = 0;
+	int fd, rc;
+
+	*buf = NULL;
+	*size = 0;
+	if ((fd = cf_infile_open(path, err)) < 0)
+		return err ? err->code : CF_EIO;
+	if (fstat(fd, &st) != 0) {
+		rc = cf_error_set(err, CF_EIO, "%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > SIZE_MAX - 1) {
+		close(fd);
+		return cf_error_set(err, CF_ENOMEM, "%s: %jd bytes do not fit in memory", path,
+				    (intmax_t)st.st_size);
+	}
+	n = (size_t)st.st_size;
+	if (!(b = malloc(n ? n : 1))) {
+		close(fd);
+		return cf_error_set(err, CF_ENOMEM, "%s: out of memory for %zu bytes", path, n);
+	}
+	while (have < n) {
+		ssize_t r = read(fd, b + have, n - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = cf_error_set(err, CF_EIO, "%s: read error: %s", path,
+					  r < 0 ? strerror(errno) : "file shrank while reading");
+			close(fd);
+			free(b);
+			return rc;
+		}
+		have += (size_t)r;
+	}
+	close(fd);
+	*buf = b;
+	*size = n;
+	return CF_OK;
 }

@@ -20,4 +20,9 @@ int cf_infile_open(const char *path, cf_error *err);
 /* The same as a binary stdio stream; NULL with err set on failure. */
 FILE *cf_infile_fopen(const char *path, cf_error *err);
 
+/* The whole file in a new buffer (*buf, free with free(); *size bytes).
+ * Errors as cf_infile_open, plus CF_ENOMEM (naming the size) and CF_EIO
+ * for a read error or a file that shrank while it was read. */
+int cf_infile_read_all(const char *path, unsigned char **buf, size_t *size, cf_error *err);
+
 #endif

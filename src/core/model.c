@@ -11,13 +11,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "model.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "infer.h"
 #include "infile.h"
@@ -152,39 +148,13 @@ static int read_norm(cf_net *net, const cf_st_file *f, const char *path, cf_erro
 
 int cf_model_read(const char *path, cf_st_file **out, cf_error *err)
 {
-	struct stat st;
 	unsigned char *buf;
-	size_t size, have = 0;
-	int fd, rc;
+	size_t size;
+	int rc;
 
 	*out = NULL;
-	fd = cf_infile_open(path, err); /* a FIFO or a directory is refused here */
-	if (fd < 0)
-		return err ? err->code : CF_EIO;
-	if (fstat(fd, &st) != 0) {
-		rc = cf_error_set(err, CF_EIO, "%s: cannot read: %s", path, strerror(errno));
-		close(fd);
+	if ((rc = cf_infile_read_all(path, &buf, &size, err)))
 		return rc;
-	}
-	size = (size_t)st.st_size;
-	if (!(buf = malloc(size ? size : 1))) {
-		close(fd);
-		return cf_error_set(err, CF_ENOMEM, "%s: out of memory for %zu bytes", path, size);
-	}
-	while (have < size) {
-		ssize_t r = read(fd, buf + have, size - have);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			rc = cf_error_set(err, CF_EIO, "%s: read error: %s", path,
-					  r < 0 ? strerror(errno) : "file shrank while reading");
-			close(fd);
-			free(buf);
-			return rc;
-		}
-		have += (size_t)r;
-	}
-	close(fd);
 	if (cf_pt_sniff(buf, size))
 		rc = cf_pt_read_mem(buf, size, path, out, err);
 	else
