@@ -341,6 +341,10 @@ static void test_hostile(void)
 	RAW(&p, "\x80\x02h\x05.");
 	refused("a memo lookup of nothing", &p, 24, "memo lookup");
 	memset(&p, 0, sizeof p);
+	RAW(&p, "\x80\x02K\x06r\x26\x01\x60\x00.");
+	refused("a memo entry 6 million in a 10-byte stream (a 100 MB array)", &p, 24,
+		"memo index 6291750 beyond what a 10-byte stream can number");
+	memset(&p, 0, sizeof p);
 	RAW(&p, "\x80\x02" "0.");
 	refused("POP on an empty stack", &p, 24, "stack is empty");
 	memset(&p, 0, sizeof p);

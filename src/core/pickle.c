@@ -17,7 +17,10 @@
 
 /* The memo of a state dict holds a few entries per tensor; an index far
  * beyond what the stream could have created is refused rather than
- * allocated. */
+ * allocated.  A pickler numbers its memo entries 0, 1, 2, ... and each
+ * PUT takes at least two bytes, so no index reaches the stream's length:
+ * a 29-byte stream asking for entry 6 million would otherwise cost a
+ * 100 MB array. */
 #define MEMO_MAX (1u << 24)
 
 typedef struct up {
@@ -464,8 +467,9 @@ static int memo_put(up *u, uint64_t idx)
 	cf_pkl_value *v = top(u);
 	if (!v)
 		return CF_EFORMAT;
-	if (idx >= MEMO_MAX)
-		return fail(u, "%s", "memo index too large");
+	if (idx >= MEMO_MAX || idx >= u->len)
+		return fail(u, "memo index %llu beyond what a %zu-byte stream can number",
+			    (unsigned long long)idx, u->len);
 	if (idx >= u->memocap) {
 		size_t cap = u->memocap ? u->memocap : 64;
 		cf_pkl_value **m;
