@@ -17,6 +17,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "layer.h"
+
 #include <curses.h>
 #include <errno.h>
 #include <math.h>
@@ -33,6 +35,7 @@
 #include "plot.h"
 #include "screen.h"
 #include "sess.h"
+#include "tui.h"
 
 #define POLL_SECONDS 0.05 /* redraw and read keys this often during a run */
 

@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "results.h"
+
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include "plot.h"
 #include "screen.h"
 #include "sess.h"
+#include "tui.h"
 
 /* "name  accuracy  note": the note only when it fits whole (a cut note
  * reads as a typo). */

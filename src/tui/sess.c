@@ -11,6 +11,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "sess.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -20,10 +22,10 @@
 #include <time.h>
 
 #include "commands.h"
+#include "layer.h"
 #include "core/matfile.h"
 #include "core/outfile.h"
-#include "screen.h"
-#include "sess.h"
+#include "tui.h"
 
 #define POLL_SECONDS 0.05
 
