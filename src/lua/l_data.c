@@ -35,11 +35,6 @@ static ldata *new_slot(lua_State *L)
 	return ld;
 }
 
-void cf_lua_dataset_push(lua_State *L, cf_dataset *d)
-{
-	new_slot(L)->d = d;
-}
-
 cf_dataset *cf_lua_dataset_test(lua_State *L, int idx)
 {
 	ldata *ld = luaL_testudata(L, idx, CF_LUA_DATASET);

@@ -27,11 +27,6 @@ void cf_layer_close(cf_tui *t);
 struct cf_fusion_layer;
 int cf_layer_open_fusion(cf_tui *t, const struct cf_fusion_layer *fl, int l, int nlayers,
 			 cf_error *err);
-/* The plan shown (n×m, row-major) or NULL. */
-const double *cf_layer_plan(const cf_tui *t, int64_t *n, int64_t *m);
-/* Current state, for tests and the title: iterations so far, status
- * (cf_ot_status) and latest error. */
-int64_t cf_layer_iterations(const cf_tui *t);
 
 /* Command functions: args is the text after the command name ("" when run
  * from a key).  Return 0, or -1 after reporting an error with cf_tui_msg. */

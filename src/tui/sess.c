@@ -44,22 +44,6 @@ const cf_session *cf_tsess_results(const cf_tui *t)
 	return t->sess && !t->busy ? t->sess->s : NULL;
 }
 
-unsigned cf_tsess_generation(const cf_tui *t)
-{
-	return t->sess ? t->sess->gen : 0;
-}
-
-void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
-{
-	size_t used = 0;
-	if (!size)
-		return;
-	buf[0] = '\0';
-	for (int u = 0; net && u < cf_net_nunits(net) && used + 16 < size; u++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%d", u ? "-" : "",
-					 cf_net_unit_at(net, u)->width);
-}
-
 /* A solver's progress ("sinkhorn-log iteration 5900 error 0.031 eps/max(M)
  * 0.004") while the fusion runs: the layer in front, the fraction from
  * the error's fall towards the tolerance (log scale), and ε against the
@@ -456,11 +440,6 @@ int cf_tsess_cmd_focus(cf_tui *t, const char *args)
 	cf_tui_msg(t, CF_MSG_INFO, "the arrow, zoom and scale keys act on %s",
 		   S->focus ? "the plan" : "the layer costs C");
 	return 0;
-}
-
-int cf_tsess_cmd_run_step(cf_tui *t, const char *args)
-{
-	return cf_tsess_cmd_run_all(t, args);
 }
 
 int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args)

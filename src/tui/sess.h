@@ -24,8 +24,6 @@
 #include "heatmap.h"
 #include "tui.h"
 
-struct cf_net;
-
 /* ε below this share of the largest cost gets a warning: Sinkhorn then
  * needs very many iterations (share/doc/method.md §5.3) */
 #define CF_TSESS_EPS_WARN 0.01
@@ -91,8 +89,6 @@ int cf_tsess_set(cf_tui *t, const char *name, const char *value);
 int cf_tsess_selected(const cf_tui *t, int *nlayers);
 /* Write the session as a replayable Lua script (atomically). */
 int cf_tsess_write_script(cf_tui *t, const char *path, cf_error *err);
-/* Models' widths "64-32-10" into buf. */
-void cf_tsess_widths(const struct cf_net *net, char *buf, size_t size);
 /* The session (NULL when none). */
 struct cf_session *cf_tsess_session(const cf_tui *t);
 /* The session for reading its results: NULL when there is none or while
@@ -100,8 +96,6 @@ struct cf_session *cf_tsess_session(const cf_tui *t);
  * is freeing and rebuilding them).  Every screen reads results through
  * this, or through the copies cf_tsess_sync() takes. */
 const struct cf_session *cf_tsess_results(const cf_tui *t);
-/* Bumped whenever session results may have changed. */
-unsigned cf_tsess_generation(const cf_tui *t);
 
 int cf_tsess_cmd_run_all(cf_tui *t, const char *args);
 int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args);
@@ -116,7 +110,6 @@ int cf_tsess_cmd_set(cf_tui *t, const char *args);
 int cf_tsess_overrides(const cf_tui *t, const char *name, char *buf, size_t size);
 /* :data SPEC: load the session's data set (every step turns stale). */
 int cf_tsess_cmd_data(cf_tui *t, const char *args);
-int cf_tsess_cmd_run_step(cf_tui *t, const char *args);
 /* o: plans in matching order or in their own (toggle, every screen). */
 int cf_tsess_cmd_sort(cf_tui *t, const char *args);
 /* Overview: the view keys act on C or on the plan (toggle). */
