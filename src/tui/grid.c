@@ -288,3 +288,48 @@ void cf_grid_box(cf_grid *g, cf_rect r, const char *title, int role)
 		cf_grid_puts(g, r.y, r.x + 2 + n, r.w - 4 - n, role, " ");
 	}
 }
+
+static size_t put_utf8(char *p, uint32_t c)
+{
+	if (c < 0x80) {
+		p[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		p[0] = (char)(0xc0 | c >> 6);
+		p[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		p[0] = (char)(0xe0 | c >> 12);
+		p[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		p[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	p[0] = (char)(0xf0 | c >> 18);
+	p[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	p[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	p[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+size_t cf_grid_row_text(const cf_grid *g, int y, char *buf, size_t size)
+{
+	size_t n = 0, keep = 0;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	if (y < 0 || y >= g->rows)
+		return 0;
+	for (int x = 0; x < g->cols; x++) {
+		uint32_t ch = g->cells[(size_t)y * (size_t)g->cols + (size_t)x].ch;
+		if (n + 5 > size)
+			break;
+		n += put_utf8(buf + n, ch);
+		if (ch != ' ')
+			keep = n;
+	}
+	buf[keep] = '\0';
+	return keep;
+}

@@ -104,5 +104,7 @@ char *cf_utf8_elide(const char *s, int maxw, char *out, size_t size);
  * (size bytes); *s moves past it and the blank or newline that ended it.
  * A word longer than the width is cut.  Returns 0 when no text is left. */
 int cf_utf8_wrap(const char **s, int width, char *out, size_t size);
+/* Row y as UTF-8 (trailing blanks trimmed) into buf; returns the length. */
+size_t cf_grid_row_text(const cf_grid *g, int y, char *buf, size_t size);
 
 #endif
