@@ -75,7 +75,7 @@ for h in "$SRC"/tui/*.h; do
 		while read -r fn; do
 			# $files is a list of paths without blanks
 			# shellcheck disable=SC2086
-			cat $files 2>/dev/null | grep -Eq "^[A-Za-z_].*[ *(]$fn[(,]" ||
+			cat $files 2>/dev/null | grep -Eq "^[A-Za-z_].*[ *(]${fn}[(,]" ||
 				echo "$b.h: $fn is not defined in $b.c"
 		done
 done >"$T/misplaced"
@@ -105,7 +105,7 @@ ok $? "no function body in src/ over $CF_MAX_BODY lines outside the listed table
 	[ -s "$T/too_long" ] && printf ': %s' "$(tr '\n' ';' <"$T/too_long")")"
 # The list names only tables that are still long (a stale entry would let
 # the next long function of that name through unseen).
-while read -r f fn why; do
+while read -r f fn _why; do
 	grep -q "^$f $fn " "$T/long" || echo "$f $fn"
 done <"$T/tables" >"$T/stale"
 [ ! -s "$T/stale" ]
