@@ -37,20 +37,24 @@ ok $? "src/core includes no header of src/{cli,lua,repl,term,tui}$(
 (cd "$SRC" && find . -name '*.h' | sed 's|^\./||' | sort) >"$T/headers"
 [ -s "$T/headers" ]
 ok $? "headers found ($(wc -l <"$T/headers"))"
+# One awk reads every header: "H =" for the node, "H I" per #include "I";
+# the shell resolves I beside H, then under src/.
 (
 	cd "$SRC" || exit 1
-	while read -r h; do
-		d=$(dirname "$h")
-		echo "$h $h"
-		sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$h" |
-			while read -r inc; do
-				if [ -f "$d/$inc" ]; then
-					echo "$h $d/$inc" | sed 's| \./| |'
-				elif [ -f "$inc" ]; then
-					echo "$h $inc"
-				fi
-			done
-	done <"$T/headers"
+	# shellcheck disable=SC2046 # header paths have no blanks
+	awk 'FNR == 1 { print FILENAME, "=" }
+		/^[ \t]*#[ \t]*include[ \t]*"/ { i = $0; sub(/^[^"]*"/, "", i); sub(/".*/, "", i)
+			print FILENAME, i }' $(cat "$T/headers") |
+		while read -r h inc; do
+			case $h in */*) d=${h%/*}/ ;; *) d= ;; esac
+			if [ "$inc" = "=" ]; then
+				echo "$h $h"
+			elif [ -f "$d$inc" ]; then
+				echo "$h $d$inc"
+			elif [ -f "$inc" ]; then
+				echo "$h $inc"
+			fi
+		done
 ) >"$T/edges"
 tsort "$T/edges" >/dev/null 2>"$T/loops"
 [ ! -s "$T/loops" ]
@@ -63,22 +67,26 @@ ok $? "the header include graph of src/ has no cycle ($(wc -l <"$T/edges") edges
 cat >"$T/parts" <<'EOF'
 heatmap.h heatsvg.c the SVG picture of a heatmap, curses-free like heatmap.c
 EOF
-# Function names a header declares (a prototype starts at column 0 and
-# names the function before its parameter list); the module's files must
-# define each (at column 0, or through a macro: "VIEW_CMD(name, ...)").
-for h in "$SRC"/tui/*.h; do
-	b=$(basename "$h" .h)
-	files="$SRC/tui/$b.c $(awk -v h="$b.h" -v d="$SRC/tui/" '$1 == h { print d $2 }' "$T/parts")"
-	awk '/\/\*/ { c = 1 } c { if (/\*\//) c = 0; next }
-		/^[A-Za-z_][A-Za-z_0-9 *]*[ *]cf_[A-Za-z_0-9]+\(/ && !/^(typedef|#)/ {
-			s = $0; sub(/\(.*/, "", s); sub(/.*[ *]/, "", s); print s }' "$h" |
-		while read -r fn; do
-			# $files is a list of paths without blanks
-			# shellcheck disable=SC2086
-			cat $files 2>/dev/null | grep -Eq "^[A-Za-z_].*[ *(]${fn}[(,]" ||
-				echo "$b.h: $fn is not defined in $b.c"
-		done
-done >"$T/misplaced"
+# "file.h name" for each function a header declares (a prototype starts
+# at column 0 and names the function before its parameter list) ...
+awk 'FNR == 1 { c = 0; f = FILENAME; sub(/.*\//, "", f) }
+	/\/\*/ { c = 1 } c { if (/\*\//) c = 0; next }
+	/^[A-Za-z_][A-Za-z_0-9 *]*[ *]cf_[A-Za-z_0-9]+\(/ && !/^(typedef|#)/ {
+		s = $0; sub(/\(.*/, "", s); sub(/.*[ *]/, "", s); print f, s }' \
+	"$SRC"/tui/*.h >"$T/declared"
+# ... and "file.c name" for each function a .c defines at column 0, also
+# through a macro ("VIEW_CMD(name, ...)").
+awk 'FNR == 1 { f = FILENAME; sub(/.*\//, "", f) }
+	/^[A-Za-z_]/ && match($0, /[ *(]cf_[A-Za-z_0-9]+[(,]/) {
+		print f, substr($0, RSTART + 1, RLENGTH - 2) }' "$SRC"/tui/*.c >"$T/defined"
+awk -v parts="$T/parts" -v defined="$T/defined" '
+	BEGIN { while ((getline l < parts) > 0) { split(l, w, " "); part[w[1]] = w[2] }
+		while ((getline l < defined) > 0) { split(l, w, " "); def[w[1], w[2]] = 1 } }
+	{ c = $1; sub(/\.h$/, ".c", c)
+	  if (!def[c, $2] && !((($1) in part) && def[part[$1], $2]))
+		print $1 ": " $2 " is not defined in " c }' "$T/declared" >"$T/misplaced"
+[ -s "$T/declared" ]
+ok $? "src/tui headers declare functions ($(wc -l <"$T/declared"))"
 [ ! -s "$T/misplaced" ]
 ok $? "each src/tui header declares only its own module's functions$(
 	[ -s "$T/misplaced" ] && printf ': %s' "$(tr '\n' ';' <"$T/misplaced")")"
@@ -90,13 +98,16 @@ core/pickle.c step one case per pickle opcode, each a few lines; the switch is t
 EOF
 # A body runs from a line "{" to a line "}" at column 0; its function is
 # named by the last line at column 0 before it that holds "name(".
-find "$SRC" -name '*.c' | sort | while read -r f; do
-	awk -v f="$(echo "$f" | rel)" -v max="$CF_MAX_BODY" '
+(
+	cd "$SRC" || exit 1
+	# shellcheck disable=SC2046 # source paths have no blanks
+	awk -v max="$CF_MAX_BODY" '
+		FNR == 1 { start = 0; name = "" }
 		/^[A-Za-z_].*[A-Za-z_0-9]\(/ { s = $0; sub(/\(.*/, "", s); sub(/.*[ *]/, "", s); name = s }
 		/^\{/ { start = FNR }
-		/^\}/ && start { if (FNR - start - 1 > max) print f, name, FNR - start - 1; start = 0 }
-	' "$f"
-done >"$T/long"
+		/^\}/ && start { if (FNR - start - 1 > max) print FILENAME, name, FNR - start - 1; start = 0 }
+	' $(find . -name '*.c' | sed 's|^\./||' | sort)
+) >"$T/long"
 while read -r f fn len; do
 	grep -q "^$f $fn " "$T/tables" || echo "$f $fn() $len lines"
 done <"$T/long" >"$T/too_long"
