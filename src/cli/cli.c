@@ -20,7 +20,6 @@
 
 #ifdef CF_HAVE_OPENBLAS
 void openblas_set_num_threads(int n);
-int openblas_get_num_threads(void);
 #endif
 
 #define HELP_COLUMN 24
@@ -350,15 +349,6 @@ void cli_set_threads(int n)
 	openblas_set_num_threads(n);
 #else
 	(void)n;
-#endif
-}
-
-int cli_threads(void)
-{
-#ifdef CF_HAVE_OPENBLAS
-	return openblas_get_num_threads();
-#else
-	return 1;
 #endif
 }
 

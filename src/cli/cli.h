@@ -117,7 +117,5 @@ int cli_double(const char *cmd, const char *opt, const char *s, double lo, doubl
 
 /* Set the number of BLAS threads (OpenBLAS only; a no-op with GSL's CBLAS). */
 void cli_set_threads(int n);
-/* The number of BLAS threads in use (1 for GSL's CBLAS). */
-int cli_threads(void);
 
 #endif

@@ -79,43 +79,16 @@ static int copy_unit(cf_net *dst, int u, const cf_net *src, int k1, cf_error *er
 	return CF_OK;
 }
 
-int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_net **out,
-		   cf_error *err)
+/* Set every width of `a` (a copy of model 0's architecture) by walking
+ * its units (net unit index u counts weight units): the partner's for a
+ * matched unit (match[u] a unit of net1), the incoming width for an
+ * identity.  Fails when a matched pair differs in kind, kernel or stride,
+ * or when no identity can stand in for an unmatched unit. */
+static int set_widths(cf_arch *a, const cf_arch *a1, const cf_net *net1, const int *match,
+		      cf_error *err)
 {
-	const cf_arch *a0 = cf_net_arch(net0), *a1 = cf_net_arch(net1);
-	int m = cf_acts_hidden_units(net0), n = cf_acts_hidden_units(net1), rc;
-	int *match = NULL, c = a0->c, h = a0->h, w = a0->w;
-	cf_arch *a = NULL;
-	cf_net *net = NULL;
+	int c = a->c, h = a->h, w = a->w;
 
-	if ((rc = cf_cla_map_check(umap, m, n, err)))
-		return cf_error_prefix(err, rc, "balance (add)");
-	if (cf_net_has_bn(net0) || cf_net_has_bn(net1))
-		return cf_error_set(err, CF_EINVAL, "balance (add): models with BatchNorm are not "
-				    "supported; balancing works on BN-free models");
-	if ((rc = same_skeleton(a0, a1, err)))
-		return rc;
-	match = malloc(sizeof *match * (size_t)(m + 1));
-	a = cf_arch_copy(a0);
-	if (!match || !a) {
-		rc = cf_error_set(err, CF_ENOMEM, "balance: out of memory");
-		goto out;
-	}
-	for (int u = 0; u <= m; u++)
-		match[u] = -1;
-	for (int k = 0; k < n; k++)
-		match[umap[k] - 1] = k;
-	match[m] = n; /* classifiers */
-	if (a0->family != a1->family)
-		a->family = CF_ARCH_NET;
-	a->bias = a1->bias;
-	a->nclasses = a1->nclasses;
-	if (a1->family == CF_ARCH_RESNET && a0->family == CF_ARCH_RESNET)
-		memcpy(a->widths, a1->widths, sizeof a->widths);
-
-	/* Walk model 0's units (net unit index u counts weight units) and set
-	 * every width: the partner's for a matched unit, the incoming width
-	 * for an identity. */
 	for (int i = 0, u = 0; i < a->nunits; i++) {
 		cf_arch_unit *x = &a->unit[i];
 		switch (x->kind) {
@@ -128,12 +101,11 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 				if (y->kind != x->kind || y->kh != x->kh || y->kw != x->kw ||
 				    y->stride != x->stride || y->pad != x->pad) {
 					char b0[96], b1[96];
-					rc = cf_error_set(err, CF_EINVAL,
-							  "balance (add): model-0 unit %d (%s) is matched "
-							  "to model-1 unit %d (%s): different kind, kernel "
-							  "or stride", u + 1, cf_arch_unit_str(x, b0, sizeof b0),
-							  match[u] + 1, cf_arch_unit_str(y, b1, sizeof b1));
-					goto out;
+					return cf_error_set(err, CF_EINVAL,
+							    "balance (add): model-0 unit %d (%s) is matched "
+							    "to model-1 unit %d (%s): different kind, kernel "
+							    "or stride", u + 1, cf_arch_unit_str(x, b0, sizeof b0),
+							    match[u] + 1, cf_arch_unit_str(y, b1, sizeof b1));
 				}
 				x->out = y->out;
 				x->mid = y->mid;
@@ -143,22 +115,18 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 				x->bias = a1->bias;
 			} else if (x->kind == CF_UNIT_CONV) {
 				if (x->stride != 1 || x->kh % 2 == 0 || x->kw % 2 == 0 ||
-				    x->kh != x->kw || x->pad != x->kh / 2) {
-					rc = cf_error_set(err, CF_EINVAL,
-							  "balance (add): no identity can replace model-0 "
-							  "unit %d (a conv needs stride 1, an odd square "
-							  "kernel and padding k/2)", u + 1);
-					goto out;
-				}
+				    x->kh != x->kw || x->pad != x->kh / 2)
+					return cf_error_set(err, CF_EINVAL,
+							    "balance (add): no identity can replace model-0 "
+							    "unit %d (a conv needs stride 1, an odd square "
+							    "kernel and padding k/2)", u + 1);
 				x->out = c;
 				x->bias = a1->bias;
 			} else {
-				if (x->stride != 1) {
-					rc = cf_error_set(err, CF_EINVAL,
-							  "balance (add): no identity can replace model-0 "
-							  "unit %d, a downsampling residual block", u + 1);
-					goto out;
-				}
+				if (x->stride != 1)
+					return cf_error_set(err, CF_EINVAL,
+							    "balance (add): no identity can replace model-0 "
+							    "unit %d, a downsampling residual block", u + 1);
 				x->out = x->mid = c;
 			}
 			if (x->kind == CF_UNIT_LINEAR) {
@@ -189,15 +157,20 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 			break;
 		}
 	}
-	if ((rc = cf_arch_check(a, err)) || (rc = cf_net_create(a, &net, err))) {
-		cf_error_prefix(err, rc, "balance (add)");
-		goto out;
-	}
+	return CF_OK;
+}
+
+/* Fill units 0..m of the balanced net: a matched unit gets its partner's
+ * parameters, an unmatched one the identity. */
+static int fill_units(cf_net *net, int m, const cf_net *net1, const int *match, cf_error *err)
+{
+	int rc;
+
 	for (int u = 0; u <= m; u++) {
 		const cf_net_unit *nu = cf_net_unit_at(net, u);
 		if (match[u] >= 0) {
 			if ((rc = copy_unit(net, u, net1, match[u], err)))
-				goto out;
+				return rc;
 		} else if (nu->kind == CF_UNIT_LINEAR) {
 			cf_net_param *p = cf_net_param_at(net, cf_net_wlayer_at(net, nu->wl_first)->weight);
 			int64_t k = p->t.shape[0];
@@ -212,6 +185,50 @@ int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_n
 		}
 		/* an identity block stays all zero: ReLU(0 + x) = x for x ≥ 0 */
 	}
+	return CF_OK;
+}
+
+int cf_balance_add(const cf_net *net0, const cf_net *net1, const int *umap, cf_net **out,
+		   cf_error *err)
+{
+	const cf_arch *a0 = cf_net_arch(net0), *a1 = cf_net_arch(net1);
+	int m = cf_acts_hidden_units(net0), n = cf_acts_hidden_units(net1), rc;
+	int *match = NULL;
+	cf_arch *a = NULL;
+	cf_net *net = NULL;
+
+	if ((rc = cf_cla_map_check(umap, m, n, err)))
+		return cf_error_prefix(err, rc, "balance (add)");
+	if (cf_net_has_bn(net0) || cf_net_has_bn(net1))
+		return cf_error_set(err, CF_EINVAL, "balance (add): models with BatchNorm are not "
+				    "supported; balancing works on BN-free models");
+	if ((rc = same_skeleton(a0, a1, err)))
+		return rc;
+	match = malloc(sizeof *match * (size_t)(m + 1));
+	a = cf_arch_copy(a0);
+	if (!match || !a) {
+		rc = cf_error_set(err, CF_ENOMEM, "balance: out of memory");
+		goto out;
+	}
+	for (int u = 0; u <= m; u++)
+		match[u] = -1;
+	for (int k = 0; k < n; k++)
+		match[umap[k] - 1] = k;
+	match[m] = n; /* classifiers */
+	if (a0->family != a1->family)
+		a->family = CF_ARCH_NET;
+	a->bias = a1->bias;
+	a->nclasses = a1->nclasses;
+	if (a1->family == CF_ARCH_RESNET && a0->family == CF_ARCH_RESNET)
+		memcpy(a->widths, a1->widths, sizeof a->widths);
+	if ((rc = set_widths(a, a1, net1, match, err)))
+		goto out;
+	if ((rc = cf_arch_check(a, err)) || (rc = cf_net_create(a, &net, err))) {
+		cf_error_prefix(err, rc, "balance (add)");
+		goto out;
+	}
+	if ((rc = fill_units(net, m, net1, match, err)))
+		goto out;
 	*out = net;
 	net = NULL;
 out:
@@ -223,42 +240,20 @@ out:
 
 /* ---- merge ---------------------------------------------------------------- */
 
-int cf_balance_merge(const cf_net *net0, const cf_activations *acts0, const cf_net *net1,
-		     const int *umap, cf_relu_approx method, cf_net **out, cf_error *err)
+/* Fold model 0's layers 0..m into products, one per matched layer: an
+ * unmatched layer l's ReLU becomes the diagonal D_l from its own
+ * pre-activations, and the running product P = W_l D_l P carries on to
+ * the next matched layer, whose product is emitted (emit[k], erows[k] ×
+ * ecols[k], malloc'd; the caller frees them). */
+static int fold_chain(const cf_net *net0, const cf_activations *acts0, const int *umap, int m,
+		      int n, cf_relu_approx method, float **emit, int64_t *erows, int64_t *ecols,
+		      cf_error *err)
 {
-	const cf_arch *a1 = cf_net_arch(net1);
-	int m = cf_acts_hidden_units(net0), n = cf_acts_hidden_units(net1), rc, j = 0, emitted = 0;
-	int64_t insz = cf_net_input_size(net0);
-	float *P = NULL, *tmp = NULL;
+	float *P = NULL;
 	double *d = NULL;
-	int64_t prow = 0, pcol = insz; /* P is prow × pcol; prow = 0: P is the identity */
-	cf_arch *a = NULL;
-	cf_net *net = NULL;
-	float **emit = NULL;
-	int64_t *erows = NULL, *ecols = NULL;
+	int64_t prow = 0, pcol = cf_net_input_size(net0); /* P is prow × pcol; prow = 0: identity */
+	int rc = CF_OK, j = 0, emitted = 0;
 
-	if ((rc = cf_cla_map_check(umap, m, n, err)))
-		return cf_error_prefix(err, rc, "balance (merge)");
-	for (int pass = 0; pass < 2; pass++) {
-		const cf_net *x = pass ? net1 : net0;
-		for (int l = 0; l < cf_net_nwlayers(x); l++)
-			if (cf_net_wlayer_at(x, l)->conv || cf_net_wlayer_at(x, l)->bias >= 0)
-				return cf_error_set(err, CF_EINVAL,
-						    "balance (merge): model %d is not a bias-free MLP "
-						    "(layer %s); merge works on bias-free MLPs only",
-						    pass, cf_net_wlayer_at(x, l)->name);
-	}
-	if (!acts0 || acts0->n != cf_net_nwlayers(net0))
-		return cf_error_set(err, CF_EINVAL,
-				    "balance (merge): the recording does not belong to model 0");
-	emit = calloc((size_t)(n + 1), sizeof *emit);
-	erows = calloc((size_t)(n + 1), sizeof *erows);
-	ecols = calloc((size_t)(n + 1), sizeof *ecols);
-	a = cf_arch_copy(a1);
-	if (!emit || !erows || !ecols || !a) {
-		rc = cf_error_set(err, CF_ENOMEM, "balance (merge): out of memory");
-		goto out;
-	}
 	for (int l = 0; l <= m; l++) {
 		const cf_net_wlayer *wl = cf_net_wlayer_at(net0, l);
 		const float *W = cf_net_param_at((cf_net *)net0, wl->weight)->t.data;
@@ -318,6 +313,46 @@ int cf_balance_merge(const cf_net *net0, const cf_activations *acts0, const cf_n
 				j++;
 		}
 	}
+out:
+	free(P);
+	free(d);
+	return rc;
+}
+
+int cf_balance_merge(const cf_net *net0, const cf_activations *acts0, const cf_net *net1,
+		     const int *umap, cf_relu_approx method, cf_net **out, cf_error *err)
+{
+	const cf_arch *a1 = cf_net_arch(net1);
+	int m = cf_acts_hidden_units(net0), n = cf_acts_hidden_units(net1), rc;
+	cf_arch *a = NULL;
+	cf_net *net = NULL;
+	float **emit = NULL;
+	int64_t *erows = NULL, *ecols = NULL;
+
+	if ((rc = cf_cla_map_check(umap, m, n, err)))
+		return cf_error_prefix(err, rc, "balance (merge)");
+	for (int pass = 0; pass < 2; pass++) {
+		const cf_net *x = pass ? net1 : net0;
+		for (int l = 0; l < cf_net_nwlayers(x); l++)
+			if (cf_net_wlayer_at(x, l)->conv || cf_net_wlayer_at(x, l)->bias >= 0)
+				return cf_error_set(err, CF_EINVAL,
+						    "balance (merge): model %d is not a bias-free MLP "
+						    "(layer %s); merge works on bias-free MLPs only",
+						    pass, cf_net_wlayer_at(x, l)->name);
+	}
+	if (!acts0 || acts0->n != cf_net_nwlayers(net0))
+		return cf_error_set(err, CF_EINVAL,
+				    "balance (merge): the recording does not belong to model 0");
+	emit = calloc((size_t)(n + 1), sizeof *emit);
+	erows = calloc((size_t)(n + 1), sizeof *erows);
+	ecols = calloc((size_t)(n + 1), sizeof *ecols);
+	a = cf_arch_copy(a1);
+	if (!emit || !erows || !ecols || !a) {
+		rc = cf_error_set(err, CF_ENOMEM, "balance (merge): out of memory");
+		goto out;
+	}
+	if ((rc = fold_chain(net0, acts0, umap, m, n, method, emit, erows, ecols, err)))
+		goto out;
 	/* The merged architecture: model 1's, with the matched widths. */
 	for (int i = 0, k = 0; i < a->nunits; i++)
 		if (a->unit[i].kind == CF_UNIT_LINEAR && k < n)
@@ -345,9 +380,6 @@ out:
 	free(emit);
 	free(erows);
 	free(ecols);
-	free(P);
-	free(tmp);
-	free(d);
 	cf_net_free(net);
 	cf_arch_free(a);
 	return rc;

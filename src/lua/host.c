@@ -153,6 +153,8 @@ int cf_lua_fail(lua_State *L, int status, const cf_error *err)
 {
 	if (status == CF_ESTOPPED)
 		return cf_lua_raise_interrupted(L);
+	if (status == CF_ENOMEM)
+		return luaL_error(L, "%s", error_message(status, err));
 	luaL_pushfail(L);
 	lua_pushstring(L, error_message(status, err));
 	return 2;

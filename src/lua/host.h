@@ -115,7 +115,8 @@ void cf_lua_register_type(lua_State *L, const char *tname, const char *summary,
  * message (for programmer's mistakes: bad shapes, bad options).
  * cf_lua_fail: pushes nil and err's message and returns 2, for a binding
  * to `return` on an environmental failure (missing file, bad format);
- * CF_ESTOPPED still raises "interrupted". */
+ * CF_ESTOPPED still raises "interrupted", and CF_ENOMEM raises the
+ * message (running out of memory is not an answer a script can use). */
 int cf_lua_check(lua_State *L, int status, const struct cf_error *err);
 int cf_lua_fail(lua_State *L, int status, const struct cf_error *err);
 

@@ -134,13 +134,20 @@ static int l_dp(lua_State *L)
 	return 2;
 }
 
+/* The layer counts m >= n >= 1 at arguments 1 and 2 (raises otherwise). */
+static void check_counts(lua_State *L, int *m, int *n)
+{
+	*m = check_int(L, 1, 1, "a layer count m >= 1");
+	*n = check_int(L, 2, 1, "a layer count n >= 1");
+	if (*n > *m)
+		luaL_argerror(L, 2, "n must not exceed m (model 1 is the shallower model)");
+}
+
 /* cf.align.chain(m, n) */
 static int l_chain(lua_State *L)
 {
-	int m = check_int(L, 1, 1, "a layer count m >= 1");
-	int n = check_int(L, 2, 1, "a layer count n >= 1");
-	if (n > m)
-		return luaL_argerror(L, 2, "n must not exceed m (model 1 is the shallower model)");
+	int m, n;
+	check_counts(L, &m, &n);
 	int *map = lua_newuserdatauv(L, (size_t)n * sizeof *map, 0);
 	cf_error err = {0};
 	if (cf_cla_chain(m, n, map, &err) != CF_OK)
@@ -152,10 +159,8 @@ static int l_chain(lua_State *L)
 /* cf.align.random(m, n [, s [, f [, seed]]]) */
 static int l_random(lua_State *L)
 {
-	int m = check_int(L, 1, 1, "a layer count m >= 1");
-	int n = check_int(L, 2, 1, "a layer count n >= 1");
-	if (n > m)
-		return luaL_argerror(L, 2, "n must not exceed m (model 1 is the shallower model)");
+	int m, n;
+	check_counts(L, &m, &n);
 	int s = lua_isnoneornil(L, 3) ? 2 : check_int(L, 3, 1, "a start layer s >= 1");
 	int f = lua_isnoneornil(L, 4) ? 1 : check_int(L, 4, 0, "free end layers f >= 0");
 	lua_Integer seed = luaL_optinteger(L, 5, 0);

@@ -35,11 +35,6 @@ static ldata *new_slot(lua_State *L)
 	return ld;
 }
 
-void cf_lua_dataset_push(lua_State *L, cf_dataset *d)
-{
-	new_slot(L)->d = d;
-}
-
 cf_dataset *cf_lua_dataset_test(lua_State *L, int idx)
 {
 	ldata *ld = luaL_testudata(L, idx, CF_LUA_DATASET);
@@ -77,13 +72,8 @@ static int split_arg(lua_State *L, int idx)
 
 static int load_result(lua_State *L, ldata *ld, int rc, const cf_error *err)
 {
-	if (rc != CF_OK) {
-		if (rc == CF_ENOMEM)
-			return luaL_error(L, "%s", err->msg);
-		lua_pushnil(L);
-		lua_pushstring(L, err->msg);
-		return 2;
-	}
+	if (rc != CF_OK)
+		return cf_lua_fail(L, rc, err);
 	account(L, ld->d);
 	return 1; /* the slot is on top */
 }
@@ -218,13 +208,8 @@ static int d_read_indices(lua_State *L)
 	if (rc == CF_OK)
 		rc = cf_data_subset(d, idx, n, &out->d, &err);
 	free(idx);
-	if (rc != CF_OK) {
-		if (rc == CF_ENOMEM)
-			return luaL_error(L, "%s", err.msg);
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	if (rc != CF_OK)
+		return cf_lua_fail(L, rc, &err);
 	account(L, out->d);
 	return 1;
 }

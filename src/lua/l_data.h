@@ -13,8 +13,5 @@
 cf_dataset *cf_lua_dataset_check(lua_State *L, int idx);
 /* The data set at idx, or NULL when it is not one. */
 cf_dataset *cf_lua_dataset_test(lua_State *L, int idx);
-/* Push a new Dataset userdata owning d (on a Lua error d is freed by the
- * collector; d may not be NULL). */
-void cf_lua_dataset_push(lua_State *L, cf_dataset *d);
 
 #endif

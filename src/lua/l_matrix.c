@@ -26,6 +26,7 @@
 #include <gsl/gsl_rng.h>
 #include <lauxlib.h>
 
+#include "core/tensor.h"
 #include "host.h"
 #include "l_matrix_int.h"
 
@@ -494,12 +495,9 @@ static int m_reshape(lua_State *L)
 
 int cf_lmat_same_shape(const cf_lmatrix *a, const cf_lmatrix *b)
 {
-	if (a->ndim != b->ndim)
-		return 0;
-	for (int i = 0; i < a->ndim; i++)
-		if (a->shape[i] != b->shape[i])
-			return 0;
-	return 1;
+	cf_tensor ta = cf_tensor_view(a->ndim, a->shape, NULL);
+	cf_tensor tb = cf_tensor_view(b->ndim, b->shape, NULL);
+	return cf_tensor_same_shape(&ta, &tb);
 }
 
 int cf_lmat_dim_arg(lua_State *L, const cf_lmatrix *m, int arg)

@@ -121,13 +121,8 @@ static int l_load(lua_State *L)
 	int rc = cf_model_load(path, arch, &lm->net, &err);
 	if (rc == CF_OK && norm.c)
 		cf_net_set_norm(lm->net, &norm);
-	if (rc != CF_OK) {
-		if (rc == CF_ENOMEM)
-			return luaL_error(L, "%s", err.msg);
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	if (rc != CF_OK)
+		return cf_lua_fail(L, rc, &err);
 	account(L, lm->net);
 	return 1;
 }

@@ -314,13 +314,8 @@ static int l_new(lua_State *L)
 	if (t == LUA_TSTRING) {
 		cf_error err = {0};
 		int rc = cf_session_load_data(ls->s, lua_tostring(L, -1), &err);
-		if (rc != CF_OK) {
-			if (rc == CF_ENOMEM)
-				return luaL_error(L, "%s", err.msg);
-			lua_pushnil(L);
-			lua_pushstring(L, err.msg);
-			return 2;
-		}
+		if (rc != CF_OK)
+			return cf_lua_fail(L, rc, &err);
 	} else if (t == LUA_TTABLE) {
 		int di = lua_gettop(L);
 		lua_rawgeti(L, di, 1);
@@ -369,13 +364,8 @@ static int s_data(lua_State *L)
 	const char *spec = luaL_checkstring(L, 2);
 	cf_error err = {0};
 	int rc = cf_session_load_data(s, spec, &err);
-	if (rc != CF_OK) {
-		if (rc == CF_ENOMEM)
-			return luaL_error(L, "%s", err.msg);
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	if (rc != CF_OK)
+		return cf_lua_fail(L, rc, &err);
 	lua_settop(L, 1);
 	return 1;
 }

@@ -99,8 +99,3 @@ void cf_term_interrupt_install(void)
 	stop_flag = 0;
 	sigaction(SIGINT, &sa, NULL);
 }
-
-int cf_term_interrupted(void)
-{
-	return stop_flag;
-}

@@ -36,7 +36,4 @@ int cf_term_progress(void *ud, const char *what, double fraction);
  * (the way out of work that never reports). */
 void cf_term_interrupt_install(void);
 
-/* Nonzero once Ctrl-C was pressed since cf_term_interrupt_install. */
-int cf_term_interrupted(void);
-
 #endif

@@ -12,9 +12,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "commands.h"
 #include "core/error.h"
+#include "layer.h"
+#include "log.h"
+#include "lualine.h"
+#include "network.h"
+#include "overview.h"
+#include "params.h"
+#include "results.h"
 #include "screen.h"
+#include "sess.h"
+#include "tour.h"
 #include "tui.h"
+
+/* Every screen, in the order of the CF_SCREEN_* indices (commands.h). */
+static void add_screens(cf_tui *t)
+{
+	static const cf_screen *const all[CF_SCREEN_COUNT] = {
+		&cf_screen_overview, &cf_screen_layer,   &cf_screen_network,
+		&cf_screen_params,   &cf_screen_results, &cf_screen_log};
+	for (int k = 0; k < CF_SCREEN_COUNT; k++)
+		cf_tui_add_screen(t, all[k]);
+}
 
 /* Lua, the terminal, the loop, the terminal restored; frees t. */
 static int run(cf_tui *t, int colour)
@@ -41,7 +61,7 @@ static int session_main(const char *prog, const char *const *models, int nmodels
 		return 1;
 	}
 	t.use_mouse = mouse;
-	cf_tui_add_screens(&t);
+	add_screens(&t);
 	if (cf_tsess_open(&t, models, nmodels, archs, data, sets, nsets, &err)) {
 		fprintf(stderr, "clafuse %s: %s\n", prog, err.msg);
 		cf_tui_end(&t);
@@ -73,7 +93,7 @@ int cf_tui_main_problem(double *M, int64_t n, int64_t m, int kind, double reg, d
 		return 1;
 	}
 	t.use_mouse = mouse;
-	cf_tui_add_screens(&t);
+	add_screens(&t);
 	cf_tui_show(&t, "layer");
 	cf_error_clear(&err);
 	if (cf_layer_open(&t, M, n, m, kind, reg, tol, desc, &err)) {

@@ -14,7 +14,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "layer.h"
+#include "log.h"
+#include "lualine.h"
+#include "params.h"
 #include "screen.h"
+#include "sess.h"
+#include "tour.h"
+#include "tui.h"
 
 static int cmd_help(cf_tui *t, const char *args)
 {

@@ -17,6 +17,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "layer.h"
+
 #include <curses.h>
 #include <errno.h>
 #include <math.h>
@@ -33,6 +35,7 @@
 #include "plot.h"
 #include "screen.h"
 #include "sess.h"
+#include "tui.h"
 
 #define POLL_SECONDS 0.05 /* redraw and read keys this often during a run */
 
@@ -552,15 +555,6 @@ int cf_layer_cmd_export(cf_tui *t, const char *args)
 	return 0;
 }
 
-const double *cf_layer_plan(const cf_tui *t, int64_t *n, int64_t *m)
-{
-	if (!t->layer)
-		return NULL;
-	*n = t->layer->n;
-	*m = t->layer->m;
-	return t->layer->plan;
-}
-
 /* ---- drawing ---- */
 
 static void draw_pane(cf_grid *g, cf_rect box, const char *title, cf_heatmap *h,
@@ -772,11 +766,6 @@ void cf_layer_close(cf_tui *t)
 	free(L->order);
 	free(L);
 	t->layer = NULL;
-}
-
-int64_t cf_layer_iterations(const cf_tui *t)
-{
-	return t->layer ? t->layer->iters : 0;
 }
 
 int cf_layer_open_fusion(cf_tui *t, const cf_fusion_layer *fl, int l, int nlayers, cf_error *err)

@@ -9,6 +9,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "log.h"
+
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 
 #include "screen.h"
+#include "tui.h"
 
 #define CF_LOG_MAX 1000
 

@@ -17,6 +17,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "lualine.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,11 @@
 #include <lua.h>
 #include <lualib.h>
 
-#include "lua/host.h"
 #include "commands.h"
-#include "screen.h"
+#include "lua/host.h"
+#include "log.h"
 #include "sess.h"
+#include "tui.h"
 
 static const char *const tui_key = "clafuse.tui";
 

@@ -9,6 +9,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "network.h"
+
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "screen.h"
 #include "sess.h"
 #include "tourtext.h"
+#include "tui.h"
 
 /* column and gap widths: full ("│1  linear   400 │"), or compact
  * ("│1 lin 400│") when the four columns do not fit (80 columns with the

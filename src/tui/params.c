@@ -11,6 +11,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "params.h"
+
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "commands.h"
 #include "screen.h"
 #include "sess.h"
+#include "tui.h"
 
 static const char *type_name(int type)
 {

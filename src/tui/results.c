@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "results.h"
+
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include "plot.h"
 #include "screen.h"
 #include "sess.h"
+#include "tui.h"
 
 /* "name  accuracy  note": the note only when it fits whole (a cut note
  * reads as a typo). */
@@ -41,35 +44,18 @@ static void acc_row(cf_grid *g, int y, int x, int w, const char *what, double ac
 		cf_grid_puts(g, y, x + used + 2, w - used - 2, CF_ROLE_DIM, note);
 }
 
-static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
+/* The accuracy box: each parent, the balanced model, the ensemble, plain
+ * averaging when shapes allow, the fused and the finetuned model.  R is
+ * the session's results, NULL while a step runs. */
+static void draw_accuracies(cf_tui *t, cf_grid *g, cf_rect acc, const cf_session *R)
 {
 	struct cf_tsess *S = t->sess;
-	const cf_session_metrics *mt;
-	const cf_session_finetune *ft;
-	const cf_session *R;
-	int lw = body.w * 11 / 20 > 52 || body.w - 30 < 52 ? body.w * 11 / 20 : 52, y, x, i0, i1;
-	/* narrow (80 columns with the tour): the accuracies need their numbers
-	 * more than the curve needs width */
-	if (lw < 30 && body.w - 30 >= 20)
-		lw = 30;
-	/* the accuracy rows (parents, balanced, ensemble, average, fused, two
-	 * finetuned) need no more; the rest goes to the steps below */
-	int need = (S ? cf_session_nmodels(S->s) : 2) + 8;
-	cf_rect acc = {body.y, body.x, body.h / 2 + 2 < need ? body.h / 2 + 2 : need, lw};
-	cf_rect times = {body.y + acc.h, body.x, body.h - acc.h, lw};
-	cf_rect curve = {body.y, body.x + lw, body.h, body.w - lw};
+	const cf_session_metrics *mt = R ? cf_session_metrics_get(R) : NULL;
+	const cf_session_finetune *ft = R ? cf_session_finetune_get(R) : NULL;
+	int x = acc.x + 2, y = acc.y + 1, i0, i1;
 	char name[96];
 
-	if (!S) {
-		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
-			     "no fusion session: clafuse tui A.safetensors B.safetensors --data SPEC");
-		return;
-	}
 	cf_grid_box(g, acc, "Test accuracy", CF_ROLE_FRAME);
-	R = cf_tsess_results(t);
-	mt = R ? cf_session_metrics_get(R) : NULL;
-	x = acc.x + 2;
-	y = acc.y + 1;
 	cf_session_pair(S->s, &i0, &i1);
 	if (!R) {
 		cf_grid_printf(g, y++, x, acc.w - 4, CF_ROLE_DIM, "%s…", t->busy_text);
@@ -94,7 +80,6 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		if (y < acc.y + acc.h - 1)
 			acc_row(g, y++, x, acc.w - 4, "fused", mt->fused_acc, "one network");
 	}
-	ft = R ? cf_session_finetune_get(R) : NULL;
 	if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
 		int wide = acc.w - 4 >= 31;
 		acc_row(g, y++, x, acc.w - 4, wide ? "finetuned (last epoch)" : "finetuned (last)",
@@ -107,9 +92,17 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 			acc_row(g, y++, x, acc.w - 4, name, ft->best_acc, "");
 		}
 	}
-	/* timings */
+}
+
+/* The steps box: each step's state, runs and time, the fusion layers
+ * solved and the per-layer overrides, one a line. */
+static void draw_steps(cf_tui *t, cf_grid *g, cf_rect times)
+{
+	struct cf_tsess *S = t->sess;
+	int y = times.y + 1;
+	char ov[256];
+
 	cf_grid_box(g, times, "Steps", CF_ROLE_FRAME);
-	y = times.y + 1;
 	/* 38 cells, or 26 without the runs when narrow */
 	if (times.w - 4 >= 38)
 		cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "%-12s %-8s %5s %10s",
@@ -134,23 +127,30 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	if (y < times.y + times.h - 1)
 		cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_DIM, "fusion layers solved: %lld",
 			       (long long)cf_session_layer_solves(S->s));
-	{
-		/* the per-layer overrides, one a line */
-		char ov[256];
-		if (cf_tsess_overrides(t, NULL, ov, sizeof ov) && y < times.y + times.h - 1) {
-			const char *p = ov;
-			cf_grid_puts(g, y++, times.x + 2, times.w - 4, CF_ROLE_WARN, "overrides:");
-			while (*p && y < times.y + times.h - 1) {
-				size_t n = strcspn(p, ",");
-				cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_WARN, "  %.*s",
-					       (int)n, p);
-				p += n;
-				while (*p == ',' || *p == ' ')
-					p++;
-			}
+	if (cf_tsess_overrides(t, NULL, ov, sizeof ov) && y < times.y + times.h - 1) {
+		const char *p = ov;
+		cf_grid_puts(g, y++, times.x + 2, times.w - 4, CF_ROLE_WARN, "overrides:");
+		while (*p && y < times.y + times.h - 1) {
+			size_t n = strcspn(p, ",");
+			cf_grid_printf(g, y++, times.x + 2, times.w - 4, CF_ROLE_WARN, "  %.*s", (int)n,
+				       p);
+			p += n;
+			while (*p == ',' || *p == ' ')
+				p++;
 		}
 	}
-	/* the finetuning curve */
+}
+
+/* The finetuning curve box: test accuracy per epoch as a braille plot
+ * with its range, the best epoch and the last training loss; ft NULL or
+ * without epochs says how to ask for finetuning. */
+static void draw_curve(cf_grid *g, cf_rect curve, const cf_session_finetune *ft)
+{
+	double *a, lo, hi;
+	cf_rect pr = {curve.y + 2, curve.x + 9, curve.h - 5, curve.w - 10};
+	char l1[96], l2[96];
+	int iw = curve.w - 4;
+
 	cf_grid_box(g, curve, curve.w >= 40 ? "Finetuning: test accuracy per epoch"
 					    : "Finetuning: test accuracy", CF_ROLE_FRAME);
 	if (!ft || ft->epochs == 0) {
@@ -168,44 +168,66 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		}
 		return;
 	}
-	{
-		double *a = malloc((size_t)ft->epochs * sizeof *a), lo, hi;
-		cf_rect pr = {curve.y + 2, curve.x + 9, curve.h - 5, curve.w - 10};
-		if (!a)
-			return;
-		for (int e = 0; e < ft->epochs; e++)
-			a[e] = 100 * ft->res[e].test_acc;
-		char l1[96], l2[96];
-		int iw = curve.w - 4;
-		if (ft->epochs == 1) {
-			snprintf(l1, sizeof l1, "epoch 1: %.2f%% (one point)", a[0]);
-			snprintf(l2, sizeof l2, "epoch 1: %.2f%%", a[0]);
-			cf_grid_puts(g, curve.y + 2, curve.x + 2, iw, CF_ROLE_NORMAL,
-				     cf_utf8_width(l1) <= iw ? l1 : l2);
-		}
-		else if (cf_plot_braille(g, pr, a, ft->epochs, 0, CF_ROLE_GOOD, &lo, &hi) > 0) {
-			cf_grid_printf(g, pr.y, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", hi);
-			cf_grid_printf(g, pr.y + pr.h - 1, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", lo);
-			cf_grid_printf(g, pr.y + pr.h, pr.x, pr.w, CF_ROLE_DIM, "epoch 1%*d", pr.w - 8,
-				       ft->epochs);
-		}
-		/* the summary in full when it fits, else shorter: never cut */
-		if (ft->epochs == 1)
-			snprintf(l1, sizeof l1, "1 epoch, test %.2f%%", 100 * ft->best_acc);
-		else
-			snprintf(l1, sizeof l1, "%d epochs, best %.2f%% (epoch %d)", ft->epochs,
-				 100 * ft->best_acc, ft->best_epoch);
-		if (cf_utf8_width(l1) > iw)
-			snprintf(l1, sizeof l1, "best %.2f%% (ep %d/%d)", 100 * ft->best_acc,
-				 ft->best_epoch, ft->epochs);
-		if (cf_utf8_width(l1) > iw)
-			snprintf(l1, sizeof l1, "best %.2f%%", 100 * ft->best_acc);
-		cf_grid_puts(g, curve.y + curve.h - 3, curve.x + 2, iw, CF_ROLE_NORMAL, l1);
-		cf_grid_printf(g, curve.y + curve.h - 2, curve.x + 2, iw, CF_ROLE_NORMAL,
-			       iw >= 24 ? "last training loss %.4f" : iw >= 17 ? "train loss %.4f"
-									  : "loss %.4f", ft->res[ft->epochs - 1].train_loss);
-		free(a);
+	a = malloc((size_t)ft->epochs * sizeof *a);
+	if (!a)
+		return;
+	for (int e = 0; e < ft->epochs; e++)
+		a[e] = 100 * ft->res[e].test_acc;
+	if (ft->epochs == 1) {
+		snprintf(l1, sizeof l1, "epoch 1: %.2f%% (one point)", a[0]);
+		snprintf(l2, sizeof l2, "epoch 1: %.2f%%", a[0]);
+		cf_grid_puts(g, curve.y + 2, curve.x + 2, iw, CF_ROLE_NORMAL,
+			     cf_utf8_width(l1) <= iw ? l1 : l2);
 	}
+	else if (cf_plot_braille(g, pr, a, ft->epochs, 0, CF_ROLE_GOOD, &lo, &hi) > 0) {
+		cf_grid_printf(g, pr.y, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", hi);
+		cf_grid_printf(g, pr.y + pr.h - 1, curve.x + 1, 8, CF_ROLE_DIM, "%6.2f%%", lo);
+		cf_grid_printf(g, pr.y + pr.h, pr.x, pr.w, CF_ROLE_DIM, "epoch 1%*d", pr.w - 8,
+			       ft->epochs);
+	}
+	/* the summary in full when it fits, else shorter: never cut */
+	if (ft->epochs == 1)
+		snprintf(l1, sizeof l1, "1 epoch, test %.2f%%", 100 * ft->best_acc);
+	else
+		snprintf(l1, sizeof l1, "%d epochs, best %.2f%% (epoch %d)", ft->epochs,
+			 100 * ft->best_acc, ft->best_epoch);
+	if (cf_utf8_width(l1) > iw)
+		snprintf(l1, sizeof l1, "best %.2f%% (ep %d/%d)", 100 * ft->best_acc, ft->best_epoch,
+			 ft->epochs);
+	if (cf_utf8_width(l1) > iw)
+		snprintf(l1, sizeof l1, "best %.2f%%", 100 * ft->best_acc);
+	cf_grid_puts(g, curve.y + curve.h - 3, curve.x + 2, iw, CF_ROLE_NORMAL, l1);
+	cf_grid_printf(g, curve.y + curve.h - 2, curve.x + 2, iw, CF_ROLE_NORMAL,
+		       iw >= 24 ? "last training loss %.4f" : iw >= 17 ? "train loss %.4f" : "loss %.4f",
+		       ft->res[ft->epochs - 1].train_loss);
+	free(a);
+}
+
+static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
+{
+	struct cf_tsess *S = t->sess;
+	const cf_session *R;
+	int lw = body.w * 11 / 20 > 52 || body.w - 30 < 52 ? body.w * 11 / 20 : 52;
+	/* narrow (80 columns with the tour): the accuracies need their numbers
+	 * more than the curve needs width */
+	if (lw < 30 && body.w - 30 >= 20)
+		lw = 30;
+	/* the accuracy rows (parents, balanced, ensemble, average, fused, two
+	 * finetuned) need no more; the rest goes to the steps below */
+	int need = (S ? cf_session_nmodels(S->s) : 2) + 8;
+	cf_rect acc = {body.y, body.x, body.h / 2 + 2 < need ? body.h / 2 + 2 : need, lw};
+	cf_rect times = {body.y + acc.h, body.x, body.h - acc.h, lw};
+	cf_rect curve = {body.y, body.x + lw, body.h, body.w - lw};
+
+	if (!S) {
+		cf_grid_puts(g, body.y + 1, body.x + 2, body.w - 4, CF_ROLE_DIM,
+			     "no fusion session: clafuse tui A.safetensors B.safetensors --data SPEC");
+		return;
+	}
+	R = cf_tsess_results(t);
+	draw_accuracies(t, g, acc, R);
+	draw_steps(t, g, times);
+	draw_curve(g, curve, R ? cf_session_finetune_get(R) : NULL);
 }
 
 static int results_key(cf_tui *t, int key)

@@ -11,6 +11,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "sess.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -20,10 +22,10 @@
 #include <time.h>
 
 #include "commands.h"
+#include "layer.h"
 #include "core/matfile.h"
 #include "core/outfile.h"
-#include "screen.h"
-#include "sess.h"
+#include "tui.h"
 
 #define POLL_SECONDS 0.05
 
@@ -40,22 +42,6 @@ cf_session *cf_tsess_session(const cf_tui *t)
 const cf_session *cf_tsess_results(const cf_tui *t)
 {
 	return t->sess && !t->busy ? t->sess->s : NULL;
-}
-
-unsigned cf_tsess_generation(const cf_tui *t)
-{
-	return t->sess ? t->sess->gen : 0;
-}
-
-void cf_tsess_widths(const cf_net *net, char *buf, size_t size)
-{
-	size_t used = 0;
-	if (!size)
-		return;
-	buf[0] = '\0';
-	for (int u = 0; net && u < cf_net_nunits(net) && used + 16 < size; u++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%d", u ? "-" : "",
-					 cf_net_unit_at(net, u)->width);
 }
 
 /* A solver's progress ("sinkhorn-log iteration 5900 error 0.031 eps/max(M)
@@ -454,11 +440,6 @@ int cf_tsess_cmd_focus(cf_tui *t, const char *args)
 	cf_tui_msg(t, CF_MSG_INFO, "the arrow, zoom and scale keys act on %s",
 		   S->focus ? "the plan" : "the layer costs C");
 	return 0;
-}
-
-int cf_tsess_cmd_run_step(cf_tui *t, const char *args)
-{
-	return cf_tsess_cmd_run_all(t, args);
 }
 
 int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args)

@@ -20,6 +20,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "tour.h"
+
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 #include "screen.h"
 #include "sess.h"
 #include "tourtext.h"
+#include "tui.h"
 
 enum { TOUR_LINES = 96, TOUR_LINE_BYTES = 256 };
 

@@ -28,9 +28,14 @@
 
 #include "cmap.h"
 #include "commands.h"
+#include "layer.h"
+#include "log.h"
+#include "lualine.h"
 #include "core/outfile.h"
 #include "plot.h"
 #include "screen.h"
+#include "sess.h"
+#include "tour.h"
 
 static cf_tui *active;         /* the workbench owning the terminal */
 static volatile sig_atomic_t in_handler;
@@ -162,15 +167,6 @@ void cf_tui_add_screen(cf_tui *t, const cf_screen *s)
 {
 	if (t->nscreens < CF_TUI_MAX_SCREENS)
 		t->screens[t->nscreens++] = s;
-}
-
-void cf_tui_add_screens(cf_tui *t)
-{
-	static const cf_screen *const all[CF_SCREEN_COUNT] = {
-		&cf_screen_overview, &cf_screen_layer,   &cf_screen_network,
-		&cf_screen_params,   &cf_screen_results, &cf_screen_log};
-	for (int k = 0; k < CF_SCREEN_COUNT; k++)
-		cf_tui_add_screen(t, all[k]);
 }
 
 int cf_tui_show(cf_tui *t, const char *name)
