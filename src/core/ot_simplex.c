@@ -651,6 +651,7 @@ static void tree_verify(const simplex *x)
 static int iterate(cf_ot_solver *s, cf_error *err)
 {
 	simplex *x = s->impl;
+	(void)err; /* a step of this solver cannot fail */
 	int64_t budget = x->N;
 	if (s->par.max_iter > 0 && s->par.max_iter - s->iter < budget)
 		budget = s->par.max_iter - s->iter;
