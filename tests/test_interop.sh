@@ -7,36 +7,10 @@
 # in PyTorch to clafuse's figures; the ResNet with its BatchNorm folded into
 # the convolutions keeps its figures on both sides.  Skips when Debian's python3-torch or
 # Fashion-MNIST is missing.
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-.}
-CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
-PY=/usr/bin/python3
+. "${top_srcdir:-.}/tests/tap_lib.sh"
+. "$top_srcdir/tests/torch_lib.sh"
+torch_need
 INTEROP="$top_srcdir/scripts/torch_interop.py"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-
-if ! $PY -c 'import torch' 2>/dev/null || [ ! -d /usr/share/datasets/fashion-mnist ]; then
-	echo "1..0 # SKIP python3-torch or Fashion-MNIST not installed"
-	exit 0
-fi
-# Debian's torch uses the libblas.so.3 alternative: prefer OpenBLAS.
-LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH OMP_NUM_THREADS=1
-
-# "accuracy 0.8068 loss 0.5274" from either side's output.  The two sides
-# sum float32 products in different orders (OpenBLAS vs PyTorch's kernels),
-# so a test image whose two best logits tie to the last bit may flip: the
-# figures must agree to 2 images in 10000 and the loss to 1e-4.
-pt_fig() { sed -n 's/.*test accuracy \([0-9.]*\) loss \([0-9.]*\).*/\1 \2/p' "$1" | tail -n 1; }
-cf_fig() { sed -n 's/.*accuracy \([0-9.]*\)%, loss \([0-9.]*\).*/\1 \2/p' "$1" |
-	awk '{ printf "%.4f %s\n", $1 / 100, $2 }'; }
-
-same() { # "acc loss" "acc loss"
-	[ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{
-		d = $1 - $3; e = $2 - $4; exit !(d <= 0.0002 && -d <= 0.0002 && e <= 1e-4 && -e <= 1e-4) }'
-}
 
 check() { # name arch epochs
 	name=$1 arch=$2 epochs=$3
