@@ -15,6 +15,10 @@ package), and evaluates on Fashion-MNIST with clafuse's normalisation.
                           [--norm 0.1307,0.3081]
   torch_interop.py eval   model.safetensors [--arch DESC] [--norm M,S]
   torch_interop.py convert in.safetensors out.safetensors --dtype bf16
+  torch_interop.py batch  COMMANDS   several of the above in one process:
+                          each line of COMMANDS is OUT<TAB>ARG<TAB>ARG...;
+                          the command's output goes to OUT, its exit status
+                          to OUT.rc (loading torch once, not once a command)
 
 Needs Debian's python3-torch.  Exit status 0 on success, 1 with a message on
 bad input.
@@ -690,5 +694,29 @@ def main(argv=None):
     return 0
 
 
+def batch(path):
+    """Run the commands of a file (OUT<TAB>ARGS... a line) in this process."""
+    with open(path) as f:
+        lines = [ln.rstrip("\n") for ln in f if ln.strip()]
+    worst = 0
+    for ln in lines:
+        out, *argv = ln.split("\t")
+        with open(out, "w") as o:
+            saved = sys.stdout, sys.stderr
+            sys.stdout = sys.stderr = o
+            try:
+                rc = main(argv)
+            except SystemExit as exc:  # argparse on bad arguments
+                rc = exc.code if isinstance(exc.code, int) else 2
+            finally:
+                sys.stdout, sys.stderr = saved
+        with open(out + ".rc", "w") as r:
+            r.write("%d\n" % rc)
+        worst = max(worst, rc)
+    return worst
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "batch":
+        sys.exit(batch(sys.argv[2]))
     sys.exit(main())

@@ -66,17 +66,17 @@ ok $? "eval of the fused model reproduces fuse's figure ($fa) under that stateme
 ok $? "eval of a model stating nothing: one note naming the statistics"
 # scripts/torch_interop.py carries the statement both ways
 . "$top_srcdir/tests/torch_lib.sh"
-INTEROP="$top_srcdir/scripts/torch_interop.py"
 if torch_installed; then
-	$PY "$INTEROP" export --arch "mlp 784-32-10" --epochs 1 --norm 0.1307,0.3081 \
-		--out "$T/pt.safetensors" > "$T/pt" 2>&1
+	py "$T/pt" export --arch "mlp 784-32-10" --epochs 1 --norm 0.1307,0.3081 \
+		--out "$T/pt.safetensors"
+	py "$T/a.pt" eval "$T/a.safetensors"
+	py_run
 	"$CLAFUSE" info "$T/pt.safetensors" | grep -q '^normalised  0.1307/0.3081'
 	ok $? "PyTorch -> clafuse: the exported file states its normalisation"
 	"$CLAFUSE" eval "$T/pt.safetensors" > "$T/pt.cf" 2>&1
 	a=$(pt_fig "$T/pt") b=$(cf_fig "$T/pt.cf")
 	same "$a" "$b"; ok $? "PyTorch -> clafuse: the same figures under it ($a / $b)"
 	"$CLAFUSE" eval "$T/a.safetensors" > "$T/a.cf" 2>&1
-	$PY "$INTEROP" eval "$T/a.safetensors" > "$T/a.pt" 2>&1
 	a=$(pt_fig "$T/a.pt") b=$(cf_fig "$T/a.cf")
 	grep -q 'normalised 0.1307/0.3081' "$T/a.pt" && same "$a" "$b"
 	ok $? "clafuse -> PyTorch: the script reads clafuse.norm, same figures ($a / $b)"

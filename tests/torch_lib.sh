@@ -7,6 +7,7 @@
 # fails with torch's message, where a failed `import torch` used to read as
 # "not installed" and skip the test.
 PY=/usr/bin/python3
+INTEROP="$top_srcdir/scripts/torch_interop.py"
 # Debian's torch uses the libblas.so.3 alternative: prefer OpenBLAS.
 LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH OMP_NUM_THREADS=1
@@ -41,3 +42,13 @@ same() { # "acc loss" "acc loss"
 	[ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{
 		d = $1 - $3; e = $2 - $4; exit !(d <= 0.0002 && -d <= 0.0002 && e <= 1e-4 && -e <= 1e-4) }'
 }
+
+# Loading torch costs seconds, so a test queues the commands of
+# scripts/torch_interop.py and runs them in one process:
+# py OUT ARG...   queue `torch_interop.py ARG...`, its output to OUT and
+#                 its exit status to OUT.rc
+# py_run          run the queue
+# rc OUT          the exit status of the command that wrote OUT
+py() { printf '%s' "$1" >> "$T/queue"; shift; printf '\t%s' "$@" >> "$T/queue"; echo >> "$T/queue"; }
+py_run() { $PY "$INTEROP" batch "$T/queue" > "$T/batch.out" 2>&1; rm -f "$T/queue"; }
+rc() { cat "$1.rc" 2>/dev/null || echo 1; }
