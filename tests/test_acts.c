@@ -12,16 +12,8 @@
 #include "acts.h"
 #include "ground.h"
 #include "net.h"
+#include "fixtures.h"
 #include "tap.h"
-
-static cf_net *build(const char *desc)
-{
-	cf_net *net = NULL;
-	cf_error err = { 0, "" };
-	if (cf_net_create_str(desc, &net, &err))
-		tap_diag("building \"%s\": %s", desc, err.msg);
-	return net;
-}
 
 static void set1(cf_net *net, const char *name, float v)
 {
@@ -37,7 +29,7 @@ static void set1(cf_net *net, const char *name, float v)
  * recordings are s·x and relu(s·x), so the costs below follow by hand. */
 static cf_net *line_net(float s)
 {
-	cf_net *net = build("mlp 1-1-1-1");
+	cf_net *net = fx_build("mlp 1-1-1-1");
 	if (!net)
 		return NULL;
 	set1(net, "fc1.weight", s);
@@ -220,7 +212,7 @@ static void test_record(void)
 
 static void test_neuron_major(void)
 {
-	cf_net *net = build("net in 1x3x3: conv 2 k2, relu, flatten, linear 2");
+	cf_net *net = fx_build("net in 1x3x3: conv 2 k2, relu, flatten, linear 2");
 	cf_activations *a = NULL;
 	cf_error err = { 0, "" };
 	float out[16];
@@ -248,9 +240,9 @@ static void test_neuron_major(void)
 
 static void test_units(void)
 {
-	cf_net *mlp = build("mlp 4-3-2-2");
-	cf_net *vgg = build("vgg 4 M 8 8 M classes 3 in 1x8x8");
-	cf_net *res = build("resnet 1,1 width 4 classes 3 in 3x8x8 nobn");
+	cf_net *mlp = fx_build("mlp 4-3-2-2");
+	cf_net *vgg = fx_build("vgg 4 M 8 8 M classes 3 in 1x8x8");
+	cf_net *res = fx_build("resnet 1,1 width 4 classes 3 in 3x8x8 nobn");
 	int g[8], ng;
 
 	if (!mlp || !vgg || !res)
@@ -289,8 +281,8 @@ static int near(double got, double want, double tol)
 
 static void test_costs_structural(void)
 {
-	cf_net *a = build("mlp 4-3-2-2"), *b = build("mlp 4-2-2-2-2");
-	cf_net *v0 = build("vgg 4 M 8 8 M classes 3 in 1x8x8"), *v1 = build("vgg 4 M 8 8 M classes 3 in 1x8x8");
+	cf_net *a = fx_build("mlp 4-3-2-2"), *b = fx_build("mlp 4-2-2-2-2");
+	cf_net *v0 = fx_build("vgg 4 M 8 8 M classes 3 in 1x8x8"), *v1 = fx_build("vgg 4 M 8 8 M classes 3 in 1x8x8");
 	cf_acts_cost_opts o = { CF_MEASURE_INDEX, CF_LMETRIC_EUCLIDEAN, 0, 0 };
 	cf_error err = { 0, "" };
 	double C[9];
@@ -382,7 +374,7 @@ static void test_costs_activation(void)
 	{
 		/* a recording of 3 samples against one of 4: the neuron clouds
 		 * live in spaces of different dimension */
-		cf_net *c = build("net in 1x1x1: linear 1, relu, linear 1, relu, linear 1");
+		cf_net *c = fx_build("net in 1x1x1: linear 1, relu, linear 1, relu, linear 1");
 		cf_activations *ac = NULL;
 		cf_acts_sample *s2 = line_sample(3);
 		if (c && !cf_acts_record(c, s2, NULL, &ac, &err)) {
