@@ -39,3 +39,11 @@ fuse_run() {
 		--threads 1 -q "$@" --json "$fr_dir/$fr_name.tmp.json" > "$fr_dir/$fr_name.txt"
 	mv "$fr_dir/$fr_name.tmp.json" "$fr_dir/$fr_name.json"
 }
+
+# mlp_pairs SEED...: the seeds of an experiment on the paper's MLP pair in
+# SEEDS (default 0..4), each seed's pair trained when missing
+# (train_mlp_pair.sh).
+mlp_pairs() {
+	SEEDS=${*:-0 1 2 3 4}
+	"$(dirname "$0")/train_mlp_pair.sh" $SEEDS
+}

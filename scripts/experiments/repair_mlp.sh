@@ -15,8 +15,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 FT=${FT_EPOCHS:-2}
-SEEDS=${*:-0 1 2 3 4}
-"$here/train_mlp_pair.sh" $SEEDS
+mlp_pairs "$@"
 for s in $SEEDS; do
 	d=$EXP/mlp/seed$s
 	run() { # name, extra options; a run already reported is kept (reruns resume)
