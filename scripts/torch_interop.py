@@ -15,11 +15,16 @@ package), and evaluates on Fashion-MNIST with clafuse's normalisation.
                           [--norm 0.1307,0.3081]
   torch_interop.py eval   model.safetensors [--arch DESC] [--norm M,S]
   torch_interop.py convert in.safetensors out.safetensors --dtype bf16
+  torch_interop.py batch  COMMANDS   several of the above in one process:
+                          each line of COMMANDS is OUT<TAB>ARG<TAB>ARG...;
+                          the command's output goes to OUT, its exit status
+                          to OUT.rc (loading torch once, not once a command)
 
 Needs Debian's python3-torch.  Exit status 0 on success, 1 with a message on
 bad input.
 """
 import argparse
+import functools
 import gzip
 import json
 import os
@@ -580,24 +585,36 @@ def print_norm(means, stds):
 
 # ---- data and training --------------------------------------------------
 
-def _idx(path):
+@functools.lru_cache(maxsize=None)
+def _idx(path, limit=None):
+    """An unsigned-byte IDX file (its first `limit` items when given), read
+    once per process: a batch evaluates several models on one split."""
     with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
-        raw = f.read()
-    zero, dtype, ndim = struct.unpack(">HBB", raw[:4])
-    if zero != 0 or dtype != 8:
-        raise ValueError("%s: not an unsigned-byte IDX file" % path)
-    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
-    return torch.frombuffer(bytearray(raw[4 + 4 * ndim:]), dtype=torch.uint8).reshape(dims)
+        zero, dtype, ndim = struct.unpack(">HBB", f.read(4))
+        if zero != 0 or dtype != 8:
+            raise ValueError("%s: not an unsigned-byte IDX file" % path)
+        dims = list(struct.unpack(">" + "I" * ndim, f.read(4 * ndim)))
+        if limit is not None:
+            dims[0] = min(dims[0], limit)
+        size = 1
+        for d in dims:
+            size *= d
+        raw = f.read(size)
+    if len(raw) != size:
+        raise ValueError("%s: %d bytes of data, the header says %d" % (path, len(raw), size))
+    return torch.frombuffer(bytearray(raw), dtype=torch.uint8).reshape(dims)
 
 
-def fashion_mnist(train, mean=FM_MEAN, std=FM_STD, root=FM_DIR):
+def fashion_mnist(train, mean=FM_MEAN, std=FM_STD, root=FM_DIR, limit=None):
+    """The training or test split normalised with mean/std (its first
+    `limit` samples when given)."""
     if isinstance(mean, list):
         if len(mean) != 1:
             raise ValueError("Fashion-MNIST has 1 channel but the normalisation states %d" % len(mean))
         mean, std = _f32(mean[0]), _f32(std[0])
     pre = "train" if train else "t10k"
-    x = _idx(os.path.join(root, pre + "-images-idx3-ubyte.gz")).to(torch.float32) / 255.0
-    y = _idx(os.path.join(root, pre + "-labels-idx1-ubyte.gz")).to(torch.int64)
+    x = _idx(os.path.join(root, pre + "-images-idx3-ubyte.gz"), limit).to(torch.float32) / 255.0
+    y = _idx(os.path.join(root, pre + "-labels-idx1-ubyte.gz"), limit).to(torch.int64)
     return ((x - mean) / std).unsqueeze(1), y
 
 
@@ -690,5 +707,29 @@ def main(argv=None):
     return 0
 
 
+def batch(path):
+    """Run the commands of a file (OUT<TAB>ARGS... a line) in this process."""
+    with open(path) as f:
+        lines = [ln.rstrip("\n") for ln in f if ln.strip()]
+    worst = 0
+    for ln in lines:
+        out, *argv = ln.split("\t")
+        with open(out, "w") as o:
+            saved = sys.stdout, sys.stderr
+            sys.stdout = sys.stderr = o
+            try:
+                rc = main(argv)
+            except SystemExit as exc:  # argparse on bad arguments
+                rc = exc.code if isinstance(exc.code, int) else 2
+            finally:
+                sys.stdout, sys.stderr = saved
+        with open(out + ".rc", "w") as r:
+            r.write("%d\n" % rc)
+        worst = max(worst, rc)
+    return worst
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "batch":
+        sys.exit(batch(sys.argv[2]))
     sys.exit(main())

@@ -14,9 +14,9 @@
 #include "net.h"
 #include "tap.h"
 
-/* A network for a description, initialised from rng; NULL (with a TAP
- * diagnostic) when the description does not build. */
-static inline cf_net *fx_net(const char *desc, gsl_rng *rng)
+/* A network for a description, its parameters as allocated (a test sets
+ * them by hand); NULL (with a TAP diagnostic) when it does not build. */
+static inline cf_net *fx_build(const char *desc)
 {
 	cf_net *n = NULL;
 	cf_error e = { 0, "" };
@@ -24,7 +24,15 @@ static inline cf_net *fx_net(const char *desc, gsl_rng *rng)
 		tap_diag("cannot build '%s': %s", desc, e.msg);
 		return NULL;
 	}
-	cf_net_init(n, rng);
+	return n;
+}
+
+/* The same, initialised from rng. */
+static inline cf_net *fx_net(const char *desc, gsl_rng *rng)
+{
+	cf_net *n = fx_build(desc);
+	if (n)
+		cf_net_init(n, rng);
 	return n;
 }
 

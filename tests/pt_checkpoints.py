@@ -180,8 +180,7 @@ def views(sd):
 def make(d):
     torch.set_num_threads(1)
     os.makedirs(d, exist_ok=True)
-    x, y = ti.fashion_mnist(True)
-    x, y = x[:6000], y[:6000]
+    x, y = ti.fashion_mnist(True, limit=6000)
     xt, yt = ti.fashion_mnist(False)
     ev = (xt, yt)  # the test split the figures are measured on
     out, figs = [], {}
@@ -246,8 +245,7 @@ def make(d):
     # Trained on inputs normalised with MNIST's usual (0.1307, 0.3081), as
     # torchvision's transforms.Normalize tutorials do: its figures are
     # measured under that normalisation, so clafuse must be told it.
-    xn, yn = ti.fashion_mnist(True, mean=0.1307, std=0.3081)
-    xn, yn = xn[:6000], yn[:6000]
+    xn, yn = ti.fashion_mnist(True, mean=0.1307, std=0.3081, limit=6000)
     ev = ti.fashion_mnist(False, mean=0.1307, std=0.3081)
     for k in (1, 2):
         torch.manual_seed(10 + k)

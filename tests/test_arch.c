@@ -7,6 +7,7 @@
 
 #include "arch.h"
 #include "net.h"
+#include "fixtures.h"
 #include "tap.h"
 
 /* parse → print → parse: same units and same text. */
@@ -33,15 +34,6 @@ static void round_trip(const char *desc)
 	cf_arch_free(b);
 }
 
-static cf_net *build(const char *desc)
-{
-	cf_net *net = NULL;
-	cf_error err = { 0, "" };
-	if (cf_net_create_str(desc, &net, &err))
-		tap_diag("building \"%s\": %s", desc, err.msg);
-	return net;
-}
-
 static int64_t count_convs(const cf_net *net)
 {
 	int64_t n = 0;
@@ -52,7 +44,7 @@ static int64_t count_convs(const cf_net *net)
 
 static void preset(const char *name, int convs, int64_t params)
 {
-	cf_net *net = build(name);
+	cf_net *net = fx_build(name);
 	const cf_net_wlayer *last;
 	if (!ok(net != NULL, "preset %s builds", name))
 		return;
@@ -119,7 +111,7 @@ int main(void)
 			{ "vgg13_half", 10 }, { "vgg13_doub", 10 }, { "vgg13_quad", 10 },
 		};
 		for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
-			net = build(more[i].n);
+			net = fx_build(more[i].n);
 			ok(net && count_convs(net) == more[i].convs &&
 			   cf_net_wlayer_at(net, cf_net_nwlayers(net) - 1)->in == 512,
 			   "%s: %d convs, classifier 512->10", more[i].n, more[i].convs);
@@ -127,7 +119,7 @@ int main(void)
 		}
 	}
 	/* The half variant really is the table's config, not a uniform scaling. */
-	net = build("vgg13_half");
+	net = fx_build("vgg13_half");
 	ok(net && cf_net_wlayer_at(net, 1)->out == 32 && cf_net_wlayer_at(net, 0)->out == 64 &&
 	   cf_net_wlayer_at(net, 9)->out == 512 && cf_net_wlayer_at(net, 8)->out == 256,
 	   "vgg13_half widths 64 32 ... 256 512");
@@ -138,7 +130,7 @@ int main(void)
 	ok(net && cf_net_nstages(net) == 6, "vgg13_half has 5 conv stages + classifier (got %d)",
 	   net ? cf_net_nstages(net) : -1);
 	cf_net_free(net);
-	net = build("vgg11_bn");
+	net = fx_build("vgg11_bn");
 	ok(net && !strcmp(cf_net_wlayer_at(net, 1)->name, "features.4") &&
 	   cf_net_param_find(net, "features.1.running_var") &&
 	   cf_net_param_find(net, "features.1.num_batches_tracked"),
@@ -146,12 +138,12 @@ int main(void)
 	cf_net_free(net);
 
 	/* VGG on 28x28: the classifier takes the actual C·H·W. */
-	net = build("vgg 64 M 128 M 256 256 M classes 10 in 1x28x28");
+	net = fx_build("vgg 64 M 128 M 256 256 M classes 10 in 1x28x28");
 	ok(net && cf_net_wlayer_at(net, 4)->in == 256 * 3 * 3, "vgg on 1x28x28: classifier 2304->10");
 	cf_net_free(net);
 
 	/* ResNet18 / 34 (§1.3). */
-	net = build("resnet18");
+	net = fx_build("resnet18");
 	if (ok(net && cf_net_nwlayers(net) == 21, "resnet18 has 21 weight layers")) {
 		static const char *names[21] = {
 			"conv1", "layer1.0.conv1", "layer1.0.conv2", "layer1.1.conv1", "layer1.1.conv2",
@@ -183,26 +175,26 @@ int main(void)
 		   "resnet18 stages: stem+layer1 | layer2 | ... | linear");
 	}
 	cf_net_free(net);
-	net = build("resnet34");
+	net = fx_build("resnet34");
 	ok(net && cf_net_nwlayers(net) == 37 && !strcmp(cf_net_wlayer_at(net, 9)->name, "layer2.0.shortcut.0") &&
 	   !strcmp(cf_net_wlayer_at(net, 31)->name, "layer4.0.shortcut.0") &&
 	   cf_net_ntrainable(net) == 21282122,
 	   "resnet34: 37 weight layers, shortcuts at 9 and 31, 21282122 parameters");
 	cf_net_free(net);
-	net = build("resnet18_half_nobias_nobn");
+	net = fx_build("resnet18_half_nobias_nobn");
 	ok(net && cf_net_ntrainable(net) == 2792800 && !cf_net_param_find(net, "bn1.weight") &&
 	   !cf_net_param_find(net, "linear.bias"),
 	   "resnet18_half_nobias_nobn: 2792800 parameters, no BN, no classifier bias");
 	cf_net_free(net);
 
 	/* MLP names and the general list's names. */
-	net = build("mlp 784-400-200-100-10 nobias in 1x28x28");
+	net = fx_build("mlp 784-400-200-100-10 nobias in 1x28x28");
 	ok(net && cf_net_nwlayers(net) == 4 && !strcmp(cf_net_wlayer_at(net, 3)->name, "fc4") &&
 	   !cf_net_param_find(net, "fc1.bias") && cf_net_nstages(net) == 1 &&
 	   cf_net_ntrainable(net) == 784 * 400 + 400 * 200 + 200 * 100 + 1000,
 	   "mlp: fc1..fc4, no bias, one stage");
 	cf_net_free(net);
-	net = build("net in 2x8x8: conv 4 k3 p1, bn, relu, block 8 s2, maxpool 2, flatten, linear 3");
+	net = fx_build("net in 2x8x8: conv 4 k3 p1, bn, relu, block 8 s2, maxpool 2, flatten, linear 3");
 	ok(net && cf_net_param_find(net, "layers.0.bias") && cf_net_param_find(net, "layers.1.running_var") &&
 	   cf_net_param_find(net, "layers.3.shortcut.1.weight") && cf_net_param_find(net, "layers.6.weight") &&
 	   cf_net_wlayer_at(net, 4)->in == 8 * 2 * 2 && cf_net_wlayer_at(net, 0)->bn >= 0,

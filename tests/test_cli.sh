@@ -4,14 +4,7 @@
 # the figure from the saved file, `info` describes it, `demo` runs the
 # method on the bundled models, and bad input gives exit codes and
 # messages that name the problem.
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-.}
-CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+. "${top_srcdir:-.}/tests/tap_lib.sh"
 
 "$CLAFUSE" --version > "$T/out" 2>&1
 ok $? "--version"
@@ -51,11 +44,7 @@ ok $? "a stray argument: exit 2, named"
 	grep -q '^usage: clafuse fuse A B' "$T/out"
 ok $? "fuse without models: exit 2 and the usage"
 
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-	for i in $(seq 18); do skip "Fashion-MNIST not installed"; done
-	echo "1..$n"
-	exit 0
-fi
+need_fmnist 18
 
 # A short training run that must reach a stated accuracy: the MLP on 6000
 # samples, 2 epochs, reaches well over 70% on the 10000 test images.

@@ -7,80 +7,65 @@
 # in PyTorch to clafuse's figures; the ResNet with its BatchNorm folded into
 # the convolutions keeps its figures on both sides.  Skips when Debian's python3-torch or
 # Fashion-MNIST is missing.
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-.}
-CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
-PY=/usr/bin/python3
-INTEROP="$top_srcdir/scripts/torch_interop.py"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+. "${top_srcdir:-.}/tests/tap_lib.sh"
+. "$top_srcdir/tests/torch_lib.sh"
+torch_need
 
-if ! $PY -c 'import torch' 2>/dev/null || [ ! -d /usr/share/datasets/fashion-mnist ]; then
-	echo "1..0 # SKIP python3-torch or Fashion-MNIST not installed"
-	exit 0
-fi
-# Debian's torch uses the libblas.so.3 alternative: prefer OpenBLAS.
-LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH OMP_NUM_THREADS=1
-
-# "accuracy 0.8068 loss 0.5274" from either side's output.  The two sides
-# sum float32 products in different orders (OpenBLAS vs PyTorch's kernels),
-# so a test image whose two best logits tie to the last bit may flip: the
-# figures must agree to 2 images in 10000 and the loss to 1e-4.
-pt_fig() { sed -n 's/.*test accuracy \([0-9.]*\) loss \([0-9.]*\).*/\1 \2/p' "$1" | tail -n 1; }
-cf_fig() { sed -n 's/.*accuracy \([0-9.]*\)%, loss \([0-9.]*\).*/\1 \2/p' "$1" |
-	awk '{ printf "%.4f %s\n", $1 / 100, $2 }'; }
-
-same() { # "acc loss" "acc loss"
-	[ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{
-		d = $1 - $3; e = $2 - $4; exit !(d <= 0.0002 && -d <= 0.0002 && e <= 1e-4 && -e <= 1e-4) }'
+# PyTorch's side runs as two batches, one before and one after clafuse's.
+cf() { # OUT ARG...: clafuse ARG... > OUT, its status in OUT.rc
+	out=$1; shift
+	"$CLAFUSE" "$@" > "$out" 2>&1; echo $? > "$out.rc"
 }
 
-check() { # name arch epochs
-	name=$1 arch=$2 epochs=$3
-	$PY "$INTEROP" export --arch "$arch" --epochs "$epochs" --no-meta \
-		--out "$T/$name.pt.safetensors" > "$T/$name.pt" 2>&1
-	ok $? "$name: PyTorch writes a plain state dict"
-	"$CLAFUSE" eval "$T/$name.pt.safetensors" --arch "$arch" > "$T/$name.cf" 2>&1
-	ok $? "$name: clafuse loads PyTorch's file"
-	a=$(pt_fig "$T/$name.pt") b=$(cf_fig "$T/$name.cf")
-	same "$a" "$b"; ok $? "$name: same accuracy and loss in clafuse ($a / $b)"
+models="mlp vgg resnet"
+arch_mlp="mlp 784-128-64-10 nobias" epochs_mlp=1
+arch_vgg="vgg 8 M 16 M classes 10 in 1x28x28" epochs_vgg=0
+arch_resnet="resnet 1,1 width 8 classes 10 in 1x28x28" epochs_resnet=0
 
-	$PY "$INTEROP" convert "$T/$name.pt.safetensors" "$T/$name.f16.safetensors" --dtype f16 \
-		> /dev/null 2>&1
-	"$CLAFUSE" eval "$T/$name.f16.safetensors" --arch "$arch" > "$T/$name.f16cf" 2>&1
-	ok $? "$name: clafuse loads an F16 file"
-	$PY "$INTEROP" eval "$T/$name.f16.safetensors" --arch "$arch" > "$T/$name.f16pt" 2>&1
-	a=$(pt_fig "$T/$name.f16pt") b=$(cf_fig "$T/$name.f16cf")
-	same "$a" "$b"; ok $? "$name: F16 file, same figures ($a / $b)"
-
+# PyTorch: a plain state dict per model, its F16 copy and that copy's figures
+for name in $models; do
+	eval "arch=\$arch_$name epochs=\$epochs_$name"
+	py "$T/$name.pt" export --arch "$arch" --epochs "$epochs" --no-meta --out "$T/$name.pt.safetensors"
+	py "$T/$name.convert" convert "$T/$name.pt.safetensors" "$T/$name.f16.safetensors" --dtype f16
+	py "$T/$name.f16pt" eval "$T/$name.f16.safetensors" --arch "$arch"
+done
+py_run
+# clafuse: PyTorch's files, and a model of its own per architecture
+for name in $models; do
+	eval "arch=\$arch_$name"
+	cf "$T/$name.cf" eval "$T/$name.pt.safetensors" --arch "$arch"
+	cf "$T/$name.f16cf" eval "$T/$name.f16.safetensors" --arch "$arch"
 	"$CLAFUSE" train --arch "$arch" --epochs 1 --subset 2000 --no-test \
 		-o "$T/$name.cf.safetensors" > /dev/null 2>&1
-	"$CLAFUSE" eval "$T/$name.cf.safetensors" > "$T/$name.cf2" 2>&1
-	$PY "$INTEROP" eval "$T/$name.cf.safetensors" > "$T/$name.pt2" 2>&1
-	ok $? "$name: PyTorch loads clafuse's file"
-	a=$(cf_fig "$T/$name.cf2") b=$(pt_fig "$T/$name.pt2")
-	same "$a" "$b"; ok $? "$name: same accuracy and loss in PyTorch ($a / $b)"
-}
-
-check mlp "mlp 784-128-64-10 nobias" 1
-check vgg "vgg 8 M 16 M classes 10 in 1x28x28" 0
-check resnet "resnet 1,1 width 8 classes 10 in 1x28x28" 0
-
+	cf "$T/$name.cf2" eval "$T/$name.cf.safetensors"
+	py "$T/$name.pt2" eval "$T/$name.cf.safetensors"
+done
 # BatchNorm folded into the convolutions (what a fusion session does with a
 # BN model): the same figures as the BN model, in clafuse and in PyTorch
-"$CLAFUSE" -e "assert(cf.model.load('$T/resnet.cf.safetensors'):fold_bn()):save('$T/folded.safetensors')" \
-	> "$T/fold.out" 2>&1
-ok $? "the trained BN ResNet folds and saves"
-"$CLAFUSE" info "$T/folded.safetensors" 2>&1 | grep -q "nobn convbias"
+cf "$T/fold.out" -e "assert(cf.model.load('$T/resnet.cf.safetensors'):fold_bn()):save('$T/folded.safetensors')"
+cf "$T/folded.info" info "$T/folded.safetensors"
+cf "$T/folded.cf" eval "$T/folded.safetensors"
+py "$T/folded.pt" eval "$T/folded.safetensors"
+py_run
+
+for name in $models; do
+	ok "$(rc "$T/$name.pt")" "$name: PyTorch writes a plain state dict"
+	ok "$(rc "$T/$name.cf")" "$name: clafuse loads PyTorch's file"
+	a=$(pt_fig "$T/$name.pt") b=$(cf_fig "$T/$name.cf")
+	same "$a" "$b"; ok $? "$name: same accuracy and loss in clafuse ($a / $b)"
+	ok "$(rc "$T/$name.f16cf")" "$name: clafuse loads an F16 file"
+	a=$(pt_fig "$T/$name.f16pt") b=$(cf_fig "$T/$name.f16cf")
+	same "$a" "$b"; ok $? "$name: F16 file, same figures ($a / $b)"
+	ok "$(rc "$T/$name.pt2")" "$name: PyTorch loads clafuse's file"
+	a=$(cf_fig "$T/$name.cf2") b=$(pt_fig "$T/$name.pt2")
+	same "$a" "$b"; ok $? "$name: same accuracy and loss in PyTorch ($a / $b)"
+done
+ok "$(rc "$T/fold.out")" "the trained BN ResNet folds and saves"
+grep -q "nobn convbias" "$T/folded.info"
 ok $? "the folded ResNet is 'nobn convbias'"
-"$CLAFUSE" eval "$T/folded.safetensors" > "$T/folded.cf" 2>&1
 a=$(cf_fig "$T/resnet.cf2") b=$(cf_fig "$T/folded.cf")
 same "$a" "$b"; ok $? "folded: clafuse's figures equal the BN model's ($a / $b)"
-$PY "$INTEROP" eval "$T/folded.safetensors" > "$T/folded.pt" 2>&1
-ok $? "folded: PyTorch loads the file (conv biases in the blocks)"
+ok "$(rc "$T/folded.pt")" "folded: PyTorch loads the file (conv biases in the blocks)"
 a=$(cf_fig "$T/folded.cf") b=$(pt_fig "$T/folded.pt")
 same "$a" "$b"; ok $? "folded: same accuracy and loss in PyTorch ($a / $b)"
 echo "1..$n"

@@ -12,16 +12,8 @@
 
 #include "net.h"
 #include "ops.h"
+#include "fixtures.h"
 #include "tap.h"
-
-static cf_net *build(const char *desc)
-{
-	cf_net *net = NULL;
-	cf_error err = { 0, "" };
-	if (cf_net_create_str(desc, &net, &err))
-		tap_diag("building \"%s\": %s", desc, err.msg);
-	return net;
-}
 
 static void set(cf_net *net, const char *name, const float *v)
 {
@@ -45,7 +37,7 @@ static int close_to(const float *got, const float *want, int n, double tol)
 
 static void test_forward_mlp(void)
 {
-	cf_net *net = build("mlp 2-2-1");
+	cf_net *net = fx_build("mlp 2-2-1");
 	cf_activations *rec = NULL;
 	cf_error err = { 0, "" };
 	static const float W1[] = { 1, -1, 2, 0.5f }, b1[] = { 0.5f, -1 }, W2[] = { 1, -2 }, b2[] = { 0.25f };
@@ -74,7 +66,7 @@ static void test_forward_mlp(void)
 
 static void test_forward_cnn(void)
 {
-	cf_net *net = build("net in 1x3x3: conv 1 k2 nobias, relu, maxpool 2, flatten, linear 1 nobias");
+	cf_net *net = fx_build("net in 1x3x3: conv 1 k2 nobias, relu, maxpool 2, flatten, linear 1 nobias");
 	cf_activations *rec = NULL;
 	cf_error err = { 0, "" };
 	static const float K[] = { 1, 0, 0, 1 }, W[] = { 0.5f };
@@ -99,7 +91,7 @@ static void test_forward_cnn(void)
 
 static void test_forward_block(void)
 {
-	cf_net *net = build("net in 1x2x2: block 1 nobn, gap, linear 1 nobias");
+	cf_net *net = fx_build("net in 1x2x2: block 1 nobn, gap, linear 1 nobias");
 	cf_activations *rec = NULL;
 	cf_error err = { 0, "" };
 	float c1[9] = { 0 }, c2[9] = { 0 }, W[] = { 1 };
@@ -129,7 +121,7 @@ static void test_forward_block(void)
 
 	/* Projection block with BN, eval mode: conv2 = 0 so its BN gives beta2,
 	 * and the record is beta2 + BN3(shortcut); the shortcut records a3. */
-	net = build("net in 1x4x4: block 2 s2, gap, linear 2");
+	net = fx_build("net in 1x4x4: block 2 s2, gap, linear 2");
 	if (!net)
 		return;
 	{
@@ -171,7 +163,7 @@ static void test_forward_block(void)
  * differences on a sample of each trainable tensor. */
 static void check_grad(const char *desc, int64_t N, unsigned long seed)
 {
-	cf_net *net = build(desc);
+	cf_net *net = fx_build(desc);
 	cf_error err = { 0, "" };
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	int64_t insz;
@@ -262,7 +254,7 @@ static void check_grad(const char *desc, int64_t N, unsigned long seed)
 
 static void test_init(void)
 {
-	cf_net *net = build("net in 3x6x6: conv 8 k3, bn, relu, flatten, linear 100, relu, linear 5");
+	cf_net *net = fx_build("net in 3x6x6: conv 8 k3, bn, relu, flatten, linear 100, relu, linear 5");
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	const cf_net_param *w, *b;
 	double bound, mx = 0, sum = 0, sq = 0;
@@ -303,7 +295,7 @@ static void test_init(void)
 	   "BN: weight 1, bias 0, running mean 0, var 1");
 	/* Same seed, same weights. */
 	{
-		cf_net *again = build("net in 3x6x6: conv 8 k3, bn, relu, flatten, linear 100, relu, linear 5");
+		cf_net *again = fx_build("net in 3x6x6: conv 8 k3, bn, relu, flatten, linear 100, relu, linear 5");
 		gsl_rng_set(r, 42);
 		cf_net_init(again, r);
 		ok(memcmp(cf_net_train_values(net), cf_net_train_values(again),
@@ -319,7 +311,7 @@ static void test_init(void)
  * survives a shrink and a grow. */
 static void test_batches(void)
 {
-	cf_net *net = build("net in 2x6x6: conv 4 k3 p1, bn, relu, block 6 s2, avgpool 3, flatten, linear 3");
+	cf_net *net = fx_build("net in 2x6x6: conv 4 k3 p1, bn, relu, block 6 s2, avgpool 3, flatten, linear 3");
 	cf_error err = { 0, "" };
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	float x[7 * 72], all[7 * 3], part[7 * 3];
@@ -341,7 +333,7 @@ static void test_batches(void)
 		cf_activations_free(rec);
 	}
 	{
-		cf_net *fresh = build("mlp 4-2");
+		cf_net *fresh = fx_build("mlp 4-2");
 		ok(cf_net_backward(fresh, part, &err) == CF_EINVAL, "backward without forward: %s", err.msg);
 		cf_net_free(fresh);
 	}

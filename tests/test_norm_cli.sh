@@ -4,14 +4,7 @@
 # accuracy training measured, and a different one under other statistics),
 # --norm overrides it, `fuse` refuses parents that disagree and the fused
 # model states what it was built with, and nothing stated is said once.
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-.}
-CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+. "${top_srcdir:-.}/tests/tap_lib.sh"
 
 "$CLAFUSE" eval m.safetensors --norm 0.5 > "$T/out" 2>&1; [ $? -eq 2 ] &&
 	grep -q "^clafuse eval: --norm: '0.5' is not a normalisation, expected MEAN,STD" "$T/out"
@@ -19,11 +12,7 @@ ok $? "a malformed --norm: exit 2, says what is expected"
 "$CLAFUSE" fuse a b --norm 0.5,0 > "$T/out" 2>&1; [ $? -eq 2 ] && grep -q 'std of channel 0 is 0' "$T/out"
 ok $? "fuse --norm with std 0: exit 2 before loading anything"
 
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-	for i in $(seq 16); do skip "Fashion-MNIST not installed"; done
-	echo "1..$n"
-	exit 0
-fi
+need_fmnist 16
 
 # MNIST's usual statistics, as a PyTorch script would state them
 "$CLAFUSE" train --arch "mlp 784-64-10" --epochs 1 --subset 3000 --lr 0.05 --momentum 0.9 \
@@ -76,25 +65,18 @@ ok $? "eval of the fused model reproduces fuse's figure ($fa) under that stateme
 [ "$(grep -c 'no input normalisation stated' "$T/note")" -eq 1 ]
 ok $? "eval of a model stating nothing: one note naming the statistics"
 # scripts/torch_interop.py carries the statement both ways
-PY=/usr/bin/python3
-INTEROP="$top_srcdir/scripts/torch_interop.py"
-same() { # "acc loss" "acc loss": 2 images in 10000, loss to 1e-4 (float32 sums in other orders)
-	[ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{
-		d = $1 - $3; e = $2 - $4; exit !(d <= 0.0002 && -d <= 0.0002 && e <= 1e-4 && -e <= 1e-4) }'
-}
-pt_fig() { sed -n 's/.*test accuracy \([0-9.]*\) loss \([0-9.]*\).*/\1 \2/p' "$1" | tail -n 1; }
-cf_fig() { sed -n 's/.*accuracy \([0-9.]*\)%, loss \([0-9.]*\).*/\1 \2/p' "$1" |
-	awk '{ printf "%.4f %s\n", $1 / 100, $2 }'; }
-if $PY -c 'import torch' 2>/dev/null; then
-	OMP_NUM_THREADS=1 $PY "$INTEROP" export --arch "mlp 784-32-10" --epochs 1 --norm 0.1307,0.3081 \
-		--out "$T/pt.safetensors" > "$T/pt" 2>&1
+. "$top_srcdir/tests/torch_lib.sh"
+if torch_installed; then
+	py "$T/pt" export --arch "mlp 784-32-10" --epochs 1 --norm 0.1307,0.3081 \
+		--out "$T/pt.safetensors"
+	py "$T/a.pt" eval "$T/a.safetensors"
+	py_run
 	"$CLAFUSE" info "$T/pt.safetensors" | grep -q '^normalised  0.1307/0.3081'
 	ok $? "PyTorch -> clafuse: the exported file states its normalisation"
 	"$CLAFUSE" eval "$T/pt.safetensors" > "$T/pt.cf" 2>&1
 	a=$(pt_fig "$T/pt") b=$(cf_fig "$T/pt.cf")
 	same "$a" "$b"; ok $? "PyTorch -> clafuse: the same figures under it ($a / $b)"
 	"$CLAFUSE" eval "$T/a.safetensors" > "$T/a.cf" 2>&1
-	OMP_NUM_THREADS=1 $PY "$INTEROP" eval "$T/a.safetensors" > "$T/a.pt" 2>&1
 	a=$(pt_fig "$T/a.pt") b=$(cf_fig "$T/a.cf")
 	grep -q 'normalised 0.1307/0.3081' "$T/a.pt" && same "$a" "$b"
 	ok $? "clafuse -> PyTorch: the script reads clafuse.norm, same figures ($a / $b)"

@@ -10,17 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OT_CHECK_SEED 88172645463325252ull
 #include "ot.h"
+#include "ot_check.h"
 #include "tap.h"
-
-static uint64_t rng = 88172645463325252ull;
-static double urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
-}
 
 /* Minimum over all permutations of Σ C[i][π(i)] (Heap's algorithm). */
 static double brute_assign(const double *C, int n)

@@ -9,17 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OT_CHECK_SEED 1234567891234567ull
 #include "ot.h"
+#include "ot_check.h"
 #include "tap.h"
-
-static uint64_t rng = 1234567891234567ull;
-static double urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
-}
 
 static int all_finite(const double *x, int64_t k)
 {
@@ -27,47 +20,6 @@ static int all_finite(const double *x, int64_t k)
 		if (!isfinite(x[i]))
 			return 0;
 	return 1;
-}
-
-/* L1 marginal error of a plan. */
-static double marg_err(const cf_ot_problem *p, const double *T)
-{
-	double e = 0;
-	for (int64_t i = 0; i < p->n; i++) {
-		double s = 0;
-		for (int64_t j = 0; j < p->m; j++)
-			s += T[i * p->m + j];
-		e += fabs(s - p->a[i]);
-	}
-	for (int64_t j = 0; j < p->m; j++) {
-		double s = 0;
-		for (int64_t i = 0; i < p->n; i++)
-			s += T[i * p->m + j];
-		e += fabs(s - p->b[j]);
-	}
-	return e;
-}
-
-static void random_problem(int n, int m, double *M, double *a, double *b)
-{
-	double sa = 0, sb = 0;
-	double *x = malloc((size_t)(n + m) * 2 * sizeof *x);
-	for (int k = 0; k < (n + m) * 2; k++)
-		x[k] = urand();
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < m; j++) {
-			double dx = x[2 * i] - x[2 * (n + j)], dy = x[2 * i + 1] - x[2 * (n + j) + 1];
-			M[i * m + j] = dx * dx + dy * dy;
-		}
-	for (int i = 0; i < n; i++)
-		sa += a[i] = 0.5 + urand();
-	for (int j = 0; j < m; j++)
-		sb += b[j] = 0.5 + urand();
-	for (int i = 0; i < n; i++)
-		a[i] /= sa;
-	for (int j = 0; j < m; j++)
-		b[j] /= sb;
-	free(x);
 }
 
 static void test_convergence(void)
@@ -89,7 +41,7 @@ static void test_convergence(void)
 	for (int q = 0; q < 3; q++) {
 		double e;
 		cf_ot_solve(kinds[q], &p, &par, &r, &err);
-		e = marg_err(&p, r.plan);
+		e = ot_marg_err(&p, r.plan, NULL);
 		ok(r.status == CF_OT_CONVERGED && e <= 1e-9 && all_finite(r.plan, N * M_),
 		   "%s converges at eps 0.05: L1 marginal error %.2g <= 1e-9 (%lld it)", cf_ot_kind_name(kinds[q]),
 		   e, (long long)r.iterations);
@@ -149,16 +101,18 @@ static void test_small_eps(void)
 	cf_ot_result_clear(&r);
 	par.log_fallback = 1;
 	cf_ot_solve(CF_OT_SINKHORN, &p, &par, &r, &err);
-	ok(r.status == CF_OT_CONVERGED && all_finite(r.plan, N * N) && marg_err(&p, r.plan) <= 1e-9 &&
+	ok(r.status == CF_OT_CONVERGED && all_finite(r.plan, N * N) &&
+		   ot_marg_err(&p, r.plan, NULL) <= 1e-9 &&
 	   strstr(r.message, "log domain"),
 	   "with fallback it switches to the log domain and converges: %s", r.message);
 	cf_ot_result_clear(&r);
 	cf_ot_solve(CF_OT_SINKHORN_LOG, &p, &par, &r, &err);
-	ok(r.status == CF_OT_CONVERGED && all_finite(r.plan, N * N) && all_finite(r.u, N) && marg_err(&p, r.plan) <= 1e-9,
+	ok(r.status == CF_OT_CONVERGED && all_finite(r.plan, N * N) && all_finite(r.u, N) &&
+		   ot_marg_err(&p, r.plan, NULL) <= 1e-9,
 	   "log-domain converges at eps = 1e-3·max(M) (%lld it, eps %.3g)", (long long)r.iterations, r.reg);
 	cf_ot_result_clear(&r);
 	cf_ot_solve(CF_OT_SINKHORN_EPS, &p, &par, &r, &err);
-	ok(r.status == CF_OT_CONVERGED && marg_err(&p, r.plan) <= 1e-9,
+	ok(r.status == CF_OT_CONVERGED && ot_marg_err(&p, r.plan, NULL) <= 1e-9,
 	   "eps-scaling converges at eps = 1e-3·max(M) (%lld it)", (long long)r.iterations);
 	cf_ot_result_clear(&r);
 	par.max_iter = 5;
@@ -349,10 +303,11 @@ static void test_overrelaxation(void)
 	}
 	ok(d1 < 1e-8 && d2 < 1e-8 && d3 < 1e-8,
 	   "over-relaxed plans equal the plain plan (max diff %.2g, %.2g, eps-scaling %.2g)", d1, d2, d3);
-	ok(marg_err(&p, r1.plan) <= 1.5e-11 && marg_err(&p, r2.plan) <= 1.5e-11 &&
-	   marg_err(&p, r3.plan) <= 1.5e-11,
+	ok(ot_marg_err(&p, r1.plan, NULL) <= 1.5e-11 && ot_marg_err(&p, r2.plan, NULL) <= 1.5e-11 &&
+	   ot_marg_err(&p, r3.plan, NULL) <= 1.5e-11,
 	   "over-relaxed plans: rows + columns L1 error within tol (%.2g, %.2g, %.2g)",
-	   marg_err(&p, r1.plan), marg_err(&p, r2.plan), marg_err(&p, r3.plan));
+	   ot_marg_err(&p, r1.plan, NULL), ot_marg_err(&p, r2.plan, NULL),
+	   ot_marg_err(&p, r3.plan, NULL));
 	ok(r1.iterations < r0.iterations && r3.iterations < r0.iterations,
 	   "adaptive over-relaxation needs fewer iterations than plain (%lld, eps-scaling %lld < %lld)",
 	   (long long)r1.iterations, (long long)r3.iterations, (long long)r0.iterations);
@@ -393,9 +348,9 @@ static void test_relaxation_guard(void)
 	   r1.message);
 	for (int k = 0; k < n * m; k++)
 		d = fmax(d, fabs(r1.plan[k] - r0.plan[k]));
-	ok(all_finite(r1.plan, n * m) && d < 1e-7 && marg_err(&p, r1.plan) <= 1.5e-9,
+	ok(all_finite(r1.plan, n * m) && d < 1e-7 && ot_marg_err(&p, r1.plan, NULL) <= 1.5e-9,
 	   "the guarded plan is the adaptive plan (max diff %.2g, marginal error %.2g)", d,
-	   marg_err(&p, r1.plan));
+	   ot_marg_err(&p, r1.plan, NULL));
 	cf_ot_result_clear(&r0);
 	cf_ot_result_clear(&r1);
 	free(M);

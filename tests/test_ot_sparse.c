@@ -11,63 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OT_CHECK_SEED 0x9e3779b97f4a7c15ull
 #include "ot.h"
+#include "ot_check.h"
 #include "tap.h"
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static double urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* L1 marginal error of a plan (rows and columns) and whether it is finite
- * and non-negative. */
-static double marg_err(const cf_ot_problem *p, const double *T, int *sane)
-{
-	double e = 0;
-	*sane = 1;
-	for (int64_t i = 0; i < p->n; i++) {
-		double s = 0;
-		for (int64_t j = 0; j < p->m; j++) {
-			s += T[i * p->m + j];
-			if (!(T[i * p->m + j] >= 0) || !isfinite(T[i * p->m + j]))
-				*sane = 0;
-		}
-		e += fabs(s - p->a[i]);
-	}
-	for (int64_t j = 0; j < p->m; j++) {
-		double s = 0;
-		for (int64_t i = 0; i < p->n; i++)
-			s += T[i * p->m + j];
-		e += fabs(s - p->b[j]);
-	}
-	return e;
-}
-
-/* Points in [0,1]^2, squared distances; weights in [0.5, 1.5] normalised. */
-static void random_problem(int n, int m, double *M, double *a, double *b)
-{
-	double sa = 0, sb = 0, *x = malloc((size_t)(n + m) * 2 * sizeof *x);
-	for (int k = 0; k < (n + m) * 2; k++)
-		x[k] = urand();
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < m; j++) {
-			double dx = x[2 * i] - x[2 * (n + j)], dy = x[2 * i + 1] - x[2 * (n + j) + 1];
-			M[i * m + j] = dx * dx + dy * dy;
-		}
-	for (int i = 0; i < n; i++)
-		sa += a[i] = 0.5 + urand();
-	for (int j = 0; j < m; j++)
-		sb += b[j] = 0.5 + urand();
-	for (int i = 0; i < n; i++)
-		a[i] /= sa;
-	for (int j = 0; j < m; j++)
-		b[j] /= sb;
-	free(x);
-}
 
 /* Solve with sparse and dense log-domain at the same ε and tol; report the
  * worst relative objective difference, plan difference and plan error. */
@@ -96,7 +43,7 @@ static void compare(const cf_ot_problem *p, double reg, double tol, cmp *c)
 	}
 	if (rs.status != CF_OT_CONVERGED || rd.status != CF_OT_CONVERGED)
 		c->unconverged++;
-	e = marg_err(p, rs.plan, &sane);
+	e = ot_marg_err(p, rs.plan, &sane);
 	if (!sane)
 		c->insane++;
 	c->err = fmax(c->err, e);
@@ -167,7 +114,7 @@ static void test_degenerate(void)
 			zero += r.plan[1 * K + j] + r.plan[4 * K + j];
 		for (int i = 0; i < N; i++)
 			zero += r.plan[i * K + 2];
-		ok(zero == 0 && marg_err(&p, r.plan, &sane) <= 1e-9 && sane,
+		ok(zero == 0 && ot_marg_err(&p, r.plan, &sane) <= 1e-9 && sane,
 		   "zero-mass rows and columns get exactly 0, the rest within tol (%.2g)", r.marg_err);
 		sane = solve(CF_OT_SINKHORN_EPS, &p, 0.005, 0, &d) == CF_OK;
 		ok(sane && d.status == CF_OT_CONVERGED && fabs(d.cost - r.cost) <= 1e-6 * d.cost,
@@ -270,7 +217,7 @@ static void test_stepping(void)
 	ok(nnz_bad == 0 && sparse_seen,
 	   "stepping: the kernel keeps every row (>= n entries) and is sparse at small eps (%lld of %d)",
 	   (long long)cf_ot_solver_kernel_size(s), N * N);
-	ok(marg_err(&p, r.plan, &sane) <= 1e-7 && sane && r.n_err == r.iterations,
+	ok(ot_marg_err(&p, r.plan, &sane) <= 1e-7 && sane && r.n_err == r.iterations,
 	   "stepping: plan within tol, one history entry per iteration (%lld)", (long long)r.n_err);
 	ok(cf_ot_solver_kernel_size(s) > 0 && strstr(r.message, "mass outside it") != NULL,
 	   "the message reports the kernel and the truncated mass: %s", r.message);
@@ -281,7 +228,7 @@ static void test_stepping(void)
 	par.max_iter = 50;
 	cf_ot_solve(CF_OT_SINKHORN_SPARSE, &p, &par, &r, &err);
 	{
-		double e = marg_err(&p, r.plan, &sane), shown = strtod(strstr(r.message, "error ") + 6, NULL);
+		double e = ot_marg_err(&p, r.plan, &sane), shown = strtod(strstr(r.message, "error ") + 6, NULL);
 		ok(r.status == CF_OT_LIMIT && sane && fabs(e - r.marg_err) <= 1e-12 * fmax(e, 1) &&
 		   fabs(shown - e) <= 5e-3 * e,
 		   "limit: status limit, message and marg_err give the plan's L1 error %.4g (%s)", e, r.message);

@@ -6,14 +6,7 @@
 # limit), SIGTERM/SIGHUP during saves leaving no temporary file, FIFOs
 # given as inputs refused at once, and Ctrl-C stopping Lua inside a
 # coroutine and a long CCA.
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-.}
-CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+. "${top_srcdir:-.}/tests/tap_lib.sh"
 mode() { stat -c %a "$1"; }
 kind() { stat -L -c %F "$1"; }
 no_temps() { ! ls -a "$1" | grep -q '\.tmp\.'; }

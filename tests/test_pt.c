@@ -288,13 +288,57 @@ static void refused(const char *what, const pk *p, size_t bytes, const char *msg
 	cf_st_free(f == (cf_st_file *)1 ? NULL : f);
 }
 
+/* Tensor records whose view, storage or key is wrong. */
+static const int64_t s6[] = {6}, st1[] = {1}, st0[] = {0}, st11[] = {1, 1};
+static const int64_t huge[] = {(int64_t)1 << 40, (int64_t)1 << 40}, many[] = {(int64_t)1 << 30};
+static const struct bad_view {
+	const char *what, *key;
+	int64_t numel, offset;
+	int nd;
+	const int64_t *size, *stride;
+	int big; /* sizes as 8-byte integers */
+	const char *msg;
+} bad_views[] = {
+	{"a view past the end of its storage", "0", 6, 1, 1, s6, st1, 0,
+	 "reaches element 6 of storage 0"},
+	{"a storage shorter than its reference", "0", 8, 0, 1, s6, st1, 0,
+	 "has 24 bytes, its reference says 8 elements"},
+	{"a storage that is not in the file", "7", 6, 0, 1, s6, st1, 0, "storage 7 is not in the file"},
+	{"a storage key with a path", "../0", 6, 0, 1, s6, st1, 0, "must be a plain name"},
+	{"an absurd shape (2^40 x 2^40)", "0", 6, 0, 2, huge, st11, 1, "overflows"},
+	{"2^30 elements over a 6-element storage (stride 0)", "0", 6, 0, 1, many, st0, 0,
+	 "out of proportion"},
+};
+
+/* Pickles a state dict never contains (embedded NULs included). */
+#define PICKLE(lit) lit, sizeof(lit) - 1
+static const struct bad_pickle {
+	const char *what, *bytes;
+	size_t n;
+	const char *msg;
+} bad_pickles[] = {
+	{"builtins.eval", PICKLE("\x80\x02" "cbuiltins\neval\n"), "refused global builtins.eval"},
+	{"posix.system by STACK_GLOBAL", PICKLE("\x80\x04\x8c\x05posix\x8c\x06system\x93"),
+	 "refused global posix.system"},
+	{"REDUCE on a storage type", PICKLE("\x80\x02" "ctorch\nFloatStorage\n)R."), "refused REDUCE"},
+	{"REDUCE on a string", PICKLE("\x80\x02" "}(X\x01\x00\x00\x00w(X\x01\x00\x00\x00x)Rtu."),
+	 "refused REDUCE"},
+	{"INST (an opcode a state dict never needs)", PICKLE("\x80\x02(ios\nsystem\nX\x04\x00\x00\x00true."),
+	 "refused opcode 'i'"},
+	{"a memo lookup of nothing", PICKLE("\x80\x02h\x05."), "memo lookup"},
+	{"a memo entry 6 million in a 10-byte stream (a 100 MB array)",
+	 PICKLE("\x80\x02K\x06r\x26\x01\x60\x00."),
+	 "memo index 6291750 beyond what a 10-byte stream can number"},
+	{"POP on an empty stack", PICKLE("\x80\x02" "0."), "stack is empty"},
+	{"a list where the state dict should be", PICKLE("\x80\x02]X\x01\x00\x00\x00x."), "holds no dict"},
+};
+
 static void test_hostile(void)
 {
 	pk p;
 	cf_st_file *f = NULL;
 	cf_error err = {0};
-	int64_t s6[] = {6}, s23[] = {2, 3}, st1[] = {1}, st31[] = {3, 1}, st0[] = {0};
-	int64_t huge[] = {(int64_t)1 << 40, (int64_t)1 << 40}, st11[] = {1, 1}, many[] = {(int64_t)1 << 30};
+	static const int64_t s23[] = {2, 3}, st31[] = {3, 1};
 
 	memset(&p, 0, sizeof p);
 	tensor_dict(&p, "0", 6, 0, 2, s23, st31, 0);
@@ -302,54 +346,17 @@ static void test_hostile(void)
 	   "the hand-built checkpoint itself is accepted (%s)", err.msg);
 	cf_st_free(f);
 
-	memset(&p, 0, sizeof p);
-	tensor_dict(&p, "0", 6, 1, 1, s6, st1, 0);
-	refused("a view past the end of its storage", &p, 24, "reaches element 6 of storage 0");
-	memset(&p, 0, sizeof p);
-	tensor_dict(&p, "0", 8, 0, 1, s6, st1, 0);
-	refused("a storage shorter than its reference", &p, 24, "has 24 bytes, its reference says 8 elements");
-	memset(&p, 0, sizeof p);
-	tensor_dict(&p, "7", 6, 0, 1, s6, st1, 0);
-	refused("a storage that is not in the file", &p, 24, "storage 7 is not in the file");
-	memset(&p, 0, sizeof p);
-	tensor_dict(&p, "../0", 6, 0, 1, s6, st1, 0);
-	refused("a storage key with a path", &p, 24, "must be a plain name");
-	memset(&p, 0, sizeof p);
-	tensor_dict(&p, "0", 6, 0, 2, huge, st11, 1);
-	refused("an absurd shape (2^40 x 2^40)", &p, 24, "overflows");
-	memset(&p, 0, sizeof p);
-	tensor_dict(&p, "0", 6, 0, 1, many, st0, 0);
-	refused("2^30 elements over a 6-element storage (stride 0)", &p, 24, "out of proportion");
-
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02" "cbuiltins\neval\n");
-	refused("builtins.eval", &p, 24, "refused global builtins.eval");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x04");
-	RAW(&p, "\x8c\x05posix\x8c\x06system\x93");
-	refused("posix.system by STACK_GLOBAL", &p, 24, "refused global posix.system");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02" "ctorch\nFloatStorage\n)R.");
-	refused("REDUCE on a storage type", &p, 24, "refused REDUCE");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02" "}(X\x01\x00\x00\x00w(X\x01\x00\x00\x00x)Rtu.");
-	refused("REDUCE on a string", &p, 24, "refused REDUCE");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02(ios\nsystem\nX\x04\x00\x00\x00true.");
-	refused("INST (an opcode a state dict never needs)", &p, 24, "refused opcode 'i'");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02h\x05.");
-	refused("a memo lookup of nothing", &p, 24, "memo lookup");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02K\x06r\x26\x01\x60\x00.");
-	refused("a memo entry 6 million in a 10-byte stream (a 100 MB array)", &p, 24,
-		"memo index 6291750 beyond what a 10-byte stream can number");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02" "0.");
-	refused("POP on an empty stack", &p, 24, "stack is empty");
-	memset(&p, 0, sizeof p);
-	RAW(&p, "\x80\x02]X\x01\x00\x00\x00x.");
-	refused("a list where the state dict should be", &p, 24, "holds no dict");
+	for (size_t k = 0; k < sizeof bad_views / sizeof *bad_views; k++) {
+		const struct bad_view *v = &bad_views[k];
+		memset(&p, 0, sizeof p);
+		tensor_dict(&p, v->key, v->numel, v->offset, v->nd, v->size, v->stride, v->big);
+		refused(v->what, &p, 24, v->msg);
+	}
+	for (size_t k = 0; k < sizeof bad_pickles / sizeof *bad_pickles; k++) {
+		memset(&p, 0, sizeof p);
+		raw(&p, bad_pickles[k].bytes, bad_pickles[k].n);
+		refused(bad_pickles[k].what, &p, 24, bad_pickles[k].msg);
+	}
 
 	{
 		char path[700];

@@ -12,32 +12,10 @@
 # torch.load(weights_only=True) and load_state_dict(strict=True) and
 # evaluate in PyTorch to clafuse's figures.  Skips when Debian's
 # python3-torch or Fashion-MNIST is missing.
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-.}
-CLAFUSE=${CLAFUSE:-$top_builddir/clafuse}
-PY=/usr/bin/python3
+. "${top_srcdir:-.}/tests/tap_lib.sh"
+. "$top_srcdir/tests/torch_lib.sh"
+torch_need
 GEN="$top_srcdir/tests/pt_checkpoints.py"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-
-if ! $PY -c 'import torch' 2>/dev/null || [ ! -d /usr/share/datasets/fashion-mnist ]; then
-	echo "1..0 # SKIP python3-torch or Fashion-MNIST not installed"
-	exit 0
-fi
-LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH OMP_NUM_THREADS=1
-
-# Figures as "acc loss"; the two sides may differ by float summation order,
-# so up to 2 test images in 10000 and 1e-4 in the loss (as test_interop.sh).
-pt_fig() { sed -n 's/.*test accuracy \([0-9.]*\) loss \([0-9.]*\).*/\1 \2/p' "$1" | tail -n 1; }
-cf_fig() { sed -n 's/.*accuracy \([0-9.]*\)%, loss \([0-9.]*\).*/\1 \2/p' "$1" |
-	awk '{ printf "%.4f %s\n", $1 / 100, $2 }'; }
-same() {
-	[ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{
-		d = $1 - $3; e = $2 - $4; exit !(d <= 0.0002 && -d <= 0.0002 && e <= 1e-4 && -e <= 1e-4) }'
-}
 
 $PY "$GEN" make "$T" > "$T/make.log" 2>&1
 ok $? "PyTorch trains and saves the checkpoints"

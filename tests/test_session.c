@@ -24,6 +24,49 @@ static gsl_rng *rng;
 
 static cf_net *mk(const char *desc) { return fx_net(desc, rng); }
 
+/* Logits of net on all of d (one forward pass; the sets here are small). */
+static float *logits_of(cf_net *net, const cf_dataset *d)
+{
+	float *z = malloc(sizeof *z * (size_t)(d->n * cf_net_nclasses(net)));
+	cf_error e = { 0, "" };
+	if (z && cf_net_forward(net, d->x, d->n, CF_NET_EVAL, NULL, z, &e)) {
+		tap_diag("forward: %s", e.msg);
+		free(z);
+		z = NULL;
+	}
+	return z;
+}
+
+/* Accuracy on d of the argmax of the mean of the K models' log-softmax
+ * (one model: its own accuracy), worked out here in double, apart from
+ * the core's evaluation code. */
+static double accuracy_of(float *const *z, int K, const cf_dataset *d, int k)
+{
+	int64_t right = 0;
+	for (int64_t i = 0; i < d->n; i++) {
+		double best = -INFINITY;
+		int arg = -1;
+		for (int c = 0; c < k; c++) {
+			double sum = 0;
+			for (int m = 0; m < K; m++) {
+				const float *r = z[m] + i * k;
+				double mx = r[0], se = 0;
+				for (int q = 1; q < k; q++)
+					mx = r[q] > mx ? r[q] : mx;
+				for (int q = 0; q < k; q++)
+					se += exp(r[q] - mx);
+				sum += (r[c] - mx - log(se)) / K;
+			}
+			if (sum > best) {
+				best = sum;
+				arg = c;
+			}
+		}
+		right += arg == d->y[i];
+	}
+	return (double)right / (double)d->n;
+}
+
 static int all_fresh(cf_session *s, int upto)
 {
 	for (int k = 0; k <= upto; k++)
@@ -40,6 +83,8 @@ static void test_pipeline(void)
 	int n, rc, L, i0, i1;
 	const int *map;
 	int64_t solves;
+	cf_net *netA, *netB;
+	cf_dataset *test;
 
 	ok(cf_session_new(&s, &e) == 0, "new session");
 	ok(cf_session_get(s, "ot.solver", buf, sizeof buf, &e) == 0 && !strcmp(buf, "exact"),
@@ -58,11 +103,14 @@ static void test_pipeline(void)
 		   !strcmp(buf, "0.30000000000000004"),
 	   "a double that needs 17 digits keeps them (%s)", buf);
 	cf_session_set(s, "ot.reg", "0.01", &e);
-	cf_session_add_model(s, mk("mlp 16-40-30-20-12-10 nobias"), "A", &e);
-	cf_session_add_model(s, mk("mlp 16-40-30-10 nobias"), "B", &e);
+	netA = mk("mlp 16-40-30-20-12-10 nobias");
+	netB = mk("mlp 16-40-30-10 nobias");
+	cf_session_add_model(s, netA, "A", &e);
+	cf_session_add_model(s, netB, "B", &e);
 	ok(cf_session_run(s, CF_STEP_ACTS, &e) == CF_EINVAL && strstr(e.msg, "data"),
 	   "running without data: %s", e.msg);
-	ok(cf_session_set_data(s, fx_data(400, 1, 4, 4, 10, 1), fx_data(300, 1, 4, 4, 10, 2), &e) == 0,
+	test = fx_data(300, 1, 4, 4, 10, 2);
+	ok(cf_session_set_data(s, fx_data(400, 1, 4, 4, 10, 1), test, &e) == 0,
 	   "synthetic data 1x4x4, 10 classes");
 	cf_session_set(s, "data.samples", "100", &e);
 	rc = cf_session_run_all(s, &e);
@@ -78,9 +126,21 @@ static void test_pipeline(void)
 		const cf_session_metrics *m = cf_session_metrics_get(s);
 		ok(m->have && m->balanced_acc == m->parent_acc[1],
 		   "balanced B' has B's accuracy exactly (%.4f)", m->balanced_acc);
-		ok(m->fused_acc >= 0 && m->fused_acc <= 1 && m->ensemble_acc >= 0 && isnan(m->average_acc),
-		   "accuracies: A %.3f B %.3f ensemble %.3f fused %.3f", m->parent_acc[0],
-		   m->parent_acc[1], m->ensemble_acc, m->fused_acc);
+		float *z[3] = { logits_of(netA, test), logits_of(netB, test),
+				logits_of(cf_session_fused(s), test) };
+		if (z[0] && z[1] && z[2]) {
+			double a = accuracy_of(z, 1, test, 10), b = accuracy_of(z + 1, 1, test, 10);
+			double ens = accuracy_of(z, 2, test, 10), fu = accuracy_of(z + 2, 1, test, 10);
+			ok(fabs(m->parent_acc[0] - a) < 1e-12 && fabs(m->parent_acc[1] - b) < 1e-12 &&
+				   fabs(m->ensemble_acc - ens) < 1e-12 && fabs(m->fused_acc - fu) < 1e-12 &&
+				   isnan(m->average_acc),
+			   "accuracies as recomputed here: A %.4f (%.4f) B %.4f (%.4f) ensemble %.4f "
+			   "(%.4f) fused %.4f (%.4f); no average of different architectures",
+			   m->parent_acc[0], a, m->parent_acc[1], b, m->ensemble_acc, ens,
+			   m->fused_acc, fu);
+		}
+		for (int k = 0; k < 3; k++)
+			free(z[k]);
 	}
 	{
 		int good = 0;
@@ -222,6 +282,8 @@ static void test_structures(void)
 	cf_session *s = NULL;
 	cf_error e = { 0, "" };
 	int rc;
+	cf_net *netA;
+	cf_dataset *test;
 
 	/* different numbers of stages: one clear message from the costs step */
 	cf_session_new(&s, &e);
@@ -235,14 +297,17 @@ static void test_structures(void)
 
 	/* a VGG pair of different depths, activation/cka, through finetuning */
 	cf_session_new(&s, &e);
-	cf_session_add_model(s, mk("vgg 4 M 6 M classes 10 in 1x4x4 nobias"), "short", &e);
+	netA = mk("vgg 4 M 6 M classes 10 in 1x4x4 nobias");
+	cf_session_add_model(s, netA, "short", &e);
 	cf_session_add_model(s, mk("vgg 4 4 M 6 6 M classes 10 in 1x4x4 nobias"), "deep", &e);
-	cf_session_set_data(s, fx_data(200, 1, 4, 4, 10, 1), fx_data(100, 1, 4, 4, 10, 2), &e);
+	test = fx_data(100, 1, 4, 4, 10, 2);
+	cf_session_set_data(s, fx_data(200, 1, 4, 4, 10, 1), test, &e);
 	cf_session_set(s, "data.samples", "50", &e);
 	cf_session_set(s, "cla.measure", "activation", &e);
 	cf_session_set(s, "cla.metric", "cka", &e);
 	cf_session_set(s, "finetune.epochs", "2", &e);
 	cf_session_set(s, "finetune.parents", "1", &e);
+	cf_session_set(s, "finetune.lr", "0.5", &e); /* the parents' accuracy moves in 2 epochs */
 	rc = cf_session_run_all(s, &e);
 	ok(rc == 0, "VGG pair of depths 3 and 5 fused and finetuned (%s)", rc ? e.msg : "ok");
 	if (!rc) {
@@ -253,9 +318,50 @@ static void test_structures(void)
 		ok(i0 == 1 && i1 == 0, "the deeper model (given second) is model 0");
 		ok(m->balanced_acc == m->parent_acc[0], "balanced 'short' has its accuracy (%.3f)",
 		   m->balanced_acc);
-		ok(ft->epochs == 2 && ft->best_epoch >= 1 && ft->best_acc >= 0 && ft->parent_best[0] >= 0,
-		   "finetuning: best %.3f at epoch %d; parents %.3f %.3f", ft->best_acc, ft->best_epoch,
-		   ft->parent_best[0], ft->parent_best[1]);
+		float *z = ft->net ? logits_of(ft->net, test) : NULL;
+		double last = z ? accuracy_of(&z, 1, test, 10) : -1;
+		int be = ft->res[0].test_acc >= ft->res[1].test_acc ? 1 : 2;
+		ok(ft->epochs == 2 && fabs(ft->res[1].test_acc - last) < 1e-12 &&
+			   ft->best_acc == ft->res[be - 1].test_acc && ft->best_epoch == be,
+		   "finetuning: the last epoch's %.4f is the finetuned model's accuracy as recomputed "
+		   "here (%.4f); best %.4f at epoch %d of %.4f, %.4f", ft->res[1].test_acc, last,
+		   ft->best_acc, ft->best_epoch, ft->res[0].test_acc, ft->res[1].test_acc);
+		free(z);
+		{
+			cf_net *fu = cf_session_fused(s);
+			int64_t nt = cf_net_ntrainable(fu), moved = 0;
+			const float *w0 = cf_net_train_values(fu), *w1 = cf_net_train_values(ft->net);
+			for (int64_t i = 0; nt == cf_net_ntrainable(ft->net) && i < nt; i++)
+				moved += w0[i] != w1[i];
+			ok(moved > nt / 2, "finetuning changed %lld of the fused model's %lld weights",
+			   (long long)moved, (long long)nt);
+		}
+		{
+			/* parent 'short' finetuned here as the session does: its recipe
+			 * with the session's finetune.* values */
+			cf_train_params tp;
+			cf_epoch_result r[2];
+			cf_net *c = NULL;
+			cf_train_params_default(&tp);
+			tp.epochs = 2;
+			tp.lr = cf_session_get_num(s, "finetune.lr");
+			tp.momentum = cf_session_get_num(s, "finetune.momentum");
+			tp.weight_decay = cf_session_get_num(s, "finetune.weight_decay");
+			tp.batch = (int)cf_session_get_num(s, "finetune.batch");
+			tp.gamma = cf_session_get_num(s, "finetune.gamma");
+			tp.seed = (unsigned long)cf_session_get_num(s, "finetune.seed");
+			tp.eval_batch = (int)cf_session_get_num(s, "eval.batch");
+			if (!cf_net_copy(netA, &c, &e) &&
+			    !cf_train(c, cf_session_data(s, 1), test, &tp, r, NULL, &e)) {
+				double best = r[0].test_acc > r[1].test_acc ? r[0].test_acc : r[1].test_acc;
+				ok(ft->parent_best[0] == best,
+				   "parent 'short' finetuned: best %.4f, as when trained here (%.4f)",
+				   ft->parent_best[0], best);
+			} else {
+				ok(0, "finetuning a copy of 'short' here: %s", e.msg);
+			}
+			cf_net_free(c);
+		}
 	}
 	cf_session_free(s);
 

@@ -1,5 +1,13 @@
 # lib.sh — shared by the experiment scripts (sourced, not run).
 #
+# CLAFUSE (the program, default _build/clafuse) and EXP (where models and
+# reports go, default ./exp) come from the environment and are exported
+# for the scripts an experiment calls.
+CLAFUSE=${CLAFUSE:-_build/clafuse}
+EXP=${EXP:-./exp}
+export CLAFUSE EXP
+
+#
 # train_pair DIR SEED ARCH_A ARCH_B TRAIN_OPTION...: train model a (ARCH_A)
 # and model b (ARCH_B) on Fashion-MNIST with the same seed into
 # DIR/{a,b}.safetensors, each with its log DIR/{a,b}.log; a model already
@@ -17,4 +25,25 @@ train_pair() {
 			--threads 1 "$@" -o "$tp_dir/$tp_m.tmp.safetensors" > "$tp_dir/$tp_m.log" 2>&1
 		mv "$tp_dir/$tp_m.tmp.safetensors" "$tp_dir/$tp_m.safetensors"
 	done
+}
+
+# fuse_run DIR NAME FUSE_OPTION...: `clafuse fuse DIR/a DIR/b` on
+# Fashion-MNIST, 1 thread, under nice, with the options given; the JSON
+# report goes to DIR/NAME.json (appearing only once the run finished), the
+# text to DIR/NAME.txt.
+fuse_run() {
+	fr_dir=$1 fr_name=$2
+	shift 2
+	echo "$fr_dir: $fr_name" >&2
+	nice "$CLAFUSE" fuse "$fr_dir/a.safetensors" "$fr_dir/b.safetensors" --data fashion-mnist \
+		--threads 1 -q "$@" --json "$fr_dir/$fr_name.tmp.json" > "$fr_dir/$fr_name.txt"
+	mv "$fr_dir/$fr_name.tmp.json" "$fr_dir/$fr_name.json"
+}
+
+# mlp_pairs SEED...: the seeds of an experiment on the paper's MLP pair in
+# SEEDS (default 0..4), each seed's pair trained when missing
+# (train_mlp_pair.sh).
+mlp_pairs() {
+	SEEDS=${*:-0 1 2 3 4}
+	"$(dirname "$0")/train_mlp_pair.sh" $SEEDS
 }

@@ -14,20 +14,13 @@
 #          FT_EPOCHS (default 2)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-CLAFUSE=${CLAFUSE:-_build/clafuse}
-EXP=${EXP:-./exp}
+. "$here/lib.sh"
 FT=${FT_EPOCHS:-2}
-SEEDS=${*:-0 1 2 3 4}
-export CLAFUSE EXP
-"$here/train_mlp_pair.sh" $SEEDS
+mlp_pairs "$@"
 for s in $SEEDS; do
 	d=$EXP/mlp/seed$s
-	common="--data fashion-mnist --threads 1 -q --set finetune.epochs=$FT"
 	run() { # name, extra options
-		name=$1; shift
-		echo "seed $s: $name" >&2
-		nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" $common "$@" \
-			--json "$d/$name.json" > "$d/$name.txt"
+		fuse_run "$d" "$@" --set finetune.epochs="$FT"
 	}
 	run add --set finetune.parents=1
 	run merge_avg --set balance.method=merge --set balance.relu_approx=avg

@@ -13,21 +13,13 @@
 #          FT_EPOCHS (default 2)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-CLAFUSE=${CLAFUSE:-_build/clafuse}
-EXP=${EXP:-./exp}
+. "$here/lib.sh"
 FT=${FT_EPOCHS:-2}
-SEEDS=${*:-0 1 2 3 4}
-export CLAFUSE EXP
-"$here/train_mlp_pair.sh" $SEEDS
+mlp_pairs "$@"
 for s in $SEEDS; do
 	d=$EXP/mlp/seed$s
-	run() { # name, extra options
-		name=$1; shift
-		[ -f "$d/$name.json" ] && return 0
-		echo "seed $s: $name" >&2
-		nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" --data fashion-mnist \
-			--threads 1 -q "$@" --json "$d/$name.tmp.json" > "$d/$name.txt"
-		mv "$d/$name.tmp.json" "$d/$name.json"
+	run() { # name, extra options; a run already reported is kept (reruns resume)
+		[ -f "$d/$1.json" ] || fuse_run "$d" "$@"
 	}
 	for m in add merge; do
 		run "r_${m}_pub" --set balance.method=$m --set finetune.epochs=$FT \

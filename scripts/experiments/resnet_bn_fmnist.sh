@@ -13,8 +13,6 @@
 #   usage: scripts/experiments/resnet_bn_fmnist.sh [SEED...]     (default 0)
 #   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp)
 set -eu
-CLAFUSE=${CLAFUSE:-_build/clafuse}
-EXP=${EXP:-./exp}
 EPOCHS=${EPOCHS:-3}
 FT=${FT_EPOCHS:-1}
 SEEDS=${*:-0}
@@ -25,9 +23,7 @@ for s in $SEEDS; do
 	d=$EXP/resnet_bn/seed$s
 	train_pair "$d" "$s" "$A" "$B" --epochs "$EPOCHS" --batch 64 --lr 0.05 --momentum 0.9 \
 		--wd 5e-4
-	echo "seed $s: fuse" >&2
-	nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" --data fashion-mnist --threads 1 -q \
-		--set cla.measure=activation --set cla.metric=cka --set finetune.epochs="$FT" \
-		--set finetune.lr=0.002 --set finetune.momentum=0.9 --set finetune.weight_decay=5e-4 \
-		--set finetune.parents=1 --json "$d/add.json" > "$d/add.txt"
+	fuse_run "$d" add --set cla.measure=activation --set cla.metric=cka \
+		--set finetune.epochs="$FT" --set finetune.lr=0.002 --set finetune.momentum=0.9 \
+		--set finetune.weight_decay=5e-4 --set finetune.parents=1
 done

@@ -9,8 +9,6 @@
 #   usage: scripts/experiments/train_mlp_pair.sh [SEED...]
 #   env:   CLAFUSE (binary, default _build/clafuse), EXP (default ./exp)
 set -eu
-CLAFUSE=${CLAFUSE:-_build/clafuse}
-EXP=${EXP:-./exp}
 SEEDS=${*:-0 1 2 3 4}
 A='mlp 784-400-200-100-50-25-10 nobias'
 B='mlp 784-400-200-100-10 nobias'

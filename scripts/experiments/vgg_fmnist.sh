@@ -12,8 +12,6 @@
 #   usage: scripts/experiments/vgg_fmnist.sh [SEED...]     (default 0)
 #   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp)
 set -eu
-CLAFUSE=${CLAFUSE:-_build/clafuse}
-EXP=${EXP:-./exp}
 EPOCHS=${EPOCHS:-4}
 FT=${FT_EPOCHS:-1}
 SEEDS=${*:-0}
@@ -24,14 +22,10 @@ for s in $SEEDS; do
 	d=$EXP/vgg/seed$s
 	train_pair "$d" "$s" "$A" "$B" --epochs "$EPOCHS" --batch 64 --lr 0.02 --momentum 0.9 \
 		--wd 5e-4
-	common="--data fashion-mnist --threads 1 -q --set cla.measure=activation --set cla.metric=cka
-		--set finetune.epochs=$FT --set finetune.lr=0.02 --set finetune.momentum=0.9
-		--set finetune.weight_decay=5e-4"
-	run() {
-		name=$1; shift
-		echo "seed $s: $name" >&2
-		nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" $common "$@" \
-			--json "$d/$name.json" > "$d/$name.txt"
+	run() { # name, extra options
+		fuse_run "$d" "$@" --set cla.measure=activation --set cla.metric=cka \
+			--set finetune.epochs="$FT" --set finetune.lr=0.02 --set finetune.momentum=0.9 \
+			--set finetune.weight_decay=5e-4
 	}
 	run add --set finetune.parents=1
 	run chain --set cla.method=chain

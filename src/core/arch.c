@@ -410,11 +410,15 @@ static int parse_vgg_items(parser *p, int **cfg, int **cols, int *n)
 	return CF_OK;
 }
 
-static int parse_vgg_cfg(parser *p, cf_arch *a, const char *preset_cfg)
+/* The conv widths and pools of a vgg (from the text, or a preset's config
+ * when preset_cfg is not NULL), then its options; bias and bn are the
+ * defaults the options may change (a preset's suffixes set them). */
+static int parse_vgg_cfg(parser *p, cf_arch *a, const char *preset_cfg, int bias, int bn)
 {
 	int *cfg = NULL, *cols = NULL, n = 0, rc;
 
-	a->bias = 1;
+	a->bias = bias;
+	a->bn = bn;
 	a->nclasses = 10;
 	a->c = 3;
 	a->h = a->w = 32;
@@ -426,7 +430,8 @@ static int parse_vgg_cfg(parser *p, cf_arch *a, const char *preset_cfg)
 			return cf_error_set(p->err, CF_ENOMEM, "architecture: out of memory");
 		rc = parse_vgg_items(&q, &cfg, &cols, &n);
 		free(q.t);
-		for (int i = 0; i < n; i++)
+		/* columns point into the preset's text, not the user's */
+		for (int i = 0; i < n && cols; i++)
 			cols[i] = 0;
 	} else {
 		rc = parse_vgg_items(p, &cfg, &cols, &n);
@@ -777,32 +782,7 @@ static int parse_preset(parser *p, cf_arch *a, const tok *t)
 				return expected(p, "a VGG preset: vgg8, vgg11, vgg13, vgg16, vgg19, vgg11/13 _half/_doub/_quad, vgg13_student (optionally _nobias, _bn)");
 			}
 			/* Suffixes set the defaults; options after the name still win. */
-			{
-				int save_i = p->i;
-				int *c = NULL, *cols = NULL, n = 0;
-				parser q;
-				memset(&q, 0, sizeof q);
-				q.err = p->err;
-				a->bias = !nobias;
-				a->bn = bn == 1;
-				a->nclasses = 10;
-				a->c = 3;
-				a->h = a->w = 32;
-				if (tokenize(cfg, &q))
-					return cf_error_set(p->err, CF_ENOMEM, "architecture: out of memory");
-				rc = parse_vgg_items(&q, &c, &cols, &n);
-				free(q.t);
-				for (int i = 0; i < n && cols; i++)
-					cols[i] = 0;
-				(void)save_i;
-				if (!rc)
-					rc = vgg_options(p, a);
-				if (!rc)
-					rc = vgg_expand(p, a, c, cols, n);
-				free(c);
-				free(cols);
-				return rc;
-			}
+			return parse_vgg_cfg(p, a, cfg, !nobias, bn == 1);
 		}
 		{
 			static const int r18[4] = { 2, 2, 2, 2 }, r34[4] = { 3, 4, 6, 3 };
@@ -1167,7 +1147,7 @@ int cf_arch_parse(const char *text, cf_arch **out, cf_error *err)
 	} else if (tok_is(t, "vgg")) {
 		a->family = CF_ARCH_VGG;
 		p.i++;
-		rc = parse_vgg_cfg(&p, a, NULL);
+		rc = parse_vgg_cfg(&p, a, NULL, 1, 0);
 	} else if (tok_is(t, "resnet")) {
 		a->family = CF_ARCH_RESNET;
 		p.i++;

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "matfile.h"
+#include "bytes.h"
 #include "infile.h"
 #include "outfile.h"
 
@@ -58,14 +59,6 @@ static char *slurp(const char *path, size_t *len, cf_error *err)
 	return buf;
 }
 
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t x = 0;
-	for (int k = 7; k >= 0; k--)
-		x = x << 8 | p[k];
-	return x;
-}
-
 static int read_binary(const char *path, const unsigned char *p, size_t len, double **out,
 		       int64_t *rows, int64_t *cols, cf_error *err)
 {
@@ -78,8 +71,8 @@ static int read_binary(const char *path, const unsigned char *p, size_t len, dou
 				    path, len);
 	/* the sizes are uint64 on disk; read as int64 so that a huge one shows
 	 * as the negative number it would wrap to, not as 18446744073709551615 */
-	nr = (int64_t)le64(p + 8);
-	nc = (int64_t)le64(p + 16);
+	nr = (int64_t)cf_le_read(p + 8, 8);
+	nc = (int64_t)cf_le_read(p + 16, 8);
 	if (nr < 1 || nr > MAX_SIDE || nc < 1 || nc > MAX_SIDE)
 		return cf_error_set(err, CF_EFORMAT,
 				    "'%s': binary header says %lld rows and %lld columns, expected 1 to %lld each",
@@ -95,7 +88,7 @@ static int read_binary(const char *path, const unsigned char *p, size_t len, dou
 		return cf_error_set(err, CF_ENOMEM, "out of memory for a %lldx%lld matrix",
 				    (long long)nr, (long long)nc);
 	for (int64_t k = 0; k < count; k++) {
-		uint64_t bits = le64(p + 24 + 8 * k);
+		uint64_t bits = cf_le_read(p + 24 + 8 * k, 8);
 		memcpy(&data[k], &bits, 8);
 	}
 	*out = data;

@@ -159,6 +159,20 @@ static void unit_name(const cf_arch *a, namer *nm, int i, char *buf, size_t len)
 	}
 }
 
+/* The parameters of one convolution of block u, NAME.CONV, followed by its
+ * BatchNorm NAME.BN when the block has BN. */
+static void add_block_conv(builder *b, cf_convp *cv, const cf_arch_unit *u, const char *name,
+			   const char *conv, const char *bn)
+{
+	char sub[CF_NET_NAME_MAX];
+	snprintf(sub, sizeof sub, "%s.%s", name, conv);
+	add_layer(b, cv, sub, 1, u->bias);
+	if (u->bn) {
+		snprintf(sub, sizeof sub, "%s.%s", name, bn);
+		cv->bn = add_bn(b, cv->s.cout, sub);
+	}
+}
+
 /* A residual block's three convolutions, their parameters (state-dict
  * order: conv1, bn1, conv2, bn2, shortcut.0, shortcut.1) and weight layers. */
 static void build_block(builder *b, cf_op *op, const cf_arch_unit *u, const char *name,
@@ -174,26 +188,10 @@ static void build_block(builder *b, cf_op *op, const cf_arch_unit *u, const char
 	op->proj = u->stride != 1 || c != u->out;
 	if (op->proj)
 		cf_conv_shape_init(&c3->s, c, h, w, u->out, 1, 1, u->stride, 0);
-	snprintf(sub, sizeof sub, "%s.conv1", name);
-	add_layer(b, c1, sub, 1, u->bias);
-	if (u->bn) {
-		snprintf(sub, sizeof sub, "%s.bn1", name);
-		c1->bn = add_bn(b, u->mid, sub);
-	}
-	snprintf(sub, sizeof sub, "%s.conv2", name);
-	add_layer(b, c2, sub, 1, u->bias);
-	if (u->bn) {
-		snprintf(sub, sizeof sub, "%s.bn2", name);
-		c2->bn = add_bn(b, u->out, sub);
-	}
-	if (op->proj) {
-		snprintf(sub, sizeof sub, "%s.shortcut.0", name);
-		add_layer(b, c3, sub, 1, u->bias);
-		if (u->bn) {
-			snprintf(sub, sizeof sub, "%s.shortcut.1", name);
-			c3->bn = add_bn(b, u->out, sub);
-		}
-	}
+	add_block_conv(b, c1, u, name, "conv1", "bn1");
+	add_block_conv(b, c2, u, name, "conv2", "bn2");
+	if (op->proj)
+		add_block_conv(b, c3, u, name, "shortcut.0", "shortcut.1");
 	snprintf(sub, sizeof sub, "%s.conv1", name);
 	add_wl(b, sub, 1, CF_WL_CONV1, c1, net->nunits, c1->s.oh, c1->s.ow);
 	snprintf(sub, sizeof sub, "%s.conv2", name);

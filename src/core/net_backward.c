@@ -27,40 +27,36 @@ static void bn_bwd(cf_net *net, const cf_convp *cv, const float *x, const float 
 			      p[0].grad, p[1].grad);
 }
 
+/* Backward through one of a block's convolutions and its BatchNorm (if
+ * any): dz, the gradient at the BN's output (or the conv's without BN),
+ * goes through the BN into scratch, then through the conv (input x) into
+ * dx (NULL: only the weight gradients). */
+static void conv_bn_bwd(cf_net *net, cf_convp *c, const float *a, const float *x, const float *dz,
+			int64_t N, int hw, float *scratch, float *dx)
+{
+	const float *d = dz;
+	if (c->bn >= 0) {
+		bn_bwd(net, c, a, dz, N, c->s.cout, hw, scratch);
+		d = scratch;
+	}
+	cf_conv_backward(&c->s, x, d, N, pd(net, c->w), dx, pg(net, c->w), pg(net, c->b), net->work);
+}
+
 static void block_bwd(cf_net *net, cf_op *op, const float *dy, int64_t N, float *dx)
 {
 	cf_convp *c1 = &op->cv[0], *c2 = &op->cv[1], *c3 = &op->cv[2];
 	int64_t m = (int64_t)c1->s.cout * c1->s.oh * c1->s.ow, o = op->out_sz;
 	int hw1 = c1->s.oh * c1->s.ow, hw2 = c2->s.oh * c2->s.ow;
 	float *dz = net->t[0], *ta = net->t[1], *tb = net->t[2];
-	const float *da;
 
 	cf_relu_backward(op->y, dy, N * o, dz);
 	/* main path: BN2, conv2, relu, BN1, conv1 */
-	da = dz;
-	if (c2->bn >= 0) {
-		bn_bwd(net, c2, op->a2, dz, N, c2->s.cout, hw2, ta);
-		da = ta;
-	}
-	cf_conv_backward(&c2->s, op->h, da, N, pd(net, c2->w), tb, pg(net, c2->w), pg(net, c2->b),
-			 net->work);
+	conv_bn_bwd(net, c2, op->a2, op->h, dz, N, hw2, ta, tb);
 	cf_relu_backward(op->h, tb, N * m, tb);
-	da = tb;
-	if (c1->bn >= 0) {
-		bn_bwd(net, c1, op->a1, tb, N, c1->s.cout, hw1, ta);
-		da = ta;
-	}
-	cf_conv_backward(&c1->s, op->x, da, N, pd(net, c1->w), dx, pg(net, c1->w), pg(net, c1->b),
-			 net->work);
+	conv_bn_bwd(net, c1, op->a1, op->x, tb, N, hw1, ta, dx);
 	/* shortcut */
 	if (op->proj) {
-		da = dz;
-		if (c3->bn >= 0) {
-			bn_bwd(net, c3, op->a3, dz, N, c3->s.cout, hw2, ta);
-			da = ta;
-		}
-		cf_conv_backward(&c3->s, op->x, da, N, pd(net, c3->w), dx ? tb : NULL,
-				 pg(net, c3->w), pg(net, c3->b), net->work);
+		conv_bn_bwd(net, c3, op->a3, op->x, dz, N, hw2, ta, dx ? tb : NULL);
 		if (dx)
 			cf_axpy(N * op->in_sz, 1.0f, tb, dx);
 	} else if (dx) {

@@ -12,6 +12,18 @@
 
 #include "ot.h"
 
+/* CF_HOT(flags...) marks a solver's inner loop: compiled twice (AVX2 and
+ * baseline, picked at load time) at -O3 with the GCC optimize() flags given
+ * at each use.  The flags stay per loop on purpose: each set was checked
+ * against that loop's inputs (finite costs), and changing them changes the
+ * rounding, so the plans and the golden fused models would change too.
+ * Elsewhere (clang, other targets, sanitizer builds) it is nothing. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define CF_HOT(...) __attribute__((target_clones("avx2", "default"), optimize("O3", __VA_ARGS__)))
+#else
+#define CF_HOT(...)
+#endif
+
 struct cf_ot_solver;
 
 struct cf_ot_ops {

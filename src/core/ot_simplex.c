@@ -56,15 +56,9 @@ typedef struct simplex {
 	int optimal;
 } simplex;
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define CF_HOT __attribute__((target_clones("avx2", "default"), optimize("O3", "no-signed-zeros", "finite-math-only")))
-#else
-#define CF_HOT
-#endif
-
 /* min_j (Mi[j] + w[j]); the costs are finite (validated), so the min can
  * be vectorised (finite-math-only above). */
-CF_HOT static double row_min(const double *Mi, const double *w, int32_t m)
+CF_HOT("no-signed-zeros", "finite-math-only") static double row_min(const double *Mi, const double *w, int32_t m)
 {
 	double mn = INFINITY;
 	for (int32_t j = 0; j < m; j++) {
@@ -76,7 +70,7 @@ CF_HOT static double row_min(const double *Mi, const double *w, int32_t m)
 
 /* First j with Mi[j] + w[j] == target (the value row_min returned: the
  * same sums, so the comparison is exact); m − 1 if none. */
-CF_HOT static int32_t row_find(const double *Mi, const double *w, int32_t m, double target)
+CF_HOT("no-signed-zeros", "finite-math-only") static int32_t row_find(const double *Mi, const double *w, int32_t m, double target)
 {
 	for (int32_t j = 0; j < m; j++)
 		if (Mi[j] + w[j] == target)
@@ -218,7 +212,7 @@ static void start_northwest(simplex *x, double tie)
 /* Index of the first minimum of Mi[j] + pen[j] (pen = +inf for closed
  * columns), or −1 when every column is closed.  Two passes so that the min
  * scan vectorises. */
-CF_HOT static int32_t open_argmin(const double *Mi, const double *pen, int32_t m)
+CF_HOT("no-signed-zeros", "finite-math-only") static int32_t open_argmin(const double *Mi, const double *pen, int32_t m)
 {
 	double mn = INFINITY;
 	for (int32_t j = 0; j < m; j++) {
@@ -657,6 +651,7 @@ static void tree_verify(const simplex *x)
 static int iterate(cf_ot_solver *s, cf_error *err)
 {
 	simplex *x = s->impl;
+	(void)err; /* a step of this solver cannot fail */
 	int64_t budget = x->N;
 	if (s->par.max_iter > 0 && s->par.max_iter - s->iter < budget)
 		budget = s->par.max_iter - s->iter;

@@ -26,14 +26,6 @@
 
 #include <gsl/gsl_cblas.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-/* fast-math is safe here: inputs are finite (validated), the sums may be
- * reassociated, and fast_exp rounds with rint, not an add/subtract trick. */
-#define CF_HOT __attribute__((target_clones("avx2", "default"), optimize("O3", "fast-math")))
-#else
-#define CF_HOT
-#endif
-
 enum { MODE_PLAIN, MODE_LOG };
 
 typedef struct sk {
@@ -115,8 +107,12 @@ static inline double fast_exp(double x)
 	return x < -708.0 ? 0.0 : p * sc;
 }
 
+/* The four kernel loops below take fast-math: their inputs are finite
+ * (validated), the sums may be reassociated, and fast_exp rounds with rint,
+ * not an add/subtract trick. */
+
 /* Σ_j exp(fs + gs_j − Mi_j·ie) and the largest exponent. */
-CF_HOT static double row_sum(const double *Mi, const double *gs, double fs, double ie, int64_t m,
+CF_HOT("fast-math") static double row_sum(const double *Mi, const double *gs, double fs, double ie, int64_t m,
 			     double *zmax)
 {
 	double s = 0, zm = -INFINITY;
@@ -130,7 +126,7 @@ CF_HOT static double row_sum(const double *Mi, const double *gs, double fs, doub
 }
 
 /* cs_j += exp(fs + gs_j − Mi_j·ie); cz_j = max(cz_j, exponent). */
-CF_HOT static void col_accum(const double *Mi, const double *gs, double fs, double ie, int64_t m,
+CF_HOT("fast-math") static void col_accum(const double *Mi, const double *gs, double fs, double ie, int64_t m,
 			     double *cs, double *cz)
 {
 	for (int64_t j = 0; j < m; j++) {
@@ -140,7 +136,7 @@ CF_HOT static void col_accum(const double *Mi, const double *gs, double fs, doub
 	}
 }
 
-CF_HOT static void col_max(const double *Mi, const double *gs, double fs, double ie, int64_t m,
+CF_HOT("fast-math") static void col_max(const double *Mi, const double *gs, double fs, double ie, int64_t m,
 			   double *cz)
 {
 	for (int64_t j = 0; j < m; j++) {
@@ -149,7 +145,7 @@ CF_HOT static void col_max(const double *Mi, const double *gs, double fs, double
 	}
 }
 
-CF_HOT static void col_accum_shift(const double *Mi, const double *gs, double fs, double ie,
+CF_HOT("fast-math") static void col_accum_shift(const double *Mi, const double *gs, double fs, double ie,
 				   int64_t m, const double *cz, double *cs)
 {
 	for (int64_t j = 0; j < m; j++)

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "pickle.h"
+#include "bytes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -229,14 +230,6 @@ static int need(up *u, size_t n)
 	if (u->len - u->pos < n)
 		return fail(u, "%s", "the data ends in the middle of an opcode (truncated file)");
 	return CF_OK;
-}
-
-static uint64_t le(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = n - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static int str_value(up *u, size_t n, enum cf_pkl_kind kind)
@@ -552,7 +545,7 @@ static int step(up *u, int *done)
 	case 'J':
 		if (need(u, 4))
 			return CF_EFORMAT;
-		x = le(u->b + u->pos, 4);
+		x = cf_le_read(u->b + u->pos, 4);
 		u->pos += 4;
 		return int_value(u, (int64_t)(int32_t)(uint32_t)x, CF_PKL_INT);
 	case 'K':
@@ -562,7 +555,7 @@ static int step(up *u, int *done)
 	case 'M':
 		if (need(u, 2))
 			return CF_EFORMAT;
-		x = le(u->b + u->pos, 2);
+		x = cf_le_read(u->b + u->pos, 2);
 		u->pos += 2;
 		return int_value(u, (int64_t)x, CF_PKL_INT);
 	case 0x8a: /* LONG1: n bytes of little-endian two's complement */
@@ -573,7 +566,7 @@ static int step(up *u, int *done)
 			return str_value(u, n, CF_PKL_BIGINT);
 		if (need(u, n))
 			return CF_EFORMAT;
-		x = n ? le(u->b + u->pos, (int)n) : 0;
+		x = n ? cf_le_read(u->b + u->pos, (int)n) : 0;
 		if (n && n < 8 && (u->b[u->pos + n - 1] & 0x80))
 			x |= ~(uint64_t)0 << (8 * n);
 		u->pos += n;
@@ -592,7 +585,7 @@ static int step(up *u, int *done)
 	case 'X': case 'B': case 'T': /* 4-byte length */
 		if (need(u, 4))
 			return CF_EFORMAT;
-		x = le(u->b + u->pos, 4);
+		x = cf_le_read(u->b + u->pos, 4);
 		u->pos += 4;
 		return str_value(u, (size_t)x, CF_PKL_STR);
 	case 0x8c: case 'U': case 'C': /* 1-byte length */
@@ -602,7 +595,7 @@ static int step(up *u, int *done)
 	case 0x8d: case 0x8e: /* BINUNICODE8, BINBYTES8 */
 		if (need(u, 8))
 			return CF_EFORMAT;
-		x = le(u->b + u->pos, 8);
+		x = cf_le_read(u->b + u->pos, 8);
 		u->pos += 8;
 		if (x > u->len - u->pos)
 			return fail(u, "%s", "a string runs past the end of the data (truncated file)");
@@ -671,7 +664,7 @@ static int step(up *u, int *done)
 	case 'r':
 		if (need(u, 4))
 			return CF_EFORMAT;
-		x = le(u->b + u->pos, 4);
+		x = cf_le_read(u->b + u->pos, 4);
 		u->pos += 4;
 		return memo_put(u, x);
 	case 0x94: /* MEMOIZE: the next free index */
@@ -683,7 +676,7 @@ static int step(up *u, int *done)
 	case 'j':
 		if (need(u, 4))
 			return CF_EFORMAT;
-		x = le(u->b + u->pos, 4);
+		x = cf_le_read(u->b + u->pos, 4);
 		u->pos += 4;
 		return memo_get(u, x);
 	case 'c':

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "pt.h"
+#include "bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,14 +151,6 @@ static int resolve_zip(pt_reader *r, cf_error *err)
 	return CF_OK;
 }
 
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* A string of 1..max printable characters: names that go into paths,
  * tensor names and one-line messages. */
 static int printable(const cf_pkl_value *v, size_t max)
@@ -197,7 +190,7 @@ static int resolve_legacy(pt_reader *r, const cf_pkl_value *keys, size_t pos, cf
 		if (r->len - pos < 8)
 			return cf_error_set(err, CF_EFORMAT, "%s: legacy checkpoint: storage %s: the file ends before its size (truncated)",
 					    r->what, s->key);
-		count = (int64_t)le64(r->buf + pos);
+		count = (int64_t)cf_le_read(r->buf + pos, 8);
 		pos += 8;
 		if (count != s->numel)
 			return cf_error_set(err, CF_EFORMAT, "%s: legacy checkpoint: storage %s holds %lld elements, its reference says %lld",

@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "st.h"
+#include "bytes.h"
 #include "infile.h"
 #include "outfile.h"
 
@@ -87,14 +88,6 @@ static float st_f16_to_f32(uint16_t h)
 	return f;
 }
 
-static uint64_t st_le(const unsigned char *p, int nbytes)
-{
-	uint64_t v = 0;
-	for (int i = nbytes - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static void st_convert(const unsigned char *p, int64_t n, enum st_kind kind,
 		       float *out)
 {
@@ -104,28 +97,28 @@ static void st_convert(const unsigned char *p, int64_t n, enum st_kind kind,
 		double d;
 		switch (kind) {
 		case K_F32:
-			u32 = (uint32_t)st_le(p + 4 * i, 4);
+			u32 = (uint32_t)cf_le_read(p + 4 * i, 4);
 			memcpy(&out[i], &u32, sizeof u32);
 			break;
 		case K_F16:
-			out[i] = st_f16_to_f32((uint16_t)st_le(p + 2 * i, 2));
+			out[i] = st_f16_to_f32((uint16_t)cf_le_read(p + 2 * i, 2));
 			break;
 		case K_BF16:
-			u32 = (uint32_t)st_le(p + 2 * i, 2) << 16;
+			u32 = (uint32_t)cf_le_read(p + 2 * i, 2) << 16;
 			memcpy(&out[i], &u32, sizeof u32);
 			break;
 		case K_F64:
-			u64 = st_le(p + 8 * i, 8);
+			u64 = cf_le_read(p + 8 * i, 8);
 			memcpy(&d, &u64, sizeof d);
 			out[i] = (float)d;
 			break;
-		case K_I64: out[i] = (float)(int64_t)st_le(p + 8 * i, 8); break;
-		case K_I32: out[i] = (float)(int32_t)st_le(p + 4 * i, 4); break;
-		case K_I16: out[i] = (float)(int16_t)st_le(p + 2 * i, 2); break;
+		case K_I64: out[i] = (float)(int64_t)cf_le_read(p + 8 * i, 8); break;
+		case K_I32: out[i] = (float)(int32_t)cf_le_read(p + 4 * i, 4); break;
+		case K_I16: out[i] = (float)(int16_t)cf_le_read(p + 2 * i, 2); break;
 		case K_I8: out[i] = (float)(int8_t)p[i]; break;
-		case K_U64: out[i] = (float)st_le(p + 8 * i, 8); break;
-		case K_U32: out[i] = (float)(uint32_t)st_le(p + 4 * i, 4); break;
-		case K_U16: out[i] = (float)(uint16_t)st_le(p + 2 * i, 2); break;
+		case K_U64: out[i] = (float)cf_le_read(p + 8 * i, 8); break;
+		case K_U32: out[i] = (float)(uint32_t)cf_le_read(p + 4 * i, 4); break;
+		case K_U16: out[i] = (float)(uint16_t)cf_le_read(p + 2 * i, 2); break;
 		case K_U8: out[i] = (float)p[i]; break;
 		case K_BOOL: out[i] = p[i] ? 1.0f : 0.0f; break;
 		case K_UNSUPPORTED: out[i] = 0.0f; break;
@@ -357,7 +350,7 @@ int cf_st_read_mem(const unsigned char *buf, size_t len, const char *what,
 		return cf_error_set(err, CF_EFORMAT,
 				    "%s: %zu bytes, too short for the 8-byte header length (truncated file?)",
 				    what, len);
-	hlen = st_le(buf, 8);
+	hlen = cf_le_read(buf, 8);
 	if (hlen > ST_MAX_HEADER)
 		return cf_error_set(err, CF_EFORMAT,
 				    "%s: header length %llu exceeds the limit of %llu bytes (not a safetensors file?)",

@@ -146,6 +146,22 @@ void cf_trainer_position(const cf_trainer *t, int *epoch, int *batch, int *nbatc
 
 /* w -= lr·v with v = μ·v + g + wd·w, over the whole trainable arena.  In
  * fixed blocks of 8 (as ops_vec.h does) so that gcc -O2 vectorises it. */
+/* How many of n samples have their label y[i] as the first largest of
+ * their k logits (row i of logits). */
+static int64_t count_correct(const float *logits, const int32_t *y, int64_t n, int k)
+{
+	int64_t right = 0;
+	for (int64_t i = 0; i < n; i++) {
+		const float *r = logits + i * k;
+		int best = 0;
+		for (int j = 1; j < k; j++)
+			if (r[j] > r[best])
+				best = j;
+		right += best == y[i];
+	}
+	return right;
+}
+
 static void sgd_update(float *restrict w, const float *restrict g, float *restrict v, int64_t n,
 		       float lr, float mu, float wd)
 {
@@ -195,14 +211,7 @@ int cf_trainer_step(cf_trainer *t, double *loss, cf_error *err)
 		return cf_error_set(err, CF_EFAILED,
 				    "training diverged in epoch %d at batch %d/%d: the loss is %s (try a smaller learning rate than %g)",
 				    t->epoch + 1, t->batch + 1, t->nbatches, isnan(l) ? "NaN" : "infinite", t->lr);
-	for (int64_t i = 0; i < nb; i++) {
-		const float *r = logits + i * k;
-		int best = 0;
-		for (int j = 1; j < k; j++)
-			if (r[j] > r[best])
-				best = j;
-		t->correct += best == t->yb[i];
-	}
+	t->correct += count_correct(logits, t->yb, nb, k);
 	cf_net_zero_grad(t->net);
 	if ((rc = cf_net_backward(t->net, t->dlogits, err)))
 		return rc;
@@ -270,14 +279,7 @@ int cf_evaluate(cf_net *net, const cf_dataset *d, int batch, double *acc, double
 			return rc;
 		logits = cf_net_logits(net);
 		lsum += cf_softmax_xent(logits, d->y + first, nb, k, NULL) * (double)nb;
-		for (int64_t i = 0; i < nb; i++) {
-			const float *r = logits + i * k;
-			int best = 0;
-			for (int j = 1; j < k; j++)
-				if (r[j] > r[best])
-					best = j;
-			correct += best == d->y[first + i];
-		}
+		correct += count_correct(logits, d->y + first, nb, k);
 		if (cf_progress_report(prog, "evaluating", (double)(first + nb) / (double)d->n))
 			return cf_error_set(err, CF_ESTOPPED, "evaluation stopped");
 	}

@@ -7,6 +7,7 @@
  * used, in 64-bit arithmetic that cannot wrap (all fields are 32-bit).
  */
 #include "zip.h"
+#include "bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +22,8 @@
 #define END_LEN 22
 #define ALIGN 64
 
-static uint32_t rd16(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-	return rd16(p) | rd16(p + 2) << 16;
-}
+static uint32_t rd16(const unsigned char *p) { return (uint32_t)cf_le_read(p, 2); }
+static uint32_t rd32(const unsigned char *p) { return (uint32_t)cf_le_read(p, 4); }
 
 void cf_zip_free(cf_zip *z)
 {
