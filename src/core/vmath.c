@@ -83,7 +83,9 @@ CF_VEC static uint64_t exp_block(double *restrict y, const double *restrict x, s
 		double v = x[i];
 		double t = v * INV_LN2 + shift;
 		double k = t - shift;
-		double r = (v - k * LN2_HI) - k * LN2_LO;
+		double r_hi = v - k * LN2_HI, c = k * LN2_LO; /* r_hi exact */
+		double r = r_hi - c;
+		double dr = (r_hi - r) - c; /* what rounding r lost */
 		double q = 1.0 / 6227020800.0; /* 1/13! */
 		q = q * r + 1.0 / 479001600.0;
 		q = q * r + 1.0 / 39916800.0;
@@ -96,7 +98,10 @@ CF_VEC static uint64_t exp_block(double *restrict y, const double *restrict x, s
 		q = q * r + 1.0 / 24.0;
 		q = q * r + 1.0 / 6.0;
 		q = q * r + 0.5;
-		double p = 1.0 + (r + (r * r) * q);
+		/* 1 + r as a sum of two doubles (s1 + e1, exactly), so that
+		 * the one rounding that matters is the last addition */
+		double s1 = 1.0 + r, e1 = (1.0 - s1) + r;
+		double p = s1 + (e1 + ((r * r) * q + (dr + dr * r)));
 		/* the low bits of t hold k (two's complement); k + 1023 is the
 		 * biased exponent of 2^k */
 		uint64_t tb, sb, vb;
@@ -161,8 +166,22 @@ CF_VEC static uint64_t log_block(double *restrict y, const double *restrict x, s
 		R = R * z + 2.0 / 5;
 		R = R * z + 2.0 / 3;
 		R *= z;
-		double hfsq = 0.5 * f * f;
-		y[i] = de * LN2_HI + (f - (hfsq - (s * (hfsq + R) + de * LN2_LO)));
+		/* f²/2 = h1 + h2 with h1 exact: f's leading 26 bits fh square
+		 * exactly, fh·fl (26 + 27 bits) too; only fl²/2 rounds */
+		uint64_t fb;
+		AS_BITS(fb, f);
+		fb &= UINT64_C(0xfffffffff8000000);
+		double fh, fl;
+		AS_DOUBLE(fh, fb);
+		fl = f - fh;
+		double h1 = 0.5 * fh * fh, h2 = fh * fl + 0.5 * fl * fl;
+		double hfsq = h1 + h2;
+		/* e·LN2_HI + f - h1 as a sum of two doubles (each step adds a
+		 * smaller term to a larger one, so the error is exact), so
+		 * that the one rounding that matters is the last addition */
+		double a = de * LN2_HI, hi = a + f, lo = f - (hi - a);
+		double hi2 = hi - h1, lo2 = (hi - hi2) - h1;
+		y[i] = hi2 + ((lo + lo2) - (h2 - (s * (hfsq + R) + de * LN2_LO)));
 		/* not in [DBL_MIN, DBL_MAX] (negative, zero, subnormal, inf,
 		 * NaN): u = ix - bits(DBL_MIN) is at least 0x7fe0...0 unsigned;
 		 * bit 63 of u or, short of that, of u + 2^53 says so */

@@ -18,6 +18,7 @@
 
 #include <gsl/gsl_cblas.h>
 
+#include "core/vmath.h"
 #include "l_matrix_int.h"
 
 /* ---- broadcasting --------------------------------------------------------- */
@@ -266,22 +267,31 @@ int cf_lmat_fill(lua_State *L)
 
 /* ---- elementwise functions ------------------------------------------------------ */
 
-#define ELEMENTWISE(name, fn)                                                   \
+/* sqrt, exp and log go through core/vmath.h, whose loops vectorise (a
+ * loop of libm calls runs one value at a time). */
+#define ELEMENTWISE_ARRAY(name, fn)                                             \
 	int cf_lmat_##name(lua_State *L)                                        \
 	{                                                                       \
 		cf_lmatrix *m = cf_lua_matrix_check(L, 1);                      \
 		cf_lmatrix *o = cf_lmat_alloc(L, m->ndim, m->shape);            \
-		const double *x = m->data;                                      \
-		double *y = o->data;                                            \
-		for (int64_t i = 0, n = m->size; i < n; i++)                    \
-			y[i] = fn(x[i]);                                        \
+		fn(o->data, m->data, (size_t)m->size);                          \
 		return 1;                                                       \
 	}
-ELEMENTWISE(sqrt, sqrt)
-ELEMENTWISE(exp, exp)
-ELEMENTWISE(log, log)
-ELEMENTWISE(abs, fabs)
-#undef ELEMENTWISE
+ELEMENTWISE_ARRAY(sqrt, cf_vmath_sqrt)
+ELEMENTWISE_ARRAY(exp, cf_vmath_exp)
+ELEMENTWISE_ARRAY(log, cf_vmath_log)
+#undef ELEMENTWISE_ARRAY
+
+int cf_lmat_abs(lua_State *L)
+{
+	cf_lmatrix *m = cf_lua_matrix_check(L, 1);
+	cf_lmatrix *o = cf_lmat_alloc(L, m->ndim, m->shape);
+	const double *x = m->data;
+	double *y = o->data;
+	for (int64_t i = 0, n = m->size; i < n; i++)
+		y[i] = fabs(x[i]);
+	return 1;
+}
 
 /* m:clamp(lo [, hi]): every value limited to [lo, hi] (NaN stays NaN);
  * m:clamp(0) is the ReLU. */

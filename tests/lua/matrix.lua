@@ -187,8 +187,50 @@ t.raises(function() return R:std(0) end, "dimension 0 out of range 1..2", "std(0
 -- elementwise functions
 t.ok(cf.matrix{1, 4, 9}:sqrt() == cf.matrix{1, 2, 3}, "sqrt()")
 t.ok(cf.matrix{-1, 2, -3}:abs() == cf.matrix{1, 2, 3}, "abs()")
-t.ok(cf.matrix{0, 1}:exp() == cf.matrix{1, math.exp(1)}, "exp()")
+t.ok(cf.matrix{0, 1}:exp():get(1) == 1, "exp(0) = 1 exactly")
 t.ok(cf.matrix{1, math.exp(2)}:log() == cf.matrix{0, 2}, "log()")
+
+-- sqrt, exp and log against the C library (math.sqrt, math.exp,
+-- math.log): sqrt the same bits, exp and log within 1 ulp (help()
+-- says so); special values (NaN, infinities, zeros, negatives,
+-- subnormals, overflow, underflow) exactly as the C library's.
+do
+  local function ord(d) -- position on the line of doubles: neighbours differ by 1
+    local i = string.unpack("<i8", string.pack("<d", d))
+    return i < 0 and -(i & math.maxinteger) or i
+  end
+  local edge = {0, -0.0, 1, -1, 1 / 0, -1 / 0, 0 / 0, 2.2250738585072014e-308, 5e-324, -5e-324,
+    1e-310, 1e-300, 708, -708, 708.5, 709.78, 709.79, 710, -745.1, -745.2, -740, 1e300, -1e300,
+    0.5, 2, math.sqrt(2), 1 + 2 ^ -52, 1 - 2 ^ -53}
+  local r = cf.matrix.rand(1, 6000, 7):reshape(6000)
+  local function check(name, f, ref, values, ulps)
+    local x = {}
+    for i, v in ipairs(edge) do x[i] = v end
+    for i = 1, r:size() do x[#x + 1] = values(r:get(i), i) end
+    local m = cf.matrix(x)
+    local y = f(m)
+    local worst, wrong = 0, nil
+    for i = 1, #x do
+      local got, want = y:get(i), ref(x[i])
+      if want ~= want or want == 0 or want == math.huge or want == -math.huge then
+        local same = want ~= want and got ~= got or got == want and 1 / got == 1 / want
+        if not same and not wrong then wrong = ("%s(%.17g) = %.17g, C library %.17g"):format(name, x[i], got, want) end
+      else
+        local d = math.abs(ord(got) - ord(want))
+        if d > worst then worst = d end
+      end
+    end
+    t.ok(worst <= ulps, ("%s within %d ulp of the C library over %d values (largest %d)"):format(name, ulps, #x, worst))
+    if wrong then t.diag(wrong) end
+    t.ok(not wrong, name .. ": NaN, infinities and zeros as the C library's")
+  end
+  check("sqrt", function(m) return m:sqrt() end, math.sqrt,
+    function(u, i) return (i % 2 == 0 and -1 or 1) * 10 ^ (u * 40 - 20) end, 0)
+  check("exp", function(m) return m:exp() end, math.exp,
+    function(u, i) return i % 3 == 0 and (u - 0.5) * 1500 or i % 3 == 1 and (u - 0.5) * 4 or (u - 0.5) * 1417 end, 1)
+  check("log", function(m) return m:log() end, math.log,
+    function(u, i) return i % 4 == 0 and -u or i % 4 == 1 and 0.5 + u or 10 ^ (u * 600 - 300) end, 1)
+end
 t.is(cf.matrix{0}:log():get(1), -math.huge, "log(0) = -inf")
 t.ok(cf.matrix{-2, 0.5, 3}:clamp(0) == cf.matrix{0, 0.5, 3}, "clamp(0): the ReLU")
 t.ok(cf.matrix{-2, 0.5, 3}:clamp(-1, 1) == cf.matrix{-1, 0.5, 1}, "clamp(lo, hi)")
