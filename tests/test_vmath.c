@@ -1,4 +1,5 @@
-/* test_vmath.c — the array sqrt, exp and log against libm: millions of
+/* test_vmath.c — the array sqrt, exp and log against libm (and max and
+ * min against a plain loop): millions of
  * values (uniform on the fast ranges, random exponents over the whole
  * double range, values next to the rounding boundaries of the
  * reductions) with the special cases mixed in mid-block; the largest
@@ -217,6 +218,41 @@ static void test_alone(void)
 	}
 }
 
+/* max and min against a plain loop: random values with NaN, infinities
+ * and zeros of both signs placed here and there, every length to 70. */
+static void test_max_min(void)
+{
+	enum { N = 70 };
+	static const double odd[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, DBL_MAX, -DBL_MAX};
+	double x[N];
+	int bad = 0, trials = 0;
+	for (int round = 0; round < 400; round++)
+		for (size_t n = 1; n <= N; n++) {
+			for (size_t i = 0; i < n; i++)
+				x[i] = uniform(-5, 5);
+			if (round % 2) /* one or two odd values somewhere */
+				for (int k = 0; k < 1 + round % 3; k++)
+					x[rnd64() % n] = odd[rnd64() % (sizeof odd / sizeof odd[0])];
+			double hi = x[0], lo = x[0];
+			int nan = 0;
+			for (size_t i = 0; i < n; i++) {
+				nan |= isnan(x[i]);
+				hi = x[i] > hi ? x[i] : hi;
+				lo = x[i] < lo ? x[i] : lo;
+			}
+			double gh = cf_vmath_max(x, n), gl = cf_vmath_min(x, n);
+			trials++;
+			if (nan ? !isnan(gh) || !isnan(gl) : gh != hi || gl != lo) {
+				if (!bad)
+					tap_diag("n %zu: max %g min %g, want %g %g", n, gh, gl,
+						 nan ? NAN : hi, nan ? NAN : lo);
+				bad++;
+			}
+		}
+	ok(bad == 0, "max and min of %d arrays as a plain loop's, NaN when one is NaN (%d wrong)",
+	   trials, bad);
+}
+
 int main(void)
 {
 	enum { N = 1 << 22 };
@@ -236,5 +272,6 @@ int main(void)
 	free(x);
 	test_lengths();
 	test_alone();
+	test_max_min();
 	return tap_done();
 }

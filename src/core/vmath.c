@@ -44,6 +44,20 @@
 #define CF_VEC
 #endif
 
+/* For max and min: with these two flags GCC treats `x > m ? x : m` as a
+ * maximum it may vectorise.  NaN is looked for in the bits, which the
+ * flags cannot touch, and a block with a NaN is answered NaN; which zero
+ * a maximum of +0 and -0 returns does not matter to the callers. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	!defined(__SANITIZE_ADDRESS__)
+#define CF_VEC_MAX __attribute__((target_clones("avx512f", "avx2", "default"), \
+				  optimize("O3", "finite-math-only", "no-signed-zeros")))
+#elif defined(__GNUC__) && !defined(__clang__)
+#define CF_VEC_MAX __attribute__((optimize("O3", "finite-math-only", "no-signed-zeros")))
+#else
+#define CF_VEC_MAX
+#endif
+
 enum { BLOCK = 1024 };
 
 /* The double whose bits are u, and back (memcpy: no aliasing questions;
@@ -200,4 +214,43 @@ void cf_vmath_log(double *restrict y, const double *restrict x, size_t n)
 				if (!(x[j] >= DBL_MIN && x[j] <= DBL_MAX))
 					y[j] = log(x[j]);
 	}
+}
+
+/* ---- max, min --------------------------------------------------------------- */
+
+#define INF_BITS UINT64_C(0x7ff0000000000000)
+
+/* The best of x[0..n) by `better`; *nan gets bit 63 set when some x is
+ * NaN (|x|'s bits above infinity's carry into it). */
+#define BEST_LOOP(name, better)                                                         \
+	CF_VEC_MAX static double name(const double *restrict x, size_t n, uint64_t *nan) \
+	{                                                                               \
+		double m = x[0];                                                        \
+		uint64_t bad = 0;                                                       \
+		for (size_t i = 0; i < n; i++) {                                        \
+			double v = x[i];                                                \
+			uint64_t vb;                                                    \
+			AS_BITS(vb, v);                                                 \
+			m = v better m ? v : m;                                         \
+			bad |= (vb & ABS_BITS) + (ABS_BITS - INF_BITS);                 \
+		}                                                                       \
+		*nan = bad;                                                             \
+		return m;                                                               \
+	}
+BEST_LOOP(max_loop, >)
+BEST_LOOP(min_loop, <)
+#undef BEST_LOOP
+
+double cf_vmath_max(const double *x, size_t n)
+{
+	uint64_t nan;
+	double m = max_loop(x, n, &nan);
+	return nan >> 63 ? NAN : m;
+}
+
+double cf_vmath_min(const double *x, size_t n)
+{
+	uint64_t nan;
+	double m = min_loop(x, n, &nan);
+	return nan >> 63 ? NAN : m;
 }

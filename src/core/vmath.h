@@ -26,4 +26,9 @@ void cf_vmath_sqrt(double *restrict y, const double *restrict x, size_t n);
 void cf_vmath_exp(double *restrict y, const double *restrict x, size_t n);
 void cf_vmath_log(double *restrict y, const double *restrict x, size_t n);
 
+/* The largest (max) or smallest (min) of x[0..n), n >= 1, or NaN when
+ * some value is NaN.  Of +0 and -0 either may be returned. */
+double cf_vmath_max(const double *x, size_t n);
+double cf_vmath_min(const double *x, size_t n);
+
 #endif

@@ -345,20 +345,37 @@ static double ssd_run(const double *p, int64_t n, double mu)
 }
 
 /* Position of the largest (sign 1) or smallest (sign -1) value; a NaN
- * wins (its first position), as in numpy. */
+ * wins (its first position), as in numpy; of equal values the first.
+ * Block by block: the block's best value by a vectorised loop
+ * (core/vmath.h), and only when it beats the best so far (or the block
+ * holds a NaN) a search of the block for its position. */
 static int64_t arg_run(const double *p, int64_t n, int sign)
 {
+	enum { ARG_BLOCK = 512 };
 	int64_t best = 0;
 	double b = p[0];
 	if (isnan(b))
 		return 0;
-	for (int64_t i = 1; i < n; i++) {
-		double x = p[i];
-		if (sign > 0 ? x > b : x < b) {
-			b = x;
-			best = i;
-		} else if (x != x) {
-			return i;
+	for (int64_t i0 = 0; i0 < n; i0 += ARG_BLOCK) {
+		int64_t m = n - i0 < ARG_BLOCK ? n - i0 : ARG_BLOCK;
+		const double *q = p + i0;
+		double bm = sign > 0 ? cf_vmath_max(q, (size_t)m) : cf_vmath_min(q, (size_t)m);
+		if (bm != bm) { /* a NaN: value by value */
+			for (int64_t i = 0; i < m; i++) {
+				double x = q[i];
+				if (sign > 0 ? x > b : x < b) {
+					b = x;
+					best = i0 + i;
+				} else if (x != x) {
+					return i0 + i;
+				}
+			}
+		} else if (sign > 0 ? bm > b : bm < b) {
+			int64_t i = 0;
+			while (q[i] != bm)
+				i++;
+			b = bm;
+			best = i0 + i;
 		}
 	}
 	return best;
@@ -383,6 +400,38 @@ static double slice_stat(int op, const double *p, int64_t n, int64_t ddof, int64
 	}
 }
 
+/* o[b] += q[b]: one row into the running column sums.  restrict and
+ * the four-way unrolling let the compiler vectorise it at -O2 (the
+ * order of the additions per column is unchanged). */
+static void add_run(double *restrict o, const double *restrict q, int64_t n)
+{
+	int64_t b = 0;
+	for (; b + 4 <= n; b += 4) {
+		o[b] += q[b];
+		o[b + 1] += q[b + 1];
+		o[b + 2] += q[b + 2];
+		o[b + 3] += q[b + 3];
+	}
+	for (; b < n; b++)
+		o[b] += q[b];
+}
+
+/* ss[b] += (q[b] - mu[b])², as add_run. */
+static void add_sq_dev_run(double *restrict ss, const double *restrict q,
+			   const double *restrict mu, int64_t n)
+{
+	int64_t b = 0;
+	for (; b + 4 <= n; b += 4)
+		for (int k = 0; k < 4; k++) {
+			double d = q[b + k] - mu[b + k];
+			ss[b + k] += d * d;
+		}
+	for (; b < n; b++) {
+		double d = q[b] - mu[b];
+		ss[b] += d * d;
+	}
+}
+
 /* Reduce `outer` blocks of n rows of `inner` contiguous values each along
  * the rows, writing inner results per block.  Rows are visited in
  * storage order; acc holds running values (min/max) or sums. */
@@ -394,8 +443,7 @@ static void strided_stat(int op, const double *p, int64_t outer, int64_t n, int6
 		if (op == RED_SUM || op == RED_MEAN || op == RED_VAR || op == RED_STD) {
 			memset(o, 0, (size_t)inner * sizeof *o);
 			for (int64_t i = 0; i < n; i++, q += inner)
-				for (int64_t b = 0; b < inner; b++)
-					o[b] += q[b];
+				add_run(o, q, inner);
 			if (op == RED_SUM)
 				continue;
 			for (int64_t b = 0; b < inner; b++)
@@ -418,10 +466,7 @@ static void strided_stat(int op, const double *p, int64_t outer, int64_t n, int6
 				memcpy(mu, o, (size_t)inner * sizeof *mu);
 				q = p;
 				for (int64_t i = 0; i < n; i++, q += inner)
-					for (int64_t b = 0; b < inner; b++) {
-						double d = q[b] - mu[b];
-						ss[b] += d * d;
-					}
+					add_sq_dev_run(ss, q, mu, inner);
 				for (int64_t b = 0; b < inner; b++)
 					o[b] = n > ddof ? ss[b] / (double)(n - ddof) : NAN;
 				free(mu);

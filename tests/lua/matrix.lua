@@ -184,6 +184,51 @@ t.ok(cube:mean(1) == cf.matrix{{3, 4}, {5, 6}}, "mean along the first of 3")
 t.raises(function() return R:var(1, 2) end, "ddof is 0", "ddof 2")
 t.raises(function() return R:std(0) end, "dimension 0 out of range 1..2", "std(0)")
 
+-- reductions over long rows and columns (the vectorised paths: blocks of
+-- 512 values per row for argmax/argmin, rows accumulated for sum(1) and
+-- var(1)) against plain Lua loops; NaN, infinities, ties and zeros of
+-- both signs in the rows
+do
+  local rows, cols = 7, 1500
+  local B = cf.matrix.rand(rows, cols, 11) - 0.5
+  B:set(2, 700, 0 / 0)                      -- a NaN in the second block
+  B:set(2, 1400, 0 / 0)                     -- the first NaN wins, not this one
+  B:set(3, 1, 0 / 0)                        -- a NaN first
+  B:set(4, 1499, 1 / 0); B:set(4, 1500, 1 / 0) -- a tie at infinity: the first
+  B:set(5, 9, 3); B:set(5, 1030, 3)         -- a tie across blocks
+  B:set(6, 100, -1 / 0)                     -- -inf: argmin
+  for j = 1, cols do B:set(7, j, (j % 2 == 0) and 0.0 or -0.0) end -- only zeros
+  local function arg_ref(i, better)
+    local best, b = 1, B:get(i, 1)
+    if b ~= b then return 1 end
+    for j = 2, cols do
+      local x = B:get(i, j)
+      if better(x, b) then best, b = j, x elseif x ~= x then return j end
+    end
+    return best
+  end
+  local amax, amin = B:argmax(2), B:argmin(2)
+  local okmax, okmin = true, true
+  for i = 1, rows do
+    if amax:get(i) ~= arg_ref(i, function(x, y) return x > y end) then okmax = false end
+    if amin:get(i) ~= arg_ref(i, function(x, y) return x < y end) then okmin = false end
+  end
+  t.ok(okmax and amax:get(2) == 700 and amax:get(3) == 1 and amax:get(4) == 1499 and amax:get(5) == 9
+    and amax:get(7) == 1, "argmax(2) over rows of 1500: NaN first wins, ties the first, as a plain loop")
+  t.ok(okmin and amin:get(6) == 100 and amin:get(7) == 1, "argmin(2) over rows of 1500 as a plain loop")
+  local C = cf.matrix.rand(300, 37, 12)
+  local s1, v1 = C:sum(1), C:var(1, 1)
+  local okc = true
+  for j = 1, 37 do
+    local s = 0
+    for i = 1, 300 do s = s + C:get(i, j) end
+    local mu, ss = s / 300, 0
+    for i = 1, 300 do ss = ss + (C:get(i, j) - mu) ^ 2 end
+    if s1:get(j) ~= s or math.abs(v1:get(j) - ss / 299) > 1e-15 then okc = false end
+  end
+  t.ok(okc, "sum(1) and var(1, 1) over 300×37 as plain loops (sums in the same order: equal)")
+end
+
 -- elementwise functions
 t.ok(cf.matrix{1, 4, 9}:sqrt() == cf.matrix{1, 2, 3}, "sqrt()")
 t.ok(cf.matrix{-1, 2, -3}:abs() == cf.matrix{1, 2, 3}, "abs()")
