@@ -13,7 +13,7 @@
  * exp(x) = 2^k · exp(r), k = round(x / ln 2), r = x - k·ln 2 in
  * [-ln2/2, ln2/2] (ln 2 split in two parts so that k·LN2_HI is exact),
  * and exp(r) by its Taylor series to degree 13 (truncation below 2^-57
- * on that interval).  2^k is built in the exponent field: k stays within
+ * on that interval), evaluated by Estrin's scheme.  2^k is built in the exponent field: k stays within
  * [-1021, 1021] on the fast range, so 2^k and the product are normal.
  *
  * log(x) = e·ln 2 + log(1 + f) with x = 2^e · (1 + f), 1 + f in
@@ -100,22 +100,19 @@ CF_VEC static uint64_t exp_block(double *restrict y, const double *restrict x, s
 		double r_hi = v - k * LN2_HI, c = k * LN2_LO; /* r_hi exact */
 		double r = r_hi - c;
 		double dr = (r_hi - r) - c; /* what rounding r lost */
-		double q = 1.0 / 6227020800.0; /* 1/13! */
-		q = q * r + 1.0 / 479001600.0;
-		q = q * r + 1.0 / 39916800.0;
-		q = q * r + 1.0 / 3628800.0;
-		q = q * r + 1.0 / 362880.0;
-		q = q * r + 1.0 / 40320.0;
-		q = q * r + 1.0 / 5040.0;
-		q = q * r + 1.0 / 720.0;
-		q = q * r + 1.0 / 120.0;
-		q = q * r + 1.0 / 24.0;
-		q = q * r + 1.0 / 6.0;
-		q = q * r + 0.5;
+		/* q = 1/2! + r/3! + ... + r^11/13!, by Estrin's scheme: pairs,
+		 * then pairs of pairs, so the chain of dependent operations
+		 * is 5 deep instead of 11 (the loop is latency-bound) */
+		double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+		double p0 = 1.0 / 2 + r * (1.0 / 6), p1 = 1.0 / 24 + r * (1.0 / 120);
+		double p2 = 1.0 / 720 + r * (1.0 / 5040), p3 = 1.0 / 40320 + r * (1.0 / 362880);
+		double p4 = 1.0 / 3628800 + r * (1.0 / 39916800);
+		double p5 = 1.0 / 479001600 + r * (1.0 / 6227020800.0);
+		double q = (p0 + r2 * p1) + r4 * (p2 + r2 * p3) + r8 * (p4 + r2 * p5);
 		/* 1 + r as a sum of two doubles (s1 + e1, exactly), so that
 		 * the one rounding that matters is the last addition */
 		double s1 = 1.0 + r, e1 = (1.0 - s1) + r;
-		double p = s1 + (e1 + ((r * r) * q + (dr + dr * r)));
+		double p = s1 + (e1 + (r2 * q + (dr + dr * r)));
 		/* the low bits of t hold k (two's complement); k + 1023 is the
 		 * biased exponent of 2^k */
 		uint64_t tb, sb, vb;
@@ -169,16 +166,12 @@ CF_VEC static uint64_t log_block(double *restrict y, const double *restrict x, s
 		double f = m - 1.0; /* exact (Sterbenz) */
 		double s = f / (2.0 + f);
 		double z = s * s;
-		double R = 2.0 / 21;
-		R = R * z + 2.0 / 19;
-		R = R * z + 2.0 / 17;
-		R = R * z + 2.0 / 15;
-		R = R * z + 2.0 / 13;
-		R = R * z + 2.0 / 11;
-		R = R * z + 2.0 / 9;
-		R = R * z + 2.0 / 7;
-		R = R * z + 2.0 / 5;
-		R = R * z + 2.0 / 3;
+		/* R = z·(2/3 + 2z/5 + ... + 2z^9/21), by Estrin's scheme (as
+		 * in exp) */
+		double z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
+		double R = ((2.0 / 3 + z * (2.0 / 5)) + z2 * (2.0 / 7 + z * (2.0 / 9))) +
+			   z4 * ((2.0 / 11 + z * (2.0 / 13)) + z2 * (2.0 / 15 + z * (2.0 / 17))) +
+			   z8 * (2.0 / 19 + z * (2.0 / 21));
 		R *= z;
 		/* f²/2 = h1 + h2 with h1 exact: f's leading 26 bits fh square
 		 * exactly, fh·fl (26 + 27 bits) too; only fl²/2 rounds */
