@@ -1,4 +1,4 @@
-/* vmath.c — vectorisable sqrt, exp and log over arrays (vmath.h).
+/* vmath.c — vectorisable sqrt, exp, log, max and min over arrays (vmath.h).
  *
  * Each function walks the array in blocks of BLOCK values.  A block is
  * first computed by a branch-free loop that is right for the common case
@@ -13,17 +13,20 @@
  * exp(x) = 2^k · exp(r), k = round(x / ln 2), r = x - k·ln 2 in
  * [-ln2/2, ln2/2] (ln 2 split in two parts so that k·LN2_HI is exact),
  * and exp(r) by its Taylor series to degree 13 (truncation below 2^-57
- * on that interval), evaluated by Estrin's scheme.  2^k is built in the exponent field: k stays within
- * [-1021, 1021] on the fast range, so 2^k and the product are normal.
+ * on that interval), evaluated by Estrin's scheme.  2^k is built in the
+ * exponent field: k stays within [-1021, 1021] on the fast range, so
+ * 2^k and the product are normal.  The bits lost in rounding r and
+ * 1 + r are carried to the last addition (nearly correct rounding).
  *
  * log(x) = e·ln 2 + log(1 + f) with x = 2^e · (1 + f), 1 + f in
  * [sqrt(1/2), sqrt(2)); with s = f / (2 + f), log(1 + f) = 2 atanh(s) =
  * f - (f²/2 - s·(f²/2 + R)), R = 2s²/3 + 2s⁴/5 + ... (Taylor, ten
  * terms, |s| < 0.172).  Written this way the large part f is exact and
- * the rounding errors sit in the small correction.
+ * the rounding errors sit in the small correction; e·ln 2 + f - f²/2 is
+ * kept as a sum of two doubles until the last addition.
  *
- * No fused multiply-add: the compiler is not allowed to contract (ISO C
- * mode), so every instruction set gives the same bits.
+ * max and min: a plain maximum loop the compiler vectorises (see
+ * CF_VEC_MAX), with NaN detected in the bits.
  */
 #include <float.h>
 #include <math.h>
@@ -31,6 +34,13 @@
 #include <string.h>
 
 #include "vmath.h"
+
+/* No fused multiply-add: the error analysis above assumes separate
+ * roundings, and every machine should give the same bits.  GCC in ISO C
+ * mode does not contract; clang does unless told. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
 	!defined(__SANITIZE_ADDRESS__)

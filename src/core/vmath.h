@@ -1,4 +1,5 @@
-/* vmath.h — sqrt, exp and log over arrays of doubles, at memory speed.
+/* vmath.h — sqrt, exp, log, max and min over arrays of doubles, at memory
+ * speed.
  *
  * A loop of libm calls runs one value at a time: the compiler cannot
  * vectorise a call that may set errno, and glibc's exp and log have no
@@ -12,8 +13,10 @@
  *
  * Accuracy, measured against glibc over millions of values by
  * tests/test_vmath.c: sqrt is libm's (correctly rounded, the same bits);
- * exp and log are within 1 ulp of libm.  Results do not depend on the
- * instruction set chosen (no fused multiply-add is used).
+ * exp and log are within 1 ulp of libm (about 2% of exp and 0.3% of log
+ * results differ from glibc's, by that 1 ulp).  Results do not depend on
+ * the instruction set chosen (no fused multiply-add is used).  errno is
+ * not set.
  *
  * y and x must not overlap (y == x is not allowed either).
  */
