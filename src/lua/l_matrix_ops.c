@@ -432,6 +432,40 @@ static void add_sq_dev_run(double *restrict ss, const double *restrict q,
 	}
 }
 
+/* One row q into the running best values per column: best[b] becomes
+ * q[b] when that is better or NaN, unless best[b] is NaN already (the
+ * first NaN wins), and then pos[b] (if not NULL) becomes idx.  Written
+ * without branches, four columns a step, so that it vectorises. */
+#define BEST_RUN(name, better)                                                            \
+	static void name(double *restrict best, double *restrict pos, const double *restrict q, \
+			 int64_t n, double idx)                                                   \
+	{                                                                                 \
+		int64_t b = 0;                                                            \
+		if (pos) {                                                                \
+			for (; b < n; b++) {                                              \
+				double x = q[b], m = best[b];                             \
+				int upd = ((x better m) | (x != x)) & (m == m);           \
+				best[b] = upd ? x : m;                                    \
+				pos[b] = upd ? idx : pos[b];                              \
+			}                                                                 \
+			return;                                                           \
+		}                                                                         \
+		for (; b + 4 <= n; b += 4)                                                \
+			for (int k = 0; k < 4; k++) {                                     \
+				double x = q[b + k], m = best[b + k];                     \
+				int upd = ((x better m) | (x != x)) & (m == m);           \
+				best[b + k] = upd ? x : m;                                \
+			}                                                                 \
+		for (; b < n; b++) {                                                      \
+			double x = q[b], m = best[b];                                     \
+			int upd = ((x better m) | (x != x)) & (m == m);                   \
+			best[b] = upd ? x : m;                                            \
+		}                                                                         \
+	}
+BEST_RUN(best_run_max, >)
+BEST_RUN(best_run_min, <)
+#undef BEST_RUN
+
 /* Reduce `outer` blocks of n rows of `inner` contiguous values each along
  * the rows, writing inner results per block.  Rows are visited in
  * storage order; acc holds running values (min/max) or sums. */
@@ -500,16 +534,12 @@ static void strided_stat(int op, const double *p, int64_t outer, int64_t n, int6
 			for (int64_t b = 0; b < inner; b++)
 				o[b] = 1;
 		q += inner;
-		for (int64_t i = 1; i < n; i++, q += inner)
-			for (int64_t b = 0; b < inner; b++) {
-				double x = q[b];
-				int better = sign > 0 ? x > best[b] : x < best[b];
-				if ((better || (x != x)) && best[b] == best[b]) {
-					best[b] = x;
-					if (arg)
-						o[b] = (double)(i + 1);
-				}
-			}
+		for (int64_t i = 1; i < n; i++, q += inner) {
+			if (sign > 0)
+				best_run_max(best, arg ? o : NULL, q, inner, (double)(i + 1));
+			else
+				best_run_min(best, arg ? o : NULL, q, inner, (double)(i + 1));
+		}
 		if (arg)
 			free(best);
 	}

@@ -227,6 +227,30 @@ do
     if s1:get(j) ~= s or math.abs(v1:get(j) - ss / 299) > 1e-15 then okc = false end
   end
   t.ok(okc, "sum(1) and var(1, 1) over 300×37 as plain loops (sums in the same order: equal)")
+  -- max/min/argmax/argmin(1): running best per column, the first NaN wins
+  C:set(5, 3, 0 / 0); C:set(200, 3, 0 / 0); C:set(300, 4, 0 / 0); C:set(1, 5, 0 / 0)
+  C:set(7, 6, 1 / 0); C:set(9, 6, 1 / 0); C:set(150, 7, -1 / 0)
+  local function col_ref(j, better)
+    local bi, b = 1, C:get(1, j)
+    for i = 2, 300 do
+      if b ~= b then break end
+      local x = C:get(i, j)
+      if better(x, b) or x ~= x then bi, b = i, x end
+    end
+    return bi, b
+  end
+  local mx, mn, amx, amn = C:max(1), C:min(1), C:argmax(1), C:argmin(1)
+  local okb = true
+  for j = 1, 37 do
+    local i1, v1 = col_ref(j, function(x, y) return x > y end)
+    local i2, v2 = col_ref(j, function(x, y) return x < y end)
+    local same = function(a, b) return a == b or (a ~= a and b ~= b) end
+    if not (same(mx:get(j), v1) and same(mn:get(j), v2) and amx:get(j) == i1 and amn:get(j) == i2) then
+      okb = false
+    end
+  end
+  t.ok(okb and amx:get(3) == 5 and amx:get(6) == 7 and amn:get(7) == 150 and mx:get(5) ~= mx:get(5),
+    "max/min/argmax/argmin(1) over 300×37 with NaN and infinities as plain loops")
 end
 
 -- elementwise functions
