@@ -354,7 +354,9 @@ static double ssd_run(const double *p, int64_t n, double mu)
  * holds a NaN) a search of the block for its position. */
 static int64_t arg_run(const double *p, int64_t n, int sign)
 {
-	enum { ARG_BLOCK = 512 };
+	/* small blocks: a block that holds a new best is searched value by
+	 * value (128 measured faster than 512 or 2048 on 4096-value rows) */
+	enum { ARG_BLOCK = 128 };
 	int64_t best = 0;
 	double b = p[0];
 	if (isnan(b))

@@ -185,7 +185,7 @@ t.raises(function() return R:var(1, 2) end, "ddof is 0", "ddof 2")
 t.raises(function() return R:std(0) end, "dimension 0 out of range 1..2", "std(0)")
 
 -- reductions over long rows and columns (the vectorised paths: blocks of
--- 512 values per row for argmax/argmin, rows accumulated for sum(1) and
+-- 128 values per row for argmax/argmin, rows accumulated for sum(1) and
 -- var(1)) against plain Lua loops; NaN, infinities, ties and zeros of
 -- both signs in the rows
 do
