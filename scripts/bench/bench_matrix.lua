@@ -1,7 +1,8 @@
 -- bench_matrix.lua — one round of the Matrix side of bench_matrix.sh: each
--- operation on an n×n Matrix of values in [0.5, 1.5), timed `reps` times
--- (each call alone, after a collection, so no garbage of one call is
--- collected inside another), printed as "op wall cpu" lines in seconds.
+-- operation on an n×n Matrix of values in [0.5, 1.5), called once untimed
+-- to warm up, then timed `reps` times (each call alone, after a
+-- collection, so no garbage of one call is collected inside another),
+-- printed as "op wall cpu" lines in seconds.
 local n, reps = tonumber(arg[1] or 4096), tonumber(arg[2] or 3)
 local A = cf.matrix.rand(n, n, 1) + 0.5
 local row, col = cf.matrix.rand(1, n, 2):reshape(n), cf.matrix.rand(n, 1, 3)
@@ -23,6 +24,8 @@ local ops = {
   {"A*col", function() return A:mul(col) end},
 }
 for _, op in ipairs(ops) do
+  collectgarbage()
+  op[2]() -- warm-up, not timed (as bench_matrix.py)
   for _ = 1, reps do
     collectgarbage()
     local w, c = cf.timeit(op[2])

@@ -1,6 +1,7 @@
 """bench_matrix.py — one round of the numpy side of bench_matrix.sh: the
 same operations as bench_matrix.lua on an n×n float64 array of values in
-[0.5, 1.5), each call timed alone `reps` times, "op wall cpu" lines."""
+[0.5, 1.5), each called once untimed to warm up, then timed alone `reps`
+times, "op wall cpu" lines."""
 import sys
 import time
 
@@ -30,6 +31,8 @@ ops = [
     ("A*col", lambda: A * col),
 ]
 for name, f in ops:
+    del_me = f()  # warm-up, not timed (as bench_matrix.lua)
+    del del_me
     for _ in range(reps):
         w0, c0 = time.perf_counter(), time.process_time()
         r = f()

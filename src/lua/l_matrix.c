@@ -813,8 +813,13 @@ static const cf_lua_doc matrix_docs[] = {
 	 "along dimension dim: logits:argmax(2) is each row's best column."},
 	{"argmin", "m:argmin([dim]) -> i, j, ... | Matrix", "As argmax, for the smallest value."},
 	{"sqrt", "m:sqrt() -> Matrix", "Elementwise square root (NaN for negative values)."},
-	{"exp", "m:exp() -> Matrix", "Elementwise e^x."},
-	{"log", "m:log() -> Matrix", "Elementwise natural logarithm (-inf at 0, NaN below)."},
+	{"exp", "m:exp() -> Matrix",
+	 "Elementwise e^x, within 1 ulp of the C library's exp (vectorised;\n"
+	 "infinities, NaN, overflow and underflow exactly as the C library)."},
+	{"log", "m:log() -> Matrix",
+	 "Elementwise natural logarithm (-inf at 0, NaN below), within 1 ulp of\n"
+	 "the C library's log (vectorised; zeros, negatives, subnormals,\n"
+	 "infinities and NaN exactly as the C library)."},
 	{"abs", "m:abs() -> Matrix", "Elementwise absolute value."},
 	{"clamp", "m:clamp(lo [, hi]) -> Matrix",
 	 "Every value limited to [lo, hi] (hi: no limit); NaN stays NaN.\n"

@@ -184,11 +184,122 @@ t.ok(cube:mean(1) == cf.matrix{{3, 4}, {5, 6}}, "mean along the first of 3")
 t.raises(function() return R:var(1, 2) end, "ddof is 0", "ddof 2")
 t.raises(function() return R:std(0) end, "dimension 0 out of range 1..2", "std(0)")
 
+-- reductions over long rows and columns (the vectorised paths: blocks of
+-- 128 values per row for argmax/argmin, rows accumulated for sum(1) and
+-- var(1)) against plain Lua loops; NaN, infinities, ties and zeros of
+-- both signs in the rows
+do
+  local rows, cols = 7, 1500
+  local B = cf.matrix.rand(rows, cols, 11) - 0.5
+  B:set(2, 700, 0 / 0)                      -- a NaN in the second block
+  B:set(2, 1400, 0 / 0)                     -- the first NaN wins, not this one
+  B:set(3, 1, 0 / 0)                        -- a NaN first
+  B:set(4, 1499, 1 / 0); B:set(4, 1500, 1 / 0) -- a tie at infinity: the first
+  B:set(5, 9, 3); B:set(5, 1030, 3)         -- a tie across blocks
+  B:set(6, 100, -1 / 0)                     -- -inf: argmin
+  for j = 1, cols do B:set(7, j, (j % 2 == 0) and 0.0 or -0.0) end -- only zeros
+  local function arg_ref(i, better)
+    local best, b = 1, B:get(i, 1)
+    if b ~= b then return 1 end
+    for j = 2, cols do
+      local x = B:get(i, j)
+      if better(x, b) then best, b = j, x elseif x ~= x then return j end
+    end
+    return best
+  end
+  local amax, amin = B:argmax(2), B:argmin(2)
+  local okmax, okmin = true, true
+  for i = 1, rows do
+    if amax:get(i) ~= arg_ref(i, function(x, y) return x > y end) then okmax = false end
+    if amin:get(i) ~= arg_ref(i, function(x, y) return x < y end) then okmin = false end
+  end
+  t.ok(okmax and amax:get(2) == 700 and amax:get(3) == 1 and amax:get(4) == 1499 and amax:get(5) == 9
+    and amax:get(7) == 1, "argmax(2) over rows of 1500: NaN first wins, ties the first, as a plain loop")
+  t.ok(okmin and amin:get(6) == 100 and amin:get(7) == 1, "argmin(2) over rows of 1500 as a plain loop")
+  local C = cf.matrix.rand(300, 37, 12)
+  local s1, v1 = C:sum(1), C:var(1, 1)
+  local okc = true
+  for j = 1, 37 do
+    local s = 0
+    for i = 1, 300 do s = s + C:get(i, j) end
+    local mu, ss = s / 300, 0
+    for i = 1, 300 do ss = ss + (C:get(i, j) - mu) ^ 2 end
+    if s1:get(j) ~= s or math.abs(v1:get(j) - ss / 299) > 1e-15 then okc = false end
+  end
+  t.ok(okc, "sum(1) and var(1, 1) over 300×37 as plain loops (sums in the same order: equal)")
+  -- max/min/argmax/argmin(1): running best per column, the first NaN wins
+  C:set(5, 3, 0 / 0); C:set(200, 3, 0 / 0); C:set(300, 4, 0 / 0); C:set(1, 5, 0 / 0)
+  C:set(7, 6, 1 / 0); C:set(9, 6, 1 / 0); C:set(150, 7, -1 / 0)
+  local function col_ref(j, better)
+    local bi, b = 1, C:get(1, j)
+    for i = 2, 300 do
+      if b ~= b then break end
+      local x = C:get(i, j)
+      if better(x, b) or x ~= x then bi, b = i, x end
+    end
+    return bi, b
+  end
+  local mx, mn, amx, amn = C:max(1), C:min(1), C:argmax(1), C:argmin(1)
+  local okb = true
+  for j = 1, 37 do
+    local i1, v1 = col_ref(j, function(x, y) return x > y end)
+    local i2, v2 = col_ref(j, function(x, y) return x < y end)
+    local same = function(a, b) return a == b or (a ~= a and b ~= b) end
+    if not (same(mx:get(j), v1) and same(mn:get(j), v2) and amx:get(j) == i1 and amn:get(j) == i2) then
+      okb = false
+    end
+  end
+  t.ok(okb and amx:get(3) == 5 and amx:get(6) == 7 and amn:get(7) == 150 and mx:get(5) ~= mx:get(5),
+    "max/min/argmax/argmin(1) over 300×37 with NaN and infinities as plain loops")
+end
+
 -- elementwise functions
 t.ok(cf.matrix{1, 4, 9}:sqrt() == cf.matrix{1, 2, 3}, "sqrt()")
 t.ok(cf.matrix{-1, 2, -3}:abs() == cf.matrix{1, 2, 3}, "abs()")
-t.ok(cf.matrix{0, 1}:exp() == cf.matrix{1, math.exp(1)}, "exp()")
+t.ok(cf.matrix{0, 1}:exp():get(1) == 1, "exp(0) = 1 exactly")
 t.ok(cf.matrix{1, math.exp(2)}:log() == cf.matrix{0, 2}, "log()")
+
+-- sqrt, exp and log against the C library (math.sqrt, math.exp,
+-- math.log): sqrt the same bits, exp and log within 1 ulp (help()
+-- says so); special values (NaN, infinities, zeros, negatives,
+-- subnormals, overflow, underflow) exactly as the C library's.
+do
+  local function ord(d) -- position on the line of doubles: neighbours differ by 1
+    local i = string.unpack("<i8", string.pack("<d", d))
+    return i < 0 and -(i & math.maxinteger) or i
+  end
+  local edge = {0, -0.0, 1, -1, 1 / 0, -1 / 0, 0 / 0, 2.2250738585072014e-308, 5e-324, -5e-324,
+    1e-310, 1e-300, 708, -708, 708.5, 709.78, 709.79, 710, -745.1, -745.2, -740, 1e300, -1e300,
+    0.5, 2, math.sqrt(2), 1 + 2 ^ -52, 1 - 2 ^ -53}
+  local r = cf.matrix.rand(1, 6000, 7):reshape(6000)
+  local function check(name, f, ref, values, ulps)
+    local x = {}
+    for i, v in ipairs(edge) do x[i] = v end
+    for i = 1, r:size() do x[#x + 1] = values(r:get(i), i) end
+    local m = cf.matrix(x)
+    local y = f(m)
+    local worst, wrong = 0, nil
+    for i = 1, #x do
+      local got, want = y:get(i), ref(x[i])
+      if want ~= want or want == 0 or want == math.huge or want == -math.huge then
+        local same = want ~= want and got ~= got or got == want and 1 / got == 1 / want
+        if not same and not wrong then wrong = ("%s(%.17g) = %.17g, C library %.17g"):format(name, x[i], got, want) end
+      else
+        local d = math.abs(ord(got) - ord(want))
+        if d > worst then worst = d end
+      end
+    end
+    t.ok(worst <= ulps, ("%s within %d ulp of the C library over %d values (largest %d)"):format(name, ulps, #x, worst))
+    if wrong then t.diag(wrong) end
+    t.ok(not wrong, name .. ": NaN, infinities and zeros as the C library's")
+  end
+  check("sqrt", function(m) return m:sqrt() end, math.sqrt,
+    function(u, i) return (i % 2 == 0 and -1 or 1) * 10 ^ (u * 40 - 20) end, 0)
+  check("exp", function(m) return m:exp() end, math.exp,
+    function(u, i) return i % 3 == 0 and (u - 0.5) * 1500 or i % 3 == 1 and (u - 0.5) * 4 or (u - 0.5) * 1417 end, 1)
+  check("log", function(m) return m:log() end, math.log,
+    function(u, i) return i % 4 == 0 and -u or i % 4 == 1 and 0.5 + u or 10 ^ (u * 600 - 300) end, 1)
+end
 t.is(cf.matrix{0}:log():get(1), -math.huge, "log(0) = -inf")
 t.ok(cf.matrix{-2, 0.5, 3}:clamp(0) == cf.matrix{0, 0.5, 3}, "clamp(0): the ReLU")
 t.ok(cf.matrix{-2, 0.5, 3}:clamp(-1, 1) == cf.matrix{-1, 0.5, 1}, "clamp(lo, hi)")
