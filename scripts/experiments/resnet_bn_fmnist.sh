@@ -1,18 +1,26 @@
 #!/bin/sh
 # resnet_bn_fmnist.sh — a ResNet pair of different depths *with BatchNorm*
-# on Fashion-MNIST (share/doc/results.md, experiment 4): the fusion session
-# folds each BN into the convolution before it, aligns and fuses the
-# BN-free, biased networks, and finetunes the fused one.
+# on Fashion-MNIST (share/doc/results.md, experiment 4, and
+# share/doc/beyond.md): the fusion session folds each BN into the
+# convolution before it, aligns and fuses the BN-free, biased networks, and
+# finetunes the fused one.
 #   A = resnet 2,2 width 16 (4 blocks)   B = resnet 1,1 width 16 (2 blocks)
 # trained EPOCHS (default 3) epochs with SGD lr 0.05, momentum 0.9, wd 5e-4,
 # batch 64, the same seed for both; fused with CLAFusion `add` and the
-# activation-based CKA layer cost; the fused model and both parents are
-# finetuned FT_EPOCHS (default 1) epochs with lr 0.002 (BN-free after the
-# fold, the deeper parent diverges at lr 0.01).
+# activation-based CKA layer cost, as published (add), with the plans tied
+# along each residual stream (tied, fusion.residual_tied), and tied with
+# REPAIR (tied_repair); each fused model is finetuned FT_EPOCHS (default 1)
+# epochs with lr 0.002 (BN-free after the fold, the deeper parent diverges
+# at lr 0.01), and so are both parents (once, in the `add` run).  Two
+# runs without finetuning transport A fully (fusion.step=0), as published
+# (step0) and tied (tied_step0): the latter must give A's accuracy.  One
+# JSON report per run in $EXP/resnet_bn/seed$S/; the table is printed by
+# resnet_table.py.  Reruns resume (existing reports are kept).
 #
 #   usage: scripts/experiments/resnet_bn_fmnist.sh [SEED...]     (default 0)
 #   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp)
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 CLAFUSE=${CLAFUSE:-_build/clafuse}
 EXP=${EXP:-./exp}
 EPOCHS=${EPOCHS:-3}
@@ -20,14 +28,26 @@ FT=${FT_EPOCHS:-1}
 SEEDS=${*:-0}
 A='resnet 2,2 width 16 classes 10 in 1x28x28'
 B='resnet 1,1 width 16 classes 10 in 1x28x28'
-. "$(dirname "$0")/lib.sh"
+. "$here/lib.sh"
 for s in $SEEDS; do
 	d=$EXP/resnet_bn/seed$s
 	train_pair "$d" "$s" "$A" "$B" --epochs "$EPOCHS" --batch 64 --lr 0.05 --momentum 0.9 \
 		--wd 5e-4
-	echo "seed $s: fuse" >&2
-	nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" --data fashion-mnist --threads 1 -q \
-		--set cla.measure=activation --set cla.metric=cka --set finetune.epochs="$FT" \
-		--set finetune.lr=0.002 --set finetune.momentum=0.9 --set finetune.weight_decay=5e-4 \
-		--set finetune.parents=1 --json "$d/add.json" > "$d/add.txt"
+	run() { # name, extra options
+		name=$1; shift
+		[ -f "$d/$name.json" ] && return 0
+		echo "seed $s: $name" >&2
+		nice "$CLAFUSE" fuse "$d/a.safetensors" "$d/b.safetensors" --data fashion-mnist \
+			--threads 1 -q --set cla.measure=activation --set cla.metric=cka "$@" \
+			--json "$d/$name.tmp.json" > "$d/$name.txt"
+		mv "$d/$name.tmp.json" "$d/$name.json"
+	}
+	ft="--set finetune.epochs=$FT --set finetune.lr=0.002 --set finetune.momentum=0.9
+	    --set finetune.weight_decay=5e-4"
+	run add $ft --set finetune.parents=1
+	run step0 --set fusion.step=0
+	run tied_step0 --set fusion.residual_tied=1 --set fusion.step=0
+	run tied $ft --set fusion.residual_tied=1
+	run tied_repair $ft --set fusion.residual_tied=1 --set fusion.repair=1
 done
+python3 "$here/resnet_table.py" "$EXP/resnet_bn" $SEEDS
