@@ -9,11 +9,12 @@
 # batch 64, the same seed for both; fused with CLAFusion `add` and the
 # activation-based CKA layer cost, as published (add), with the plans tied
 # along each residual stream (tied, fusion.residual_tied), and tied with
-# REPAIR (tied_repair); each fused model is finetuned FT_EPOCHS (default 1)
-# epochs with lr 0.002 (BN-free after the fold, the deeper parent diverges
-# at lr 0.01), and so are both parents (once, in the `add` run).  Two
-# runs without finetuning transport A fully (fusion.step=0), as published
-# (step0) and tied (tied_step0): the latter must give A's accuracy.  One
+# REPAIR (tied_repair).  First without finetuning (NAME0 runs: the
+# accuracy before finetuning, and A transported fully, fusion.step=0, as
+# published in step0 and tied in tied_step0, which must give A's
+# accuracy), then each fused model finetuned FT_EPOCHS (default 1) epochs
+# with lr 0.002 (BN-free after the fold, the deeper parent diverges at lr
+# 0.01), and both parents the same epochs (once, in the `add` run).  One
 # JSON report per run in $EXP/resnet_bn/seed$S/; the table is printed by
 # resnet_table.py.  Reruns resume (existing reports are kept).
 #
@@ -44,10 +45,14 @@ for s in $SEEDS; do
 	}
 	ft="--set finetune.epochs=$FT --set finetune.lr=0.002 --set finetune.momentum=0.9
 	    --set finetune.weight_decay=5e-4"
-	run add $ft --set finetune.parents=1
+	tied="--set fusion.residual_tied=1"
 	run step0 --set fusion.step=0
-	run tied_step0 --set fusion.residual_tied=1 --set fusion.step=0
-	run tied $ft --set fusion.residual_tied=1
-	run tied_repair $ft --set fusion.residual_tied=1 --set fusion.repair=1
+	run tied_step0 $tied --set fusion.step=0
+	run add0
+	run tied0 $tied
+	run tied_repair0 $tied --set fusion.repair=1
+	run tied $ft $tied
+	run tied_repair $ft $tied --set fusion.repair=1
+	run add $ft --set finetune.parents=1
 done
 python3 "$here/resnet_table.py" "$EXP/resnet_bn" $SEEDS

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """resnet_table.py DIR SEED... — the table (Markdown) of resnet_bn_fmnist.sh
-from the JSON reports DIR/seed$S/{add,step0,tied_step0,tied,tied_repair}.json
-(runs not there yet are shown as –).  Accuracies in %, mean ± sample std
+from the JSON reports in DIR/seed$S/: before finetuning from the runs
+without it (step0, tied_step0, add0, tied0, tied_repair0), after from the
+finetuned ones (add, tied, tied_repair; the parents from add); runs not
+there yet are shown as –.  Accuracies in %, mean ± sample std
 over the seeds that have the run, then min–max and the count; after
 finetuning, the best test accuracy over the epochs (as the other tables)."""
 import json, math, os, sys
@@ -26,20 +28,21 @@ def runs(name):
             out.append(json.load(open(p)))
     return out
 
-pub = runs("add")
+pub, pub0 = runs("add"), runs("add0")
 print(f"seeds {' '.join(seeds)}")
 print()
 print("| model | before finetuning | after finetuning |")
 print("|---|---|---|")
 for i, n in ((0, "model A (4 blocks, folded)"), (1, "model B (2 blocks, folded)")):
-    print(f"| {n} | {ms([j['parents'][i]['acc'] for j in pub])} | "
+    print(f"| {n} | {ms([j['parents'][i]['acc'] for j in pub0])} | "
           f"{ms([j['parents'][i].get('finetuned_best') for j in pub])} |")
-print(f"| prediction ensemble | {ms([j['ensemble_acc'] for j in pub])} | – |")
+print(f"| prediction ensemble | {ms([j['ensemble_acc'] for j in pub0])} | – |")
 for r, n in (("step0", "A transported (fusion.step=0), as published"),
              ("tied_step0", "A transported (fusion.step=0), tied plans"),
              ("add", "CLAFusion add, as published"),
              ("tied", "CLAFusion add, tied plans"),
              ("tied_repair", "CLAFusion add, tied plans + REPAIR")):
-    R = runs(r)
-    print(f"| {n} | {ms([j['fused_acc'] for j in R])} | "
-          f"{ms([j.get('finetune_best') for j in R])} |")
+    before = runs(r if r.endswith("step0") else r + "0")
+    after = [] if r.endswith("step0") else runs(r)
+    print(f"| {n} | {ms([j['fused_acc'] for j in before])} | "
+          f"{ms([j.get('finetune_best') for j in after])} |")
