@@ -12,7 +12,8 @@
 # REPAIR (tied_repair).  First without finetuning (NAME0 runs: the
 # accuracy before finetuning, and A transported fully, fusion.step=0, as
 # published in step0 and tied in tied_step0, which must give A's
-# accuracy), then each fused model finetuned FT_EPOCHS (default 1) epochs
+# accuracy; tied_s25 and tied_s75: the tied interpolation at fusion.step
+# 0.25 and 0.75), then each fused model finetuned FT_EPOCHS (default 1) epochs
 # with lr 0.002 (BN-free after the fold, the deeper parent diverges at lr
 # 0.01), and both parents the same epochs (once, in the `add` run).  One
 # JSON report per run in $EXP/resnet_bn/seed$S/; the table is printed by
@@ -51,6 +52,8 @@ for s in $SEEDS; do
 	run add0
 	run tied0 $tied
 	run tied_repair0 $tied --set fusion.repair=1
+	run tied_s25 $tied --set fusion.step=0.25
+	run tied_s75 $tied --set fusion.step=0.75
 	run tied $ft $tied
 	run tied_repair $ft $tied --set fusion.repair=1
 	run add $ft --set finetune.parents=1
