@@ -13,7 +13,8 @@
 # accuracy before finetuning, and A transported fully, fusion.step=0, as
 # published in step0 and tied in tied_step0, which must give A's
 # accuracy; tied_s25 and tied_s75: the tied interpolation at fusion.step
-# 0.25 and 0.75), then each fused model finetuned FT_EPOCHS (default 1) epochs
+# 0.25 and 0.75; tied_keepA and tied_repair_keepA: the layers of the
+# zero blocks B′ gets taken from A alone), then each fused model finetuned FT_EPOCHS (default 1) epochs
 # with lr 0.002 (BN-free after the fold, the deeper parent diverges at lr
 # 0.01), and both parents the same epochs (once, in the `add` run).  One
 # JSON report per run in $EXP/resnet_bn/seed$S/; the table is printed by
@@ -54,6 +55,12 @@ for s in $SEEDS; do
 	run tied_repair0 $tied --set fusion.repair=1
 	run tied_s25 $tied --set fusion.step=0.25
 	run tied_s75 $tied --set fusion.step=0.75
+	# B′'s zero blocks (A's weight layers 4, 5, 9, 10 for this pair's map)
+	# taken from A alone: fusion.step 0 there
+	keep="--layer 4:fusion.step=0 --layer 5:fusion.step=0 --layer 9:fusion.step=0
+	      --layer 10:fusion.step=0"
+	run tied_keepA $tied $keep
+	run tied_repair_keepA $tied $keep --set fusion.repair=1
 	run tied $ft $tied
 	run tied_repair $ft $tied --set fusion.repair=1
 	run add $ft --set finetune.parents=1

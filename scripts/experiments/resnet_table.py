@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """resnet_table.py DIR SEED... — the table (Markdown) of resnet_bn_fmnist.sh
 from the JSON reports in DIR/seed$S/: before finetuning from the runs
-without it (step0, tied_step0, tied_s25, tied_s75, add0, tied0, tied_repair0), after from the
+without it (step0, tied_step0, tied_s25, tied_s75, add0, tied0, tied_repair0,
+tied_keepA, tied_repair_keepA), after from the
 finetuned ones (add, tied, tied_repair; the parents from add); runs not
 there yet are shown as –.  Accuracies in %, mean ± sample std
 over the seeds that have the run, then min–max and the count; after
@@ -43,8 +44,10 @@ for r, n in (("step0", "A transported (fusion.step=0), as published"),
              ("tied_s75", "tied plans, fusion.step=0.75 (nearer B′)"),
              ("add", "CLAFusion add, as published"),
              ("tied", "CLAFusion add, tied plans"),
-             ("tied_repair", "CLAFusion add, tied plans + REPAIR")):
-    nofine = r.endswith("step0") or "_s" in r  # runs without finetuning
+             ("tied_repair", "CLAFusion add, tied plans + REPAIR"),
+             ("tied_keepA", "tied plans, B′'s zero blocks from A alone"),
+             ("tied_repair_keepA", "tied plans + REPAIR, B′'s zero blocks from A alone")):
+    nofine = r.endswith(("step0", "keepA")) or "_s" in r  # runs without finetuning
     before = runs(r if nofine else r + "0")
     after = [] if nofine else runs(r)
     print(f"| {n} | {ms([j['fused_acc'] for j in before])} | "
