@@ -8,6 +8,7 @@
  */
 #include "fusion.h"
 #include "names.h"
+#include "residual.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ struct cf_fusion {
 	cf_net *fused;
 	int L, cursor;
 	cf_fusion_layer *layer;
+	int *head;            /* residual stream heads (residual.h) */
 };
 
 void cf_fusion_params_default(cf_fusion_params *p)
@@ -82,6 +84,7 @@ static void layer_clear(cf_fusion_layer *y)
 	y->Tc = y->tin = y->w0t = NULL;
 	memset(&y->ot, 0, sizeof y->ot);
 	y->done = 0;
+	y->tied_to = -1;
 	y->trace_ratio = y->time = y->time_ground = 0;
 }
 
@@ -120,15 +123,20 @@ int cf_fusion_alloc(const cf_net *net0, const cf_net *net1, const cf_activations
 				    "fusion: activation-based ground costs need recordings of both models");
 	}
 	f = calloc(1, sizeof *f);
-	if (!f || !(f->layer = calloc((size_t)L, sizeof *f->layer))) {
+	if (!f || !(f->layer = calloc((size_t)L, sizeof *f->layer)) ||
+	    !(f->head = malloc(sizeof *f->head * (size_t)L))) {
+		if (f)
+			free(f->layer);
 		free(f);
 		return cf_error_set(err, CF_ENOMEM, "fusion: out of memory");
 	}
 	if ((rc = cf_net_copy(net1, &f->fused, err))) {
+		free(f->head);
 		free(f->layer);
 		free(f);
 		return rc;
 	}
+	cf_residual_heads(net0, f->head);
 	f->net0 = net0;
 	f->net1 = net1;
 	f->a0 = a0;
@@ -136,6 +144,7 @@ int cf_fusion_alloc(const cf_net *net0, const cf_net *net1, const cf_activations
 	f->L = L;
 	for (int l = 0; l < L; l++) {
 		f->layer[l].par = *par;
+		f->layer[l].tied_to = -1;
 		snprintf(f->layer[l].name, sizeof f->layer[l].name, "%s",
 			 cf_net_wlayer_at(net1, l)->name);
 	}
@@ -150,6 +159,7 @@ void cf_fusion_free(cf_fusion *f)
 	for (int l = 0; l < f->L; l++)
 		layer_clear(&f->layer[l]);
 	free(f->layer);
+	free(f->head);
 	cf_net_free(f->fused);
 	free(f);
 }
@@ -392,6 +402,58 @@ static int step_incoming(cf_fusion *f, step_ctx *c, cf_error *err)
 	return CF_OK;
 }
 
+/* residual_tied, acts mode: the head of a residual stream segment adds
+ * to its cost the ground costs of the segment's other sums (each identity
+ * block's output, recorded as conv2 + shortcut), so that one plan is
+ * chosen for the stream from every point where a later layer reads it.
+ * A projection's shortcut is left out: conv2's recording already holds
+ * the sum it is part of. */
+static int add_segment_costs(cf_fusion *f, step_ctx *c, cf_error *err)
+{
+	int64_t o0 = c->o0, o1 = c->o1, n = o0 * o1;
+	double *Mm = NULL;
+	float *X = NULL, *Y = NULL;
+	int rc = CF_OK;
+
+	for (int m = c->l + 1; m < f->L && !rc; m++) {
+		int64_t d0, d1;
+		float *t;
+		if (f->head[m] != c->l || cf_net_wlayer_at(f->net0, m)->role == CF_WL_SHORTCUT)
+			continue;
+		d0 = cf_acts_neuron_features(f->a0, m);
+		d1 = cf_acts_neuron_features(f->a1, m);
+		if (d0 != d1 || cf_acts_width(f->a0, m) != o0 || cf_acts_width(f->a1, m) != o1) {
+			rc = cf_error_set(err, CF_EINVAL, "fusion: layer %d: the recordings of layer %d "
+					  "(the same residual stream) do not match it", c->l + 1, m + 1);
+			break;
+		}
+		if (!Mm && !(Mm = malloc(sizeof *Mm * (size_t)n))) {
+			rc = oom(err);
+			break;
+		}
+		if (!(t = realloc(X, sizeof *X * (size_t)(o0 * d0)))) {
+			rc = oom(err);
+			break;
+		}
+		X = t;
+		if (!(t = realloc(Y, sizeof *Y * (size_t)(o1 * d1)))) {
+			rc = oom(err);
+			break;
+		}
+		Y = t;
+		cf_acts_neuron_major(f->a0, m, X);
+		cf_acts_neuron_major(f->a1, m, Y);
+		rc = cf_ground_cost_f(X, o0, Y, o1, d0, (cf_ground_metric)c->p->metric, c->p->direct,
+				      Mm, err);
+		for (int64_t i = 0; !rc && i < n; i++)
+			c->y->M[i] += Mm[i];
+	}
+	free(Mm);
+	free(X);
+	free(Y);
+	return rc;
+}
+
 /* 2. Ground cost M between the neurons of the two layers. */
 static int step_ground(cf_fusion *f, step_ctx *c, cf_error *err)
 {
@@ -416,6 +478,8 @@ static int step_ground(cf_fusion *f, step_ctx *c, cf_error *err)
 		cf_acts_neuron_major(f->a1, c->l, c->Y);
 		rc = cf_ground_cost_f(c->X, o0, c->Y, o1, d0, (cf_ground_metric)p->metric, p->direct,
 				      y->M, err);
+		if (!rc && p->residual_tied)
+			rc = add_segment_costs(f, c, err);
 	} else if (p->normalize_wts) {
 		c->X = row_normalized(c->hat, o0, c->in1);
 		c->Y = row_normalized(c->W1, o1, c->in1);
@@ -555,6 +619,46 @@ static void step_average(cf_fusion *f, const step_ctx *c)
 	}
 }
 
+/* residual_tied, a layer that adds into a stream begun before it: the
+ * head's plan, copied (M, T, T̃ and the solver's summary), so the sum
+ * keeps the order of the stream it adds to. */
+static int step_tied(cf_fusion *f, step_ctx *c, cf_error *err)
+{
+	cf_fusion_layer *y = c->y;
+	const cf_fusion_layer *hy;
+	int h = f->head[c->l];
+	int64_t n = c->o0 * c->o1;
+
+	if (h < 0)
+		return cf_error_set(err, CF_EINVAL, "fusion, layer %d (%s): fusion.residual_tied: "
+				    "this block adds the network input itself, whose order no plan "
+				    "changes (put a conv layer before it)", c->l + 1, y->name);
+	hy = &f->layer[h];
+	if (!hy->Tc || hy->n0 != c->o0 || hy->n1 != c->o1)
+		return cf_error_set(err, CF_EINVAL, "fusion, layer %d (%s): fusion.residual_tied: "
+				    "its stream's first layer %d has no plan of %lldx%lld neurons",
+				    c->l + 1, y->name, h + 1, (long long)c->o0, (long long)c->o1);
+	if ((hy->M && !(y->M = malloc(sizeof *y->M * (size_t)n))) ||
+	    !(y->plan = malloc(sizeof *y->plan * (size_t)n)) ||
+	    !(y->Tc = fdup(hy->Tc, n)))
+		return oom(err);
+	if (hy->M)
+		memcpy(y->M, hy->M, sizeof *y->M * (size_t)n);
+	memcpy(y->plan, hy->plan, sizeof *y->plan * (size_t)n);
+	y->ot.n = hy->ot.n;
+	y->ot.m = hy->ot.m;
+	y->ot.cost = hy->ot.cost;
+	y->ot.reg = hy->ot.reg;
+	y->ot.status = hy->ot.status;
+	y->ot.kind = hy->ot.kind;
+	y->ot.marg_err = hy->ot.marg_err;
+	snprintf(y->ot.message, sizeof y->ot.message, "the plan of layer %d (fusion.residual_tied)",
+		 h + 1);
+	y->trace_ratio = hy->trace_ratio;
+	y->tied_to = h;
+	return CF_OK;
+}
+
 /* The output layer without a plan (the reference's --skip-last-layer):
  * model 0's weights as they are, averaged. */
 static int step_no_plan(step_ctx *c, cf_error *err)
@@ -595,7 +699,10 @@ int cf_fusion_step(cf_fusion *f, const cf_progress *prog, cf_error *err)
 	rc = step_incoming(f, &c, err);
 	if (!rc && c.last && !c.p->output_plan)
 		rc = step_no_plan(&c, err);
-	else if (!rc && !(rc = step_ground(f, &c, err)) && !(rc = step_plan(&c, prog, err)) &&
+	else if (!rc && c.p->residual_tied && f->head[c.l] != c.l) {
+		if (!(rc = step_tied(f, &c, err)))
+			rc = step_outgoing(&c, err);
+	} else if (!rc && !(rc = step_ground(f, &c, err)) && !(rc = step_plan(&c, prog, err)) &&
 		 !(rc = step_correct(&c, err)))
 		rc = step_outgoing(&c, err);
 	step_free(&c);

@@ -12,7 +12,9 @@
  *
  * with ResNet shortcuts handled from the weight layers' roles (§5.6): a
  * projection shortcut takes its block's input map, and the layer after it
- * the mean of the shortcut's and conv2's maps.  The fused network has
+ * the mean of the shortcut's and conv2's maps (with residual_tied, the
+ * layers adding into one residual stream share one plan instead, so that
+ * the map is the same for all of them).  The fused network has
  * model 1's architecture; its weights are written layer by layer, so a
  * viewer can watch the fusion advance (INITIALIZE / ITERATE / TEST:
  * cf_fusion_alloc, cf_fusion_step, cf_fusion_done).
@@ -70,6 +72,12 @@ typedef struct cf_fusion_params {
 				  normalised to sum 1, so a transported neuron
 				  keeps its scale when model 0's layer is narrower
 				  or wider than model 1's (default 0: T̃ as is) */
+	int residual_tied;     /* beyond the method: every layer that writes into
+				  one residual stream (the stream's input layer,
+				  each identity block's conv2, a projection
+				  block's conv2 and shortcut) uses one plan, so
+				  the stream keeps one channel order (default 0:
+				  a plan per layer) */
 } cf_fusion_params;
 
 /* The defaults above (the paper's experiments, share/doc/method.md). */
@@ -96,6 +104,9 @@ typedef struct cf_fusion_layer {
 	double trace_ratio;           /* trace(T̃)/ΣT̃: 1 for the identity matching */
 	double time_ground, time;     /* seconds: ground cost; whole layer */
 	cf_fusion_params par;         /* the parameters it was fused with */
+	int tied_to;                  /* residual_tied: the layer (0-based) whose
+					 plan this one reuses; -1 when it has
+					 its own (a stream's head, or untied) */
 } cf_fusion_layer;
 
 typedef struct cf_fusion cf_fusion;

@@ -889,6 +889,7 @@ static void layer_params(const cf_session *s, int l, cf_fusion_params *p)
 	p->step = LV(FUSION_STEP);
 	p->output_plan = (int)LV(FUSION_OUTPUT_PLAN);
 	p->width_aware = (int)LV(FUSION_WIDTH_AWARE);
+	p->residual_tied = (int)LV(FUSION_RESIDUAL_TIED);
 #undef LV
 }
 

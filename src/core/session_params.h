@@ -77,6 +77,9 @@
 	X(FUSION_WIDTH_AWARE, "fusion.width_aware", BOOL, "0", 0, 1, NULL, FUSE, 1, \
 	  "beyond the method: incoming map with rows normalised to 1, so a transported neuron " \
 	  "keeps its scale when the widths differ (share/doc/beyond.md)") \
+	X(FUSION_RESIDUAL_TIED, "fusion.residual_tied", BOOL, "0", 0, 1, NULL, FUSE, 0, \
+	  "beyond the method: one plan for all layers that add into a residual stream, so a " \
+	  "ResNet keeps its function when transported (share/doc/beyond.md)") \
 	X(FUSION_REPAIR, "fusion.repair", BOOL, "0", 0, 1, NULL, FUSE, 0, \
 	  "beyond the method: REPAIR, each fused neuron's mean and std reset to the " \
 	  "interpolation of its parents' (share/doc/beyond.md)") \

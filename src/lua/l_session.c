@@ -779,6 +779,8 @@ static int s_layer(lua_State *L)
 	set_num(L, "ground_time", y->time_ground);
 	set_opt_num(L, "trace", y->trace_ratio);
 	set_num(L, "step", y->par.step);
+	if (y->tied_to >= 0)
+		set_int(L, "tied_to", y->tied_to + 1);
 	return 1;
 }
 
@@ -1143,7 +1145,9 @@ static const cf_lua_doc session_method_docs[] = {
 	 "             to just under 1 (1/n1 / (1/n1 + eps)), so T̃ᵀ averages\n"
 	 "             model 0's neurons into each of model 1's (s:aligned());\n"
 	 "plus status, solver, cost, iterations, solve_time, message, reg, time,\n"
-	 "ground_time, trace (trace ratio: 1 for the identity matching), step.\n"
+	 "ground_time, trace (trace ratio: 1 for the identity matching), step,\n"
+	 "and tied_to: with fusion.residual_tied, the layer whose plan this one\n"
+	 "shares (absent for a layer with its own plan).\n"
 	 "The matrices are copies (double).  M, plan and corrected are absent\n"
 	 "for a last layer fused without a plan (fusion.output_plan false)."},
 	{"fused", "s:fused() -> Model | nil", "A copy of the fused model once the fusion is done."},

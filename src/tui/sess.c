@@ -481,11 +481,16 @@ int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args)
 	if (cur > 0) {
 		const cf_fusion_layer *fl = cf_session_fusion_layer(S->s, cur - 1);
 		S->sel = cur - 1;
+		char how[48];
+		if (fl && fl->tied_to >= 0)
+			snprintf(how, sizeof how, "plan of layer %d (residual_tied)", fl->tied_to + 1);
+		else
+			snprintf(how, sizeof how, "%s",
+				 fl && fl->plan ? cf_ot_status_name(fl->ot.status) : "no plan");
 		if (fl)
 			cf_tui_msg(t, CF_MSG_GOOD, "layer %d/%d %s fused: %lld×%lld, %s, cost %.5g, "
 				   "trace ratio %.3f (%.1f ms)", cur, nl, fl->name, (long long)fl->n0,
-				   (long long)fl->n1, fl->plan ? cf_ot_status_name(fl->ot.status) : "no plan",
-				   fl->ot.cost, fl->trace_ratio, 1e3 * fl->time);
+				   (long long)fl->n1, how, fl->ot.cost, fl->trace_ratio, 1e3 * fl->time);
 	}
 	return 0;
 }
