@@ -2,10 +2,11 @@
 # repair_mlp.sh — the options beyond the published method on the paper's MLP
 # pair (share/doc/beyond.md): for every seed, CLAFusion `add` and `merge`
 # as published, with REPAIR (fusion.repair), with the width-aware incoming
-# map (fusion.width_aware), and with both; every run but the width-aware
-# one is finetuned for FT_EPOCHS epochs, and so are the
-# parents (finetune.parents), so that the comparison after finetuning is
-# fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
+# map (fusion.width_aware), with REPAIR of the logits
+# (fusion.repair_logits), with the cosine ground metric (ground.metric),
+# and combinations; every run but the two with the width-aware map is
+# finetuned for FT_EPOCHS epochs, and so are the parents
+# (finetune.parents), so that the comparison after finetuning is fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
 # per run in $EXP/mlp/seed$S/; the table is printed by repair_table.py.
 #
 #   usage: scripts/experiments/repair_mlp.sh [SEED...]
@@ -37,6 +38,18 @@ for s in $SEEDS; do
 		run "r_${m}_width" --set balance.method=$m --set fusion.width_aware=1
 		run "r_${m}_both" --set balance.method=$m --set fusion.repair=1 \
 			--set fusion.width_aware=1 --set finetune.epochs=$FT
+		run "r_${m}_cos" --set balance.method=$m --set ground.metric=cosine \
+			--set finetune.epochs=$FT
+		run "r_${m}_logits" --set balance.method=$m --set fusion.repair_logits=1 \
+			--set finetune.epochs=$FT
+		run "r_${m}_rc" --set balance.method=$m --set fusion.repair=1 \
+			--set ground.metric=cosine --set finetune.epochs=$FT
+		run "r_${m}_rl" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.repair_logits=1 --set finetune.epochs=$FT
+		run "r_${m}_rlc" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.repair_logits=1 --set ground.metric=cosine --set finetune.epochs=$FT
+		run "r_${m}_all" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.repair_logits=1 --set ground.metric=cosine --set fusion.width_aware=1
 	done
 done
 python3 "$here/repair_table.py" "$EXP/mlp" $SEEDS
