@@ -4,9 +4,10 @@
 # as published, with REPAIR (fusion.repair), with the width-aware incoming
 # map (fusion.width_aware), with REPAIR of the logits
 # (fusion.repair_logits), with the cosine ground metric (ground.metric),
-# and combinations; every run but the two with the width-aware map is
-# finetuned for FT_EPOCHS epochs, and so are the parents
-# (finetune.parents), so that the comparison after finetuning is fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
+# and combinations; the method as published, REPAIR, and REPAIR with
+# the logits and cosine are finetuned for FT_EPOCHS epochs, and so are the
+# parents (finetune.parents), so that the comparison after finetuning is
+# fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
 # per run in $EXP/mlp/seed$S/; the table is printed by repair_table.py.
 #
 #   usage: scripts/experiments/repair_mlp.sh [SEED...]
@@ -36,18 +37,16 @@ for s in $SEEDS; do
 		run "r_${m}_repair" --set balance.method=$m --set fusion.repair=1 \
 			--set finetune.epochs=$FT
 		run "r_${m}_width" --set balance.method=$m --set fusion.width_aware=1
-		run "r_${m}_both" --set balance.method=$m --set fusion.repair=1 \
-			--set fusion.width_aware=1 --set finetune.epochs=$FT
-		run "r_${m}_cos" --set balance.method=$m --set ground.metric=cosine \
-			--set finetune.epochs=$FT
-		run "r_${m}_logits" --set balance.method=$m --set fusion.repair_logits=1 \
-			--set finetune.epochs=$FT
-		run "r_${m}_rc" --set balance.method=$m --set fusion.repair=1 \
-			--set ground.metric=cosine --set finetune.epochs=$FT
-		run "r_${m}_rl" --set balance.method=$m --set fusion.repair=1 \
-			--set fusion.repair_logits=1 --set finetune.epochs=$FT
 		run "r_${m}_rlc" --set balance.method=$m --set fusion.repair=1 \
 			--set fusion.repair_logits=1 --set ground.metric=cosine --set finetune.epochs=$FT
+		run "r_${m}_both" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.width_aware=1
+		run "r_${m}_cos" --set balance.method=$m --set ground.metric=cosine
+		run "r_${m}_logits" --set balance.method=$m --set fusion.repair_logits=1
+		run "r_${m}_rc" --set balance.method=$m --set fusion.repair=1 \
+			--set ground.metric=cosine
+		run "r_${m}_rl" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.repair_logits=1
 		run "r_${m}_all" --set balance.method=$m --set fusion.repair=1 \
 			--set fusion.repair_logits=1 --set ground.metric=cosine --set fusion.width_aware=1
 	done
