@@ -58,7 +58,9 @@ ok $? "repair_by_hand: under 60 lines, no helper functions of its own"
 
 run repair
 has "$tmp/repair.out" "| CLAFusion, as published" && has "$tmp/repair.out" "| CLAFusion, + REPAIR |" &&
-	has "$tmp/repair.out" "| CLAFusion, + REPAIR + width-aware" && has "$tmp/repair.out" "before any finetuning"
+	has "$tmp/repair.out" "| CLAFusion, + REPAIR + width-aware" &&
+	has "$tmp/repair.out" "| CLAFusion, + REPAIR + REPAIR of the logits + cosine" &&
+	has "$tmp/repair.out" "before any finetuning"
 ok $? "repair: the table has every variant and the finding"
 
 run teacher_student

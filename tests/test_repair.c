@@ -98,7 +98,8 @@ static void stats(const cf_activations *r, int l, int64_t oc, double *m, double 
 
 /* Fuse d0 onto d1, repair, and check every repaired layer's statistics
  * against targets computed here from the endpoints' own recordings. */
-static void check_repair(const char *d0, const char *d1, double step, const char *what)
+static void check_repair(const char *d0, const char *d1, double step, unsigned which,
+			 const char *what)
 {
 	cf_net *n0 = fx_net(d0, rng), *n1 = fx_net(d1, rng), *al = NULL, *fz = NULL;
 	cf_acts_sample *s = n1 ? fx_sample(n1, 300, rng) : NULL;
@@ -120,7 +121,7 @@ static void check_repair(const char *d0, const char *d1, double step, const char
 	cf_acts_record(fz, s, NULL, &rb, &e);
 	for (int l = 0; l < L && l < 16; l++)
 		steps[l] = step;
-	ok(L <= 16 && cf_repair_net(fz, al, n1, steps, s, NULL, &rep, &e) == CF_OK, "%s: repaired (%s)", what,
+	ok(L <= 16 && cf_repair_net(fz, al, n1, steps, which, s, NULL, &rep, &e) == CF_OK, "%s: repaired (%s)", what,
 	   e.msg);
 	if (cf_acts_record(al, s, NULL, &ra, &e) || cf_acts_record(n1, s, NULL, &r1, &e) ||
 	    cf_acts_record(fz, s, NULL, &rf, &e)) {
@@ -133,7 +134,9 @@ static void check_repair(const char *d0, const char *d1, double step, const char
 		double *m = malloc(sizeof *m * (size_t)(8 * oc));
 		double *ma = m + oc, *sa = m + 2 * oc, *m1 = m + 3 * oc, *s1 = m + 4 * oc,
 		       *sd = m + 5 * oc, *mb = m + 6 * oc, *sb = m + 7 * oc;
-		int expect = l < L - 1 && (w->role == CF_WL_PLAIN || w->role == CF_WL_CONV1);
+		int expect = l < L - 1 ? (which & CF_REPAIR_HIDDEN) &&
+				 (w->role == CF_WL_PLAIN || w->role == CF_WL_CONV1)
+				       : (which & CF_REPAIR_LOGITS) && w->role == CF_WL_PLAIN;
 		stats(ra, l, oc, ma, sa);
 		stats(r1, l, oc, m1, s1);
 		stats(rf, l, oc, m, sd);
@@ -151,7 +154,7 @@ static void check_repair(const char *d0, const char *d1, double step, const char
 		free(m);
 		nrep += expect;
 	}
-	ok(nrep > 0 && skipped_ok, "%s: %d layers repaired, exactly the hidden ones outside "
+	ok(nrep > 0 && skipped_ok, "%s: %d layers repaired, exactly the selected ones outside "
 	   "residual sums", what, nrep);
 	ok(worst < 1e-4 && before > 1e-2,
 	   "%s: every repaired neuron's mean and std equal the targets (worst %.2e relative to "
@@ -272,12 +275,14 @@ static void test_errors(void)
 	cf_error e = { 0, "" };
 	double half[3] = { 0.5, 0.5, 0.5 }, bad[3] = { 0.5, 1.5, 0.5 };
 
-	ok(cf_repair_net(n0, n0, n1, half, s, NULL, NULL, &e) == CF_EINVAL &&
+	ok(cf_repair_net(n0, n0, n1, half, CF_REPAIR_HIDDEN, s, NULL, NULL, &e) == CF_EINVAL &&
 	   strstr(e.msg, "no bias"), "a fused layer without a bias is refused: %s", e.msg);
-	ok(cf_repair_net(n0, n2, n1, half, s, NULL, NULL, &e) == CF_EINVAL &&
+	ok(cf_repair_net(n0, n2, n1, half, CF_REPAIR_HIDDEN, s, NULL, NULL, &e) == CF_EINVAL &&
 	   strstr(e.msg, "weight layers"), "networks of different depths: %s", e.msg);
-	ok(cf_repair_net(n2, n2, n2, bad, s, NULL, NULL, &e) == CF_EINVAL,
+	ok(cf_repair_net(n2, n2, n2, bad, CF_REPAIR_HIDDEN, s, NULL, NULL, &e) == CF_EINVAL,
 	   "a step outside [0, 1]: %s", e.msg);
+	ok(cf_repair_net(n2, n2, n2, half, 0, s, NULL, NULL, &e) == CF_EINVAL &&
+	   strstr(e.msg, "nothing to repair"), "nothing selected: %s", e.msg);
 	cf_net_free(n0);
 	cf_net_free(n1);
 	cf_net_free(n2);
@@ -331,6 +336,23 @@ static void test_session(void)
 	   cf_session_run(s, CF_STEP_FUSE, &e) == CF_OK && !cf_session_repair_report(s) &&
 	   cf_net_wlayer_at(cf_session_fused(s), 0)->bias < 0,
 	   "session: switched off again, the plain fused model is back");
+	ok(cf_session_get_num(s, "fusion.repair_logits") == 0 &&
+	   cf_session_set(s, "fusion.repair_logits", "1", &e) == CF_OK &&
+	   cf_session_run(s, CF_STEP_FUSE, &e) == CF_OK && (rep = cf_session_repair_report(s)),
+	   "session: fusion.repair_logits alone, off by default (%s)", e.msg);
+	if (rep) {
+		const cf_net_wlayer *w1 = cf_net_wlayer_at(plain, 0);
+		int same1 = !memcmp(cf_net_param_at((cf_net *)cf_session_fused(s), w1->weight)->t.data,
+				    cf_net_param_at(plain, w1->weight)->t.data,
+				    sizeof(float) * (size_t)cf_net_param_at(plain, w1->weight)->t.size);
+		nrep = 0;
+		for (int l = 0; l < rep->n; l++)
+			nrep += rep->repaired[l];
+		ok(nrep == 1 && rep->repaired[rep->n - 1] && rep->max_err[rep->n - 1] < 1e-4 && same1,
+		   "session: only the classifier repaired (to %.1e), layer 1 as fused",
+		   rep->max_err[rep->n - 1]);
+	}
+	cf_session_set(s, "fusion.repair_logits", "0", &e);
 	ok(cf_session_set_layer(s, 3, "fusion.width_aware", "1", &e) == CF_OK &&
 	   cf_session_run(s, CF_STEP_FUSE, &e) == CF_OK,
 	   "session: fusion.width_aware for layer 3 (%s)", e.msg);
@@ -346,6 +368,9 @@ static void test_session(void)
 		ok(same2 && !same3, "session: layer 2 unchanged, layer 3's weights changed");
 	}
 	cf_session_add_model(s, fx_net("mlp 16-30-10 nobias", rng), "C", &e);
+	cf_session_set(s, "fusion.repair_logits", "1", &e);
+	ok(cf_session_run(s, CF_STEP_FUSE, &e) == CF_EINVAL && strstr(e.msg, "repair_logits works on two"),
+	   "session: three models with repair of the logits refused: %s", e.msg);
 	cf_session_set(s, "fusion.repair", "1", &e);
 	ok(cf_session_run(s, CF_STEP_FUSE, &e) == CF_EINVAL && strstr(e.msg, "two models"),
 	   "session: three models with repair refused: %s", e.msg);
@@ -359,12 +384,23 @@ int main(void)
 	gsl_rng_set(rng, 7);
 	test_add_biases();
 	test_aligned_is_step0();
-	check_repair("mlp 12-6-5-4 nobias", "mlp 12-10-8-4 nobias", 0.5, "MLP 6-5 onto 10-8");
-	check_repair("mlp 12-10-8-4", "mlp 12-10-8-4", 0.3, "MLP with biases, s = 0.3");
+	check_repair("mlp 12-6-5-4 nobias", "mlp 12-10-8-4 nobias", 0.5, CF_REPAIR_HIDDEN,
+		     "MLP 6-5 onto 10-8");
+	check_repair("mlp 12-10-8-4", "mlp 12-10-8-4", 0.3, CF_REPAIR_HIDDEN,
+		     "MLP with biases, s = 0.3");
 	check_repair("vgg 4 M 6 M classes 3 in 1x8x8 nobias", "vgg 6 M 8 M classes 3 in 1x8x8 nobias",
-		     0.5, "VGG");
+		     0.5, CF_REPAIR_HIDDEN, "VGG");
 	check_repair("resnet 1,1 width 4 nobn nobias in 3x8x8", "resnet 1,1 width 4 nobn nobias in 3x8x8",
-		     0.5, "ResNet");
+		     0.5, CF_REPAIR_HIDDEN, "ResNet");
+	/* fusion.repair_logits: the classifier alone, and after the hidden layers */
+	check_repair("mlp 12-6-5-4 nobias", "mlp 12-10-8-4 nobias", 0.5, CF_REPAIR_LOGITS,
+		     "MLP, logits only");
+	check_repair("mlp 12-6-5-4 nobias", "mlp 12-10-8-4 nobias", 0.4,
+		     CF_REPAIR_HIDDEN | CF_REPAIR_LOGITS, "MLP, hidden layers and logits, s = 0.4");
+	check_repair("vgg 4 M 6 M classes 3 in 1x8x8 nobias", "vgg 6 M 8 M classes 3 in 1x8x8 nobias",
+		     0.5, CF_REPAIR_HIDDEN | CF_REPAIR_LOGITS, "VGG, hidden layers and logits");
+	check_repair("resnet 1,1 width 4 nobn nobias in 3x8x8", "resnet 1,1 width 4 nobn nobias in 3x8x8",
+		     0.5, CF_REPAIR_HIDDEN | CF_REPAIR_LOGITS, "ResNet, hidden layers and logits");
 	test_width_aware();
 	test_errors();
 	test_session();

@@ -1,8 +1,9 @@
 -- repair.lua — the options beyond the published method (share/doc/beyond.md)
 -- compared on one pair of MLPs of different depths trained here: the fused
 -- model as published, with REPAIR (fusion.repair), with the width-aware
--- incoming map (fusion.width_aware), and with both, next to the parents and
--- the prediction ensemble.  Each variant is one parameter change on one
+-- incoming map (fusion.width_aware), with both, and with REPAIR extended to
+-- the logits (fusion.repair_logits) on a cosine ground metric, next to the
+-- parents and the prediction ensemble.  Each variant is one parameter change on one
 -- session: only the fusion and the evaluation are recomputed.
 --
 --   clafuse run scripts/examples/repair.lua          # about half a minute
@@ -20,10 +21,14 @@ end
 local s = cf.session{A, B, data = {train, test},
                      params = {["data.samples"] = o.samples, ["fusion.repair_samples"] = 1000}}
 local rows = {}
-for _, v in ipairs{{"as published", 0, 0}, {"+ REPAIR", 1, 0}, {"+ width-aware", 0, 1},
-                   {"+ REPAIR + width-aware", 1, 1}} do
+for _, v in ipairs{{"as published", 0, 0, 0, "euclidean"}, {"+ REPAIR", 1, 0, 0, "euclidean"},
+                   {"+ width-aware", 0, 1, 0, "euclidean"},
+                   {"+ REPAIR + width-aware", 1, 1, 0, "euclidean"},
+                   {"+ REPAIR + REPAIR of the logits + cosine", 1, 0, 1, "cosine"}} do
   s:set("fusion.repair", v[2])
   s:set("fusion.width_aware", v[3])
+  s:set("fusion.repair_logits", v[4])
+  s:set("ground.metric", v[5])
   s:run()
   local m = s:metrics()
   rows[#rows + 1] = {v[1], m.fused}

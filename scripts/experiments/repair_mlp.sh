@@ -2,8 +2,10 @@
 # repair_mlp.sh — the options beyond the published method on the paper's MLP
 # pair (share/doc/beyond.md): for every seed, CLAFusion `add` and `merge`
 # as published, with REPAIR (fusion.repair), with the width-aware incoming
-# map (fusion.width_aware), and with both; every run but the width-aware
-# one is finetuned for FT_EPOCHS epochs, and so are the
+# map (fusion.width_aware), with REPAIR of the logits
+# (fusion.repair_logits), with the cosine ground metric (ground.metric),
+# and combinations; the method as published, REPAIR, and REPAIR with
+# the logits and cosine are finetuned for FT_EPOCHS epochs, and so are the
 # parents (finetune.parents), so that the comparison after finetuning is
 # fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
 # per run in $EXP/mlp/seed$S/; the table is printed by repair_table.py.
@@ -27,8 +29,18 @@ for s in $SEEDS; do
 		run "r_${m}_repair" --set balance.method=$m --set fusion.repair=1 \
 			--set finetune.epochs=$FT
 		run "r_${m}_width" --set balance.method=$m --set fusion.width_aware=1
+		run "r_${m}_rlc" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.repair_logits=1 --set ground.metric=cosine --set finetune.epochs=$FT
 		run "r_${m}_both" --set balance.method=$m --set fusion.repair=1 \
-			--set fusion.width_aware=1 --set finetune.epochs=$FT
+			--set fusion.width_aware=1
+		run "r_${m}_cos" --set balance.method=$m --set ground.metric=cosine
+		run "r_${m}_logits" --set balance.method=$m --set fusion.repair_logits=1
+		run "r_${m}_rc" --set balance.method=$m --set fusion.repair=1 \
+			--set ground.metric=cosine
+		run "r_${m}_rl" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.repair_logits=1
+		run "r_${m}_all" --set balance.method=$m --set fusion.repair=1 \
+			--set fusion.repair_logits=1 --set ground.metric=cosine --set fusion.width_aware=1
 	done
 done
 python3 "$here/repair_table.py" "$EXP/mlp" $SEEDS

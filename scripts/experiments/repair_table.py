@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """repair_table.py DIR SEED... — the table (Markdown) of repair_mlp.sh from
-the JSON reports DIR/seed$S/r_{add,merge}_{pub,repair,width,both}.json.
+the JSON reports DIR/seed$S/r_{add,merge}_{pub,repair,width,both,cos,logits,rc,rl,rlc,all}.json.
 Accuracies in %, mean ± sample std over seeds, then min–max; after
 finetuning, the best test accuracy over the epochs (as the other tables)."""
 import json, math, sys
@@ -25,9 +25,13 @@ for i, n in ((0, "model A (400-200-100-50-25)"), (1, "model B (400-200-100)")):
           f"{ms([j['parents'][i].get('finetuned_best') for j in pub])} |")
 print(f"| prediction ensemble | {ms([j['ensemble_acc'] for j in pub])} | – |")
 names = {"pub": "as published", "repair": "+ REPAIR", "width": "+ width-aware",
-         "both": "+ REPAIR + width-aware"}
+         "cos": "+ cosine ground metric", "logits": "+ REPAIR of the logits",
+         "both": "+ REPAIR + width-aware", "rc": "+ REPAIR + cosine",
+         "rl": "+ REPAIR + REPAIR of the logits",
+         "rlc": "+ REPAIR + REPAIR of the logits + cosine",
+         "all": "+ REPAIR + REPAIR of the logits + cosine + width-aware"}
 for m in ("add", "merge"):
-    for o in ("pub", "repair", "width", "both"):
+    for o in ("pub", "repair", "width", "cos", "logits", "both", "rc", "rl", "rlc", "all"):
         R = [J(s, f"r_{m}_{o}") for s in seeds]
         print(f"| CLAFusion {m}, {names[o]} | {ms([j['fused_acc'] for j in R])} | "
               f"{ms([j.get('finetune_best') for j in R])} |")

@@ -94,14 +94,19 @@ void cf_repair_report_free(cf_repair_report *r)
 }
 
 /* The layers REPAIR renormalises: hidden layers whose recording is their
- * own output (a block's conv2 records conv2 + shortcut). */
-static int repairable(const cf_net *net, int l)
+ * own output (a block's conv2 records conv2 + shortcut), and, when asked,
+ * the classifier. */
+static int repairable(const cf_net *net, int l, unsigned which)
 {
 	const cf_net_wlayer *w = cf_net_wlayer_at(net, l);
-	return l < cf_net_nwlayers(net) - 1 && (w->role == CF_WL_PLAIN || w->role == CF_WL_CONV1);
+	int last = cf_net_nwlayers(net) - 1;
+	if (l == last)
+		return (which & CF_REPAIR_LOGITS) && w->role == CF_WL_PLAIN;
+	return (which & CF_REPAIR_HIDDEN) && (w->role == CF_WL_PLAIN || w->role == CF_WL_CONV1);
 }
 
-static int check_nets(const cf_net *f, const cf_net *a, const cf_net *b, cf_error *err)
+static int check_nets(const cf_net *f, const cf_net *a, const cf_net *b, unsigned which,
+		      cf_error *err)
 {
 	int L = cf_net_nwlayers(f);
 	if (cf_net_nwlayers(a) != L || cf_net_nwlayers(b) != L)
@@ -115,7 +120,7 @@ static int check_nets(const cf_net *f, const cf_net *a, const cf_net *b, cf_erro
 			return cf_error_set(err, CF_EINVAL, "repair: layer %d (%s) has %d, %d and %d "
 					    "outputs in the three networks", l + 1, x->name, x->oc,
 					    y->oc, z->oc);
-		if (repairable(f, l) && x->bias < 0)
+		if (repairable(f, l, which) && x->bias < 0)
 			return cf_error_set(err, CF_EINVAL, "repair: layer %d (%s) of the fused "
 					    "network has no bias to set (add biases first)", l + 1,
 					    x->name);
@@ -204,8 +209,8 @@ static double layer_error(const cf_activations *ra, const cf_activations *r1,
 }
 
 int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *step,
-		  const cf_acts_sample *smp, const cf_progress *prog, cf_repair_report *report,
-		  cf_error *err)
+		  unsigned which, const cf_acts_sample *smp, const cf_progress *prog,
+		  cf_repair_report *report, cf_error *err)
 {
 	cf_activations *ra = NULL, *r1 = NULL, *rf = NULL;
 	stats st = {0};
@@ -214,7 +219,9 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *st
 
 	if (report)
 		memset(report, 0, sizeof *report);
-	if ((rc = check_nets(fused, aligned, net1, err)))
+	if (!(which & (CF_REPAIR_HIDDEN | CF_REPAIR_LOGITS)))
+		return cf_error_set(err, CF_EINVAL, "repair: nothing to repair (which = %u)", which);
+	if ((rc = check_nets(fused, aligned, net1, which, err)))
 		return rc;
 	for (int l = 0; l < L; l++)
 		if (!(step[l] >= 0 && step[l] <= 1))
@@ -223,7 +230,7 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *st
 	for (int l = 0; l < L; l++) {
 		if (cf_net_wlayer_at(fused, l)->oc > widest)
 			widest = cf_net_wlayer_at(fused, l)->oc;
-		if (repairable(fused, l))
+		if (repairable(fused, l, which))
 			last = l;
 	}
 	if (stats_alloc(&st, widest))
@@ -244,7 +251,7 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *st
 		goto done;
 	}
 	for (int l = 0; l <= last; l++) {
-		if (!repairable(fused, l))
+		if (!repairable(fused, l, which))
 			continue;
 		cf_activations_free(rf);
 		rf = NULL;

@@ -57,21 +57,30 @@ typedef struct cf_repair_report {
 
 void cf_repair_report_free(cf_repair_report *r);
 
+/* What cf_repair_net renormalises (bits of `which`): the hidden layers
+ * (fusion.repair), and the classifier's outputs, the logits
+ * (fusion.repair_logits).  The classifier is outside REPAIR as published;
+ * its outputs are neurons like any other, with per-class statistics whose
+ * shift and spread the averaging distorts in the same way, and argmax
+ * reads them directly. */
+enum { CF_REPAIR_HIDDEN = 1u, CF_REPAIR_LOGITS = 2u };
+
 /* Repair `fused` in place.  aligned (model 0 transported, the fused
  * network's architecture) and net1 are the interpolation's endpoints,
  * step[l] the weight of net1 at weight layer l (0 ≤ step ≤ 1: fusion.step,
  * which a layer may override); smp the input sample the statistics are
- * measured on.  Every hidden weight layer is repaired (the classifier is
- * not: its output is the prediction) except inside residual blocks, whose
- * recorded conv2 output includes the shortcut (the layer is left as it is
- * and report->repaired says so).  A neuron whose current std is below
+ * measured on.  With CF_REPAIR_HIDDEN in `which` every hidden weight layer
+ * is repaired except inside residual blocks, whose recorded conv2 output
+ * includes the shortcut (the layer is left as it is and report->repaired
+ * says so); with CF_REPAIR_LOGITS the classifier is, last, on the inputs
+ * the repaired hidden layers give it.  A neuron whose current std is below
  * 1e-12 of the target keeps its scale and only gets the target mean.
  * report may be NULL.  Errors: CF_EINVAL when the three networks differ in
- * structure or a repaired layer of `fused` has no bias (naming it);
+ * structure, `which` selects nothing, or a repaired layer of `fused` has no bias (naming it);
  * CF_ENOMEM; CF_ESTOPPED when prog asks to stop (fused is then partly
  * repaired: layers before the reported one). */
 int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *step,
-		  const cf_acts_sample *smp, const cf_progress *prog, cf_repair_report *report,
-		  cf_error *err);
+		  unsigned which, const cf_acts_sample *smp, const cf_progress *prog,
+		  cf_repair_report *report, cf_error *err);
 
 #endif

@@ -951,9 +951,10 @@ static int run_repair(cf_session *s, cf_error *err);
 /* What follows the last layer of the pair's fusion. */
 static int fuse_finish(cf_session *s, cf_error *err)
 {
-	if (s->K > 2 && V(s, FUSION_REPAIR))
-		return cf_error_set(err, CF_EINVAL, "fusion.repair works on two models (the "
-				    "session has %d): it repairs one interpolation", s->K);
+	if (s->K > 2 && (V(s, FUSION_REPAIR) || V(s, FUSION_REPAIR_LOGITS)))
+		return cf_error_set(err, CF_EINVAL, "fusion.repair%s works on two models (the "
+				    "session has %d): it repairs one interpolation",
+				    V(s, FUSION_REPAIR) ? "" : "_logits", s->K);
 	if (s->K > 2)
 		return run_multi(s, err);
 	return run_repair(s, err);
@@ -1104,10 +1105,12 @@ static int run_repair(cf_session *s, cf_error *err)
 	cf_acts_sample *smp = NULL;
 	int L = cf_fusion_nlayers(s->fusion), rc;
 	int64_t N = (int64_t)V(s, FUSION_REPAIR_SAMPLES);
+	unsigned which = (V(s, FUSION_REPAIR) ? CF_REPAIR_HIDDEN : 0u) |
+			 (V(s, FUSION_REPAIR_LOGITS) ? CF_REPAIR_LOGITS : 0u);
 	double *step;
 
 	drop_repair(s);
-	if (!V(s, FUSION_REPAIR))
+	if (!which)
 		return CF_OK;
 	if (N > s->train->n)
 		N = s->train->n;
@@ -1119,7 +1122,8 @@ static int run_repair(cf_session *s, cf_error *err)
 				       err)) &&
 	    !(rc = cf_fusion_aligned_net(s->fusion, &aligned, err)) &&
 	    !(rc = cf_net_add_biases(cf_fusion_net(s->fusion), &fz, err)))
-		rc = cf_repair_net(fz, aligned, s->bal[1], step, smp, &s->prog, &s->rep, err);
+		rc = cf_repair_net(fz, aligned, s->bal[1], step, which, smp, &s->prog, &s->rep,
+				   err);
 	free(step);
 	cf_acts_sample_free(smp);
 	cf_net_free(aligned);
