@@ -129,4 +129,19 @@ ok $? "finetuned $aft% is '$(rel "$aft" "$a0" "$a1")', as the text says"
 awk -v f="$af" -v t="$aft" 'BEGIN { exit !(t > f) }' || ! printf '%s\n' "$flat" | grep -F -q "up from"
 ok $? "'up from' only when finetuning raised the accuracy ($af% -> $aft%)"
 
+# --- the optional last step: the options beyond the paper ----------------------------------
+pub=$(sed -n 's/^   fused, as published  *\([0-9.]*\)%.*/\1/p' "$out")
+opt=$(sed -n 's/^   fused, repair + width_aware  *\([0-9.]*\)%.*/\1/p' "$out")
+diff=$(awk -v a="$opt" -v b="$pub" 'BEGIN { printf "%+.2f", a - b }')
+[ -n "$opt" ] && [ "$pub" = "$af" ]
+ok $? "the optional step's table: published $pub% (the fused $af% above), with the options $opt%"
+printf '%s\n' "$flat" | grep -F -q "the fused network reaches $opt% instead of $pub% ($diff points), $(rel "$opt" "$a0" "$a1") (A $a0%, B $a1%)."
+ok $? "the options' effect as the table shows it: $pub% -> $opt% ($diff points), '$(rel "$opt" "$a0" "$a1")'"
+if awk -v a="$opt" -v b="$pub" 'BEGIN { exit !(a <= b) }'; then
+	printf '%s\n' "$flat" | grep -F -q "No gain on these two networks" && ! printf '%s\n' "$flat" | grep -F -q "A gain, not a cure"
+else
+	! printf '%s\n' "$flat" | grep -F -q "No gain on these two networks"
+fi
+ok $? "'gain' or 'no gain' as the numbers say ($pub% -> $opt%)"
+
 echo "1..$n"

@@ -19,7 +19,10 @@
 static const char *const titles[CF_TOUR_NSTAGES] = {
 	"1/8 Two networks",       "2/8 Activations",          "3/8 Layer costs, alignment",
 	"4/8 Similarity by CKA",  "5/8 Balancing the depths", "6/8 OT, layer by layer",
-	"7/8 Fused vs baselines", "8/8 Finetuning",           "Done"};
+	"7/8 Fused vs baselines", "8/8 Finetuning",           "Done",
+	"Beyond the paper (optional)"};
+
+const char *const cf_tour_beyond_params[] = {"fusion.repair", "fusion.width_aware", NULL};
 
 const char *cf_tour_title(int stage)
 {
@@ -311,11 +314,48 @@ static void end_text(const cf_session *s, int i0, int i1, const cf_tour_out *o)
 	if (o->screens)
 		say(o, "That is the whole method. Explore: 1-6 screens, [ ] layers, 4 to change a "
 		       "parameter (later steps turn stale), r to re-run, : for Lua, ? for every key, "
-		       "q to quit.");
+		       "q to quit. Space: one optional step more, two options beyond the paper.");
 	else
 		say(o, "Next: `clafuse tui A B` to explore the same session on screen, `clafuse "
 		       "fuse A B --set cla.method=chain` for the chain baseline, or the console "
-		       "(`clafuse`, then help()).");
+		       "(`clafuse`, then help()). One optional step follows: two options beyond "
+		       "the paper.");
+}
+
+/* The two options of share/doc/beyond.md switched on, against the
+ * published method's fused accuracy taken before. */
+static void beyond_text(const cf_session *s, int i0, int i1, const cf_tour_out *o)
+{
+	const cf_session_metrics *mt = cf_session_metrics_get(s);
+	double was = o->published_acc, now, a, b;
+
+	say(o, "Two options beyond the published method (share/doc/beyond.md) aim at the fused "
+	       "network before finetuning. Both are off by default: the steps above are the "
+	       "paper's method.");
+	say(o, "fusion.repair (REPAIR) resets each hidden neuron of the fused network to the "
+	       "mean and spread of its pre-activation interpolated between the parents, "
+	       "measured on %g training images. fusion.width_aware lets a neuron of A spread "
+	       "over several of B count once in the next layer, not once per copy.",
+	    cf_session_get_num(s, "fusion.repair_samples"));
+	if (!mt || !mt->have || isnan(was))
+		return;
+	now = mt->fused_acc;
+	a = mt->parent_acc[i0];
+	b = mt->parent_acc[i1];
+	say(o, "Both on, with the same alignment, the fused network reaches %.2f%% "
+	       "instead of %.2f%% (%+.2f points), %s (A %.2f%%, B %.2f%%).", 100 * now,
+	    100 * was, 100 * (now - was), cf_tour_versus(now, a, b), 100 * a, 100 * b);
+	if (now > was && now < fmin(a, b))
+		say(o, "A gain, not a cure: what remains of the loss is not a matter of each "
+		       "neuron's mean and spread.");
+	else if (now <= was)
+		say(o, "No gain on these two networks: the options are not a free improvement.");
+	if (o->screens)
+		say(o, "The parameter screen (4) marks both as changed; set them to 0 for the "
+		       "published method again.");
+	else
+		say(o, "`clafuse fuse A B --set fusion.repair=1 --set fusion.width_aware=1` does "
+		       "the same.");
 }
 
 void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o)
@@ -336,6 +376,7 @@ void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o)
 	case CF_TOUR_OT: ot_text(s, o); break;
 	case CF_TOUR_EVAL: eval_text(s, i0, i1, o); break;
 	case CF_TOUR_FINETUNE: finetune_text(s, i0, i1, o); break;
+	case CF_TOUR_BEYOND: beyond_text(s, i0, i1, o); break;
 	default: end_text(s, i0, i1, o); break;
 	}
 }

@@ -27,6 +27,7 @@ enum cf_tour_stage {
 	CF_TOUR_EVAL,       /* the fused network against the baselines */
 	CF_TOUR_FINETUNE,   /* finetuning */
 	CF_TOUR_END,        /* summary */
+	CF_TOUR_BEYOND,     /* optional: the options beyond the published method */
 	CF_TOUR_NSTAGES
 };
 
@@ -41,10 +42,17 @@ typedef struct cf_tour_out {
 	int layer;
 	/* how the alignment's cells of C are marked ("[bracketed]") */
 	const char *marks;
+	/* CF_TOUR_BEYOND: the fused accuracy of the published method, taken
+	 * before the options were switched on (the session then holds only
+	 * the new one); NaN when unknown */
+	double published_acc;
 } cf_tour_out;
 
 /* "3/9 Layer costs, alignment": the stage's numbered title. */
 const char *cf_tour_title(int stage);
+
+/* The parameters CF_TOUR_BEYOND switches on (to 1), NULL-terminated. */
+extern const char *const cf_tour_beyond_params[];
 
 /* The stage's text for session s (models i0/i1 as cf_session_pair). */
 void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o);
