@@ -48,6 +48,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	const cf_session_finetune *ft;
 	const cf_session *R;
 	int lw = body.w * 11 / 20 > 52 || body.w - 30 < 52 ? body.w * 11 / 20 : 52, y, x, i0, i1;
+	int ft_stale;
 	/* narrow (80 columns with the tour): the accuracies need their numbers
 	 * more than the curve needs width */
 	if (lw < 30 && body.w - 30 >= 20)
@@ -79,10 +80,16 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	} else {
 		for (int k = 0; k < cf_session_nmodels(S->s) && y < acc.y + acc.h - 1; k++) {
 			const char *nm = cf_session_model_name(S->s, k), *b = strrchr(nm, '/');
-			char shown[96];
-			/* the name column is 22 cells: elide long file names there */
+			char shown[96], base[96], *dot;
+			/* the name column is 22 cells, narrower beside the tour: the
+			 * extension goes first ("mlp_a", not "mlp_a.…etensors"), then
+			 * long names are elided */
+			int nw = acc.w - 4 - 9 < 22 ? acc.w - 4 - 9 : 22;
+			snprintf(base, sizeof base, "%s", b ? b + 1 : nm);
+			if (cf_utf8_width(base) + 2 > nw && (dot = strrchr(base, '.')) && dot != base)
+				*dot = '\0';
 			snprintf(name, sizeof name, "%s %s", k == i0 ? "A" : k == i1 ? "B" : "+",
-				 cf_utf8_elide(b ? b + 1 : nm, 20, shown, sizeof shown));
+				 cf_utf8_elide(base, nw - 2 < 20 ? nw - 2 : 20, shown, sizeof shown));
 			acc_row(g, y++, x, acc.w - 4, name, mt->parent_acc[k], "parent");
 		}
 		if (y < acc.y + acc.h - 1)
@@ -95,7 +102,13 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 			acc_row(g, y++, x, acc.w - 4, "fused", mt->fused_acc, "one network");
 	}
 	ft = R ? cf_session_finetune_get(R) : NULL;
-	if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
+	/* a finetuning from before the last change is not this fused model's:
+	 * one row, said to be stale */
+	ft_stale = ft && cf_session_state(S->s, CF_STEP_FINETUNE) != CF_STATE_FRESH;
+	if (ft && ft->epochs > 0 && ft_stale && y < acc.y + acc.h - 1)
+		acc_row(g, y++, x, acc.w - 4, "finetuned (stale)", ft->res[ft->epochs - 1].test_acc,
+			"before the last change");
+	else if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
 		int wide = acc.w - 4 >= 31;
 		acc_row(g, y++, x, acc.w - 4, wide ? "finetuned (last epoch)" : "finetuned (last)",
 			ft->res[ft->epochs - 1].test_acc, "");
@@ -177,6 +190,10 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 			a[e] = 100 * ft->res[e].test_acc;
 		char l1[96], l2[96];
 		int iw = curve.w - 4;
+		if (ft_stale)
+			cf_grid_printf(g, curve.y + 1, curve.x + 2, iw, CF_ROLE_WARN,
+				       iw >= 24 ? "stale: %s finetunes again" : "stale: %s re-runs",
+				       cf_tui_command_key("run-all"));
 		if (ft->epochs == 1) {
 			snprintf(l1, sizeof l1, "epoch 1: %.2f%% (one point)", a[0]);
 			snprintf(l2, sizeof l2, "epoch 1: %.2f%%", a[0]);

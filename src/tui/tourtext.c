@@ -20,7 +20,7 @@ static const char *const titles[CF_TOUR_NSTAGES] = {
 	"1/8 Two networks",       "2/8 Activations",          "3/8 Layer costs, alignment",
 	"4/8 Similarity by CKA",  "5/8 Balancing the depths", "6/8 OT, layer by layer",
 	"7/8 Fused vs baselines", "8/8 Finetuning",           "Done",
-	"Beyond the paper (optional)"};
+	"Optional: beyond the paper"};
 
 const char *const cf_tour_beyond_params[] = {"fusion.repair", "fusion.width_aware", NULL};
 
