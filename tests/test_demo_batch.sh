@@ -106,6 +106,15 @@ else
 fi
 ok $? "the sentence on the output layer's plan agrees with its trace ratio ($trace)"
 
+# the column "to": a row of T carries 1/n0 of the mass, a column takes 1/n1,
+# so each neuron of A reaches at least n1/n0 neurons of B (1: a permutation)
+to_ok=$(sed -n '/^   layer  *size/,/^$/p' "$out" | sed 1d | grep . | awk '{
+	split($2, nm, "x"); k = int((nm[2] + nm[1] - 1) / nm[1]); split($6, r, "-")
+	if (r[1] < k) bad++; rows++ }
+	END { print (rows > 0 && !bad) ? "yes" : "no" }')
+[ "$to_ok" = yes ] && printf '%s\n' "$flat" | grep -F -q 'Column "to": how many neurons of B'
+ok $? "the column 'to' is at least n1/n0 in every layer, and the text explains it"
+
 # --- accuracies ------------------------------------------------------------------------
 a0=$(acc "model 0")
 a1=$(acc "model 1")

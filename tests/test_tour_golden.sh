@@ -8,8 +8,8 @@
 # every page is a screen: step-NN-P.txt is page P of step NN.  A screen is
 # captured once the step's work is done and the screen holds still.
 # Normalised, in the captures and the golden files alike, is only what
-# legitimately varies from run to run: durations ("0.06 s", "84.4ms")
-# read "#s", the private directory reads "$TMP".
+# legitimately varies from run to run: durations ("0.06 s", "84.4ms",
+# with the blanks before them) read " #s", the private directory "$TMP".
 #
 # Besides the comparison: each step shows something new in its main panel
 # (the screen left of the tour's panel, the tab bar and status line
@@ -58,9 +58,10 @@ echo "exit=\$?"
 exec sleep 600
 EOS
 
-# normalise: durations and the private directory, nothing else
+# normalise: durations (with the blanks that align them: "  9.87s" and
+# " 10.12s" both read " #s") and the private directory, nothing else
 normalise() {
-	sed -E -e "s|$tmp|\$TMP|g" -e 's/[0-9]+(\.[0-9]+)? ?(ms|s)\b/#s/g'
+	sed -E -e "s|$tmp|\$TMP|g" -e 's/ *[0-9]+(\.[0-9]+)? ?(ms|s)\b/ #s/g'
 }
 
 # settled: the step's work is done and two captures 0.3 s apart agree

@@ -69,7 +69,8 @@ static double published_acc = NAN;
 /* Stage k's title and text (the words the workbench's tour shows too). */
 static void stage(cf_session *s, int k)
 {
-	cf_tour_out o = {print_paragraph, NULL, 0, -1, "[bracketed]", published_acc};
+	cf_tour_out o = {.say = print_paragraph, .layer = -1, .marks = "[bracketed]",
+			 .published_acc = published_acc};
 	/* "3/8 Layer costs" loses its "3/8": the printed tour numbers its own */
 	const char *t = cf_tour_title(k), *sp = strchr(t, ' ');
 	title(k + 1, sp && t[0] >= '0' && t[0] <= '9' ? sp + 1 : t);
@@ -196,15 +197,21 @@ static int tour_fusion(cf_session *s)
 	if (run_step(s, CF_STEP_FUSE, &t))
 		return -1;
 	stage(s, CF_TOUR_OT);
-	printf("\n   %-12s %11s %12s %-9s %8s %9s\n", "layer", "size", "OT cost", "status",
-	       "trace", "time");
+	printf("\n   %-12s %11s %12s %-9s %8s %5s %9s\n", "layer", "size", "OT cost", "status",
+	       "trace", "to", "time");
 	for (int l = 0; l < cf_session_fusion_layers(s); l++) {
 		const cf_fusion_layer *L = cf_session_fusion_layer(s, l);
-		char size[32];
+		char size[32], to[32];
+		int64_t most, fewest;
+		cf_tour_plan_reach(L, &most, &fewest);
 		snprintf(size, sizeof size, "%lldx%lld", (long long)L->n0, (long long)L->n1);
-		printf("   %-12s %11s %12.5g %-9s %8.3f %8.1fms\n", L->name, size, L->ot.cost,
+		if (most == fewest)
+			snprintf(to, sizeof to, "%lld", (long long)most);
+		else
+			snprintf(to, sizeof to, "%lld-%lld", (long long)fewest, (long long)most);
+		printf("   %-12s %11s %12.5g %-9s %8.3f %5s %8.1fms\n", L->name, size, L->ot.cost,
 		       L->plan ? cf_ot_status_name(L->ot.status) : "-", L->trace_ratio,
-		       1e3 * L->time);
+		       most ? to : "-", 1e3 * L->time);
 	}
 	return next();
 }

@@ -647,7 +647,9 @@ static void draw_errors(cf_tui *t, cf_grid *g, cf_rect box)
 	cf_rect plot = {box.y + 1, box.x + 10, box.h - 2, box.w - 11};
 	double lo, hi;
 
-	cf_grid_box(g, box, "error per iteration (log10)", CF_ROLE_FRAME);
+	cf_grid_box(g, box, box.w - 5 >= 27 ? "error per iteration (log10)"
+			    : box.w - 5 >= 13 ? "error (log10)" : "error",
+		    CF_ROLE_FRAME);
 	if (L->nerr == 0 || isnan(L->err)) {
 		/* wrapped: a narrow box shows it whole on more lines */
 		const char *text = L->nerr || L->iters > 0 || L->status != CF_OT_RUNNING

@@ -91,9 +91,15 @@ static void compose(cf_tui *t, struct cf_tour *T, cf_rect r)
 {
 	const cf_session *s = cf_tsess_results(t);
 	struct cf_tsess *S = t->sess;
-	cf_tour_out o = {add_paragraph, T, 1, S ? cf_tsess_selected(t, NULL) : 0,
-			 S && cf_heatmap_labelled(S->hC) ? "[bracketed]" : "marked red",
-			 T->published_acc};
+	cf_tour_out o = {
+		.say = add_paragraph,
+		.ud = T,
+		.screens = 1,
+		.layer = S ? cf_tsess_selected(t, NULL) : 0,
+		.marks = S && cf_heatmap_labelled(S->hC) ? "[bracketed]" : "marked red",
+		.sorted = S ? S->sorted : 0,
+		.published_acc = T->published_acc,
+	};
 
 	T->nlines = 0;
 	T->width = r.w - 4;
@@ -250,6 +256,10 @@ int cf_tour_cmd_next(cf_tui *t, const char *args)
 	T->scroll = 0;
 	/* fuse one layer per key press until the fusion is done */
 	if (T->stage == CF_TOUR_OT && cf_session_state(t->sess->s, CF_STEP_FUSE) != CF_STATE_FRESH) {
+		/* from the second layer on, plans in matching order: the
+		 * scattered plan of layer 1 becomes a readable matching */
+		if (!t->sess->sorted && cf_session_fusion_cursor(t->sess->s) == 1)
+			cf_tsess_cmd_sort(t, "");
 		cf_tsess_cmd_fuse_next(t, "");
 		cf_tui_show(t, "layer");
 		return 0;

@@ -201,11 +201,54 @@ static void balance_text(const cf_session *s, int i0, int i1, const cf_tour_out 
 		       "layers marked \"id\") with the alignment as connectors.");
 }
 
-static void layer_sentence(const cf_fusion_layer *fl, int l, int nl, const cf_tour_out *o)
+void cf_tour_plan_reach(const cf_fusion_layer *fl, int64_t *most, int64_t *fewest)
 {
-	say(o, "Layer %d of %d (%s): %lld×%lld neurons, %s, cost %.4g. Trace ratio %.3f: the "
-	       "share of T on the diagonal.", l + 1, nl, fl->name, (long long)fl->n0,
-	    (long long)fl->n1, cf_ot_status_name(fl->ot.status), fl->ot.cost, fl->trace_ratio);
+	*most = *fewest = 0;
+	if (!fl->plan || fl->n0 <= 0 || fl->n1 <= 0)
+		return;
+	*fewest = fl->n1;
+	for (int64_t i = 0; i < fl->n0; i++) {
+		const double *row = fl->plan + i * fl->n1;
+		double big = 0;
+		int64_t k = 0;
+		for (int64_t j = 0; j < fl->n1; j++)
+			big = fmax(big, row[j]);
+		for (int64_t j = 0; j < fl->n1; j++)
+			k += big > 0 && row[j] > 1e-12 * big;
+		*most = k > *most ? k : *most;
+		*fewest = k < *fewest ? k : *fewest;
+	}
+}
+
+/* One fusion layer; `intro`: the first shown, with the explanations
+ * around it (later layers say only what is new, to fit the panel). */
+static void layer_sentence(const cf_fusion_layer *fl, int l, int nl, int intro,
+			   const cf_tour_out *o)
+{
+	int64_t most, fewest;
+
+	say(o, "Layer %d of %d (%s): %lld×%lld neurons, %s, cost %.4g. Trace ratio %.3f%s",
+	    l + 1, nl, fl->name, (long long)fl->n0, (long long)fl->n1,
+	    cf_ot_status_name(fl->ot.status), fl->ot.cost, fl->trace_ratio,
+	    intro ? ": the share of T on the diagonal." : ".");
+	cf_tour_plan_reach(fl, &most, &fewest);
+	if (most == 0)
+		return;
+	/* what the matching is, read from T itself */
+	if (most == 1 && fl->n0 == fl->n1)
+		say(o, "T is a permutation: each neuron of A goes to exactly one of B.%s",
+		    !intro && fl->trace_ratio < 0.5
+			    ? " The low trace only says it is not neuron i to i."
+			    : "");
+	else if (most == fewest)
+		say(o, "Each neuron of A is spread over %lld neurons of B.", (long long)most);
+	else
+		say(o, "Each neuron of A is spread over %lld to %lld neurons of B.", (long long)fewest,
+		    (long long)most);
+	/* said once, on the first layer drawn so */
+	if (o->screens && o->sorted && l == 1)
+		say(o, "Drawn in matching order now (o): rows sorted by the column they go to, "
+		       "the matching is a diagonal band.");
 }
 
 static void ot_text(const cf_session *s, const cf_tour_out *o)
@@ -223,12 +266,11 @@ static void ot_text(const cf_session *s, const cf_tour_out *o)
 		       "of B (distance of their activations), then a transport plan T that moves A's "
 		       "neurons onto B's at least total cost.");
 	if (fl && fl->done)
-		layer_sentence(fl, o->layer, nl, o);
+		layer_sentence(fl, o->layer, nl, intro, o);
 	if (intro)
 		say(o, "Hidden neurons have no order of their own, so a low trace says nothing bad: "
 		       "it only says the matching is not neuron i to neuron i.%s",
-		    o->screens ? " Press o to sort T's rows by the matching: it then reads as a "
-				 "diagonal." : "");
+		    o->screens && !o->sorted ? " The next layer is drawn in matching order." : "");
 	if (done && nl > 0 && (!o->screens || o->layer == nl - 1)) {
 		const cf_fusion_layer *last = cf_session_fusion_layer(s, nl - 1);
 		/* the output neurons are the classes, in one order in both */
@@ -238,6 +280,9 @@ static void ot_text(const cf_session *s, const cf_tour_out *o)
 					      : "yet there T is not the identity: the two disagree "
 						"on what the classes look like.");
 	}
+	if (!o->screens)
+		say(o, "Column \"to\": how many neurons of B each neuron of A goes to, 1 where T is "
+		       "a permutation, more where A's neurons are split over B's.");
 	if (intro)
 		say(o, "A's weights, reordered by T, are averaged with B's.");
 	say(o, "%s", done ? "Every layer is fused." : "Space fuses the next layer.");

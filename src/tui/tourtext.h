@@ -42,6 +42,8 @@ typedef struct cf_tour_out {
 	int layer;
 	/* how the alignment's cells of C are marked ("[bracketed]") */
 	const char *marks;
+	/* the workbench shows plans in matching order (o) */
+	int sorted;
 	/* CF_TOUR_BEYOND: the fused accuracy of the published method, taken
 	 * before the options were switched on (the session then holds only
 	 * the new one); NaN when unknown */
@@ -60,6 +62,11 @@ void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o);
 /* The relation of acc to the parents' accuracies a and b: "below both
  * parents", "above both parents" or "between the two parents". */
 const char *cf_tour_versus(double acc, double a, double b);
+
+/* The most and the fewest columns one row of the layer's plan T reaches
+ * (entries above 1e-12 of the row's largest): 1 and 1 for a permutation.
+ * 0 and 0 without a plan. */
+void cf_tour_plan_reach(const cf_fusion_layer *fl, int64_t *most, int64_t *fewest);
 
 /* The depth (units) of a net and its widths "400-200-10" into buf. */
 int cf_tour_widths(const cf_net *net, char *buf, size_t size);
