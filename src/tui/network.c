@@ -47,8 +47,11 @@ static const char *elide_widths(const char *sub, int maxw, char *out, size_t siz
 
 	if (cf_utf8_width(sub) <= maxw || strspn(sub, "0123456789-") != strlen(sub))
 		return cf_utf8_elide(sub, maxw, out, size);
-	for (const char *p = sub; *p && n < 64; p += strcspn(p, "-"), p += *p == '-')
+	for (const char *p = sub; *p; p += strcspn(p, "-"), p += *p == '-') {
+		if (n == 64) /* more layers than we keep track of */
+			return cf_utf8_elide(sub, maxw, out, size);
 		tok[n++] = p;
+	}
 	/* take numbers from the front and the back in turn while they fit */
 	for (int side = 0, miss = 0; head + tail < n && miss < 2; side = !side) {
 		int k = side ? n - 1 - tail : head;
