@@ -4,9 +4,10 @@
  * about to explain (through the same session the screens show) and
  * switches to the screen that shows it, so a newcomer sees the method
  * unfold: models → activations → costs & alignment → the same by CKA →
- * balancing → per-layer OT (one layer per key press) → the fused model
- * against the baselines → finetuning → the end, and one optional step
- * more: the options beyond the published method.  The words are tourtext.c's, the
+ * balancing → per-layer OT (one layer per key press; from the second
+ * layer the plans in matching order) → the fused model against the
+ * baselines → finetuning → the end, and one optional step more: the
+ * options beyond the published method.  The words are tourtext.c's, the
  * same the printed tour (`clafuse demo --batch`) uses, composed from the
  * session at draw time.
  *
