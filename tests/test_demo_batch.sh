@@ -106,6 +106,15 @@ else
 fi
 ok $? "the sentence on the output layer's plan agrees with its trace ratio ($trace)"
 
+# the column "to": a row of T carries 1/n0 of the mass, a column takes 1/n1,
+# so each neuron of A reaches at least n1/n0 neurons of B (1: a permutation)
+to_ok=$(sed -n '/^   layer  *size/,/^$/p' "$out" | sed 1d | grep . | awk '{
+	split($2, nm, "x"); k = int((nm[2] + nm[1] - 1) / nm[1]); split($6, r, "-")
+	if (r[1] < k) bad++; rows++ }
+	END { print (rows > 0 && !bad) ? "yes" : "no" }')
+[ "$to_ok" = yes ] && printf '%s\n' "$flat" | grep -F -q 'Column "to": how many neurons of B'
+ok $? "the column 'to' is at least n1/n0 in every layer, and the text explains it"
+
 # --- accuracies ------------------------------------------------------------------------
 a0=$(acc "model 0")
 a1=$(acc "model 1")
@@ -128,5 +137,20 @@ printf '%s\n' "$flat" | grep -F -q "reaches $aft%" \
 ok $? "finetuned $aft% is '$(rel "$aft" "$a0" "$a1")', as the text says"
 awk -v f="$af" -v t="$aft" 'BEGIN { exit !(t > f) }' || ! printf '%s\n' "$flat" | grep -F -q "up from"
 ok $? "'up from' only when finetuning raised the accuracy ($af% -> $aft%)"
+
+# --- the optional last step: the options beyond the paper ----------------------------------
+pub=$(sed -n 's/^   fused, as published  *\([0-9.]*\)%.*/\1/p' "$out")
+opt=$(sed -n 's/^   fused, repair + width_aware  *\([0-9.]*\)%.*/\1/p' "$out")
+diff=$(awk -v a="$opt" -v b="$pub" 'BEGIN { printf "%+.2f", a - b }')
+[ -n "$opt" ] && [ "$pub" = "$af" ]
+ok $? "the optional step's table: published $pub% (the fused $af% above), with the options $opt%"
+printf '%s\n' "$flat" | grep -F -q "the fused network reaches $opt% instead of $pub% ($diff points), $(rel "$opt" "$a0" "$a1") (A $a0%, B $a1%)."
+ok $? "the options' effect as the table shows it: $pub% -> $opt% ($diff points), '$(rel "$opt" "$a0" "$a1")'"
+if awk -v a="$opt" -v b="$pub" 'BEGIN { exit !(a <= b) }'; then
+	printf '%s\n' "$flat" | grep -F -q "No gain on these two networks" && ! printf '%s\n' "$flat" | grep -F -q "A gain, not a cure"
+else
+	! printf '%s\n' "$flat" | grep -F -q "No gain on these two networks"
+fi
+ok $? "'gain' or 'no gain' as the numbers say ($pub% -> $opt%)"
 
 echo "1..$n"

@@ -63,15 +63,30 @@ has "$tmp/repair.out" "| CLAFusion, as published" && has "$tmp/repair.out" "| CL
 	has "$tmp/repair.out" "before any finetuning"
 ok $? "repair: the table has every variant and the finding"
 
+grep -q "^Finding: with add, the alignments reached give \[" "$tmp/mlp_ablation.out"
+ok $? "mlp_ablation: ends with its finding"
+
 run teacher_student
 has "$tmp/teacher_student.out" "| fused, finetuned" && has "$tmp/teacher_student.out" "| teacher"
 ok $? "teacher_student: the accuracy table"
 has "$tmp/teacher_student.out" "per-layer fusion:"
 ok $? "teacher_student: the per-layer table"
+# the finding agrees with the table: finetuned fused against the student trained on
+ft=$(sed -n 's/^| fused, finetuned *| *\([0-9.]*\) .*/\1/p' "$tmp/teacher_student.out")
+st=$(sed -n 's/^| student, trained on *| *\([0-9.]*\) .*/\1/p' "$tmp/teacher_student.out")
+if awk -v a="$ft" -v b="$st" 'BEGIN { exit !(a < b) }'; then word="does not pay"; else word="are worth more"; fi
+[ -n "$ft" ] && grep "^Finding: " "$tmp/teacher_student.out" | grep -q -F "reaches $ft%" &&
+	grep "^Finding: " "$tmp/teacher_student.out" | grep -q -F "$word"
+ok $? "teacher_student: the finding agrees with the table (finetuned $ft% vs trained on $st%)"
 
 run multi_model
 has "$tmp/multi_model.out" "| fused, iterative" && has "$tmp/multi_model.out" "| fused, many-to-one"
 ok $? "multi_model: both methods"
+it=$(sed -n 's/^| fused, iterative *|[^|]*| *\([0-9.]*\) .*/\1/p' "$tmp/multi_model.out")
+mo=$(sed -n 's/^| fused, many-to-one *|[^|]*| *\([0-9.]*\) .*/\1/p' "$tmp/multi_model.out")
+if awk -v a="$mo" -v b="$it" 'BEGIN { exit !(a > b) }'; then best=many-to-one; else best=iterative; fi
+[ -n "$it" ] && grep -q "^Finding: $best keeps more" "$tmp/multi_model.out"
+ok $? "multi_model: the finding names the better method as the table does ($best; $it% vs $mo%)"
 run multi_model --models 4
 has "$tmp/multi_model.out" "| model 4"
 ok $? "multi_model --models 4: four parents"
@@ -83,6 +98,8 @@ for solver in exact sinkhorn sinkhorn-log sinkhorn-eps; do
 done
 grep '^| exact ' "$tmp/ot_solvers.out" | grep -q ' 0\.000 |'
 ok $? "ot_solvers: the exact plan is at distance 0 from itself"
+grep -q "^Finding: " "$tmp/ot_solvers.out"
+ok $? "ot_solvers: ends with its finding"
 
 # bad options: non-zero exit and a message naming the option
 for name in mlp_ablation teacher_student multi_model ot_solvers; do

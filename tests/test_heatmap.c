@@ -493,8 +493,28 @@ static void test_labelled_fit(void)
 	cf_heatmap_free(h);
 }
 
+/* Text that does not fit loses whole hints, clauses or words. */
+static void test_cut(void)
+{
+	char out[128];
+	int r;
+
+	r = cf_utf8_cut("s step  r run  w script", 17, "  ", out, sizeof out);
+	ok(r == 1 && !strcmp(out, "s step  r run"), "hints cut at a whole hint: '%s' (%d)", out, r);
+	r = cf_utf8_cut("400×400 → 20×10 px, mean of 20×40", 21, ", ", out, sizeof out);
+	ok(r == 1 && !strcmp(out, "400×400 → 20×10 px"), "a clause dropped whole (cells, not bytes): "
+	   "'%s'", out);
+	r = cf_utf8_cut("Finetuning: test accuracy", 14, " ", out, sizeof out);
+	ok(r == 1 && !strcmp(out, "Finetuning"), "a title cut at a word, its colon dropped: '%s'", out);
+	r = cf_utf8_cut("abcdefgh", 5, " ", out, sizeof out);
+	ok(r == 2 && !strcmp(out, "abcde"), "no separator fits: cut at the width ('%s', %d)", out, r);
+	r = cf_utf8_cut("fits", 4, " ", out, sizeof out);
+	ok(r == 0 && !strcmp(out, "fits"), "text that fits is whole (%d)", r);
+}
+
 int main(void)
 {
+	test_cut();
 	test_aspect();
 	test_labelled_fit();
 	test_labelled();

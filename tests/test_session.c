@@ -277,6 +277,111 @@ static void test_pipeline(void)
 	cf_session_free(s);
 }
 
+/* A stop during a later layer keeps the layers solved before it: the
+ * callback stops the first report of layer 4's solver (sinkhorn-log at a
+ * tiny ε and no iteration limit would run for minutes there), and the
+ * next run solves layers 4 on only, the plans of 1-3 untouched. */
+struct stop_at {
+	cf_session *s;
+	int layer;   /* stop while the fusion's cursor is here (0-based) */
+	int solver;  /* 1: only the solver's reports; 0: also the fusion's own */
+	int reports; /* reports that stopped */
+};
+
+static int stop_at_layer(void *ud, const char *what, double fraction)
+{
+	struct stop_at *st = ud;
+	(void)fraction;
+	if (cf_session_state(st->s, CF_STEP_FUSE) != CF_STATE_RUNNING ||
+	    cf_session_fusion_cursor(st->s) != st->layer ||
+	    (st->solver && !strstr(what, "iteration")))
+		return 0;
+	st->reports++;
+	return 1;
+}
+
+static void test_stop_keeps_layers(void)
+{
+	cf_session *s = NULL;
+	cf_error e = { 0, "" };
+	struct stop_at st = { NULL, 3, 1, 0 };
+	cf_progress prog = { stop_at_layer, &st };
+	const double *plan[3];
+	int64_t solves;
+	int rc, L, same = 1;
+
+	cf_session_new(&s, &e);
+	st.s = s;
+	cf_session_add_model(s, mk("mlp 16-40-30-20-12-10 nobias"), "A", &e);
+	cf_session_add_model(s, mk("mlp 16-40-30-10 nobias"), "B", &e);
+	cf_session_set_data(s, fx_data(400, 1, 4, 4, 10, 1), fx_data(300, 1, 4, 4, 10, 2), &e);
+	cf_session_set(s, "data.samples", "100", &e);
+	ok(cf_session_set_layer(s, 4, "ot.solver", "sinkhorn-log", &e) == 0 &&
+		   cf_session_set_layer(s, 4, "ot.reg", "1e-6", &e) == 0,
+	   "layer 4: sinkhorn-log at ε 1e-6, no iteration limit");
+	cf_session_set_progress(s, &prog);
+	rc = cf_session_run(s, CF_STEP_FUSE, &e);
+	L = cf_session_fusion_layers(s);
+	ok(rc == CF_ESTOPPED && st.reports == 1 && cf_session_state(s, CF_STEP_FUSE) == CF_STATE_STOPPED,
+	   "stopped in layer 4's solver: state stopped (%s)", rc == CF_ESTOPPED ? "ok" : e.msg);
+	solves = cf_session_layer_solves(s);
+	ok(cf_session_fusion_cursor(s) == 3 && solves == 3 && !cf_session_fused(s),
+	   "layers 1-3 solved and kept (cursor %d, %lld solves), no fused model yet",
+	   cf_session_fusion_cursor(s), (long long)solves);
+	for (int l = 0; l < 3; l++) {
+		const cf_fusion_layer *fl = cf_session_fusion_layer(s, l);
+		plan[l] = fl ? fl->plan : NULL;
+		same &= fl && fl->done && fl->plan;
+	}
+	ok(same, "layers 1-3 keep their plans after the stop");
+	/* the next run: the override lifted to a sane ε so that layer 4 ends */
+	st.layer = -1;
+	ok(cf_session_set_layer(s, 4, "ot.reg", "0.1", &e) == 0 &&
+		   cf_session_run(s, CF_STEP_FUSE, &e) == 0 &&
+		   cf_session_state(s, CF_STEP_FUSE) == CF_STATE_FRESH && cf_session_fused(s),
+	   "the next run finishes the fusion");
+	for (int l = 0; l < 3; l++)
+		same &= cf_session_fusion_layer(s, l)->plan == plan[l];
+	ok(same && cf_session_layer_solves(s) - solves == L - 3,
+	   "it solves layers 4-%d only (%lld solves), layers 1-3 keep their plans", L,
+	   (long long)(cf_session_layer_solves(s) - solves));
+
+	/* the same through the stepped fusion (the workbench's Space) */
+	st.layer = 1;
+	st.reports = 0;
+	cf_session_set(s, "fusion.step", "0.25", &e);
+	cf_session_set_layer(s, 2, "ot.solver", "sinkhorn-log", &e);
+	cf_session_set_layer(s, 2, "ot.reg", "1e-6", &e);
+	ok(cf_session_fuse_step(s, &e) == 0 && cf_session_fusion_cursor(s) == 1,
+	   "stepped: layer 1 fused");
+	plan[0] = cf_session_fusion_layer(s, 0)->plan;
+	solves = cf_session_layer_solves(s);
+	ok(cf_session_fuse_step(s, &e) == CF_ESTOPPED && st.reports == 1 &&
+		   cf_session_fusion_cursor(s) == 1 &&
+		   cf_session_state(s, CF_STEP_FUSE) == CF_STATE_STOPPED,
+	   "stepped: a stop in layer 2's solver keeps layer 1");
+	st.layer = -1;
+	cf_session_set_layer(s, 2, "ot.reg", "0.1", &e);
+	ok(cf_session_fuse_step(s, &e) == 0 && cf_session_fusion_cursor(s) == 2 &&
+		   cf_session_fusion_layer(s, 0)->plan == plan[0] &&
+		   cf_session_layer_solves(s) - solves == 1,
+	   "stepped: the next step solves layer 2 alone, layer 1 keeps its plan");
+
+	/* a stop that arrives as a layer ends (the fusion's own report) keeps
+	 * that layer too, and counts it as solved */
+	st.layer = 3;
+	st.solver = 0;
+	st.reports = 0;
+	solves = cf_session_layer_solves(s);
+	rc = cf_session_run(s, CF_STEP_FUSE, &e);
+	ok(rc == CF_ESTOPPED && cf_session_fusion_cursor(s) == 3 &&
+		   cf_session_fusion_layer(s, 2)->done && cf_session_layer_solves(s) - solves == 1,
+	   "a stop after layer 3 keeps it: cursor %d, %lld solve counted",
+	   cf_session_fusion_cursor(s), (long long)(cf_session_layer_solves(s) - solves));
+	cf_session_set_progress(s, NULL);
+	cf_session_free(s);
+}
+
 static void test_structures(void)
 {
 	cf_session *s = NULL;
@@ -594,6 +699,7 @@ int main(void)
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, 5);
 	test_pipeline();
+	test_stop_keeps_layers();
 	test_structures();
 	test_decisive();
 	test_params();

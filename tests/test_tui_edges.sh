@@ -194,4 +194,36 @@ ok $? "the results screen marks the fusion stopped"
 keys q
 wait_for "exit=0"
 
+# a stop keeps the layers already solved: layer 3 gets a Sinkhorn that
+# runs for minutes, a session-wide change makes every layer re-solve, r
+# runs and q stops inside layer 3; the two layers before it stay solved
+# and the next run solves only layers 3 and 4 (layer solves 4 -> 6 -> 8;
+# a stop that dropped them would give 10)
+start stopkeep -- "$tmp/A.safetensors" "$tmp/B.safetensors" --set ot.max_iter=100000000
+wait_for "Layer costs C"
+keys r
+wait_for "every step fresh"
+keys 2 ']' ']'
+wait_for "Ground cost M3"
+keys : "solver sinkhorn-log" Enter
+wait_for "layer 3: ot.solver = sinkhorn-log (override)"
+keys e C-u 0.0001 Enter
+wait_for "layer 3: ot.reg = 0.0001 (override)"
+keys : "set fusion.step=0.25" Enter
+wait_for "fusion.step = 0.25; fusion and later steps are stale"
+keys 1 r
+wait_for "layer 3/4 sinkhorn-log it " && keys q && wait_for "of the largest cost in layer 3"
+ok $? "r with a slow Sinkhorn on layer 3: q stops it there"
+keys 5
+wait_for "fusion layers solved: 6" && screen | grep -q "fusion  *stopped"
+ok $? "after the stop: fusion stopped, layers 1 and 2 solved and kept (6 solves in all)"
+keys : 'session:set_layer(3, "ot.reg", 0.1)' Enter
+wait_for "= Session"
+keys 1 r
+# (the status line then warns that this ε is small against the costs)
+wait_for "✓ evaluation  fresh" && keys 5 && wait_for "fusion layers solved: 8"
+ok $? "the next run solves layers 3 and 4 only (8 solves, not 10)"
+keys q
+wait_for "exit=0"
+
 echo "1..$n"

@@ -3,9 +3,10 @@
 -- `iterative` (each model fused into the running result in turn) against
 -- `many-to-one` (every model transported onto the deepest and averaged).
 -- Prints each parent's accuracy, the prediction ensemble of all K, and
--- the fused model of each method, with the fusion time.
+-- the fused model of each method, with the fusion time, and the finding:
+-- which method keeps more of the parents' accuracy.
 --
---   clafuse run scripts/examples/multi_model.lua              # about a minute
+--   clafuse run scripts/examples/multi_model.lua              # under 30 s
 --   clafuse run scripts/examples/multi_model.lua --models 5    # more parents
 --   clafuse run scripts/examples/multi_model.lua --paper       # wider, longer
 --   clafuse run scripts/examples/multi_model.lua --tiny        # seconds (tests)
@@ -77,3 +78,18 @@ out[#out + 1] = { model = "prediction ensemble", arch = o.models .. " forward pa
 for _, r in ipairs(rows) do out[#out + 1] = r end
 cf.table_print(out, { "model", { "arch", "architecture" }, { "acc", "accuracy %", "%.2f" },
                       { "time", "fusion time (s)", "%.3f" } })
+
+-- the finding, decided from the numbers above
+local it, mo = rows[1], rows[2]
+local better, worse = it, mo
+if mo.acc > it.acc then better, worse = mo, it end
+local mean, ens = 100 * sum / o.models, 100 * metrics.ensemble
+local function rel(x, ref)
+  return ("%.2f points %s"):format(math.abs(x - ref), x < ref and "below" or "above")
+end
+print(("\nFinding: %s keeps more of the parents' accuracy (%.2f%% against %.2f%% for %s); "
+       .. "it is %s the mean of the parents (%.2f%%) and %s the ensemble of all %d (%.2f%%, "
+       .. "%d forward passes instead of one).")
+      :format((better.model:gsub("^fused, ", "")), better.acc, worse.acc,
+              (worse.model:gsub("^fused, ", "")), rel(better.acc, mean), mean,
+              rel(better.acc, ens), o.models, ens, o.models))

@@ -6,7 +6,7 @@
 -- parents and the prediction ensemble.  Each variant is one parameter change on one
 -- session: only the fusion and the evaluation are recomputed.
 --
---   clafuse run scripts/examples/repair.lua          # about half a minute
+--   clafuse run scripts/examples/repair.lua          # under 30 s
 --   clafuse run scripts/examples/repair.lua --tiny   # seconds (tests)
 local o = cf.args(arg, {train = 8000, test = 2000, samples = 200, epochs = 3, seed = 1,
                         tiny = false, quiet = false}, "usage: clafuse run repair.lua [options]")

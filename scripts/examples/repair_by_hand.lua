@@ -5,7 +5,7 @@
 -- plan onto model 1's neurons, averaged with model 1's), layer by layer:
 -- rows of the weights rescaled, biases set.  Prints the accuracies.
 --
---   clafuse run scripts/examples/repair_by_hand.lua          # about a minute
+--   clafuse run scripts/examples/repair_by_hand.lua          # under 30 s
 --   clafuse run scripts/examples/repair_by_hand.lua --tiny   # seconds (tests)
 local o = cf.args(arg, {train = 6000, test = 2000, samples = 500, epochs = 3, seed = 1,
                         tiny = false, quiet = false}, "usage: clafuse run repair_by_hand.lua [options]")

@@ -936,8 +936,10 @@ static int fusion_ready(cf_session *s, cf_error *err)
 
 static int fuse_one_layer(cf_session *s, cf_error *err)
 {
+	int before = cf_fusion_cursor(s->fusion);
 	int rc = cf_fusion_step(s->fusion, &s->prog, err);
-	if (!rc)
+	/* a stop asked for as the layer ends keeps the layer: it counts */
+	if (cf_fusion_cursor(s->fusion) > before)
 		s->solves++;
 	return rc;
 }

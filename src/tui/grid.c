@@ -222,6 +222,43 @@ char *cf_utf8_elide(const char *s, int maxw, char *out, size_t size)
 	return out;
 }
 
+int cf_utf8_cut(const char *s, int maxw, const char *sep, char *out, size_t size)
+{
+	size_t best = 0, len;
+	int found = 0;
+
+	if (size == 0)
+		return 0;
+	if (maxw < 0)
+		maxw = 0;
+	if (cf_utf8_width(s) <= maxw) {
+		snprintf(out, size, "%s", s);
+		return 0;
+	}
+	/* the last separator whose prefix still fits */
+	for (const char *p = strstr(s, sep); p && *sep; p = strstr(p + 1, sep)) {
+		len = (size_t)(p - s);
+		if (len >= size)
+			break;
+		memcpy(out, s, len);
+		out[len] = '\0';
+		if (cf_utf8_width(out) > maxw)
+			break;
+		best = len;
+		found = 1;
+	}
+	if (!found) {
+		snprintf(out, size, "%s", s);
+		out[utf8_offset(out, maxw)] = '\0';
+		return 2;
+	}
+	memcpy(out, s, best);
+	out[best] = '\0';
+	while (best > 0 && strchr(" ,;:", out[best - 1]))
+		out[--best] = '\0';
+	return 1;
+}
+
 int cf_grid_puts(cf_grid *g, int y, int x, int maxw, int role, const char *s)
 {
 	uint32_t fg, bg;
@@ -283,8 +320,11 @@ void cf_grid_box(cf_grid *g, cf_rect r, const char *title, int role)
 	cf_grid_set(g, r.y + r.h - 1, r.x, 0x2514, fg, bg, attr);
 	cf_grid_set(g, r.y + r.h - 1, r.x + r.w - 1, 0x2518, fg, bg, attr);
 	if (title && *title && r.w > 4) {
+		/* a title too long for the frame loses whole words, not letters */
+		char cut[256];
 		int n = cf_grid_puts(g, r.y, r.x + 2, r.w - 4, role, " ");
-		n += cf_grid_puts(g, r.y, r.x + 2 + n, r.w - 4 - n, role, title);
+		cf_utf8_cut(title, r.w - 5, " ", cut, sizeof cut);
+		n += cf_grid_puts(g, r.y, r.x + 2 + n, r.w - 4 - n, role, cut);
 		cf_grid_puts(g, r.y, r.x + 2 + n, r.w - 4 - n, role, " ");
 	}
 }

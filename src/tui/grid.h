@@ -100,6 +100,12 @@ int cf_utf8_width(const char *s);
  * else its start and end around "…" (the end of a file name says more
  * than its middle).  Returns out. */
 char *cf_utf8_elide(const char *s, int maxw, char *out, size_t size);
+/* `s` in at most maxw cells into out (size bytes): whole when it fits,
+ * else its longest start that ends before a `sep` (" " for words, "  "
+ * for key hints, ", " for clauses), without the blanks and ",;:" left at
+ * its end; cut at maxw only when no separator fits.  Returns 0 when s
+ * fits whole, 1 when cut at a separator, 2 when cut at maxw. */
+int cf_utf8_cut(const char *s, int maxw, const char *sep, char *out, size_t size);
 /* The next line of the text at *s word-wrapped to `width` cells, into out
  * (size bytes); *s moves past it and the blank or newline that ended it.
  * A word longer than the width is cut.  Returns 0 when no text is left. */

@@ -560,13 +560,16 @@ int cf_layer_cmd_export(cf_tui *t, const char *args)
 static void draw_pane(cf_grid *g, cf_rect box, const char *title, cf_heatmap *h,
 		      cf_heatmap_view *v)
 {
-	char scale[128];
+	char scale[128], cut[128];
 	cf_rect inner = {box.y + 2, box.x + 1, box.h - 3, box.w - 2};
 
 	cf_grid_box(g, box, title, CF_ROLE_FRAME);
 	cf_heatmap_render(h, v, g, inner);
 	cf_heatmap_scale_text(h, v, scale, sizeof scale);
-	cf_grid_puts(g, box.y + 1, box.x + 2, box.w - 4, CF_ROLE_DIM, scale);
+	/* narrow: "400×400 → 20×10 px" without the pooling clause, not cut
+	 * inside a word */
+	cf_utf8_cut(scale, box.w - 4, ", ", cut, sizeof cut);
+	cf_grid_puts(g, box.y + 1, box.x + 2, box.w - 4, CF_ROLE_DIM, cut);
 }
 
 static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
@@ -611,10 +614,17 @@ static void draw_solver(cf_tui *t, cf_grid *g, cf_rect box)
 			cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "ε now %.3g",
 				       cf_ot_solver_eps(L->solver));
 	}
-	if (L->fusion_layer >= 0 && y < box.y + box.h - 1)
-		cf_grid_printf(g, y++, x, w, CF_ROLE_NORMAL, "%s %d/%d %s trace %.3f",
-			       L->showing_fusion ? "fusion's plan" : "re-solving", L->fusion_layer + 1,
-			       L->nlayers, L->lname, L->trace_ratio);
+	if (L->fusion_layer >= 0 && y < box.y + box.h - 1) {
+		snprintf(buf, sizeof buf, "%s %d/%d %s trace %.3f",
+			 L->showing_fusion ? "fusion's plan" : "re-solving", L->fusion_layer + 1,
+			 L->nlayers, L->lname, L->trace_ratio);
+		/* narrow: the trace whole, the words before it shorter */
+		if (cf_utf8_width(buf) > w)
+			snprintf(buf, sizeof buf, "%s %d/%d trace %.3f",
+				 L->showing_fusion ? "plan" : "re-solving", L->fusion_layer + 1,
+				 L->nlayers, L->trace_ratio);
+		cf_grid_puts(g, y++, x, w, CF_ROLE_NORMAL, buf);
+	}
 	if (y < box.y + box.h - 1) {
 		cf_heatmap_cursor_text(L->hM, &L->view, buf, sizeof buf);
 		cf_grid_puts(g, y++, x, w, CF_ROLE_SELECT, buf);
@@ -631,12 +641,18 @@ static void draw_errors(cf_tui *t, cf_grid *g, cf_rect box)
 	cf_rect plot = {box.y + 1, box.x + 10, box.h - 2, box.w - 11};
 	double lo, hi;
 
-	cf_grid_box(g, box, "error per iteration (log10)", CF_ROLE_FRAME);
+	cf_grid_box(g, box, box.w - 5 >= 27 ? "error per iteration (log10)"
+			    : box.w - 5 >= 13 ? "error (log10)" : "error",
+		    CF_ROLE_FRAME);
 	if (L->nerr == 0 || isnan(L->err)) {
-		cf_grid_puts(g, box.y + 1, box.x + 2, box.w - 4, CF_ROLE_DIM,
-			     L->nerr || L->iters > 0 || L->status != CF_OT_RUNNING
-				     ? "(exact solver: no marginal error to plot)"
-				     : "(no iterations yet: press s)");
+		/* wrapped: a narrow box shows it whole on more lines */
+		const char *text = L->nerr || L->iters > 0 || L->status != CF_OT_RUNNING
+					   ? "(exact solver: no marginal error to plot)"
+					   : "(no iterations yet: press s)";
+		char line[64];
+		for (int y = box.y + 1;
+		     y < box.y + box.h - 1 && cf_utf8_wrap(&text, box.w - 4, line, sizeof line); y++)
+			cf_grid_puts(g, y, box.x + 2, box.w - 4, CF_ROLE_DIM, line);
 		return;
 	}
 	if (cf_plot_braille(g, plot, L->errs, L->nerr, 1, CF_ROLE_GOOD, &lo, &hi) > 0) {
@@ -674,7 +690,7 @@ static void layer_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	else
 		snprintf(title, sizeof title, "Ground cost M");
 	draw_pane(g, (cf_rect){body.y, body.x, body.h - bh, half}, title, L->hM, &L->view);
-	snprintf(title, sizeof title, "Plan T  it=%lld ", (long long)L->iters);
+	snprintf(title, sizeof title, "Plan T  it=%lld", (long long)L->iters);
 	draw_pane(g, (cf_rect){body.y, body.x + half, body.h - bh, half}, title, L->hT, &L->view);
 	sw = body.w * 9 / 20 < 36 ? 36 : body.w * 9 / 20;
 	draw_solver(t, g, (cf_rect){body.y + body.h - bh, body.x, bh, sw});

@@ -40,6 +40,42 @@ static int row_of(cf_rect body, int u, int step)
 	return body.y + 3 + u * step;
 }
 
+/* Widths "400-200-100-50-25-10" in at most maxw cells: whole numbers from
+ * both ends around "…" ("400-200-…-25-10"), never a number cut in two;
+ * other text is elided as usual. */
+static const char *elide_widths(const char *sub, int maxw, char *out, size_t size)
+{
+	const char *tok[64];
+	int n = 0, head = 0, tail = 0, w = 1; /* w: the "…" */
+
+	if (cf_utf8_width(sub) <= maxw || strspn(sub, "0123456789-") != strlen(sub))
+		return cf_utf8_elide(sub, maxw, out, size);
+	for (const char *p = sub; *p; p += strcspn(p, "-"), p += *p == '-') {
+		if (n == 64) /* more layers than we keep track of */
+			return cf_utf8_elide(sub, maxw, out, size);
+		tok[n++] = p;
+	}
+	/* take numbers from the front and the back in turn while they fit */
+	for (int side = 0, miss = 0; head + tail < n && miss < 2; side = !side) {
+		int k = side ? n - 1 - tail : head;
+		int tw = (int)strcspn(tok[k], "-") + 1;
+		if (w + tw > maxw) {
+			miss++; /* the other side may still have a shorter one */
+			continue;
+		}
+		miss = 0;
+		w += tw;
+		if (side)
+			tail++;
+		else
+			head++;
+	}
+	if (head == 0 || tail == 0)
+		return cf_utf8_elide(sub, maxw, out, size);
+	snprintf(out, size, "%.*s…%s", (int)(tok[head] - sub), sub, tok[n - tail] - 1);
+	return out;
+}
+
 /* A column of units; `ident` (may be NULL) flags the units that are
  * inserted identity layers, drawn as "id" and dimmed so they do not pass
  * for layers that were trained. */
@@ -49,7 +85,7 @@ static void draw_column(cf_grid *g, cf_rect body, int x, int cw, const char *tit
 	char shown[128];
 	int narrow = cw < COL_W;
 	cf_grid_puts(g, body.y, x, cw, CF_ROLE_SELECT, title);
-	cf_grid_puts(g, body.y + 1, x, cw, CF_ROLE_DIM, cf_utf8_elide(sub, cw, shown, sizeof shown));
+	cf_grid_puts(g, body.y + 1, x, cw, CF_ROLE_DIM, elide_widths(sub, cw, shown, sizeof shown));
 	if (!net) {
 		cf_grid_puts(g, body.y + 3, x, cw, CF_ROLE_DIM, narrow ? "(not yet)" : "(not built yet)");
 		return;

@@ -226,6 +226,14 @@ static void draw_plan(cf_tui *t, cf_grid *g, cf_rect box)
 	snprintf(title, sizeof title, "%sPlan T%d %s  %s  (%s %s layer)", S->focus ? "▸ " : "",
 		 sel + 1, fl ? fl->name : "", scale, cf_tui_command_key("prev-layer"),
 		 cf_tui_command_key("next-layer"));
+	/* narrow: without the key hint, then the scale's clauses that fit */
+	if (cf_utf8_width(title) > box.w - 6) {
+		char cut[128];
+		snprintf(title, sizeof title, "%sPlan T%d %s  ", S->focus ? "▸ " : "", sel + 1,
+			 fl ? fl->name : "");
+		cf_utf8_cut(scale, box.w - 6 - cf_utf8_width(title), ", ", cut, sizeof cut);
+		snprintf(title + strlen(title), sizeof title - strlen(title), "%s", cut);
+	}
 	cf_grid_box(g, box, title, CF_ROLE_FRAME);
 	if (iw && fl) {
 		int x = box.x + box.w - iw, y = box.y + 1, w = iw - 2;

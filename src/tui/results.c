@@ -44,6 +44,12 @@ static void acc_row(cf_grid *g, int y, int x, int w, const char *what, double ac
 		cf_grid_puts(g, y, x + used + 2, w - used - 2, CF_ROLE_DIM, note);
 }
 
+/* A finetuning from before the last change is not this fused model's. */
+static int results_ft_stale(struct cf_tsess *S)
+{
+	return cf_session_state(S->s, CF_STEP_FINETUNE) != CF_STATE_FRESH;
+}
+
 /* The accuracy box: each parent, the balanced model, the ensemble, plain
  * averaging when shapes allow, the fused and the finetuned model.  R is
  * the session's results, NULL while a step runs. */
@@ -65,10 +71,16 @@ static void draw_accuracies(cf_tui *t, cf_grid *g, cf_rect acc, const cf_session
 	} else {
 		for (int k = 0; k < cf_session_nmodels(S->s) && y < acc.y + acc.h - 1; k++) {
 			const char *nm = cf_session_model_name(S->s, k), *b = strrchr(nm, '/');
-			char shown[96];
-			/* the name column is 22 cells: elide long file names there */
+			char shown[96], base[96], *dot;
+			/* the name column is 22 cells, narrower beside the tour: the
+			 * extension goes first ("mlp_a", not "mlp_a.…etensors"), then
+			 * long names are elided */
+			int nw = acc.w - 4 - 9 < 22 ? acc.w - 4 - 9 : 22;
+			snprintf(base, sizeof base, "%s", b ? b + 1 : nm);
+			if (cf_utf8_width(base) + 2 > nw && (dot = strrchr(base, '.')) && dot != base)
+				*dot = '\0';
 			snprintf(name, sizeof name, "%s %s", k == i0 ? "A" : k == i1 ? "B" : "+",
-				 cf_utf8_elide(b ? b + 1 : nm, 20, shown, sizeof shown));
+				 cf_utf8_elide(base, nw - 2 < 20 ? nw - 2 : 20, shown, sizeof shown));
 			acc_row(g, y++, x, acc.w - 4, name, mt->parent_acc[k], "parent");
 		}
 		if (y < acc.y + acc.h - 1)
@@ -80,7 +92,12 @@ static void draw_accuracies(cf_tui *t, cf_grid *g, cf_rect acc, const cf_session
 		if (y < acc.y + acc.h - 1)
 			acc_row(g, y++, x, acc.w - 4, "fused", mt->fused_acc, "one network");
 	}
-	if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
+	/* a finetuning from before the last change is not this fused model's:
+	 * one row, said to be stale */
+	if (ft && ft->epochs > 0 && results_ft_stale(S) && y < acc.y + acc.h - 1)
+		acc_row(g, y++, x, acc.w - 4, "finetuned (stale)", ft->res[ft->epochs - 1].test_acc,
+			"before the last change");
+	else if (ft && ft->epochs > 0 && y < acc.y + acc.h - 1) {
 		int wide = acc.w - 4 >= 31;
 		acc_row(g, y++, x, acc.w - 4, wide ? "finetuned (last epoch)" : "finetuned (last)",
 			ft->res[ft->epochs - 1].test_acc, "");
@@ -144,7 +161,7 @@ static void draw_steps(cf_tui *t, cf_grid *g, cf_rect times)
 /* The finetuning curve box: test accuracy per epoch as a braille plot
  * with its range, the best epoch and the last training loss; ft NULL or
  * without epochs says how to ask for finetuning. */
-static void draw_curve(cf_grid *g, cf_rect curve, const cf_session_finetune *ft)
+static void draw_curve(cf_grid *g, cf_rect curve, const cf_session_finetune *ft, int stale)
 {
 	double *a, lo, hi;
 	cf_rect pr = {curve.y + 2, curve.x + 9, curve.h - 5, curve.w - 10};
@@ -173,6 +190,10 @@ static void draw_curve(cf_grid *g, cf_rect curve, const cf_session_finetune *ft)
 		return;
 	for (int e = 0; e < ft->epochs; e++)
 		a[e] = 100 * ft->res[e].test_acc;
+	if (stale)
+		cf_grid_printf(g, curve.y + 1, curve.x + 2, iw, CF_ROLE_WARN,
+			       iw >= 24 ? "stale: %s finetunes again" : "stale: %s re-runs",
+			       cf_tui_command_key("run-all"));
 	if (ft->epochs == 1) {
 		snprintf(l1, sizeof l1, "epoch 1: %.2f%% (one point)", a[0]);
 		snprintf(l2, sizeof l2, "epoch 1: %.2f%%", a[0]);
@@ -227,7 +248,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	R = cf_tsess_results(t);
 	draw_accuracies(t, g, acc, R);
 	draw_steps(t, g, times);
-	draw_curve(g, curve, R ? cf_session_finetune_get(R) : NULL);
+	draw_curve(g, curve, R ? cf_session_finetune_get(R) : NULL, results_ft_stale(S));
 }
 
 static int results_key(cf_tui *t, int key)

@@ -4,8 +4,10 @@
  * about to explain (through the same session the screens show) and
  * switches to the screen that shows it, so a newcomer sees the method
  * unfold: models → activations → costs & alignment → the same by CKA →
- * balancing → per-layer OT (one layer per key press) → the fused model
- * against the baselines → finetuning.  The words are tourtext.c's, the
+ * balancing → per-layer OT (one layer per key press; from the second
+ * layer the plans in matching order) → the fused model against the
+ * baselines → finetuning → the end, and one optional step more: the
+ * options beyond the published method.  The words are tourtext.c's, the
  * same the printed tour (`clafuse demo --batch`) uses, composed from the
  * session at draw time.
  *
@@ -23,6 +25,7 @@
 #include "tour.h"
 
 #include <curses.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,7 @@ struct cf_tour {
 	int nlines, visible;
 	cf_rect panel;
 	int width;   /* text width while composing */
+	double published_acc; /* the fused accuracy before CF_TOUR_BEYOND's options */
 	int role[TOUR_LINES];
 	char line[TOUR_LINES][TOUR_LINE_BYTES];
 };
@@ -51,6 +55,7 @@ int cf_tour_start(cf_tui *t)
 	t->tour = calloc(1, sizeof *t->tour);
 	if (!t->tour)
 		return -1;
+	t->tour->published_acc = NAN;
 	cf_tui_show(t, "overview");
 	cf_tui_msg(t, CF_MSG_INFO, "guided tour: Space or Enter runs and explains the next step");
 	return 0;
@@ -90,8 +95,15 @@ static void compose(cf_tui *t, struct cf_tour *T, cf_rect r)
 {
 	const cf_session *s = cf_tsess_results(t);
 	struct cf_tsess *S = t->sess;
-	cf_tour_out o = {add_paragraph, T, 1, S ? cf_tsess_selected(t, NULL) : 0,
-			 S && cf_heatmap_labelled(S->hC) ? "[bracketed]" : "marked red"};
+	cf_tour_out o = {
+		.say = add_paragraph,
+		.ud = T,
+		.screens = 1,
+		.layer = S ? cf_tsess_selected(t, NULL) : 0,
+		.marks = S && cf_heatmap_labelled(S->hC) ? "[bracketed]" : "marked red",
+		.sorted = S ? S->sorted : 0,
+		.published_acc = T->published_acc,
+	};
 
 	T->nlines = 0;
 	T->width = r.w - 4;
@@ -153,6 +165,8 @@ void cf_tour_draw(cf_tui *t, cf_grid *g, cf_rect r)
 			       cf_tui_command_key("tour-down"));
 	else if (T->stage < CF_TOUR_END)
 		cf_grid_printf(g, hint, r.x + 2, r.w - 4, CF_ROLE_HINT, "Space/Enter: next step");
+	else if (T->stage == CF_TOUR_END)
+		cf_grid_printf(g, hint, r.x + 2, r.w - 4, CF_ROLE_HINT, "Space: optional step");
 }
 
 /* Scroll the panel by n lines (negative: up). */
@@ -206,6 +220,28 @@ int cf_tour_mouse(cf_tui *t)
 	return 1; /* a click on the panel is the panel's */
 }
 
+/* The optional last step: the published method's fused accuracy kept for
+ * the text, then the options of share/doc/beyond.md on and the fusion
+ * evaluated again (the alignment and balancing stay). */
+static void beyond(cf_tui *t, struct cf_tour *T)
+{
+	const cf_session_metrics *mt;
+	int rc = 0;
+
+	/* the published method first, in case the options were set by hand */
+	for (int i = 0; !rc && cf_tour_beyond_params[i]; i++)
+		rc = cf_tsess_set(t, cf_tour_beyond_params[i], "0");
+	if (rc || cf_tsess_run(t, CF_STEP_EVAL))
+		return;
+	mt = cf_session_metrics_get(t->sess->s);
+	T->published_acc = mt && mt->have ? mt->fused_acc : NAN;
+	for (int i = 0; !rc && cf_tour_beyond_params[i]; i++)
+		rc = cf_tsess_set(t, cf_tour_beyond_params[i], "1");
+	if (!rc)
+		cf_tsess_run(t, CF_STEP_EVAL);
+	cf_tui_show(t, "results");
+}
+
 int cf_tour_cmd_next(cf_tui *t, const char *args)
 {
 	struct cf_tour *T = t->tour;
@@ -224,11 +260,15 @@ int cf_tour_cmd_next(cf_tui *t, const char *args)
 	T->scroll = 0;
 	/* fuse one layer per key press until the fusion is done */
 	if (T->stage == CF_TOUR_OT && cf_session_state(t->sess->s, CF_STEP_FUSE) != CF_STATE_FRESH) {
+		/* from the second layer on, plans in matching order: the
+		 * scattered plan of layer 1 becomes a readable matching */
+		if (!t->sess->sorted && cf_session_fusion_cursor(t->sess->s) == 1)
+			cf_tsess_cmd_sort(t, "");
 		cf_tsess_cmd_fuse_next(t, "");
 		cf_tui_show(t, "layer");
 		return 0;
 	}
-	if (T->stage >= CF_TOUR_END)
+	if (T->stage >= CF_TOUR_NSTAGES - 1)
 		return 0;
 	T->stage++;
 	switch (T->stage) {
@@ -261,6 +301,9 @@ int cf_tour_cmd_next(cf_tui *t, const char *args)
 	case CF_TOUR_FINETUNE:
 		if (cf_session_get_num(t->sess->s, "finetune.epochs") > 0)
 			cf_tsess_run(t, CF_STEP_FINETUNE);
+		break;
+	case CF_TOUR_BEYOND:
+		beyond(t, T);
 		break;
 	default:
 		cf_tui_show(t, "overview");

@@ -19,7 +19,10 @@
 static const char *const titles[CF_TOUR_NSTAGES] = {
 	"1/8 Two networks",       "2/8 Activations",          "3/8 Layer costs, alignment",
 	"4/8 Similarity by CKA",  "5/8 Balancing the depths", "6/8 OT, layer by layer",
-	"7/8 Fused vs baselines", "8/8 Finetuning",           "Done"};
+	"7/8 Fused vs baselines", "8/8 Finetuning",           "Done",
+	"Optional: beyond the paper"};
+
+const char *const cf_tour_beyond_params[] = {"fusion.repair", "fusion.width_aware", NULL};
 
 const char *cf_tour_title(int stage)
 {
@@ -198,11 +201,54 @@ static void balance_text(const cf_session *s, int i0, int i1, const cf_tour_out 
 		       "layers marked \"id\") with the alignment as connectors.");
 }
 
-static void layer_sentence(const cf_fusion_layer *fl, int l, int nl, const cf_tour_out *o)
+void cf_tour_plan_reach(const cf_fusion_layer *fl, int64_t *most, int64_t *fewest)
 {
-	say(o, "Layer %d of %d (%s): %lld×%lld neurons, %s, cost %.4g. Trace ratio %.3f: the "
-	       "share of T on the diagonal.", l + 1, nl, fl->name, (long long)fl->n0,
-	    (long long)fl->n1, cf_ot_status_name(fl->ot.status), fl->ot.cost, fl->trace_ratio);
+	*most = *fewest = 0;
+	if (!fl->plan || fl->n0 <= 0 || fl->n1 <= 0)
+		return;
+	*fewest = fl->n1;
+	for (int64_t i = 0; i < fl->n0; i++) {
+		const double *row = fl->plan + i * fl->n1;
+		double big = 0;
+		int64_t k = 0;
+		for (int64_t j = 0; j < fl->n1; j++)
+			big = fmax(big, row[j]);
+		for (int64_t j = 0; j < fl->n1; j++)
+			k += big > 0 && row[j] > 1e-12 * big;
+		*most = k > *most ? k : *most;
+		*fewest = k < *fewest ? k : *fewest;
+	}
+}
+
+/* One fusion layer; `intro`: the first shown, with the explanations
+ * around it (later layers say only what is new, to fit the panel). */
+static void layer_sentence(const cf_fusion_layer *fl, int l, int nl, int intro,
+			   const cf_tour_out *o)
+{
+	int64_t most, fewest;
+
+	say(o, "Layer %d of %d (%s): %lld×%lld neurons, %s, cost %.4g. Trace ratio %.3f%s",
+	    l + 1, nl, fl->name, (long long)fl->n0, (long long)fl->n1,
+	    cf_ot_status_name(fl->ot.status), fl->ot.cost, fl->trace_ratio,
+	    intro ? ": the share of T on the diagonal." : ".");
+	cf_tour_plan_reach(fl, &most, &fewest);
+	if (most == 0)
+		return;
+	/* what the matching is, read from T itself */
+	if (most == 1 && fl->n0 == fl->n1)
+		say(o, "T is a permutation: each neuron of A goes to exactly one of B.%s",
+		    !intro && fl->trace_ratio < 0.5
+			    ? " The low trace only says it is not neuron i to i."
+			    : "");
+	else if (most == fewest)
+		say(o, "Each neuron of A is spread over %lld neurons of B.", (long long)most);
+	else
+		say(o, "Each neuron of A is spread over %lld to %lld neurons of B.", (long long)fewest,
+		    (long long)most);
+	/* said once, on the first layer drawn so */
+	if (o->screens && o->sorted && l == 1)
+		say(o, "Drawn in matching order now (o): rows sorted by the column they go to, "
+		       "the matching is a diagonal band.");
 }
 
 static void ot_text(const cf_session *s, const cf_tour_out *o)
@@ -220,12 +266,11 @@ static void ot_text(const cf_session *s, const cf_tour_out *o)
 		       "of B (distance of their activations), then a transport plan T that moves A's "
 		       "neurons onto B's at least total cost.");
 	if (fl && fl->done)
-		layer_sentence(fl, o->layer, nl, o);
+		layer_sentence(fl, o->layer, nl, intro, o);
 	if (intro)
 		say(o, "Hidden neurons have no order of their own, so a low trace says nothing bad: "
 		       "it only says the matching is not neuron i to neuron i.%s",
-		    o->screens ? " Press o to sort T's rows by the matching: it then reads as a "
-				 "diagonal." : "");
+		    o->screens && !o->sorted ? " The next layer is drawn in matching order." : "");
 	if (done && nl > 0 && (!o->screens || o->layer == nl - 1)) {
 		const cf_fusion_layer *last = cf_session_fusion_layer(s, nl - 1);
 		/* the output neurons are the classes, in one order in both */
@@ -235,6 +280,9 @@ static void ot_text(const cf_session *s, const cf_tour_out *o)
 					      : "yet there T is not the identity: the two disagree "
 						"on what the classes look like.");
 	}
+	if (!o->screens)
+		say(o, "Column \"to\": how many neurons of B each neuron of A goes to, 1 where T is "
+		       "a permutation, more where A's neurons are split over B's.");
 	if (intro)
 		say(o, "A's weights, reordered by T, are averaged with B's.");
 	say(o, "%s", done ? "Every layer is fused." : "Space fuses the next layer.");
@@ -311,11 +359,48 @@ static void end_text(const cf_session *s, int i0, int i1, const cf_tour_out *o)
 	if (o->screens)
 		say(o, "That is the whole method. Explore: 1-6 screens, [ ] layers, 4 to change a "
 		       "parameter (later steps turn stale), r to re-run, : for Lua, ? for every key, "
-		       "q to quit.");
+		       "q to quit. Space: one optional step more, two options beyond the paper.");
 	else
 		say(o, "Next: `clafuse tui A B` to explore the same session on screen, `clafuse "
 		       "fuse A B --set cla.method=chain` for the chain baseline, or the console "
-		       "(`clafuse`, then help()).");
+		       "(`clafuse`, then help()). One optional step follows: two options beyond "
+		       "the paper.");
+}
+
+/* The two options of share/doc/beyond.md switched on, against the
+ * published method's fused accuracy taken before. */
+static void beyond_text(const cf_session *s, int i0, int i1, const cf_tour_out *o)
+{
+	const cf_session_metrics *mt = cf_session_metrics_get(s);
+	double was = o->published_acc, now, a, b;
+
+	say(o, "Two options beyond the published method (share/doc/beyond.md) aim at the fused "
+	       "network before finetuning. Both are off by default: the steps above are the "
+	       "paper's method.");
+	say(o, "fusion.repair (REPAIR) resets each hidden neuron of the fused network to the "
+	       "mean and spread of its pre-activation interpolated between the parents, "
+	       "measured on %g training images. fusion.width_aware lets a neuron of A spread "
+	       "over several of B count once in the next layer, not once per copy.",
+	    cf_session_get_num(s, "fusion.repair_samples"));
+	if (!mt || !mt->have || isnan(was))
+		return;
+	now = mt->fused_acc;
+	a = mt->parent_acc[i0];
+	b = mt->parent_acc[i1];
+	say(o, "Both on, with the same alignment, the fused network reaches %.2f%% "
+	       "instead of %.2f%% (%+.2f points), %s (A %.2f%%, B %.2f%%).", 100 * now,
+	    100 * was, 100 * (now - was), cf_tour_versus(now, a, b), 100 * a, 100 * b);
+	if (now > was && now < fmin(a, b))
+		say(o, "A gain, not a cure: what remains of the loss is not a matter of each "
+		       "neuron's mean and spread.");
+	else if (now <= was)
+		say(o, "No gain on these two networks: the options are not a free improvement.");
+	if (o->screens)
+		say(o, "The parameter screen (4) marks both as changed; set them to 0 for the "
+		       "published method again.");
+	else
+		say(o, "`clafuse fuse A B --set fusion.repair=1 --set fusion.width_aware=1` does "
+		       "the same.");
 }
 
 void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o)
@@ -336,6 +421,7 @@ void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o)
 	case CF_TOUR_OT: ot_text(s, o); break;
 	case CF_TOUR_EVAL: eval_text(s, i0, i1, o); break;
 	case CF_TOUR_FINETUNE: finetune_text(s, i0, i1, o); break;
+	case CF_TOUR_BEYOND: beyond_text(s, i0, i1, o); break;
 	default: end_text(s, i0, i1, o); break;
 	}
 }

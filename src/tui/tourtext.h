@@ -27,6 +27,7 @@ enum cf_tour_stage {
 	CF_TOUR_EVAL,       /* the fused network against the baselines */
 	CF_TOUR_FINETUNE,   /* finetuning */
 	CF_TOUR_END,        /* summary */
+	CF_TOUR_BEYOND,     /* optional: the options beyond the published method */
 	CF_TOUR_NSTAGES
 };
 
@@ -41,10 +42,19 @@ typedef struct cf_tour_out {
 	int layer;
 	/* how the alignment's cells of C are marked ("[bracketed]") */
 	const char *marks;
+	/* the workbench shows plans in matching order (o) */
+	int sorted;
+	/* CF_TOUR_BEYOND: the fused accuracy of the published method, taken
+	 * before the options were switched on (the session then holds only
+	 * the new one); NaN when unknown */
+	double published_acc;
 } cf_tour_out;
 
 /* "3/9 Layer costs, alignment": the stage's numbered title. */
 const char *cf_tour_title(int stage);
+
+/* The parameters CF_TOUR_BEYOND switches on (to 1), NULL-terminated. */
+extern const char *const cf_tour_beyond_params[];
 
 /* The stage's text for session s (models i0/i1 as cf_session_pair). */
 void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o);
@@ -52,6 +62,11 @@ void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o);
 /* The relation of acc to the parents' accuracies a and b: "below both
  * parents", "above both parents" or "between the two parents". */
 const char *cf_tour_versus(double acc, double a, double b);
+
+/* The most and the fewest columns one row of the layer's plan T reaches
+ * (entries above 1e-12 of the row's largest): 1 and 1 for a permutation.
+ * 0 and 0 without a plan. */
+void cf_tour_plan_reach(const cf_fusion_layer *fl, int64_t *most, int64_t *fewest);
 
 /* The depth (units) of a net and its widths "400-200-10" into buf. */
 int cf_tour_widths(const cf_net *net, char *buf, size_t size);

@@ -277,16 +277,31 @@ static void draw_status(cf_tui *t, cf_grid *g)
 				       cf_tui_command_key("quit"));
 		}
 	} else if (t->status[0]) {
-		cf_grid_printf(g, y, 0, g->cols,
-			       role[t->status_level >= 0 && t->status_level < 4 ? t->status_level : 0],
-			       " %s ", t->status);
+		/* a message wider than the terminal loses whole words, marked
+		 * "…"; the log (6) keeps it whole */
+		static const char *const seps[] = {" (", ", ", " "};
+		char cut[sizeof t->status + 8];
+		int r = role[t->status_level >= 0 && t->status_level < 4 ? t->status_level : 0];
+		int c = 2;
+		/* the last parenthesis first (a time, a remark), then clauses, then words */
+		for (int i = 0; i < 3 && c == 2; i++)
+			c = cf_utf8_cut(t->status, g->cols - 3, seps[i], cut, sizeof cut);
+		if (c)
+			cf_grid_printf(g, y, 0, g->cols, r, " %s…", cut);
+		else
+			cf_grid_printf(g, y, 0, g->cols, r, " %s ", cut);
 	} else if (!t->help_used) {
 		cf_grid_printf(g, y, 0, g->cols, CF_ROLE_STATUS, " press %s for help",
 			       cf_tui_command_key("help"));
 	}
 	cf_tui_command_hints(t->screen, hints, sizeof hints);
 	cf_grid_fill(g, (cf_rect){g->rows - 1, 0, 1, g->cols}, ' ', CF_ROLE_HINT);
-	cf_grid_puts(g, g->rows - 1, 0, g->cols, CF_ROLE_HINT, hints);
+	/* the hints that fit, each whole ("w script", not "w") */
+	{
+		char cut[sizeof hints];
+		cf_utf8_cut(hints, g->cols, "  ", cut, sizeof cut);
+		cf_grid_puts(g, g->rows - 1, 0, g->cols, CF_ROLE_HINT, cut);
+	}
 }
 
 /* The help overlay: a box over the current screen listing the commands
