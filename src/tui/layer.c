@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "core/fusion.h"
 #include "heatmap.h"
+#include "heatpic.h"
 #include "core/matfile.h"
 #include "core/ot.h"
 #include "plot.h"
@@ -511,12 +512,6 @@ VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(v, 0, 1))
 VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(v, -1, 0))
 VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(v, 1, 0))
 
-static int has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), k = strlen(suf);
-	return n >= k && !strcmp(s + n - k, suf);
-}
-
 int cf_layer_cmd_export(cf_tui *t, const char *args)
 {
 	struct cf_layer *L = t->layer;
@@ -527,17 +522,17 @@ int cf_layer_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	cf_error err = {0};
-	if (has_suffix(path, ".svg")) {
+	if (cf_picture_kind(path)) {
 		char title[160];
 		snprintf(title, sizeof title, "Transport plan T%s%s (%lld×%lld, iteration %lld)%s",
 			 L->lname[0] ? " " : "", L->lname, (long long)L->n, (long long)L->m,
 			 (long long)L->iters, L->sorted ? ", rows in matching order" : "");
-		if (cf_heatmap_write_svg(L->hT, path, title,
-					 L->fusion_layer >= 0 ? "neurons of B (model 1)" : "column j",
-					 L->fusion_layer >= 0 ? (L->sorted ? "neurons of A, sorted"
-									   : "neurons of A (model 0)")
-							      : "row i")) {
-			cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+		if (cf_heatmap_write_picture(L->hT, path, title,
+					     L->fusion_layer >= 0 ? "neurons of B (model 1)" : "column j",
+					     L->fusion_layer >= 0 ? (L->sorted ? "neurons of A, sorted"
+										: "neurons of A (model 0)")
+								  : "row i", &err)) {
+			cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 			return -1;
 		}
 		cf_tui_msg(t, CF_MSG_GOOD, "plan picture written to %s", path);

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "core/matfile.h"
 #include "core/outfile.h"
+#include "heatpic.h"
 #include "screen.h"
 #include "sess.h"
 
@@ -557,11 +558,11 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	path = args && *args ? args : "costs.csv";
-	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".svg")) {
-		if (cf_heatmap_write_svg(S->hC, path, "Layer costs C (rows: A's hidden layers, "
-					 "columns: B's)", "hidden layer of B", "hidden layer of A")) {
-			cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path,
-				   strerror(errno));
+	if (cf_picture_kind(path)) {
+		if (cf_heatmap_write_picture(S->hC, path, "Layer costs C (rows: A's hidden layers, "
+					     "columns: B's)", "hidden layer of B", "hidden layer of A",
+					     &err)) {
+			cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 			return -1;
 		}
 		cf_tui_msg(t, CF_MSG_GOOD, "layer costs C picture written to %s", path);
