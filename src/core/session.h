@@ -243,8 +243,14 @@ typedef struct cf_session_metrics {
 	double balanced_acc;                      /* the rebuilt balanced model (NAN if none) */
 	double fused_acc, fused_loss;
 	double average_acc;                       /* plain averaging when shapes agree, else NAN */
+	double aligned_acc;                       /* eval.hybrids: model 0 aligned onto the
+						   * fused shape (cf_session_aligned), else NAN */
 } cf_session_metrics;
 const cf_session_metrics *cf_session_metrics_get(const cf_session *s);
+/* eval.hybrids, two models: acc[l] is the test accuracy of the fused model
+ * with its weight layer l taken from the aligned model 0 (hybrid.h), for
+ * *n layers; NULL (*n = 0) before the evaluation or without hybrids. */
+const double *cf_session_hybrids(const cf_session *s, int *n);
 
 typedef struct cf_session_finetune {
 	int epochs;                 /* 0: not run */
