@@ -820,6 +820,20 @@ static int s_metrics(lua_State *L)
 	set_opt_num(L, "fused", m->fused_acc);
 	set_opt_num(L, "fused_loss", m->fused_loss);
 	set_opt_num(L, "average", m->average_acc);
+	set_opt_num(L, "aligned", m->aligned_acc);
+	{
+		/* eval.hybrids: hybrids[l] = fused with layer l from aligned model 0 */
+		int nh;
+		const double *h = cf_session_hybrids(s, &nh);
+		if (h) {
+			lua_createtable(L, nh, 0);
+			for (int l = 0; l < nh; l++) {
+				lua_pushnumber(L, h[l]);
+				lua_rawseti(L, -2, l + 1);
+			}
+			lua_setfield(L, -2, "hybrids");
+		}
+	}
 	return 1;
 }
 
@@ -1161,7 +1175,10 @@ static const cf_lua_doc session_method_docs[] = {
 	 "Test accuracies (0..1) after the evaluation: parents {each added\n"
 	 "model, 1-based as s:model(i)}, ensemble, balanced (of the rebuilt model,\n"
 	 "when one was rebuilt) with rebuilt (its index, as s:rebuilt()), fused,\n"
-	 "fused_loss, average (plain averaging, when the shapes agree)."},
+	 "fused_loss, average (plain averaging, when the shapes agree); with\n"
+	 "eval.hybrids (two models) aligned (model 0 aligned onto the fused shape,\n"
+	 "s:aligned()) and hybrids {l = the fused model with its layer l taken\n"
+	 "from the aligned model}: where the fused model loses accuracy."},
 	{"finetune_results", "s:finetune_results() -> table | nil",
 	 "After finetuning: epochs {{epoch, lr, train_loss, train_acc, test_loss,\n"
 	 "test_acc}, ...}, best_acc, best_epoch and parents_best (with\n"

@@ -193,6 +193,12 @@ t.is(m.average, nil, "no plain average for different architectures")
 local F = s:fused()
 t.is(F:arch(), b1:arch(), "the fused model has balanced model 1's architecture")
 t.near(F:evaluate(te), m.fused, 1e-12, "the fused model's accuracy equals metrics().fused")
+-- eval.hybrids (on by default): the aligned model 0 and one hybrid per layer
+t.near(s:aligned():evaluate(te), m.aligned, 1e-12, "metrics().aligned is s:aligned()'s accuracy")
+t.is(#m.hybrids, s:layers(), "metrics().hybrids: one accuracy per fusion layer")
+for l = 1, #m.hybrids do
+  t.ok(m.hybrids[l] >= 0 and m.hybrids[l] <= 1, "hybrid with layer " .. l .. " is an accuracy")
+end
 t.is(s:finetune_results(), nil, "no finetuning with finetune.epochs = 0")
 t.is(s:finetuned(), nil, "no finetuned model")
 
