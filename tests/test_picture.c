@@ -170,7 +170,7 @@ static void test_heat_png(void)
 	ok(cf_heatmap_write_picture(h, path, title, "neurons of B", "neurons of A", &err) == 0,
 	   "x plan.png writes (%s)", err.msg);
 	ok(png_decode(path, &p) == 0 && p.crc_bad == 0 && p.iend, "plan.png decodes, CRCs good");
-	cf_heatpic_pool(h, &pic, NULL);
+	cf_heatpic_pool(h, CF_HEATPIC_MAX_PNG, &pic, NULL);
 	cf_heatpng_frame(h, &pic, title, "neurons of B", "neurons of A", &fr);
 	ok(fr.cell == 100, "a 4-column matrix gets 100-pixel cells (%d)", fr.cell);
 	ok(p.w == fr.w && p.h == fr.h && p.w >= fr.gx + 400 && p.h >= fr.gy + 300,
@@ -208,6 +208,50 @@ static void test_heat_png(void)
 	ok(cf_heatmap_write_picture(h, path, title, "b", "a", &err) == CF_EINVAL &&
 	   strstr(err.msg, ".png"), "plan.gif: %s", err.msg);
 	cf_heatmap_free(h);
+}
+
+/* a 400x400 permutation plan (entries 1/400): unpooled in the PNG, every
+ * matched pair shows, in linear and in log scale */
+static void test_permutation(void)
+{
+	int n = 400, shown = 0, lin_shown = 0;
+	double *a = calloc((size_t)(n * n), sizeof *a);
+	cf_heatmap *h = cf_heatmap_alloc("T", CF_POOL_SUM);
+	cf_heatpic pic;
+	cf_heatpic_frame fr;
+	cf_error err = {0};
+	uint8_t lo[3];
+	char path[128];
+	png p;
+
+	for (int i = 0; i < n; i++)
+		a[i * n + (i * 7) % n] = 1.0 / n;
+	cf_heatmap_set_data(h, a, n, n);
+	cf_cmap_rgb(h->cmap, 0, lo);
+	snprintf(path, sizeof path, "%s/perm.png", dir);
+	for (int scale = 0; scale < 2; scale++) {
+		h->scale = scale ? CF_SCALE_LOG : CF_SCALE_LIN;
+		cf_heatpic_pool(h, CF_HEATPIC_MAX_PNG, &pic, NULL);
+		cf_heatpng_frame(h, &pic, "perm", "b", "a", &fr);
+		if (cf_heatmap_write_png(h, path, "perm", "b", "a", &err) || png_decode(path, &p)) {
+			ok(0, "perm.png: %s", err.msg);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			const uint8_t *c = px(&p, fr.gx + ((i * 7) % n) * fr.cell, fr.gy + i * fr.cell);
+			*(scale ? &shown : &lin_shown) += !same(c, lo);
+		}
+		if (scale)
+			ok(pic.nr == n && fr.cell == 2 && pic.lo == pic.hi / 10,
+			   "log: 400 rows unpooled, 2-pixel cells, the range a decade (%g..%g)", pic.lo,
+			   pic.hi);
+		cf_heatpic_release(&pic);
+		free(p.rgb);
+	}
+	ok(lin_shown == n, "linear: all %d matched pairs stand out from the zeros (%d)", n, lin_shown);
+	ok(shown == n, "log: all %d matched pairs stand out from the zeros (%d)", n, shown);
+	cf_heatmap_free(h);
+	free(a);
 }
 
 static void test_heat_svg(void)
@@ -274,6 +318,7 @@ int main(void)
 	}
 	test_encoder();
 	test_heat_png();
+	test_permutation();
 	test_heat_svg();
 	test_curve();
 	{

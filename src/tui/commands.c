@@ -131,8 +131,9 @@ const cf_tui_command cf_tui_commands[] = {
 	{"next-layer", "] >", K(']', '>'), NULL, "select the next fusion layer",
 	 cf_tsess_cmd_next_layer, ANY, "layer"},
 	{"export", "x", K('x'), "[FILE]",
-	 "write the screen's matrix as CSV, or as an SVG picture when FILE ends in .svg (C on the "
-	 "overview, T on the layer screen)",
+	 "write the screen's matrix as CSV, or as a picture with its legend and axes when FILE "
+	 "ends in .svg or .png (C on the overview, T on the layer screen); on the results screen "
+	 "the finetuning curve as FILE.svg or FILE.png",
 	 cf_tsess_cmd_export, ANY, NULL},
 	{"write-script", "w", K('w'), "[FILE]",
 	 "write the session as a replayable Lua script (default session.lua)", cf_tsess_cmd_script,

@@ -12,13 +12,13 @@
 #include "cmap.h"
 #include "heatpic.h"
 
-int cf_heatpic_pool(const cf_heatmap *h, cf_heatpic *p, cf_error *err)
+int cf_heatpic_pool(const cf_heatmap *h, int max, cf_heatpic *p, cf_error *err)
 {
 	memset(p, 0, sizeof *p);
 	if (!h->data || h->rows < 1 || h->cols < 1)
 		return cf_error_set(err, CF_EINVAL, "picture: no matrix to draw");
-	p->by = (h->rows + CF_HEATPIC_MAX - 1) / CF_HEATPIC_MAX;
-	p->bx = (h->cols + CF_HEATPIC_MAX - 1) / CF_HEATPIC_MAX;
+	p->by = (h->rows + max - 1) / max;
+	p->bx = (h->cols + max - 1) / max;
 	p->nr = (h->rows + p->by - 1) / p->by;
 	p->nc = (h->cols + p->bx - 1) / p->bx;
 	if (!(p->v = malloc((size_t)(p->nr * p->nc) * sizeof *p->v)))
@@ -41,6 +41,10 @@ int cf_heatpic_pool(const cf_heatmap *h, cf_heatpic *p, cf_error *err)
 		}
 	if (p->lo > p->hi)
 		p->lo = p->hi = 0;
+	/* a decade at least: a plan whose entries are all 1/n would otherwise
+	 * put them at the bottom of the scale, the colour of its zeros */
+	if (h->scale == CF_SCALE_LOG && p->hi > 0 && p->lo > p->hi / 10)
+		p->lo = p->hi / 10;
 	/* the heatmap's own limit: smaller values are rounding noise */
 	if (h->scale == CF_SCALE_LOG && p->hi > 0 &&
 	    p->lo < p->hi * pow(10, -CF_HEATMAP_LOG_DECADES))

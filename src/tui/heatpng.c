@@ -34,10 +34,10 @@ typedef struct layout {
 static void lay_out(const cf_heatmap *h, const cf_heatpic *p, const char *title,
 		    const char *xlabel, const char *ylabel, layout *L)
 {
-	int cell = (int)(400 / (p->nr > p->nc ? p->nr : p->nc)), tw;
+	int side = (int)(p->nr > p->nc ? p->nr : p->nc), cell = 400 / side, tw;
 
 	if (cell < 2)
-		cell = 2;
+		cell = 800 / side;
 	L->fr.cell = cell;
 	L->gw = (int)p->nc * cell;
 	L->gh = (int)p->nr * cell;
@@ -76,7 +76,7 @@ int cf_heatmap_write_png(const cf_heatmap *h, const char *path, const char *titl
 	int rc, cell, ml, mt, gw, gh, lx, lh;
 	uint8_t rgb[3];
 
-	if ((rc = cf_heatpic_pool(h, &p, err)))
+	if ((rc = cf_heatpic_pool(h, CF_HEATPIC_MAX_PNG, &p, err)))
 		return rc;
 	lay_out(h, &p, title, xlabel, ylabel, &L);
 	cell = L.fr.cell;

@@ -101,7 +101,7 @@ int cf_heatmap_write_svg(const cf_heatmap *h, const char *path, const char *titl
 	cf_outfile o;
 	int rc;
 
-	if ((rc = cf_heatpic_pool(h, &p, err)))
+	if ((rc = cf_heatpic_pool(h, CF_HEATPIC_MAX_SVG, &p, err)))
 		return rc;
 	if (!(rc = cf_outfile_open(&o, path, err))) {
 		write_svg(o.f, h, &p, title, xlabel, ylabel);

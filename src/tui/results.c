@@ -1,7 +1,9 @@
 /* results.c — the results screen: accuracies on the test split (each
  * parent, the balanced model, the prediction ensemble, plain averaging
  * when shapes allow, the fused and the finetuned model), the steps' times
- * and runs, and the per-epoch finetuning curve as a braille plot.
+ * and runs, the per-epoch finetuning curve as a braille plot (x writes it
+ * as a picture), and under it where the fused model loses accuracy: the
+ * per-layer hybrids of eval.hybrids.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
@@ -14,7 +16,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "curvepic.h"
+#include "heatpic.h"
 #include "plot.h"
+#include "results.h"
 #include "screen.h"
 #include "sess.h"
 
@@ -41,6 +46,43 @@ static void acc_row(cf_grid *g, int y, int x, int w, const char *what, double ac
 		cf_grid_puts(g, y, x + used + 2, w - used - 2, CF_ROLE_DIM, note);
 }
 
+/* Rows the hybrids box wants: a frame, the aligned and fused line, one
+ * per layer, what the bars mean; 0 without hybrids. */
+static int hybrids_rows(const cf_session *R)
+{
+	int n;
+	return R && cf_session_hybrids(R, &n) ? n + 4 : 0;
+}
+
+/* "Where accuracy is lost": for each layer, the fused model's accuracy with
+ * that layer taken from the aligned model 0, and a bar of the share of the
+ * gap (aligned − fused) the swap closes. */
+static void draw_hybrids(cf_grid *g, cf_rect r, const cf_session *R)
+{
+	const cf_session_metrics *mt = cf_session_metrics_get(R);
+	int n, y = r.y + 1, w = r.w - 4, x = r.x + 2;
+	const double *h = cf_session_hybrids(R, &n);
+	double gap = mt->aligned_acc - mt->fused_acc;
+
+	cf_grid_box(g, r, r.w >= 44 ? "Hybrids: fused with layer l from aligned A"
+				    : "Hybrids (layer from A)", CF_ROLE_FRAME);
+	cf_grid_printf(g, y++, x, w, CF_ROLE_DIM, "aligned A %6.2f%%  fused %6.2f%%",
+		       100 * mt->aligned_acc, 100 * mt->fused_acc);
+	for (int l = 0; l < n && y < r.y + r.h - 1; l++, y++) {
+		int used = cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "L%-2d %6.2f%% %+6.2f", l + 1,
+					  100 * h[l], 100 * (h[l] - mt->fused_acc));
+		/* the bar: how much of the gap this one layer closes */
+		if (gap > 0 && w - used - 1 >= 4) {
+			double frac = (h[l] - mt->fused_acc) / gap;
+			cf_plot_bar(g, y, x + used + 1, w - used - 1, frac < 0 ? 0 : frac > 1 ? 1 : frac,
+				    frac > 0 ? CF_ROLE_GOOD : CF_ROLE_DIM);
+		}
+	}
+	if (y < r.y + r.h - 1)
+		cf_grid_puts(g, y, x, w, CF_ROLE_DIM, w >= 40 ? "bar: the share of the gap to aligned A "
+			     "it closes" : "bar: share of the gap closed");
+}
+
 static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 {
 	struct cf_tsess *S = t->sess;
@@ -58,6 +100,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	cf_rect acc = {body.y, body.x, body.h / 2 + 2 < need ? body.h / 2 + 2 : need, lw};
 	cf_rect times = {body.y + acc.h, body.x, body.h - acc.h, lw};
 	cf_rect curve = {body.y, body.x + lw, body.h, body.w - lw};
+	cf_rect hyb = {0, 0, 0, 0};
 	char name[96];
 
 	if (!S) {
@@ -67,6 +110,18 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	}
 	cf_grid_box(g, acc, "Test accuracy", CF_ROLE_FRAME);
 	R = cf_tsess_results(t);
+	/* the hybrids take the lower part of the right column, leaving the
+	 * curve at least 8 rows (enough for its plot and summary) */
+	{
+		int hr = hybrids_rows(R);
+		if (hr && curve.h - 8 >= 5) {
+			if (hr > curve.h - 8)
+				hr = curve.h - 8;
+			hyb = (cf_rect){curve.y + curve.h - hr, curve.x, hr, curve.w};
+			curve.h -= hr;
+			draw_hybrids(g, hyb, R);
+		}
+	}
 	mt = R ? cf_session_metrics_get(R) : NULL;
 	x = acc.x + 2;
 	y = acc.y + 1;
@@ -206,6 +261,44 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 									  : "loss %.4f", ft->res[ft->epochs - 1].train_loss);
 		free(a);
 	}
+}
+
+int cf_results_cmd_export(cf_tui *t, const char *args)
+{
+	const cf_session *R = cf_tsess_results(t);
+	const cf_session_finetune *ft = R ? cf_session_finetune_get(R) : NULL;
+	const char *path = args && *args ? args : "finetune.png";
+	char title[96];
+	cf_error err = {0};
+	double *a;
+	int rc;
+
+	if (!cf_picture_kind(path)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: the results screen writes the finetuning curve as "
+			   "a picture, FILE.svg or FILE.png");
+		return -1;
+	}
+	if (!ft || ft->epochs < 1 || !ft->res) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: no finetuning curve yet (set finetune.epochs on "
+			   "%s, then %s)", cf_tui_command_key("params"), cf_tui_command_key("run-all"));
+		return -1;
+	}
+	if (!(a = malloc((size_t)ft->epochs * sizeof *a))) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: out of memory");
+		return -1;
+	}
+	for (int e = 0; e < ft->epochs; e++)
+		a[e] = 100 * ft->res[e].test_acc;
+	snprintf(title, sizeof title, "Finetuning the fused model: best %.2f%% (epoch %d of %d)",
+		 100 * ft->best_acc, ft->best_epoch, ft->epochs);
+	rc = cf_curve_write_picture(a, ft->epochs, path, title, "epoch", "test accuracy (%)", &err);
+	free(a);
+	if (rc) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
+		return -1;
+	}
+	cf_tui_msg(t, CF_MSG_GOOD, "finetuning curve (%d epochs) written to %s", ft->epochs, path);
+	return 0;
 }
 
 static int results_key(cf_tui *t, int key)

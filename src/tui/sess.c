@@ -23,6 +23,7 @@
 #include "core/matfile.h"
 #include "core/outfile.h"
 #include "heatpic.h"
+#include "results.h"
 #include "screen.h"
 #include "sess.h"
 
@@ -547,9 +548,11 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 
 	if (t->screen == CF_SCREEN_LAYER)
 		return cf_layer_cmd_export(t, args);
+	if (t->screen == CF_SCREEN_RESULTS)
+		return cf_results_cmd_export(t, args);
 	if (t->screen != CF_SCREEN_OVERVIEW) {
-		cf_tui_msg(t, CF_MSG_ERROR, "export: no matrix on this screen (the overview has C, "
-			   "the layer screen the plan T)");
+		cf_tui_msg(t, CF_MSG_ERROR, "export: nothing to write on this screen (the overview has "
+			   "C, the layer screen the plan T, the results the finetuning curve)");
 		return -1;
 	}
 	if (!S || !S->C) {
