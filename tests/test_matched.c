@@ -89,7 +89,7 @@ static void test_session(gsl_rng *rng)
 
 	cf_session_new(&s, &e);
 	ok(cf_session_matched_samples(s) == 0, "no samples before a run");
-	ok(cf_session_matched(s, 0, 0, NULL, NULL, &i, &corr, &e) == CF_EINVAL &&
+	ok(cf_session_matched(s, 0, NULL, 0, NULL, NULL, &i, &corr, &e) == CF_EINVAL &&
 	   strstr(e.msg, "no plan"), "no fusion yet: %s", e.msg);
 	cf_session_add_model(s, fx_net("mlp 16-40-30-20-10", rng), "A", &e);
 	cf_session_add_model(s, fx_net("mlp 16-30-10", rng), "B", &e);
@@ -105,7 +105,7 @@ static void test_session(gsl_rng *rng)
 		if (y->plan[r * y->n1 + 7] > y->plan[best * y->n1 + 7])
 			best = r;
 	i = -1;
-	int rc = cf_session_matched(s, 1, 7, x1, x0, &i, &corr, &e);
+	int rc = cf_session_matched(s, 1, NULL, 7, x1, x0, &i, &corr, &e);
 	ok(rc == 0 && i == best, "layer 2, neuron 7 of model 1: matched to neuron %lld of model 0 "
 	   "(corr %.3f)", (long long)i, corr);
 	ok(fabs(corr - cf_pearson(x1, x0, N)) < 1e-15 && fabs(corr) <= 1 && x1[0] != x1[1],

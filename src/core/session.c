@@ -1556,8 +1556,8 @@ int64_t cf_session_matched_samples(const cf_session *s)
 	return s->bacts[0] && s->bacts[1] && s->bacts[0]->n > 0 ? s->bacts[0]->a[0]->shape[0] : 0;
 }
 
-int cf_session_matched(const cf_session *s, int l, int64_t j, double *x1, double *x0, int64_t *i,
-		       double *corr, cf_error *err)
+int cf_session_matched(const cf_session *s, int l, const double *plan, int64_t j, double *x1,
+		       double *x0, int64_t *i, double *corr, cf_error *err)
 {
 	const cf_fusion_layer *y = s->fusion && l >= 0 && l < cf_fusion_nlayers(s->fusion)
 					   ? cf_fusion_layer_at(s->fusion, l) : NULL;
@@ -1565,8 +1565,8 @@ int cf_session_matched(const cf_session *s, int l, int64_t j, double *x1, double
 		return cf_error_set(err, CF_EINVAL, "matched neurons: fusion layer %d has no plan",
 				    l + 1);
 	/* the fusion runs on the balanced pair's recordings */
-	return cf_matched_neurons(y->plan, y->n0, y->n1, s->bacts[0], s->bacts[1], l, j, x1, x0, i,
-				  corr, err);
+	return cf_matched_neurons(plan ? plan : y->plan, y->n0, y->n1, s->bacts[0], s->bacts[1], l, j,
+				  x1, x0, i, corr, err);
 }
 
 const double *cf_session_hybrids(const cf_session *s, int *n)

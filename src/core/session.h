@@ -229,10 +229,11 @@ cf_net *cf_session_fused(const cf_session *s);
  * of the plan's largest entry in column j, matched.h): their
  * pre-activations over the activation samples into x1 and x0 (N =
  * cf_session_matched_samples(s) values each), the match *i and the
- * correlation *corr.  CF_EINVAL when the layer has no plan yet or j is out
- * of range. */
-int cf_session_matched(const cf_session *s, int l, int64_t j, double *x1, double *x0, int64_t *i,
-		       double *corr, cf_error *err);
+ * correlation *corr.  plan: the fusion's own when NULL, else another plan
+ * of the layer's shape (a re-solved one).  CF_EINVAL when the layer has no
+ * plan yet or j is out of range. */
+int cf_session_matched(const cf_session *s, int l, const double *plan, int64_t j, double *x1,
+		       double *x0, int64_t *i, double *corr, cf_error *err);
 /* Samples cf_session_matched gives (0 before the balance step). */
 int64_t cf_session_matched_samples(const cf_session *s);
 /* Model 0 transported onto model 1 by the pair's fusion (a new network for

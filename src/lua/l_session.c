@@ -799,6 +799,35 @@ static int s_fused(lua_State *L)
 	return 1;
 }
 
+/* s:matched(l, j) -> {i, corr, b, a} */
+static int s_matched(lua_State *L)
+{
+	cf_session *s = check_session(L, 1);
+	lua_Integer l = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
+	int64_t N = cf_session_matched_samples(s), i;
+	cf_lmatrix *x1, *x0;
+	double corr;
+	cf_error err = {0};
+
+	if (N < 1)
+		return luaL_error(L, "matched: no recordings yet (run the steps up to the fusion)");
+	luaL_argcheck(L, l >= 1 && l <= cf_session_fusion_layers(s), 2, "a fusion layer");
+	x1 = cf_lua_matrix_new2(L, N, 0);
+	x0 = cf_lua_matrix_new2(L, N, 0);
+	if (cf_session_matched(s, (int)l - 1, NULL, (int64_t)j - 1, x1->data, x0->data, &i, &corr,
+			       &err))
+		return luaL_error(L, "matched: %s", err.msg);
+	lua_createtable(L, 0, 5);
+	set_int(L, "j", j);
+	set_int(L, "i", i + 1);
+	set_opt_num(L, "corr", corr);
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "b");
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "a");
+	return 1;
+}
+
 static int s_metrics(lua_State *L)
 {
 	cf_session *s = check_session(L, 1);
@@ -1079,7 +1108,7 @@ static const luaL_Reg session_methods[] = {
 	{"rebuilt", s_rebuilt},       {"aligned", s_aligned},
 	{"layers", s_layers},
 	{"layer", s_layer},           {"fused", s_fused},
-	{"metrics", s_metrics},       {"finetune_results", s_finetune_results},
+	{"metrics", s_metrics},       {"matched", s_matched},       {"finetune_results", s_finetune_results},
 	{"finetuned", s_finetuned},   {"report", s_report},
 	{"describe", s_pretty},       {"close", s_close},
 	{NULL, NULL}};
@@ -1171,6 +1200,13 @@ static const cf_lua_doc session_method_docs[] = {
 	 "The matrices are copies (double).  M, plan and corrected are absent\n"
 	 "for a last layer fused without a plan (fusion.output_plan false)."},
 	{"fused", "s:fused() -> Model | nil", "A copy of the fused model once the fusion is done."},
+	{"matched", "s:matched(l, j) -> table",
+	 "Two matched neurons of fusion layer l: neuron j of model 1 (1-based) and\n"
+	 "neuron i of model 0 that the plan sends the most mass to it (its column's\n"
+	 "largest entry).  Returns {j, i, corr, b, a}: b and a are the two neurons'\n"
+	 "pre-activations over the activation samples (Matrix, N values; a\n"
+	 "convolution channel's mean over positions), corr their correlation,\n"
+	 "as the workbench's layer screen shows them for the cursor's column."},
 	{"metrics", "s:metrics() -> table | nil",
 	 "Test accuracies (0..1) after the evaluation: parents {each added\n"
 	 "model, 1-based as s:model(i)}, ensemble, balanced (of the rebuilt model,\n"
