@@ -39,6 +39,8 @@
 #include "l_data.h"
 #include "l_matrix.h"
 #include "l_model.h"
+#include "tui/curvepic.h"
+#include "tui/heatpic.h"
 
 #define LUA_SESSION "clafuse.Session"
 typedef struct lsession {
@@ -828,6 +830,22 @@ static int s_matched(lua_State *L)
 	return 1;
 }
 
+/* s:finetune_picture(path) -> true | nil, message */
+static int s_finetune_picture(lua_State *L)
+{
+	cf_session *s = check_session(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	cf_error err = {0};
+	int rc;
+
+	if (!cf_picture_kind(path))
+		return luaL_argerror(L, 2, "a file name ending in .svg or .png");
+	if ((rc = cf_finetune_write_picture(cf_session_finetune_get(s), path, &err)))
+		return cf_lua_fail(L, rc, &err);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static int s_metrics(lua_State *L)
 {
 	cf_session *s = check_session(L, 1);
@@ -1108,7 +1126,8 @@ static const luaL_Reg session_methods[] = {
 	{"rebuilt", s_rebuilt},       {"aligned", s_aligned},
 	{"layers", s_layers},
 	{"layer", s_layer},           {"fused", s_fused},
-	{"metrics", s_metrics},       {"matched", s_matched},       {"finetune_results", s_finetune_results},
+	{"metrics", s_metrics},       {"matched", s_matched},
+	{"finetune_picture", s_finetune_picture},       {"finetune_results", s_finetune_results},
 	{"finetuned", s_finetuned},   {"report", s_report},
 	{"describe", s_pretty},       {"close", s_close},
 	{NULL, NULL}};
@@ -1220,6 +1239,11 @@ static const cf_lua_doc session_method_docs[] = {
 	 "test_acc}, ...}, best_acc, best_epoch and parents_best (with\n"
 	 "finetune.parents)."},
 	{"finetuned", "s:finetuned() -> Model | nil", "A copy of the finetuned fused model."},
+	{"finetune_picture", "s:finetune_picture(path) -> true | nil, message",
+	 "Write the finetuning curve (test accuracy per epoch) as a picture, SVG\n"
+	 "or PNG by path's ending: the one the workbench's results screen writes\n"
+	 "with x.  nil and a message when there was no finetuning or the file\n"
+	 "cannot be written."},
 	{"report", "s:report() -> string",
 	 "The report clafuse fuse prints (maps, per-layer table, accuracies,\n"
 	 "step times) for whatever results exist."},

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "canvas.h"
+#include "core/session.h"
 #include "core/outfile.h"
 #include "curvepic.h"
 #include "heatpic.h"
@@ -176,4 +177,24 @@ int cf_curve_write_picture(const double *y, int n, const char *path, const char 
 		return rc;
 	write_svg(o.f, &L, title, xlabel, ylabel);
 	return cf_outfile_commit(&o, err);
+}
+
+int cf_finetune_write_picture(const cf_session_finetune *ft, const char *path, cf_error *err)
+{
+	char title[96];
+	double *a;
+	int rc;
+
+	if (!ft || ft->epochs < 1 || !ft->res)
+		return cf_error_set(err, CF_EINVAL, "%s: no finetuning curve yet (finetune.epochs is 0 "
+				    "or the step has not run)", path);
+	if (!(a = malloc((size_t)ft->epochs * sizeof *a)))
+		return cf_error_set(err, CF_ENOMEM, "%s: out of memory", path);
+	for (int e = 0; e < ft->epochs; e++)
+		a[e] = 100 * ft->res[e].test_acc;
+	snprintf(title, sizeof title, "Finetuning the fused model: best %.2f%% (epoch %d of %d)",
+		 100 * ft->best_acc, ft->best_epoch, ft->epochs);
+	rc = cf_curve_write_picture(a, ft->epochs, path, title, "epoch", "test accuracy (%)", err);
+	free(a);
+	return rc;
 }

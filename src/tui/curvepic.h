@@ -14,4 +14,11 @@
 int cf_curve_write_picture(const double *y, int n, const char *path, const char *title,
 			   const char *xlabel, const char *ylabel, cf_error *err);
 
+/* The finetuning curve of a session (test accuracy in % per epoch) with
+ * the title the workbench gives it.  CF_EINVAL when there was no
+ * finetuning. */
+struct cf_session_finetune;
+int cf_finetune_write_picture(const struct cf_session_finetune *ft, const char *path,
+			      cf_error *err);
+
 #endif

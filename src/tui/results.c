@@ -268,10 +268,7 @@ int cf_results_cmd_export(cf_tui *t, const char *args)
 	const cf_session *R = cf_tsess_results(t);
 	const cf_session_finetune *ft = R ? cf_session_finetune_get(R) : NULL;
 	const char *path = args && *args ? args : "finetune.png";
-	char title[96];
 	cf_error err = {0};
-	double *a;
-	int rc;
 
 	if (!cf_picture_kind(path)) {
 		cf_tui_msg(t, CF_MSG_ERROR, "export: the results screen writes the finetuning curve as "
@@ -283,17 +280,7 @@ int cf_results_cmd_export(cf_tui *t, const char *args)
 			   "%s, then %s)", cf_tui_command_key("params"), cf_tui_command_key("run-all"));
 		return -1;
 	}
-	if (!(a = malloc((size_t)ft->epochs * sizeof *a))) {
-		cf_tui_msg(t, CF_MSG_ERROR, "export: out of memory");
-		return -1;
-	}
-	for (int e = 0; e < ft->epochs; e++)
-		a[e] = 100 * ft->res[e].test_acc;
-	snprintf(title, sizeof title, "Finetuning the fused model: best %.2f%% (epoch %d of %d)",
-		 100 * ft->best_acc, ft->best_epoch, ft->epochs);
-	rc = cf_curve_write_picture(a, ft->epochs, path, title, "epoch", "test accuracy (%)", &err);
-	free(a);
-	if (rc) {
+	if (cf_finetune_write_picture(ft, path, &err)) {
 		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 		return -1;
 	}

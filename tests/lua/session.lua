@@ -220,6 +220,12 @@ for l = 1, #m.hybrids do
 end
 t.is(s:finetune_results(), nil, "no finetuning with finetune.epochs = 0")
 t.is(s:finetuned(), nil, "no finetuned model")
+do
+  local p = os.tmpname()
+  local ok, msg = s:finetune_picture(p .. ".png")
+  t.ok(ok == nil and msg:find("no finetuning curve", 1, true), "finetune_picture without a curve: " .. tostring(msg))
+  os.remove(p)
+end
 
 -- report and printing
 local rep = s:report()
@@ -318,6 +324,18 @@ t.is(s:state("finetune"), "stale", "finetune.epochs marks finetuning stale")
 t.is(s:state("evaluation"), "fresh", "but not the evaluation")
 s:run("finetune")
 local ft = s:finetune_results()
+do
+  local p = os.tmpname()
+  t.is(s:finetune_picture(p .. ".svg"), true, "finetune_picture writes the curve as SVG")
+  local f = io.open(p .. ".svg")
+  local svg = f:read("a")
+  f:close()
+  t.like(svg, string.format("best %.2f%% (epoch 1 of 1)", 100 * ft.best_acc), "its title has the best accuracy", true)
+  t.like(svg, "<circle", "and its one point", true)
+  t.raises(function() s:finetune_picture(p .. ".txt") end, "ending in .svg or .png", "not a picture's name")
+  os.remove(p .. ".svg")
+  os.remove(p)
+end
 t.ok(ft and #ft.epochs == 1 and ft.best_epoch == 1, "finetune_results(): one epoch")
 t.ok(ft.best_acc >= 0 and ft.best_acc <= 1 and ft.epochs[1].test_acc == ft.best_acc,
      "best accuracy is the epoch's test accuracy")
