@@ -100,7 +100,9 @@ int cf_heatmap_write_png(const cf_heatmap *h, const char *path, const char *titl
 	/* axes: rows down the left, columns along the bottom */
 	cf_canvas_text(c, ml - 6, mt, S, CF_CANVAS_RIGHT, 0, L.first, ink);
 	cf_canvas_text(c, ml - 6, mt + gh - GH, S, CF_CANVAS_RIGHT, 0, L.last, ink);
-	cf_canvas_text(c, PAD, mt + gh / 2, S, CF_CANVAS_CENTRE, 1, ylabel, ink);
+	/* centred on the rows, or starting at their top when it is longer */
+	cf_canvas_text(c, PAD, mt + imax(gh, cf_canvas_text_width(ylabel, S)) / 2, S, CF_CANVAS_CENTRE,
+		       1, ylabel, ink);
 	cf_canvas_text(c, ml, mt + gh + 6, S, CF_CANVAS_LEFT, 0, L.first, ink);
 	cf_canvas_text(c, ml + gw, mt + gh + 6, S, CF_CANVAS_RIGHT, 0, L.lastc, ink);
 	cf_canvas_text(c, ml + gw / 2, mt + gh + 6 + GH + 8, S, CF_CANVAS_CENTRE, 0, xlabel, ink);
