@@ -110,15 +110,13 @@ const cf_tui_command cf_tui_commands[] = {
 	 cmd_quit, ANY, "quit"},
 	{"overview", "1", K('1'), NULL, "models, layer costs C with the alignment, steps, plan",
 	 cmd_overview, ANY, NULL},
-	{"layer", "2", K('2'), NULL,
-	 "the layer screen: ground cost M and plan T; under them the neuron of the cursor's "
-	 "column and its match, their activations and correlation", cmd_layer, ANY, NULL},
+	{"layer", "2", K('2'), NULL, "the layer screen: M, plan T, matched neurons", cmd_layer, ANY,
+	 NULL},
 	{"network", "3", K('3'), NULL, "A, B, balanced and fused models with the layer map",
 	 cmd_network, ANY, NULL},
 	{"params", "4", K('4'), NULL, "every session parameter, editable", cmd_params, ANY, NULL},
-	{"results", "5", K('5'), NULL,
-	 "accuracies, timings, the finetuning curve and the hybrids (the fused model with one "
-	 "layer from the aligned model 0: where accuracy is lost)", cmd_results, ANY, NULL},
+	{"results", "5", K('5'), NULL, "accuracies, hybrids, timings and the finetuning curve",
+	 cmd_results, ANY, NULL},
 	{"log", "6", K('6'), NULL, "the log screen: every message with its time", cmd_log, ANY, NULL},
 	{"screen", "Tab", K('\t'), "[NAME]", "next screen, or the one named", cmd_next, ANY, NULL},
 	{"redraw", "^L", K(12), NULL, "redraw the whole terminal", cmd_redraw, ANY, NULL},
@@ -133,9 +131,8 @@ const cf_tui_command cf_tui_commands[] = {
 	{"next-layer", "] >", K(']', '>'), NULL, "select the next fusion layer",
 	 cf_tsess_cmd_next_layer, ANY, "layer"},
 	{"export", "x", K('x'), "[FILE]",
-	 "write the screen's matrix as CSV, or as a picture with its legend and axes when FILE "
-	 "ends in .svg or .png (C on the overview, T on the layer screen); on the results screen "
-	 "the finetuning curve as FILE.svg or FILE.png",
+	 "write C or T as CSV, or as a picture when FILE ends in .svg or .png (the results "
+	 "screen: the finetuning curve)",
 	 cf_tsess_cmd_export, ANY, NULL},
 	{"write-script", "w", K('w'), "[FILE]",
 	 "write the session as a replayable Lua script (default session.lua)", cf_tsess_cmd_script,
