@@ -64,13 +64,20 @@ static void draw_hybrids(cf_grid *g, cf_rect r, const cf_session *R)
 	const double *h = cf_session_hybrids(R, &n);
 	double gap = mt->aligned_acc - mt->fused_acc;
 
-	cf_grid_box(g, r, r.w >= 44 ? "Hybrids: fused with layer l from aligned A"
-				    : "Hybrids (layer from A)", CF_ROLE_FRAME);
-	cf_grid_printf(g, y++, x, w, CF_ROLE_DIM, "aligned A %6.2f%%  fused %6.2f%%",
-		       100 * mt->aligned_acc, 100 * mt->fused_acc);
+	cf_grid_box(g, r, r.w >= 47 ? "Hybrids: fused with layer l from aligned A"
+			  : r.w >= 28 ? "Hybrids (layer from A)" : "Hybrids", CF_ROLE_FRAME);
+	/* narrow (the tour's panel at 80 columns): shorter lines, never cut
+	 * numbers; the fused accuracy is in the box on the left anyway */
+	if (w >= 32)
+		cf_grid_printf(g, y++, x, w, CF_ROLE_DIM, "aligned A %6.2f%%  fused %6.2f%%",
+			       100 * mt->aligned_acc, 100 * mt->fused_acc);
+	else
+		cf_grid_printf(g, y++, x, w, CF_ROLE_DIM, "aligned %6.2f%%", 100 * mt->aligned_acc);
 	for (int l = 0; l < n && y < r.y + r.h - 1; l++, y++) {
-		int used = cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "L%-2d %6.2f%% %+6.2f", l + 1,
-					  100 * h[l], 100 * (h[l] - mt->fused_acc));
+		int used = w >= 18 ? cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "L%-2d %6.2f%% %+6.2f",
+						    l + 1, 100 * h[l], 100 * (h[l] - mt->fused_acc))
+				   : cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "L%-2d %6.2f%%", l + 1,
+						    100 * h[l]);
 		/* the bar: how much of the gap this one layer closes */
 		if (gap > 0 && w - used - 1 >= 4) {
 			double frac = (h[l] - mt->fused_acc) / gap;
@@ -78,7 +85,7 @@ static void draw_hybrids(cf_grid *g, cf_rect r, const cf_session *R)
 				    frac > 0 ? CF_ROLE_GOOD : CF_ROLE_DIM);
 		}
 	}
-	if (y < r.y + r.h - 1)
+	if (y < r.y + r.h - 1 && w >= 28) /* whole or not at all */
 		cf_grid_puts(g, y, x, w, CF_ROLE_DIM, w >= 40 ? "bar: the share of the gap to aligned A "
 			     "it closes" : "bar: share of the gap closed");
 }
@@ -114,7 +121,7 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	 * curve at least 8 rows (enough for its plot and summary) */
 	{
 		int hr = hybrids_rows(R);
-		if (hr && curve.h - 8 >= 5) {
+		if (hr && curve.h - 8 >= 5 && curve.w - 4 >= 15) {
 			if (hr > curve.h - 8)
 				hr = curve.h - 8;
 			hyb = (cf_rect){curve.y + curve.h - hr, curve.x, hr, curve.w};
