@@ -82,6 +82,24 @@ static void print_repair(const cf_session *s, FILE *f)
 		"target before, within %.1e after)\n", n, r->n, n ? before / n : 1.0, worst);
 }
 
+/* eval.hybrids: where the fused model loses accuracy, one line per layer
+ * taken from the aligned model 0 */
+static void print_hybrids(const cf_session *s, FILE *f)
+{
+	const cf_session_metrics *met = cf_session_metrics_get(s);
+	int n;
+	const double *h = cf_session_hybrids(s, &n);
+
+	if (!h)
+		return;
+	fprintf(f, "  %-40s %7.2f%%\n", "aligned model 0 (every layer)", 100 * met->aligned_acc);
+	for (int l = 0; l < n; l++) {
+		char what[64];
+		snprintf(what, sizeof what, "fused, layer %d from aligned model 0", l + 1);
+		fprintf(f, "  %-40s %7.2f%% (%+.2f)\n", what, 100 * h[l], 100 * (h[l] - met->fused_acc));
+	}
+}
+
 static void print_accuracy(const cf_session *s, FILE *f)
 {
 	const cf_session_metrics *met = cf_session_metrics_get(s);
@@ -102,6 +120,7 @@ static void print_accuracy(const cf_session *s, FILE *f)
 		fprintf(f, "  %-40s %7.2f%%\n", "plain average", 100 * met->average_acc);
 	fprintf(f, "  %-40s %7.2f%%\n", "fused", 100 * met->fused_acc);
 	print_repair(s, f);
+	print_hybrids(s, f);
 	if (ft->epochs > 0 && ft->res) {
 		fprintf(f, "  %-40s %7.2f%% (best of %d epochs, epoch %d; last %.2f%%)\n",
 			"fused, finetuned", 100 * ft->best_acc, ft->epochs, ft->best_epoch,
@@ -218,6 +237,16 @@ static void json_accuracy(const cf_session *s, json_t *rep)
 	json_object_set_new(rep, "ensemble_acc", met->have ? jnum(met->ensemble_acc) : json_null());
 	json_object_set_new(rep, "average_acc", met->have ? jnum(met->average_acc) : json_null());
 	json_object_set_new(rep, "fused_acc", met->have ? jnum(met->fused_acc) : json_null());
+	json_object_set_new(rep, "aligned_acc", met->have ? jnum(met->aligned_acc) : json_null());
+	{
+		/* eval.hybrids: [accuracy with layer l+1 from aligned model 0] or null */
+		int n;
+		const double *h = cf_session_hybrids(s, &n);
+		json_t *jh = h ? json_array() : json_null();
+		for (int l = 0; h && jh && l < n; l++)
+			json_array_append_new(jh, jnum(h[l]));
+		json_object_set_new(rep, "hybrid_acc", jh);
+	}
 	json_object_set_new(rep, "repair", json_repair(s));
 }
 

@@ -19,6 +19,8 @@
 #include "balance.h"
 #include "cla.h"
 #include "fold.h"
+#include "hybrid.h"
+#include "matched.h"
 #include "ground.h"
 #include "model.h"
 #include "norm.h"
@@ -137,6 +139,8 @@ struct cf_session {
 	cf_repair_report rep;     /* what the repair did (n = 0: none) */
 	float *plogits[CF_SESSION_MAXMODELS];
 	cf_session_metrics met;
+	double *hybrid;           /* eval.hybrids: accuracy per fusion layer, nhybrid of them */
+	int nhybrid;
 	cf_session_finetune ft;
 
 	char *data_spec;          /* the data set's spec when loaded by name */
@@ -259,7 +263,7 @@ int cf_session_new(cf_session **out, cf_error *err)
 	s->i1 = 1;
 	s->fuse_from = -1;
 	s->rebuilt = -1;
-	s->met.balanced_acc = s->met.average_acc = NAN;
+	s->met.balanced_acc = s->met.average_acc = s->met.aligned_acc = NAN;
 	*out = s;
 	return CF_OK;
 }
@@ -310,6 +314,7 @@ void cf_session_free(cf_session *s)
 	free(s->data_spec);
 	drop_balance(s);
 	drop_finetune(s);
+	free(s->hybrid);
 	for (int k = 0; k < 2; k++)
 		cf_activations_free(s->acts[k]);
 	cf_acts_sample_free(s->sample);
@@ -1147,6 +1152,30 @@ static int run_fuse(cf_session *s, cf_error *err)
 	return CF_OK;
 }
 
+/* eval.hybrids: the aligned parent's accuracy and, per fusion layer, the
+ * fused model's with that layer taken from the aligned parent, so that
+ * the loss of accuracy is located layer by layer (hybrid.h). */
+static int run_hybrids(cf_session *s, cf_net *fused, cf_session_metrics *met, cf_error *err)
+{
+	int batch = (int)V(s, EVAL_BATCH), L = cf_net_nwlayers(fused), rc;
+	cf_net *aligned = NULL;
+	double *acc;
+
+	if (!(acc = malloc(sizeof *acc * (size_t)L)))
+		return cf_error_set(err, CF_ENOMEM, "hybrids: out of memory");
+	if (!(rc = cf_fusion_aligned_net(s->fusion, &aligned, err)) &&
+	    !(rc = cf_evaluate(aligned, s->test, batch, &met->aligned_acc, NULL, &s->prog, err)))
+		rc = cf_hybrid_accuracies(fused, aligned, s->test, batch, acc, &s->prog, err);
+	cf_net_free(aligned);
+	if (rc) {
+		free(acc);
+		return cf_error_prefix(err, rc, "hybrids");
+	}
+	s->hybrid = acc;
+	s->nhybrid = L;
+	return CF_OK;
+}
+
 static int run_eval(cf_session *s, cf_error *err)
 {
 	cf_session_metrics met;
@@ -1155,7 +1184,7 @@ static int run_eval(cf_session *s, cf_error *err)
 	float *fl = NULL;
 
 	memset(&met, 0, sizeof met);
-	met.balanced_acc = met.average_acc = NAN;
+	met.balanced_acc = met.average_acc = met.aligned_acc = NAN;
 	for (int i = 0; i < s->K; i++) {
 		if (!s->plogits[i] &&
 		    (rc = cf_fusion_logits(s->model[i], s->test, batch, &s->plogits[i], &s->prog, err)))
@@ -1190,6 +1219,11 @@ static int run_eval(cf_session *s, cf_error *err)
 			}
 		}
 	}
+	free(s->hybrid);
+	s->hybrid = NULL;
+	s->nhybrid = 0;
+	if (fused && s->K == 2 && V(s, EVAL_HYBRIDS) && (rc = run_hybrids(s, fused, &met, err)))
+		return rc;
 	met.have = 1;
 	s->met = met;
 	return CF_OK;
@@ -1522,6 +1556,30 @@ const cf_repair_report *cf_session_repair_report(const cf_session *s)
 const cf_session_metrics *cf_session_metrics_get(const cf_session *s)
 {
 	return &s->met;
+}
+
+int64_t cf_session_matched_samples(const cf_session *s)
+{
+	return s->bacts[0] && s->bacts[1] && s->bacts[0]->n > 0 ? s->bacts[0]->a[0]->shape[0] : 0;
+}
+
+int cf_session_matched(const cf_session *s, int l, const double *plan, int64_t j, double *x1,
+		       double *x0, int64_t *i, double *corr, cf_error *err)
+{
+	const cf_fusion_layer *y = s->fusion && l >= 0 && l < cf_fusion_nlayers(s->fusion)
+					   ? cf_fusion_layer_at(s->fusion, l) : NULL;
+	if (!y || !y->done || !y->plan)
+		return cf_error_set(err, CF_EINVAL, "matched neurons: fusion layer %d has no plan",
+				    l + 1);
+	/* the fusion runs on the balanced pair's recordings */
+	return cf_matched_neurons(plan ? plan : y->plan, y->n0, y->n1, s->bacts[0], s->bacts[1], l, j,
+				  x1, x0, i, corr, err);
+}
+
+const double *cf_session_hybrids(const cf_session *s, int *n)
+{
+	*n = s->met.have ? s->nhybrid : 0;
+	return *n ? s->hybrid : NULL;
 }
 
 const cf_session_finetune *cf_session_finetune_get(const cf_session *s)

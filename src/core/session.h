@@ -225,6 +225,17 @@ int cf_session_fusion_cursor(const cf_session *s);
 const cf_fusion_layer *cf_session_fusion_layer(const cf_session *s, int l);
 /* The fused model once the fusion is done, else NULL. */
 cf_net *cf_session_fused(const cf_session *s);
+/* Fusion layer l's neuron j of model 1 and its match in model 0 (the row
+ * of the plan's largest entry in column j, matched.h): their
+ * pre-activations over the activation samples into x1 and x0 (N =
+ * cf_session_matched_samples(s) values each), the match *i and the
+ * correlation *corr.  plan: the fusion's own when NULL, else another plan
+ * of the layer's shape (a re-solved one).  CF_EINVAL when the layer has no
+ * plan yet or j is out of range. */
+int cf_session_matched(const cf_session *s, int l, const double *plan, int64_t j, double *x1,
+		       double *x0, int64_t *i, double *corr, cf_error *err);
+/* Samples cf_session_matched gives (0 before the balance step). */
+int64_t cf_session_matched_samples(const cf_session *s);
 /* Model 0 transported onto model 1 by the pair's fusion (a new network for
  * the caller to free): model 1's architecture with, at every weight layer,
  * the transported weights T̃ᵀŴ0 and bias T̃ᵀb0 (zero when model 0 has
@@ -243,8 +254,14 @@ typedef struct cf_session_metrics {
 	double balanced_acc;                      /* the rebuilt balanced model (NAN if none) */
 	double fused_acc, fused_loss;
 	double average_acc;                       /* plain averaging when shapes agree, else NAN */
+	double aligned_acc;                       /* eval.hybrids: model 0 aligned onto the
+						   * fused shape (cf_session_aligned), else NAN */
 } cf_session_metrics;
 const cf_session_metrics *cf_session_metrics_get(const cf_session *s);
+/* eval.hybrids, two models: acc[l] is the test accuracy of the fused model
+ * with its weight layer l taken from the aligned model 0 (hybrid.h), for
+ * *n layers; NULL (*n = 0) before the evaluation or without hybrids. */
+const double *cf_session_hybrids(const cf_session *s, int *n);
 
 typedef struct cf_session_finetune {
 	int epochs;                 /* 0: not run */

@@ -92,6 +92,9 @@
 	  "more than two models: fuse one by one, or all onto model 0 and average") \
 	X(EVAL_BATCH, "eval.batch", INT, "1000", 1, 1e6, NULL, EVAL, 0, \
 	  "evaluation batch size") \
+	X(EVAL_HYBRIDS, "eval.hybrids", BOOL, "1", 0, 1, NULL, EVAL, 0, \
+	  "two models: also evaluate the aligned model 0 and, per layer, the fused model with " \
+	  "that layer taken from it (one test pass each), to locate the loss") \
 	X(FINETUNE_EPOCHS, "finetune.epochs", INT, "0", 0, 10000, NULL, FINETUNE, 0, \
 	  "finetuning epochs of the fused model (0: none)") \
 	X(FINETUNE_LR, "finetune.lr", DOUBLE, "0.01", 0, CF_SP_BIG, NULL, FINETUNE, 0, \

@@ -39,6 +39,8 @@
 #include "l_data.h"
 #include "l_matrix.h"
 #include "l_model.h"
+#include "tui/curvepic.h"
+#include "tui/heatpic.h"
 
 #define LUA_SESSION "clafuse.Session"
 typedef struct lsession {
@@ -791,6 +793,51 @@ static int s_fused(lua_State *L)
 	return 1;
 }
 
+/* s:matched(l, j) -> {i, corr, b, a} */
+static int s_matched(lua_State *L)
+{
+	cf_session *s = check_session(L, 1);
+	lua_Integer l = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
+	int64_t N = cf_session_matched_samples(s), i;
+	cf_lmatrix *x1, *x0;
+	double corr;
+	cf_error err = {0};
+
+	if (N < 1)
+		return luaL_error(L, "matched: no recordings yet (run the steps up to the fusion)");
+	luaL_argcheck(L, l >= 1 && l <= cf_session_fusion_layers(s), 2, "a fusion layer");
+	x1 = cf_lua_matrix_new2(L, N, 0);
+	x0 = cf_lua_matrix_new2(L, N, 0);
+	if (cf_session_matched(s, (int)l - 1, NULL, (int64_t)j - 1, x1->data, x0->data, &i, &corr,
+			       &err))
+		return luaL_error(L, "matched: %s", err.msg);
+	lua_createtable(L, 0, 5);
+	set_int(L, "j", j);
+	set_int(L, "i", i + 1);
+	set_opt_num(L, "corr", corr);
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "b");
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "a");
+	return 1;
+}
+
+/* s:finetune_picture(path) -> true | nil, message */
+static int s_finetune_picture(lua_State *L)
+{
+	cf_session *s = check_session(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	cf_error err = {0};
+	int rc;
+
+	if (!cf_picture_kind(path))
+		return luaL_argerror(L, 2, "a file name ending in .svg or .png");
+	if ((rc = cf_finetune_write_picture(cf_session_finetune_get(s), path, &err)))
+		return cf_lua_fail(L, rc, &err);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static int s_metrics(lua_State *L)
 {
 	cf_session *s = check_session(L, 1);
@@ -812,6 +859,20 @@ static int s_metrics(lua_State *L)
 	set_opt_num(L, "fused", m->fused_acc);
 	set_opt_num(L, "fused_loss", m->fused_loss);
 	set_opt_num(L, "average", m->average_acc);
+	set_opt_num(L, "aligned", m->aligned_acc);
+	{
+		/* eval.hybrids: hybrids[l] = fused with layer l from aligned model 0 */
+		int nh;
+		const double *h = cf_session_hybrids(s, &nh);
+		if (h) {
+			lua_createtable(L, nh, 0);
+			for (int l = 0; l < nh; l++) {
+				lua_pushnumber(L, h[l]);
+				lua_rawseti(L, -2, l + 1);
+			}
+			lua_setfield(L, -2, "hybrids");
+		}
+	}
 	return 1;
 }
 
@@ -1057,7 +1118,8 @@ static const luaL_Reg session_methods[] = {
 	{"rebuilt", s_rebuilt},       {"aligned", s_aligned},
 	{"layers", s_layers},
 	{"layer", s_layer},           {"fused", s_fused},
-	{"metrics", s_metrics},       {"finetune_results", s_finetune_results},
+	{"metrics", s_metrics},       {"matched", s_matched},
+	{"finetune_picture", s_finetune_picture},       {"finetune_results", s_finetune_results},
 	{"finetuned", s_finetuned},   {"report", s_report},
 	{"describe", s_pretty},       {"close", s_close},
 	{NULL, NULL}};
@@ -1151,16 +1213,31 @@ static const cf_lua_doc session_method_docs[] = {
 	 "The matrices are copies (double).  M, plan and corrected are absent\n"
 	 "for a last layer fused without a plan (fusion.output_plan false)."},
 	{"fused", "s:fused() -> Model | nil", "A copy of the fused model once the fusion is done."},
+	{"matched", "s:matched(l, j) -> table",
+	 "Two matched neurons of fusion layer l: neuron j of model 1 (1-based) and\n"
+	 "neuron i of model 0 that the plan sends the most mass to it (its column's\n"
+	 "largest entry).  Returns {j, i, corr, b, a}: b and a are the two neurons'\n"
+	 "pre-activations over the activation samples (Matrix, N values; a\n"
+	 "convolution channel's mean over positions), corr their correlation,\n"
+	 "as the workbench's layer screen shows them for the cursor's column."},
 	{"metrics", "s:metrics() -> table | nil",
 	 "Test accuracies (0..1) after the evaluation: parents {each added\n"
 	 "model, 1-based as s:model(i)}, ensemble, balanced (of the rebuilt model,\n"
 	 "when one was rebuilt) with rebuilt (its index, as s:rebuilt()), fused,\n"
-	 "fused_loss, average (plain averaging, when the shapes agree)."},
+	 "fused_loss, average (plain averaging, when the shapes agree); with\n"
+	 "eval.hybrids (two models) aligned (model 0 aligned onto the fused shape,\n"
+	 "s:aligned()) and hybrids {l = the fused model with its layer l taken\n"
+	 "from the aligned model}: where the fused model loses accuracy."},
 	{"finetune_results", "s:finetune_results() -> table | nil",
 	 "After finetuning: epochs {{epoch, lr, train_loss, train_acc, test_loss,\n"
 	 "test_acc}, ...}, best_acc, best_epoch and parents_best (with\n"
 	 "finetune.parents)."},
 	{"finetuned", "s:finetuned() -> Model | nil", "A copy of the finetuned fused model."},
+	{"finetune_picture", "s:finetune_picture(path) -> true | nil, message",
+	 "Write the finetuning curve (test accuracy per epoch) as a picture, SVG\n"
+	 "or PNG by path's ending: the one the workbench's results screen writes\n"
+	 "with x.  nil and a message when there was no finetuning or the file\n"
+	 "cannot be written."},
 	{"report", "s:report() -> string",
 	 "The report clafuse fuse prints (maps, per-layer table, accuracies,\n"
 	 "step times) for whatever results exist."},

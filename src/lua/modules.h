@@ -12,6 +12,7 @@
 
 /* CF_LUA_MODULE(tensor) */
 CF_LUA_MODULE(matrix)
+CF_LUA_MODULE(picture)
 CF_LUA_MODULE(clock)
 CF_LUA_MODULE(ot)
 CF_LUA_MODULE(data)

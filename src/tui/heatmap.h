@@ -161,12 +161,6 @@ size_t cf_heatmap_scale_text(const cf_heatmap *h, const cf_heatmap_view *v, char
  * rows shows as blocks.  order gets n row indices; out (n×m) the rows in
  * that order. */
 void cf_heatmap_order_rows(const double *a, int64_t n, int64_t m, int64_t *order, double *out);
-
-/* Write the heatmap's matrix as an SVG picture (heatsvg.c): cells in the
- * heatmap's colour map and scale (pooled to at most 200 a side), a
- * legend with the range, the title and the axes named.  Atomic (a
- * temporary file renamed).  Returns 0, or -1 with errno set. */
-int cf_heatmap_write_svg(const cf_heatmap *h, const char *path, const char *title,
-			 const char *xlabel, const char *ylabel);
+/* Pictures of a heatmap (SVG, PNG) for slides and papers: heatpic.h. */
 
 #endif

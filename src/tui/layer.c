@@ -29,7 +29,9 @@
 #include "cmap.h"
 #include "commands.h"
 #include "core/fusion.h"
+#include "core/session.h"
 #include "heatmap.h"
+#include "heatpic.h"
 #include "core/matfile.h"
 #include "core/ot.h"
 #include "plot.h"
@@ -514,12 +516,6 @@ VIEW_CMD(cf_layer_cmd_right, cf_heatmap_view_move(v, 0, 1))
 VIEW_CMD(cf_layer_cmd_up, cf_heatmap_view_move(v, -1, 0))
 VIEW_CMD(cf_layer_cmd_down, cf_heatmap_view_move(v, 1, 0))
 
-static int has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), k = strlen(suf);
-	return n >= k && !strcmp(s + n - k, suf);
-}
-
 int cf_layer_cmd_export(cf_tui *t, const char *args)
 {
 	struct cf_layer *L = t->layer;
@@ -530,17 +526,17 @@ int cf_layer_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	cf_error err = {0};
-	if (has_suffix(path, ".svg")) {
+	if (cf_picture_kind(path)) {
 		char title[160];
 		snprintf(title, sizeof title, "Transport plan T%s%s (%lld×%lld, iteration %lld)%s",
 			 L->lname[0] ? " " : "", L->lname, (long long)L->n, (long long)L->m,
 			 (long long)L->iters, L->sorted ? ", rows in matching order" : "");
-		if (cf_heatmap_write_svg(L->hT, path, title,
-					 L->fusion_layer >= 0 ? "neurons of B (model 1)" : "column j",
-					 L->fusion_layer >= 0 ? (L->sorted ? "neurons of A, sorted"
-									   : "neurons of A (model 0)")
-							      : "row i")) {
-			cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path, strerror(errno));
+		if (cf_heatmap_write_picture(L->hT, path, title,
+					     L->fusion_layer >= 0 ? "neurons of B (model 1)" : "column j",
+					     L->fusion_layer >= 0 ? (L->sorted ? "neurons of A, sorted"
+										: "neurons of A (model 0)")
+								  : "row i", &err)) {
+			cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 			return -1;
 		}
 		cf_tui_msg(t, CF_MSG_GOOD, "plan picture written to %s", path);
@@ -661,6 +657,67 @@ static void draw_errors(cf_tui *t, cf_grid *g, cf_rect box)
 	}
 }
 
+/* The plan column under the cursor: neuron j of model 1. */
+static int64_t cursor_column(const struct cf_layer *L)
+{
+	double y0, y1, x0, x1;
+	if (cf_heatmap_labelled(L->hT))
+		return L->view.cx;
+	cf_heatmap_view_block(&L->view, L->view.cy, L->view.cx, &y0, &y1, &x0, &x1);
+	return (int64_t)x0 < L->m ? (int64_t)x0 : L->m - 1;
+}
+
+/* Something to look at at the activation step: the neuron of model 1 under
+ * the cursor's plan column and its match in model 0 (the column's largest
+ * entry), their pre-activations over the samples as a scatter and their
+ * correlation.  Returns 0 when the session has no recordings for this
+ * layer (a stand-alone problem, or results mid-run), drawing nothing. */
+static int draw_matched(cf_tui *t, cf_grid *g, cf_rect box)
+{
+	struct cf_layer *L = t->layer;
+	const cf_session *R = L->fusion_layer >= 0 ? cf_tsess_results(t) : NULL;
+	int64_t N = R ? cf_session_matched_samples(R) : 0, j, i;
+	double *x1, *x0, corr, rg[4];
+	cf_rect plot = {box.y + 2, box.x + 2, box.h - 3, box.w - 4};
+	int rc;
+
+	if (N < 1 || box.w < 24 || box.h < 5)
+		return 0;
+	j = cursor_column(L);
+	x1 = malloc(2 * (size_t)N * sizeof *x1);
+	if (!x1)
+		return 0;
+	x0 = x1 + N;
+	rc = cf_session_matched(R, L->fusion_layer, L->plan, j, x1, x0, &i, &corr, NULL);
+	if (rc) {
+		free(x1);
+		return 0;
+	}
+	cf_grid_box(g, box, box.w >= 40 ? "Matched neurons (cursor's column)" : "Matched neurons",
+		    CF_ROLE_FRAME);
+	{
+		char head[128];
+		int iw = box.w - 4;
+		snprintf(head, sizeof head, "B%lld ↔ A%lld  corr %.2f  (x: B, y: A, %lld samples)",
+			 (long long)j, (long long)i, corr, (long long)N);
+		if (cf_utf8_width(head) > iw)
+			snprintf(head, sizeof head, "B%lld ↔ A%lld  corr %.2f", (long long)j, (long long)i,
+				 corr);
+		cf_grid_puts(g, box.y + 1, box.x + 2, iw, CF_ROLE_NORMAL, head);
+	}
+	/* the y range on the left when there is room for it */
+	if (plot.w >= 30) {
+		plot.x += 8;
+		plot.w -= 8;
+	}
+	if (cf_plot_scatter(g, plot, x1, x0, N, CF_ROLE_GOOD, rg) > 0 && plot.x > box.x + 2) {
+		cf_grid_printf(g, plot.y, box.x + 1, 8, CF_ROLE_DIM, "%7.3g", rg[3]);
+		cf_grid_printf(g, plot.y + plot.h - 1, box.x + 1, 8, CF_ROLE_DIM, "%7.3g", rg[2]);
+	}
+	free(x1);
+	return 1;
+}
+
 static void layer_draw(cf_tui *t, cf_grid *g, cf_rect body)
 {
 	struct cf_layer *L = t->layer;
@@ -694,7 +751,20 @@ static void layer_draw(cf_tui *t, cf_grid *g, cf_rect body)
 	draw_pane(g, (cf_rect){body.y, body.x + half, body.h - bh, half}, title, L->hT, &L->view);
 	sw = body.w * 9 / 20 < 36 ? 36 : body.w * 9 / 20;
 	draw_solver(t, g, (cf_rect){body.y + body.h - bh, body.x, bh, sw});
-	draw_errors(t, g, (cf_rect){body.y + body.h - bh, body.x + sw, bh, body.w - sw});
+	{
+		/* right of the solver: the error curve of an iterative solver,
+		 * and the matched neurons of a fusion layer (the whole width when
+		 * an exact solver leaves no error to plot) */
+		cf_rect rest = {body.y + body.h - bh, body.x + sw, bh, body.w - sw};
+		int errs = L->nerr > 0 && !isnan(L->err);
+		int mw = errs ? rest.w / 2 : rest.w;
+		if (L->fusion_layer >= 0 &&
+		    draw_matched(t, g, (cf_rect){rest.y, rest.x + rest.w - mw, rest.h, mw})) {
+			if (errs)
+				draw_errors(t, g, (cf_rect){rest.y, rest.x, rest.h, rest.w - mw});
+		} else
+			draw_errors(t, g, rest);
+	}
 }
 
 static int layer_key(cf_tui *t, int key)

@@ -78,6 +78,50 @@ int cf_plot_braille(cf_grid *g, cf_rect r, const double *y, int64_t n, int logy,
 	return drawn;
 }
 
+int cf_plot_scatter(cf_grid *g, cf_rect r, const double *x, const double *y, int64_t n, int role,
+		    double range[4])
+{
+	int dw = 2 * r.w, dh = 4 * r.h, drawn = 0;
+	double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+	uint8_t *bits;
+	uint32_t fg, bg;
+	int attr;
+
+	if (r.w < 1 || r.h < 1 || n < 1)
+		return 0;
+	for (int64_t k = 0; k < n; k++)
+		if (isfinite(x[k]) && isfinite(y[k])) {
+			xlo = fmin(xlo, x[k]);
+			xhi = fmax(xhi, x[k]);
+			ylo = fmin(ylo, y[k]);
+			yhi = fmax(yhi, y[k]);
+		}
+	if (xlo > xhi || !(bits = calloc((size_t)r.w * (size_t)r.h, 1)))
+		return 0;
+	if (range) {
+		range[0] = xlo;
+		range[1] = xhi;
+		range[2] = ylo;
+		range[3] = yhi;
+	}
+	for (int64_t k = 0; k < n; k++) {
+		int c, rr;
+		if (!isfinite(x[k]) || !isfinite(y[k]))
+			continue;
+		/* a constant axis puts its points in the middle */
+		c = xhi > xlo ? (int)lround((x[k] - xlo) / (xhi - xlo) * (dw - 1)) : dw / 2;
+		rr = yhi > ylo ? (int)lround((yhi - y[k]) / (yhi - ylo) * (dh - 1)) : dh / 2;
+		bits[(rr / 4) * r.w + c / 2] |= dot_bit[c % 2][rr % 4];
+		drawn++;
+	}
+	cf_grid_role(g, role, &fg, &bg, &attr);
+	for (int yy = 0; yy < r.h; yy++)
+		for (int xx = 0; xx < r.w; xx++)
+			cf_grid_set(g, r.y + yy, r.x + xx, 0x2800u + bits[yy * r.w + xx], fg, bg, attr);
+	free(bits);
+	return drawn;
+}
+
 void cf_plot_bar(cf_grid *g, int y, int x, int w, double frac, int role)
 {
 	static const uint32_t part[8] = {' ', 0x258f, 0x258e, 0x258d, 0x258c, 0x258b, 0x258a, 0x2589};

@@ -17,6 +17,11 @@
  * Returns the number of points drawn (0 when nothing finite). */
 int cf_plot_braille(cf_grid *g, cf_rect r, const double *y, int64_t n, int logy, int role,
 		    double *lo, double *hi);
+/* Scatter (x[k], y[k]) in r as braille dots, each axis over its own
+ * finite range (returned in range[0..3] as xlo, xhi, ylo, yhi when not
+ * NULL; y up).  Returns the number of points drawn. */
+int cf_plot_scatter(cf_grid *g, cf_rect r, const double *x, const double *y, int64_t n, int role,
+		    double range[4]);
 /* A bar of w cells filled to frac ∈ [0,1] with eighth-block precision. */
 void cf_plot_bar(cf_grid *g, int y, int x, int w, double frac, int role);
 

@@ -1,7 +1,9 @@
 /* results.c — the results screen: accuracies on the test split (each
  * parent, the balanced model, the prediction ensemble, plain averaging
  * when shapes allow, the fused and the finetuned model), the steps' times
- * and runs, and the per-epoch finetuning curve as a braille plot.
+ * and runs, the per-epoch finetuning curve as a braille plot (x writes it
+ * as a picture), and under it where the fused model loses accuracy: the
+ * per-layer hybrids of eval.hybrids.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
@@ -16,7 +18,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "curvepic.h"
+#include "heatpic.h"
 #include "plot.h"
+#include "results.h"
 #include "screen.h"
 #include "sess.h"
 #include "tui.h"
@@ -42,6 +47,50 @@ static void acc_row(cf_grid *g, int y, int x, int w, const char *what, double ac
 			      cf_utf8_elide(what, nw, shown, sizeof shown), num);
 	if (note && *note && used + 2 + cf_utf8_width(note) <= w)
 		cf_grid_puts(g, y, x + used + 2, w - used - 2, CF_ROLE_DIM, note);
+}
+
+/* Rows the hybrids box wants: a frame, the aligned and fused line, one
+ * per layer, what the bars mean; 0 without hybrids. */
+static int hybrids_rows(const cf_session *R)
+{
+	int n;
+	return R && cf_session_hybrids(R, &n) ? n + 4 : 0;
+}
+
+/* "Where accuracy is lost": for each layer, the fused model's accuracy with
+ * that layer taken from the aligned model 0, and a bar of the share of the
+ * gap (aligned − fused) the swap closes. */
+static void draw_hybrids(cf_grid *g, cf_rect r, const cf_session *R)
+{
+	const cf_session_metrics *mt = cf_session_metrics_get(R);
+	int n, y = r.y + 1, w = r.w - 4, x = r.x + 2;
+	const double *h = cf_session_hybrids(R, &n);
+	double gap = mt->aligned_acc - mt->fused_acc;
+
+	cf_grid_box(g, r, r.w >= 47 ? "Hybrids: fused with layer l from aligned A"
+			  : r.w >= 28 ? "Hybrids (layer from A)" : "Hybrids", CF_ROLE_FRAME);
+	/* narrow (the tour's panel at 80 columns): shorter lines, never cut
+	 * numbers; the fused accuracy is in the box on the left anyway */
+	if (w >= 32)
+		cf_grid_printf(g, y++, x, w, CF_ROLE_DIM, "aligned A %6.2f%%  fused %6.2f%%",
+			       100 * mt->aligned_acc, 100 * mt->fused_acc);
+	else
+		cf_grid_printf(g, y++, x, w, CF_ROLE_DIM, "aligned %6.2f%%", 100 * mt->aligned_acc);
+	for (int l = 0; l < n && y < r.y + r.h - 1; l++, y++) {
+		int used = w >= 18 ? cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "L%-2d %6.2f%% %+6.2f",
+						    l + 1, 100 * h[l], 100 * (h[l] - mt->fused_acc))
+				   : cf_grid_printf(g, y, x, w, CF_ROLE_NORMAL, "L%-2d %6.2f%%", l + 1,
+						    100 * h[l]);
+		/* the bar: how much of the gap this one layer closes */
+		if (gap > 0 && w - used - 1 >= 4) {
+			double frac = (h[l] - mt->fused_acc) / gap;
+			cf_plot_bar(g, y, x + used + 1, w - used - 1, frac < 0 ? 0 : frac > 1 ? 1 : frac,
+				    frac > 0 ? CF_ROLE_GOOD : CF_ROLE_DIM);
+		}
+	}
+	if (y < r.y + r.h - 1 && w >= 28) /* whole or not at all */
+		cf_grid_puts(g, y, x, w, CF_ROLE_DIM, w >= 40 ? "bar: the share of the gap to aligned A "
+			     "it closes" : "bar: share of the gap closed");
 }
 
 /* A finetuning from before the last change is not this fused model's. */
@@ -246,9 +295,43 @@ static void results_draw(cf_tui *t, cf_grid *g, cf_rect body)
 		return;
 	}
 	R = cf_tsess_results(t);
+	/* the hybrids take the lower part of the right column, leaving the
+	 * curve at least 8 rows (enough for its plot and summary) */
+	int hr = hybrids_rows(R);
+	if (hr && curve.h - 8 >= 5 && curve.w - 4 >= 15) {
+		if (hr > curve.h - 8)
+			hr = curve.h - 8;
+		curve.h -= hr;
+		draw_hybrids(g, (cf_rect){curve.y + curve.h, curve.x, hr, curve.w}, R);
+	}
 	draw_accuracies(t, g, acc, R);
 	draw_steps(t, g, times);
 	draw_curve(g, curve, R ? cf_session_finetune_get(R) : NULL, results_ft_stale(S));
+}
+
+int cf_results_cmd_export(cf_tui *t, const char *args)
+{
+	const cf_session *R = cf_tsess_results(t);
+	const cf_session_finetune *ft = R ? cf_session_finetune_get(R) : NULL;
+	const char *path = args && *args ? args : "finetune.png";
+	cf_error err = {0};
+
+	if (!cf_picture_kind(path)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: the results screen writes the finetuning curve as "
+			   "a picture, FILE.svg or FILE.png");
+		return -1;
+	}
+	if (!ft || ft->epochs < 1 || !ft->res) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: no finetuning curve yet (set finetune.epochs on "
+			   "%s, then %s)", cf_tui_command_key("params"), cf_tui_command_key("run-all"));
+		return -1;
+	}
+	if (cf_finetune_write_picture(ft, path, &err)) {
+		cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
+		return -1;
+	}
+	cf_tui_msg(t, CF_MSG_GOOD, "finetuning curve (%d epochs) written to %s", ft->epochs, path);
+	return 0;
 }
 
 static int results_key(cf_tui *t, int key)

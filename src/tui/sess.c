@@ -25,6 +25,8 @@
 #include "layer.h"
 #include "core/matfile.h"
 #include "core/outfile.h"
+#include "heatpic.h"
+#include "results.h"
 #include "tui.h"
 
 #define POLL_SECONDS 0.05
@@ -532,9 +534,11 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 
 	if (t->screen == CF_SCREEN_LAYER)
 		return cf_layer_cmd_export(t, args);
+	if (t->screen == CF_SCREEN_RESULTS)
+		return cf_results_cmd_export(t, args);
 	if (t->screen != CF_SCREEN_OVERVIEW) {
-		cf_tui_msg(t, CF_MSG_ERROR, "export: no matrix on this screen (the overview has C, "
-			   "the layer screen the plan T)");
+		cf_tui_msg(t, CF_MSG_ERROR, "export: nothing to write on this screen (the overview has "
+			   "C, the layer screen the plan T, the results the finetuning curve)");
 		return -1;
 	}
 	if (!S || !S->C) {
@@ -543,11 +547,11 @@ int cf_tsess_cmd_export(cf_tui *t, const char *args)
 		return -1;
 	}
 	path = args && *args ? args : "costs.csv";
-	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".svg")) {
-		if (cf_heatmap_write_svg(S->hC, path, "Layer costs C (rows: A's hidden layers, "
-					 "columns: B's)", "hidden layer of B", "hidden layer of A")) {
-			cf_tui_msg(t, CF_MSG_ERROR, "export: cannot write '%s': %s", path,
-				   strerror(errno));
+	if (cf_picture_kind(path)) {
+		if (cf_heatmap_write_picture(S->hC, path, "Layer costs C (rows: A's hidden layers, "
+					     "columns: B's)", "hidden layer of B", "hidden layer of A",
+					     &err)) {
+			cf_tui_msg(t, CF_MSG_ERROR, "export: %s", err.msg);
 			return -1;
 		}
 		cf_tui_msg(t, CF_MSG_GOOD, "layer costs C picture written to %s", path);

@@ -193,8 +193,39 @@ t.is(m.average, nil, "no plain average for different architectures")
 local F = s:fused()
 t.is(F:arch(), b1:arch(), "the fused model has balanced model 1's architecture")
 t.near(F:evaluate(te), m.fused, 1e-12, "the fused model's accuracy equals metrics().fused")
+-- two matched neurons: the column's largest entry, their correlation
+do
+  local P = s:layer(1).plan
+  local n0, n1 = P:shape()[1], P:shape()[2]
+  local best = 1
+  for r = 2, n0 do if P[r][2] > P[best][2] then best = r end end
+  local mt = s:matched(1, 2)
+  t.is(mt.i, best, "matched(1, 2): neuron 2 of model 1 goes to model 0's neuron " .. best)
+  t.is(#mt.a, 100, "a value per activation sample")
+  local function mean(v) local x = 0 for k = 1, #v do x = x + v[k] end return x / #v end
+  local ma, mb, sab, saa, sbb = mean(mt.a), mean(mt.b), 0, 0, 0
+  for k = 1, #mt.a do
+    sab = sab + (mt.a[k] - ma) * (mt.b[k] - mb)
+    saa = saa + (mt.a[k] - ma) ^ 2
+    sbb = sbb + (mt.b[k] - mb) ^ 2
+  end
+  t.near(mt.corr, sab / math.sqrt(saa * sbb), 1e-12, "corr is the Pearson correlation of a and b")
+  t.raises(function() s:matched(1, n1 + 1) end, "out of range", "a neuron out of range raises")
+end
+-- eval.hybrids (on by default): the aligned model 0 and one hybrid per layer
+t.near(s:aligned():evaluate(te), m.aligned, 1e-12, "metrics().aligned is s:aligned()'s accuracy")
+t.is(#m.hybrids, s:layers(), "metrics().hybrids: one accuracy per fusion layer")
+for l = 1, #m.hybrids do
+  t.ok(m.hybrids[l] >= 0 and m.hybrids[l] <= 1, "hybrid with layer " .. l .. " is an accuracy")
+end
 t.is(s:finetune_results(), nil, "no finetuning with finetune.epochs = 0")
 t.is(s:finetuned(), nil, "no finetuned model")
+do
+  local p = os.tmpname()
+  local ok, msg = s:finetune_picture(p .. ".png")
+  t.ok(ok == nil and msg:find("no finetuning curve", 1, true), "finetune_picture without a curve: " .. tostring(msg))
+  os.remove(p)
+end
 
 -- report and printing
 local rep = s:report()
@@ -293,6 +324,18 @@ t.is(s:state("finetune"), "stale", "finetune.epochs marks finetuning stale")
 t.is(s:state("evaluation"), "fresh", "but not the evaluation")
 s:run("finetune")
 local ft = s:finetune_results()
+do
+  local p = os.tmpname()
+  t.is(s:finetune_picture(p .. ".svg"), true, "finetune_picture writes the curve as SVG")
+  local f = io.open(p .. ".svg")
+  local svg = f:read("a")
+  f:close()
+  t.like(svg, string.format("best %.2f%% (epoch 1 of 1)", 100 * ft.best_acc), "its title has the best accuracy", true)
+  t.like(svg, "<circle", "and its one point", true)
+  t.raises(function() s:finetune_picture(p .. ".txt") end, "ending in .svg or .png", "not a picture's name")
+  os.remove(p .. ".svg")
+  os.remove(p)
+end
 t.ok(ft and #ft.epochs == 1 and ft.best_epoch == 1, "finetune_results(): one epoch")
 t.ok(ft.best_acc >= 0 and ft.best_acc <= 1 and ft.epochs[1].test_acc == ft.best_acc,
      "best accuracy is the epoch's test accuracy")
