@@ -21,6 +21,7 @@
 #include "tui/curvepic.h"
 #include "tui/heatmap.h"
 #include "tui/heatpic.h"
+#include "tui/heatpng.h"
 #include "tui/png.h"
 
 typedef struct png {

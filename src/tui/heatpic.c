@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include "cmap.h"
+#include "heatsvg.h"
+#include "heatpng.h"
 #include "heatpic.h"
 
 int cf_heatpic_pool(const cf_heatmap *h, int max, cf_heatpic *p, cf_error *err)

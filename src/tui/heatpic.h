@@ -47,15 +47,9 @@ typedef struct cf_heatpic_frame {
 	int cell;
 } cf_heatpic_frame;
 /* The frame of the PNG cf_heatmap_write_png would write for p. */
-void cf_heatpng_frame(const cf_heatmap *h, const cf_heatpic *p, const char *title,
-		      const char *xlabel, const char *ylabel, cf_heatpic_frame *fr);
 
 /* Write the picture as SVG or as PNG.  Return a status; err names the
  * file and the reason. */
-int cf_heatmap_write_svg(const cf_heatmap *h, const char *path, const char *title,
-			 const char *xlabel, const char *ylabel, cf_error *err);
-int cf_heatmap_write_png(const cf_heatmap *h, const char *path, const char *title,
-			 const char *xlabel, const char *ylabel, cf_error *err);
 /* By the name's ending: ".svg" or ".png" (any case); CF_EINVAL otherwise. */
 int cf_heatmap_write_picture(const cf_heatmap *h, const char *path, const char *title,
 			     const char *xlabel, const char *ylabel, cf_error *err);

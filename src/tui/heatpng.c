@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "canvas.h"
+#include "heatpng.h"
 #include "heatpic.h"
 
 #define S 2        /* font scale: 10×14-pixel glyphs */

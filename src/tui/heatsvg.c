@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/outfile.h"
+#include "heatsvg.h"
 #include "heatpic.h"
 
 /* XML-safe text */
