@@ -14,7 +14,9 @@
 # wall time and the CPU time (user + sys) of the whole command.  Then it
 # times `clafuse tui A B` in tmux from start to its first full screen
 # (polled every 10 ms; warm cache).  The load average is printed before and
-# after: on a shared machine, read the CPU times.
+# after: on a shared machine, read the CPU times.  The per-layer hybrids
+# (eval.hybrids, one more test pass per layer) are off: the figures are
+# the method's pipeline, as they were measured before hybrids existed.
 #
 #   usage: nice -n 10 scripts/bench/bench_pipeline.sh [A.safetensors B.safetensors]
 #   env:   CLAFUSE (default _build/clafuse), REPEAT (5), THREADS (BLAS, 1)
@@ -43,11 +45,11 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 fuse() {
 	if [ "$1" = cold ]; then
 		env CLAFUSE_DATA_CACHE=off /usr/bin/time -f '%e %U %S' -o "$tmp/$2.time" \
-			"$bin" fuse "$A" "$B" --data fashion-mnist --threads "$THREADS" -q \
+			"$bin" fuse "$A" "$B" --data fashion-mnist --threads "$THREADS" -q --set eval.hybrids=0 \
 			--json "$tmp/$2.json" -o "$tmp/fused.safetensors" > /dev/null
 	else
 		env XDG_CACHE_HOME="$tmp/cache" /usr/bin/time -f '%e %U %S' -o "$tmp/$2.time" \
-			"$bin" fuse "$A" "$B" --data fashion-mnist --threads "$THREADS" -q \
+			"$bin" fuse "$A" "$B" --data fashion-mnist --threads "$THREADS" -q --set eval.hybrids=0 \
 			--json "$tmp/$2.json" -o "$tmp/fused.safetensors" > /dev/null
 	fi
 }
