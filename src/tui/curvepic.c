@@ -11,6 +11,7 @@
 #include "canvas.h"
 #include "core/session.h"
 #include "core/outfile.h"
+#include "heatsvg.h"
 #include "curvepic.h"
 #include "heatpic.h"
 
@@ -64,18 +65,6 @@ static int range(const double *y, int n, layout *L)
 	return 0;
 }
 
-static void put_text(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else
-			fputc(*s, f);
-}
 
 static void write_svg(FILE *f, const layout *L, const char *title, const char *xlabel,
 		      const char *ylabel)
@@ -86,7 +75,7 @@ static void write_svg(FILE *f, const layout *L, const char *title, const char *x
 		   "font-family=\"sans-serif\" font-size=\"12\">\n"
 		   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
 		   "<text x=\"%d\" y=\"24\" font-size=\"15\">", ML + PW + MR, MT + PH + MB, 12);
-	put_text(f, title);
+	cf_svg_text(f, title);
 	fprintf(f, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		   "stroke=\"#888888\"/>\n", ML, MT, PW, PH);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f</text>\n", ML - 6, MT + 10,
@@ -97,10 +86,10 @@ static void write_svg(FILE *f, const layout *L, const char *title, const char *x
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n", ML + PW, MT + PH + 16,
 		L->n);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", ML + PW / 2, MT + PH + 40);
-	put_text(f, xlabel);
+	cf_svg_text(f, xlabel);
 	fprintf(f, "</text>\n<text transform=\"translate(%d,%d) rotate(-90)\" "
 		   "text-anchor=\"middle\">", 24, MT + PH / 2);
-	put_text(f, ylabel);
+	cf_svg_text(f, ylabel);
 	fprintf(f, "</text>\n<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
 		   "points=\"");
 	for (int k = 0; k < L->n; k++)

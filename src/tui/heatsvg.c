@@ -14,8 +14,7 @@
 #include "heatsvg.h"
 #include "heatpic.h"
 
-/* XML-safe text */
-static void put_text(FILE *f, const char *s)
+void cf_svg_text(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '<')
@@ -53,7 +52,7 @@ static void write_svg(FILE *f, const cf_heatmap *h, const cf_heatpic *p, const c
 		   "font-family=\"sans-serif\" font-size=\"12\">\n"
 		   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%d\" y=\"24\" "
 		   "font-size=\"15\">", W, H, ml);
-	put_text(f, title);
+	cf_svg_text(f, title);
 	fprintf(f, "</text>\n<g shape-rendering=\"crispEdges\">\n");
 	for (int64_t i = 0; i < nr; i++)
 		for (int64_t j = 0; j < nc; j++) {
@@ -71,10 +70,10 @@ static void write_svg(FILE *f, const cf_heatmap *h, const cf_heatpic *p, const c
 		mt + (int)nr * cell + 16, (long long)h->cols - 1);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", ml + (int)nc * cell / 2,
 		mt + (int)nr * cell + 40);
-	put_text(f, xlabel);
+	cf_svg_text(f, xlabel);
 	fprintf(f, "</text>\n<text transform=\"translate(%d,%d) rotate(-90)\" "
 		   "text-anchor=\"middle\">", 20, mt + (int)nr * cell / 2);
-	put_text(f, ylabel);
+	cf_svg_text(f, ylabel);
 	fprintf(f, "</text>\n");
 	/* the legend: the colour scale with its ends and kind */
 	{
