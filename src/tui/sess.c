@@ -490,7 +490,10 @@ int cf_tsess_cmd_fuse_next(cf_tui *t, const char *args)
 			snprintf(how, sizeof how, "%s",
 				 fl && fl->plan ? cf_ot_status_name(fl->ot.status) : "no plan");
 		if (fl)
-			cf_tui_msg(t, CF_MSG_GOOD, "layer %d/%d %s fused: %lld×%lld, %s, cost %.5g, "
+			/* Short enough that an 80-column status line holds it
+			 * whatever the time takes: "(0.3 ms)" and "(1234.5 ms)"
+			 * must not decide where the line is cut. */
+			cf_tui_msg(t, CF_MSG_GOOD, "fused %d/%d %s: %lld×%lld, %s, cost %.5g, "
 				   "trace ratio %.3f (%.1f ms)", cur, nl, fl->name, (long long)fl->n0,
 				   (long long)fl->n1, how, fl->ot.cost, fl->trace_ratio, 1e3 * fl->time);
 	}
