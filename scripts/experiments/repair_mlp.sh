@@ -8,7 +8,7 @@
 # the logits and cosine are finetuned for FT_EPOCHS epochs, and so are the
 # parents (finetune.parents), so that the comparison after finetuning is
 # fair.  Trains the pairs if missing (train_mlp_pair.sh); one JSON report
-# per run in $EXP/mlp/seed$S/; the table is printed by repair_table.py.
+# per run in $EXP/mlp/seed$S/; the table is printed by options_table.py.
 #
 #   usage: scripts/experiments/repair_mlp.sh [SEED...]
 #   env:   CLAFUSE (default _build/clafuse), EXP (default ./exp),
@@ -43,4 +43,4 @@ for s in $SEEDS; do
 			--set fusion.repair_logits=1 --set ground.metric=cosine --set fusion.width_aware=1
 	done
 done
-python3 "$here/repair_table.py" "$EXP/mlp" $SEEDS
+python3 "$here/options_table.py" mlp "$EXP/mlp" $SEEDS
