@@ -3,7 +3,9 @@
  * layer (pre-activations; a block's conv2 records conv2 (+BN) + shortcut),
  * backward passes against central finite differences (MLP, VGG with BN,
  * ResNet with and without BN, with a projection block), PyTorch's default
- * initialisation bounds, and workspace reuse across batch sizes. */
+ * initialisation bounds, workspace reuse across batch sizes, and a
+ * forward run again from a changed layer (what REPAIR uses) against a whole
+ * forward, bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +360,88 @@ static void test_batches(void)
 	cf_net_free(net);
 }
 
+/* Change every parameter of weight layer l (a multiple of itself plus a
+ * shift, so the outputs change), run the forward again from l and compare
+ * the recording and logits with a whole forward of a copy, bit for bit. */
+static void check_again(const char *desc, int l, int64_t N, unsigned long seed)
+{
+	cf_net *net = fx_build(desc), *copy = NULL;
+	cf_error err = { 0, "" };
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	cf_activations *rec = NULL, *want = NULL;
+	int c, h, w, same = 1, changed = 0;
+	float *x = NULL, *before = NULL;
+	if (!net || !r) {
+		ok(0, "%s: built", desc);
+		goto done;
+	}
+	gsl_rng_set(r, seed);
+	cf_net_init(net, r);
+	cf_net_input_shape(net, &c, &h, &w);
+	x = malloc(sizeof *x * (size_t)(N * c * h * w));
+	for (int64_t i = 0; x && i < N * c * h * w; i++)
+		x[i] = (float)gsl_rng_uniform(r) - 0.5f;
+	if (!x || cf_activations_alloc(net, N, &rec, &err) ||
+	    cf_activations_alloc(net, N, &want, &err) ||
+	    cf_net_forward(net, x, N, CF_NET_EVAL, rec, NULL, &err)) {
+		ok(0, "%s: first forward: %s", desc, err.msg);
+		goto done;
+	}
+	const cf_net_wlayer *wl = cf_net_wlayer_at(net, l);
+	float *W = cf_net_param_at(net, wl->weight)->t.data;
+	if (!(before = malloc(sizeof *before * (size_t)rec->a[l]->size)))
+		goto done;
+	memcpy(before, rec->a[l]->data, sizeof *before * (size_t)rec->a[l]->size);
+	for (int64_t i = 0; i < cf_net_param_at(net, wl->weight)->t.size; i++)
+		W[i] = 1.5f * W[i] + 0.01f;
+	if (cf_net_forward_again(net, l, rec, &err) || cf_net_copy(net, &copy, &err) ||
+	    cf_net_forward(copy, x, N, CF_NET_EVAL, want, NULL, &err)) {
+		ok(0, "%s: forward again from layer %d: %s", desc, l + 1, err.msg);
+		goto done;
+	}
+	for (int k = 0; k < rec->n; k++)
+		same &= memcmp(rec->a[k]->data, want->a[k]->data,
+			       sizeof(float) * (size_t)rec->a[k]->size) == 0;
+	same &= memcmp(cf_net_logits(net), cf_net_logits(copy),
+		       sizeof(float) * (size_t)(N * cf_net_nclasses(net))) == 0;
+	/* the change reached the recording of layer l */
+	changed = memcmp(before, rec->a[l]->data, sizeof *before * (size_t)rec->a[l]->size) != 0;
+	ok(same && changed, "%s: forward again from layer %d (%s) = a whole forward, bit for bit",
+	   desc, l + 1, wl->name);
+done:
+	free(x);
+	free(before);
+	cf_activations_free(rec);
+	cf_activations_free(want);
+	cf_net_free(copy);
+	cf_net_free(net);
+	if (r)
+		gsl_rng_free(r);
+}
+
+static void test_again_refused(void)
+{
+	cf_net *net = fx_build("mlp 4-3-2");
+	cf_error err = { 0, "" };
+	float x[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	cf_activations *rec = NULL;
+	if (!net)
+		return;
+	ok(cf_net_forward_again(net, 0, NULL, &err) == CF_EINVAL && strstr(err.msg, "no whole"),
+	   "forward again without a forward before it is refused: %s", err.msg);
+	cf_net_forward(net, x, 2, CF_NET_TRAIN, NULL, NULL, &err);
+	ok(cf_net_forward_again(net, 0, NULL, &err) == CF_EINVAL,
+	   "forward again after a TRAIN forward is refused: %s", err.msg);
+	cf_net_forward(net, x, 2, CF_NET_EVAL, NULL, NULL, &err);
+	ok(cf_net_forward_again(net, 2, NULL, &err) == CF_EINVAL && strstr(err.msg, "out of range"),
+	   "forward again from a layer out of range is refused: %s", err.msg);
+	cf_activations_alloc(net, 3, &rec, &err);
+	ok(cf_net_forward_again(net, 0, rec, &err) == CF_EINVAL && strstr(err.msg, "hold 3"),
+	   "forward again into a recording of another size is refused: %s", err.msg);
+	cf_activations_free(rec);
+	cf_net_free(net);
+}
+
 int main(void)
 {
 	test_forward_mlp();
@@ -373,5 +457,12 @@ int main(void)
 	check_grad("net in 3x5x5: conv 4 k3 p1 nobias, bn, relu, block 4, maxpool 2, flatten, linear 3", 4, 8);
 	test_init();
 	test_batches();
+	check_again("mlp 6-5-4-3", 1, 5, 11);
+	check_again("mlp 6-5-4-3", 0, 5, 12);
+	check_again("vgg 4 M 6 M classes 3 in 2x8x8 bn", 1, 4, 13);
+	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 2, 3, 14);
+	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 3, 3, 15);
+	check_again("resnet 1,2 width 3 classes 4 in 2x6x6 nobn", 5, 3, 16);
+	test_again_refused();
 	return tap_done();
 }

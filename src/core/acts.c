@@ -14,7 +14,6 @@
 #include "ot.h"
 #include "similarity.h"
 
-#define ACTS_BATCH 1000
 
 void cf_acts_sample_free(cf_acts_sample *s)
 {
@@ -101,14 +100,14 @@ int cf_acts_record(cf_net *net, const cf_acts_sample *s, const cf_progress *prog
 				    s->c, s->h, s->w, c, h, w);
 	if ((rc = cf_activations_alloc(net, s->N, &a, err)))
 		return rc;
-	if (s->N <= ACTS_BATCH) {
+	if (s->N <= CF_ACTS_BATCH) {
 		rc = cf_net_forward(net, s->x, s->N, CF_NET_EVAL, a, NULL, err);
 	} else {
 		/* Batches into a small recording, copied into place. */
-		rc = cf_activations_alloc(net, ACTS_BATCH, &b, err);
-		for (int64_t first = 0; !rc && first < s->N; first += ACTS_BATCH) {
-			int64_t nb = s->N - first < ACTS_BATCH ? s->N - first : ACTS_BATCH;
-			if (nb != ACTS_BATCH) {
+		rc = cf_activations_alloc(net, CF_ACTS_BATCH, &b, err);
+		for (int64_t first = 0; !rc && first < s->N; first += CF_ACTS_BATCH) {
+			int64_t nb = s->N - first < CF_ACTS_BATCH ? s->N - first : CF_ACTS_BATCH;
+			if (nb != CF_ACTS_BATCH) {
 				cf_activations_free(b);
 				b = NULL;
 				if ((rc = cf_activations_alloc(net, nb, &b, err)))

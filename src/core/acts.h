@@ -41,7 +41,11 @@ int cf_acts_sample_draw(const cf_dataset *d, int64_t N, unsigned long seed, cons
 			int64_t nidx, cf_acts_sample **out, cf_error *err);
 void cf_acts_sample_free(cf_acts_sample *s);
 
-/* Run net (EVAL mode) on the sample, batch at a time (≤ 1000 samples), and
+/* The largest batch cf_acts_record runs at once: a sample of at most this
+ * many is one forward, whose inputs stay in the net for cf_net_forward_again. */
+#define CF_ACTS_BATCH 1000
+
+/* Run net (EVAL mode) on the sample, batch at a time (CF_ACTS_BATCH), and
  * return a new recording of every weight layer (free with
  * cf_activations_free).  Errors: the input shape does not fit the net
  * (CF_EINVAL, naming both shapes); CF_ENOMEM; CF_ESTOPPED when the progress

@@ -9,6 +9,7 @@
  */
 #include "net_impl.h"
 
+#include "bigmem.h"
 #include "checked.h"
 
 #include <math.h>
@@ -608,7 +609,7 @@ int cf_net_workspace(cf_net *net, int64_t N, cf_error *err)
 			return cf_error_set(err, CF_ENOMEM,
 					    "network: a batch of %lld samples needs more memory than can be addressed",
 					    (long long)N);
-		ws = malloc(bytes);
+		ws = cf_big_alloc(bytes, 0);
 		wi = malloc(ibytes);
 		if (!ws || !wi) {
 			free(ws);

@@ -167,6 +167,15 @@ int cf_net_part_sizes(const cf_net *net, int from, int to, int64_t *in, int64_t 
 		      cf_error *err);
 int cf_net_forward_part(cf_net *net, int from, int to, const float *x, int64_t N, float *out,
 			cf_error *err);
+/* Forward again after the parameters of weight layer `from` changed, and
+ * none of the layers before it: the ops from `from`'s unit run again on
+ * the inputs the last forward left there (it must have been a whole EVAL
+ * forward, whose input x is still valid), and rec (optional, as for
+ * cf_net_forward, of the same N) gets every layer from that unit on anew.
+ * The result is the whole forward's, bit for bit, at the cost of the
+ * layers from `from` on.  Errors (CF_EINVAL): no such forward before it,
+ * a layer out of range, rec of another size. */
+int cf_net_forward_again(cf_net *net, int from, cf_activations *rec, cf_error *err);
 /* The logits of the last forward (N × nclasses), owned by the net. */
 const float *cf_net_logits(const cf_net *net);
 

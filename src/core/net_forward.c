@@ -143,6 +143,28 @@ int cf_net_forward(cf_net *net, const float *x, int64_t N, enum cf_net_mode mode
 	return CF_OK;
 }
 
+int cf_net_forward_again(cf_net *net, int from, cf_activations *rec, cf_error *err)
+{
+	if (!net->have_forward || net->last_mode != CF_NET_EVAL)
+		return cf_error_set(err, CF_EINVAL, "forward again: no whole forward in evaluation "
+				    "mode before it");
+	if (from < 0 || from >= net->nwl)
+		return cf_error_set(err, CF_EINVAL, "forward again: layer %d out of range 1..%d",
+				    from + 1, net->nwl);
+	if (rec && (rec->N != net->last_N || rec->n != net->nwl))
+		return cf_error_set(err, CF_EINVAL, "forward again: recording buffers hold %lld "
+				    "samples of %d layers, the last forward had %lld of %d",
+				    (long long)rec->N, rec->n, (long long)net->last_N, net->nwl);
+	const cf_net_unit *u = &net->units[net->wl[from].unit];
+	const cf_op *op = &net->ops[u->arch_unit];
+	net->logits = run_ops(net, u->arch_unit, net->nops - 1, op->x, net->last_N, CF_NET_EVAL);
+	if (rec)
+		for (int l = u->wl_first; l < net->nwl; l++)
+			memcpy(rec->a[l]->data, recorded(net, &net->wl[l]),
+			       sizeof(float) * (size_t)rec->a[l]->size);
+	return CF_OK;
+}
+
 const float *cf_net_logits(const cf_net *net)
 {
 	return net->have_forward ? net->logits : NULL;

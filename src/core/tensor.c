@@ -2,6 +2,8 @@
  * one allocation, so an owning tensor is freed with a single free(). */
 #include "tensor.h"
 
+#include "bigmem.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@ cf_tensor *cf_tensor_alloc(int ndim, const int64_t *shape)
 			return NULL;
 		size *= shape[i];
 	}
-	t = calloc(1, sizeof *t + (size_t)size * sizeof(float) + sizeof(float));
+	t = cf_big_alloc(sizeof *t + (size_t)size * sizeof(float) + sizeof(float), 1);
 	if (!t)
 		return NULL;
 	t->ndim = ndim;
