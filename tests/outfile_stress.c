@@ -5,6 +5,7 @@
  *                              killed, through the program's own writers:
  *                              cf_st_write, cf_matfile_write and the JSON
  *                              report through cf_outfile like `fuse --json`.
+ *   outfile_stress save DIR    saves them once (generation 1) and exits.
  *   outfile_stress check DIR   exit 0 when every one of the three files that
  *                              exists is complete and of one generation;
  *                              prints "temps N" (temporary files a kill left,
@@ -51,7 +52,8 @@ static int save_report(int g, cf_error *err)
 	return rc;
 }
 
-static int writer(void)
+/* Saves the three files `rounds` times (0: until killed). */
+static int writer(int rounds)
 {
 	float *w = malloc(MODEL_N * sizeof *w);
 	double *plan = malloc(PLAN_SIDE * PLAN_SIDE * sizeof *plan);
@@ -60,7 +62,7 @@ static int writer(void)
 
 	if (!w || !plan)
 		return 1;
-	for (int g = 1;; g++) {
+	for (int g = 1; !rounds || g <= rounds; g++) {
 		char gen[32];
 		const char *key = "generation", *val = gen;
 		cf_st_out t = {.name = "w", .ndim = 1, .shape = shape, .data = w};
@@ -76,6 +78,9 @@ static int writer(void)
 			return 1;
 		}
 	}
+	free(w);
+	free(plan);
+	return 0;
 }
 
 static int check_model(void)
@@ -170,15 +175,18 @@ static int remove_temps(const char *dir)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "write") && strcmp(argv[1], "check"))) {
-		fprintf(stderr, "usage: outfile_stress write|check DIR\n");
+	if (argc != 3 || (strcmp(argv[1], "write") && strcmp(argv[1], "save") &&
+			  strcmp(argv[1], "check"))) {
+		fprintf(stderr, "usage: outfile_stress write|save|check DIR\n");
 		return 2;
 	}
 	snprintf(path_model, sizeof path_model, "%s/model.safetensors", argv[2]);
 	snprintf(path_plan, sizeof path_plan, "%s/plan.csv", argv[2]);
 	snprintf(path_report, sizeof path_report, "%s/report.json", argv[2]);
 	if (!strcmp(argv[1], "write"))
-		return writer();
+		return writer(0);
+	if (!strcmp(argv[1], "save"))
+		return writer(1);
 	printf("temps %d\n", remove_temps(argv[2]));
 	return check_model() | check_plan() | check_report();
 }

@@ -7,16 +7,27 @@
  * is set before any data is written, so a private file never has a
  * readable copy) and 0666 when the target is new (the kernel then applies
  * the umask and any default ACL, exactly as for a plain creat).
+ *
+ * A writer holds an flock on its temporary file until the rename.  SIGKILL
+ * (or a power cut) leaves the temporary file behind with no lock on it, so
+ * after each successful save the target's directory is swept of its own
+ * stale temporaries: a file named TARGET.tmp.XXXXXX, not modified for
+ * STALE_AGE seconds and not locked (a lock is released when its holder
+ * dies, and a live writer keeps its own).  The age check keeps the sweep
+ * off a temporary file in the microseconds between its creation and its
+ * lock, and needs no process ids, which other PID namespaces would hide.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* flock */
 #include "outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -275,6 +286,9 @@ int cf_outfile_open(cf_outfile *o, const char *path, cf_error *err)
 		outfile_clear(o);
 		return CF_EIO;
 	}
+	/* Marks it as being written (see the top); a file system without
+	 * locks leaves it unmarked, and the age check alone protects it. */
+	(void)flock(fd, LOCK_EX | LOCK_NB);
 	if ((exists && copy_owner_mode(fd, &st) != 0) || !(o->f = fdopen(fd, "wb"))) {
 		cf_error_set(err, CF_EIO, "cannot write '%s': %s", path, strerror(errno));
 		close(fd);
@@ -309,6 +323,47 @@ static void sync_dir(const char *target)
 	free(dir);
 }
 
+#define STALE_AGE 10 /* seconds */
+
+/* Remove the temporaries of target that a killed writer left (see the
+ * top).  Best effort: whatever cannot be read or removed stays. */
+static void sweep_stale(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	const char *base = slash ? slash + 1 : target;
+	size_t dlen = slash ? (size_t)(slash - target) + 1 : 0, blen = strlen(base);
+	char *path;
+	DIR *d;
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	if (!(path = malloc(dlen + blen + sizeof ".tmp.XXXXXX")))
+		return;
+	memcpy(path, target, dlen);
+	path[dlen] = '\0';
+	if (!(d = opendir(dlen ? path : "."))) {
+		free(path);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		int fd;
+		if (strncmp(e->d_name, base, blen) || strncmp(e->d_name + blen, ".tmp.", 5) ||
+		    strlen(e->d_name + blen + 5) != 6)
+			continue;
+		memcpy(path + dlen, e->d_name, blen + 12);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > STALE_AGE &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0)
+			unlink(path);
+		close(fd);
+	}
+	closedir(d);
+	free(path);
+}
+
 int cf_outfile_commit(cf_outfile *o, cf_error *err)
 {
 	int e = 0;
@@ -332,8 +387,10 @@ int cf_outfile_commit(cf_outfile *o, cf_error *err)
 		return CF_EIO;
 	}
 	registry_drop(o->slot);
-	if (o->tmp)
+	if (o->tmp) {
 		sync_dir(o->target);
+		sweep_stale(o->target);
+	}
 	outfile_clear(o);
 	return CF_OK;
 }
