@@ -38,8 +38,6 @@ PAIRS = {
     "resnet": ("add", ("model A (4 blocks, folded)", "model B (2 blocks, folded)"),
                [("step0", "A transported (fusion.step=0), as published"),
                 ("tied_step0", "A transported (fusion.step=0), tied plans"),
-                ("tied_s25", "tied plans, fusion.step=0.25 (nearer A)"),
-                ("tied_s75", "tied plans, fusion.step=0.75 (nearer B′)"),
                 ("add", "CLAFusion add, as published"),
                 ("repair", "+ REPAIR"),
                 ("tied", "+ tied plans"),

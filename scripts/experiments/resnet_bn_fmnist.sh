@@ -12,9 +12,8 @@
 # fusion.residual_tied), tied with REPAIR (tied_repair), and with B′'s
 # zero blocks taken from A alone (tied_repair_keepA).  Also A transported
 # fully (fusion.step=0) as published (step0) and tied (tied_step0), which
-# must give A's accuracy, and the tied interpolation at fusion.step 0.25
-# and 0.75 (tied_s25, tied_s75).  First every run without finetuning
-# (NAME0), then add, tied and tied_repair finetuned FT_EPOCHS (default 1)
+# must give A's accuracy.  First every run without finetuning (NAME0),
+# then add and tied_repair finetuned FT_EPOCHS (default 1)
 # epochs with lr 0.002 (BN-free after the fold, the deeper parent diverges
 # at lr 0.01), and both parents the same epochs (in the add run), unless
 # NOFT=1.  One JSON report per run in $EXP/resnet_bn/seed$S/; reruns
@@ -52,13 +51,10 @@ for s in $SEEDS; do
 	run tied0 $tied
 	run tied_repair0 $tied --set fusion.repair=1
 	run tied_repair_keepA $tied $keep --set fusion.repair=1
-	run tied_s25 $tied --set fusion.step=0.25
-	run tied_s75 $tied --set fusion.step=0.75
 	[ "${NOFT:-0}" = 1 ] && continue
 	ft="--set finetune.epochs=$FT --set finetune.lr=0.002 --set finetune.momentum=0.9
 	    --set finetune.weight_decay=5e-4"
 	run add $ft --set finetune.parents=1
 	run tied_repair $ft $tied --set fusion.repair=1
-	run tied $ft $tied
 done
 python3 "$here/options_table.py" resnet "$EXP/resnet_bn" $SEEDS
