@@ -4,15 +4,9 @@ experiment from the JSON reports DIR/seed$S/{add,merge_avg,...}.json.
 Accuracies in %; std is the sample standard deviation over seeds; after
 finetuning, the best test accuracy over the epochs (the reference's
 convention, which clafuse's report follows)."""
-import json, math, sys
+import json, sys
 
-def ms(xs):
-    xs = [100 * x for x in xs if x is not None]
-    if not xs:
-        return "–"
-    m = sum(xs) / len(xs)
-    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0
-    return f"{m:.2f} ± {sd:.2f}"
+from tables import mean_sd as ms
 
 d, seeds = sys.argv[1], sys.argv[2:]
 runs = ["add", "merge_avg", "merge_sum", "chain", "random"]

@@ -14,7 +14,9 @@ parents' rows come from the run that finetuned them too (finetune.parents).
 Accuracies in %: mean ± sample std over the seeds that have the run, then
 min–max, and the number of seeds when it is not all of them; "–" where no
 seed has it (yet)."""
-import json, math, os, sys
+import json, os, sys
+
+from tables import mean_sd
 
 MLP_OPTS = (("pub", "as published"), ("repair", "+ REPAIR"), ("width", "+ width-aware"),
             ("cos", "+ cosine ground metric"), ("logits", "+ REPAIR of the logits"),
@@ -34,7 +36,9 @@ PAIRS = {
              ("width", "+ width-aware"),
              ("logits", "+ REPAIR of the logits"),
              ("cos", "+ cosine ground metric"),
-             ("all", "+ REPAIR + REPAIR of the logits + cosine + width-aware")]),
+             ("all", "+ REPAIR + REPAIR of the logits + cosine + width-aware"),
+             ("keepA", "B′'s identity layers from A alone"),
+             ("repair_keepA", "+ REPAIR, B′'s identity layers from A alone")]),
     "resnet": ("add", ("model A (4 blocks, folded)", "model B (2 blocks, folded)"),
                [("step0", "A transported (fusion.step=0), as published"),
                 ("tied_step0", "A transported (fusion.step=0), tied plans"),
@@ -57,13 +61,7 @@ def main():
     holder, parents, rows = PAIRS[pair]
 
     def ms(xs):
-        xs = [100 * x for x in xs if x is not None]
-        if not xs:
-            return "–"
-        m = sum(xs) / len(xs)
-        sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0
-        n = "" if len(xs) == len(seeds) else f", {len(xs)} seed{'s' if len(xs) > 1 else ''}"
-        return f"{m:.2f} ± {sd:.2f} ({min(xs):.1f}–{max(xs):.1f}{n})"
+        return mean_sd(xs, len(seeds), ranges=True)
 
     def runs(name):
         out = []
