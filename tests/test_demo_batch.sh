@@ -140,7 +140,7 @@ ok $? "'up from' only when finetuning raised the accuracy ($af% -> $aft%)"
 
 # --- the optional last step: the options beyond the paper ----------------------------------
 pub=$(sed -n 's/^   fused, as published  *\([0-9.]*\)%.*/\1/p' "$out")
-opt=$(sed -n 's/^   fused, repair + width_aware  *\([0-9.]*\)%.*/\1/p' "$out")
+opt=$(sed -n 's/^   fused, the three options  *\([0-9.]*\)%.*/\1/p' "$out")
 diff=$(awk -v a="$opt" -v b="$pub" 'BEGIN { printf "%+.2f", a - b }')
 [ -n "$opt" ] && [ "$pub" = "$af" ]
 ok $? "the optional step's table: published $pub% (the fused $af% above), with the options $opt%"

@@ -229,14 +229,15 @@ static void beyond(cf_tui *t, struct cf_tour *T)
 	int rc = 0;
 
 	/* the published method first, in case the options were set by hand */
-	for (int i = 0; !rc && cf_tour_beyond_params[i]; i++)
-		rc = cf_tsess_set(t, cf_tour_beyond_params[i], "0");
+	for (int i = 0; !rc && cf_tour_beyond[i].param; i++)
+		rc = cf_tsess_set(t, cf_tour_beyond[i].param,
+				  cf_session_param_info(cf_tour_beyond[i].param)->def);
 	if (rc || cf_tsess_run(t, CF_STEP_EVAL))
 		return;
 	mt = cf_session_metrics_get(t->sess->s);
 	T->published_acc = mt && mt->have ? mt->fused_acc : NAN;
-	for (int i = 0; !rc && cf_tour_beyond_params[i]; i++)
-		rc = cf_tsess_set(t, cf_tour_beyond_params[i], "1");
+	for (int i = 0; !rc && cf_tour_beyond[i].param; i++)
+		rc = cf_tsess_set(t, cf_tour_beyond[i].param, cf_tour_beyond[i].value);
 	if (!rc)
 		cf_tsess_run(t, CF_STEP_EVAL);
 	cf_tui_show(t, "results");

@@ -53,8 +53,12 @@ typedef struct cf_tour_out {
 /* "3/9 Layer costs, alignment": the stage's numbered title. */
 const char *cf_tour_title(int stage);
 
-/* The parameters CF_TOUR_BEYOND switches on (to 1), NULL-terminated. */
-extern const char *const cf_tour_beyond_params[];
+/* The options CF_TOUR_BEYOND switches on: parameter and value, ended by a
+ * NULL name.  "Off" is each parameter's default (the published method). */
+typedef struct cf_tour_option {
+	const char *param, *value;
+} cf_tour_option;
+extern const cf_tour_option cf_tour_beyond[];
 
 /* The stage's text for session s (models i0/i1 as cf_session_pair). */
 void cf_tour_text(const cf_session *s, int stage, const cf_tour_out *o);
