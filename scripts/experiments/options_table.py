@@ -38,7 +38,10 @@ PAIRS = {
              ("cos", "+ cosine ground metric"),
              ("all", "+ REPAIR + REPAIR of the logits + cosine + width-aware"),
              ("keepA", "B′'s identity layers from A alone"),
-             ("repair_keepA", "+ REPAIR, B′'s identity layers from A alone")]),
+             ("repair_keepA", "+ REPAIR, B′'s identity layers from A alone"),
+             ("rl_keepA", "+ REPAIR + REPAIR of the logits, B′'s identity layers from A alone"),
+             ("rlc_keepA", "+ REPAIR + REPAIR of the logits + cosine, B′'s identity layers "
+                           "from A alone")]),
     "resnet": ("add", ("model A (4 blocks, folded)", "model B (2 blocks, folded)"),
                [("step0", "A transported (fusion.step=0), as published"),
                 ("tied_step0", "A transported (fusion.step=0), tied plans"),

@@ -6,8 +6,9 @@
 # width-aware map (width), REPAIR of the logits (logits), the cosine
 # ground metric (cos), and all four (all); and, without finetuning, the
 # layers where B′ has an identity (A's convs 2, 4, 6: fusion.step 0 there)
-# taken from A alone, as published (keepA) and with REPAIR
-# (repair_keepA).  Each first without finetuning
+# taken from A alone, as published (keepA), with REPAIR
+# (repair_keepA), with REPAIR and REPAIR of the logits (rl_keepA) and with
+# those and cosine plans (rlc_keepA).  Each first without finetuning
 # (runs NAME0), then pub, repair and all finetuned FT_EPOCHS (default 1)
 # epochs with the training recipe, and the parents the same epochs (in the
 # pub run), unless NOFT=1.  One JSON report per run in $EXP/vgg/seed$S/;
@@ -44,6 +45,9 @@ for s in $SEEDS; do
 	keep="--layer 2:fusion.step=0 --layer 4:fusion.step=0 --layer 6:fusion.step=0"
 	run keepA0 $keep
 	run repair_keepA0 $keep --set fusion.repair=1
+	run rl_keepA0 $keep --set fusion.repair=1 --set fusion.repair_logits=1
+	run rlc_keepA0 $keep --set fusion.repair=1 --set fusion.repair_logits=1 \
+		--set ground.metric=cosine
 	[ "${NOFT:-0}" = 1 ] && continue
 	ft="--set finetune.epochs=$FT --set finetune.lr=0.02 --set finetune.momentum=0.9
 	    --set finetune.weight_decay=5e-4"
