@@ -118,6 +118,14 @@ static void test_forward_block(void)
 		   "block conv2 records conv2 + identity shortcut (3 -2 9 -4), before the ReLU");
 		is_double(logit, 3.0, 1e-6, "block → gap → linear gives 3");
 	}
+	{
+		static const float want_a2[] = { 2, 0, 6, 0 };
+		rec->branches = 1;
+		cf_net_forward(net, x, 1, CF_NET_EVAL, rec, NULL, &err);
+		ok(close_to(rec->a[1]->data, want_a2, 4, 1e-6) && close_to(rec->a[0]->data, x, 4, 1e-6),
+		   "recording the branches: block conv2 records its own output (2 0 6 0), conv1 "
+		   "the same as before");
+	}
 	cf_activations_free(rec);
 	cf_net_free(net);
 
@@ -155,6 +163,24 @@ static void test_forward_block(void)
 				good = 0;
 		}
 		ok(good, "projection block: conv2 record = BN2(conv2) + BN3(shortcut), shortcut record pre-BN");
+		{
+			cf_activations *br = NULL;
+			float sc[8];
+			memcpy(sc, rec->a[2]->data, sizeof sc);
+			good = !cf_activations_alloc(net, 1, &br, &err);
+			if (good) {
+				br->branches = 1;
+				cf_net_forward(net, x2, 1, CF_NET_EVAL, br, NULL, &err);
+			}
+			for (int c = 0; good && c < 2; c++)
+				for (int k = 0; k < 4; k++)
+					if (fabsf(br->a[1]->data[c * 4 + k] - beta2[c]) > 1e-6f ||
+					    fabsf(br->a[2]->data[c * 4 + k] - sc[c * 4 + k] * s) > 1e-6f)
+						good = 0;
+			ok(good, "recording the branches: conv2 records BN2(conv2) = beta2, the "
+			   "shortcut BN3(shortcut), the two terms of the sum");
+			cf_activations_free(br);
+		}
 		gsl_rng_free(r);
 	}
 	cf_activations_free(rec);
@@ -363,7 +389,7 @@ static void test_batches(void)
 /* Change every parameter of weight layer l (a multiple of itself plus a
  * shift, so the outputs change), run the forward again from l and compare
  * the recording and logits with a whole forward of a copy, bit for bit. */
-static void check_again(const char *desc, int l, int64_t N, unsigned long seed)
+static void check_again(const char *desc, int l, int64_t N, int branches, unsigned long seed)
 {
 	cf_net *net = fx_build(desc), *copy = NULL;
 	cf_error err = { 0, "" };
@@ -383,6 +409,7 @@ static void check_again(const char *desc, int l, int64_t N, unsigned long seed)
 		x[i] = (float)gsl_rng_uniform(r) - 0.5f;
 	if (!x || cf_activations_alloc(net, N, &rec, &err) ||
 	    cf_activations_alloc(net, N, &want, &err) ||
+	    !(rec->branches = want->branches = branches, 1) ||
 	    cf_net_forward(net, x, N, CF_NET_EVAL, rec, NULL, &err)) {
 		ok(0, "%s: first forward: %s", desc, err.msg);
 		goto done;
@@ -406,8 +433,8 @@ static void check_again(const char *desc, int l, int64_t N, unsigned long seed)
 		       sizeof(float) * (size_t)(N * cf_net_nclasses(net))) == 0;
 	/* the change reached the recording of layer l */
 	changed = memcmp(before, rec->a[l]->data, sizeof *before * (size_t)rec->a[l]->size) != 0;
-	ok(same && changed, "%s: forward again from layer %d (%s) = a whole forward, bit for bit",
-	   desc, l + 1, wl->name);
+	ok(same && changed, "%s: forward again from layer %d (%s) = a whole forward, bit for bit%s",
+	   desc, l + 1, wl->name, branches ? " (recording the branches)" : "");
 done:
 	free(x);
 	free(before);
@@ -457,12 +484,15 @@ int main(void)
 	check_grad("net in 3x5x5: conv 4 k3 p1 nobias, bn, relu, block 4, maxpool 2, flatten, linear 3", 4, 8);
 	test_init();
 	test_batches();
-	check_again("mlp 6-5-4-3", 1, 5, 11);
-	check_again("mlp 6-5-4-3", 0, 5, 12);
-	check_again("vgg 4 M 6 M classes 3 in 2x8x8 bn", 1, 4, 13);
-	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 2, 3, 14);
-	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 3, 3, 15);
-	check_again("resnet 1,2 width 3 classes 4 in 2x6x6 nobn", 5, 3, 16);
+	check_again("mlp 6-5-4-3", 1, 5, 0, 11);
+	check_again("mlp 6-5-4-3", 0, 5, 0, 12);
+	check_again("vgg 4 M 6 M classes 3 in 2x8x8 bn", 1, 4, 0, 13);
+	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 2, 3, 0, 14);
+	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 3, 3, 0, 15);
+	check_again("resnet 1,2 width 3 classes 4 in 2x6x6 nobn", 5, 3, 0, 16);
+	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 2, 3, 1, 17);
+	check_again("resnet 1,1 width 3 classes 3 in 2x6x6", 5, 3, 1, 18);
+	check_again("resnet 1,2 width 3 classes 4 in 2x6x6 nobn", 4, 3, 1, 19);
 	test_again_refused();
 	return tap_done();
 }

@@ -50,10 +50,11 @@ PAIRS = {
                 ("tied", "+ tied plans"),
                 ("tied_repair", "+ tied plans + REPAIR"),
                 ("tied_rb", "+ tied plans + REPAIR + REPAIR of the branches"),
-                ("all", "+ tied plans + REPAIR of the branches + logits + cosine"),
+                ("tied_rb_logits", "+ tied plans + REPAIR + REPAIR of the branches + REPAIR "
+                                   "of the logits"),
                 ("tied_repair_keepA", "tied plans + REPAIR, B′'s zero blocks from A alone"),
-                ("tied_rb_keepA", "tied plans + REPAIR of the branches, B′'s zero blocks "
-                                  "from A alone")]),
+                ("tied_rb_keepA", "tied plans + REPAIR + REPAIR of the branches, B′'s zero "
+                                  "blocks from A alone")]),
 }
 
 

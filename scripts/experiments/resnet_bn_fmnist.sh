@@ -9,11 +9,13 @@
 # batch 64, the same seed for both; fused with CLAFusion `add` and the
 # activation-based CKA layer cost: as published (add), with REPAIR
 # (repair), with the plans tied along each residual stream (tied,
-# fusion.residual_tied), tied with REPAIR (tied_repair), and with B′'s
-# zero blocks taken from A alone (tied_repair_keepA).  Also A transported
-# fully (fusion.step=0) as published (step0) and tied (tied_step0), which
-# must give A's accuracy.  First every run without finetuning (NAME0),
-# then add and tied_repair finetuned FT_EPOCHS (default 1)
+# fusion.residual_tied), tied with REPAIR (tied_repair), with B′'s
+# zero blocks taken from A alone (tied_repair_keepA), and the same with
+# REPAIR of the residual branches (fusion.repair_branches: tied_rb,
+# tied_rb_keepA; with REPAIR of the logits too, tied_rb_logits).  Also A
+# transported fully (fusion.step=0) as published (step0) and tied
+# (tied_step0), which must give A's accuracy.  First every run without
+# finetuning (NAME0), then add and tied_repair finetuned FT_EPOCHS (default 1)
 # epochs with lr 0.002 (BN-free after the fold, the deeper parent diverges
 # at lr 0.01), and both parents the same epochs (in the add run), unless
 # NOFT=1.  One JSON report per run in $EXP/resnet_bn/seed$S/; reruns
@@ -51,6 +53,10 @@ for s in $SEEDS; do
 	run tied0 $tied
 	run tied_repair0 $tied --set fusion.repair=1
 	run tied_repair_keepA $tied $keep --set fusion.repair=1
+	rb="--set fusion.repair=1 --set fusion.repair_branches=1"
+	run tied_rb0 $tied $rb
+	run tied_rb_logits0 $tied $rb --set fusion.repair_logits=1
+	run tied_rb_keepA $tied $keep $rb
 	[ "${NOFT:-0}" = 1 ] && continue
 	ft="--set finetune.epochs=$FT --set finetune.lr=0.002 --set finetune.momentum=0.9
 	    --set finetune.weight_decay=5e-4"

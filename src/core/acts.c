@@ -88,6 +88,12 @@ int cf_acts_sample_draw(const cf_dataset *d, int64_t N, unsigned long seed, cons
 int cf_acts_record(cf_net *net, const cf_acts_sample *s, const cf_progress *prog,
 		   cf_activations **out, cf_error *err)
 {
+	return cf_acts_record_as(net, s, 0, prog, out, err);
+}
+
+int cf_acts_record_as(cf_net *net, const cf_acts_sample *s, int branches,
+		      const cf_progress *prog, cf_activations **out, cf_error *err)
+{
 	cf_activations *a = NULL, *b = NULL;
 	int c, h, w, rc;
 	int64_t insz;
@@ -100,6 +106,7 @@ int cf_acts_record(cf_net *net, const cf_acts_sample *s, const cf_progress *prog
 				    s->c, s->h, s->w, c, h, w);
 	if ((rc = cf_activations_alloc(net, s->N, &a, err)))
 		return rc;
+	a->branches = branches != 0;
 	if (s->N <= CF_ACTS_BATCH) {
 		rc = cf_net_forward(net, s->x, s->N, CF_NET_EVAL, a, NULL, err);
 	} else {
@@ -113,6 +120,7 @@ int cf_acts_record(cf_net *net, const cf_acts_sample *s, const cf_progress *prog
 				if ((rc = cf_activations_alloc(net, nb, &b, err)))
 					break;
 			}
+			b->branches = a->branches;
 			if ((rc = cf_net_forward(net, s->x + first * insz, nb, CF_NET_EVAL, b, NULL, err)))
 				break;
 			for (int l = 0; l < a->n; l++) {

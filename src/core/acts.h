@@ -52,6 +52,11 @@ void cf_acts_sample_free(cf_acts_sample *s);
  * callback asks to stop. */
 int cf_acts_record(cf_net *net, const cf_acts_sample *s, const cf_progress *prog,
 		   cf_activations **out, cf_error *err);
+/* The same with the recording's `branches` set (net.h): a residual block's
+ * conv2 and shortcut record their own branches, before the add.  Only
+ * REPAIR of the residual branches reads this; the costs read the default. */
+int cf_acts_record_as(cf_net *net, const cf_acts_sample *s, int branches,
+		      const cf_progress *prog, cf_activations **out, cf_error *err);
 
 /* Width (neurons/channels) and features per neuron (H·W·N) of layer l. */
 int64_t cf_acts_width(const cf_activations *a, int l);

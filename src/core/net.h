@@ -84,11 +84,19 @@ enum cf_net_mode { CF_NET_EVAL = 0, CF_NET_TRAIN = 1 };
 typedef struct cf_net cf_net;
 
 /* Recorded pre-activations: one N×(oc·oh·ow) float block per weight layer
- * (layout N×C×H×W for convs, N×out for linears). */
+ * (layout N×C×H×W for convs, N×out for linears).  `branches` chooses what
+ * a residual block's layers record: 0 (what cf_activations_alloc gives,
+ * and what alignment and ground costs read) the engine's rule, a block's
+ * conv2 records the block's pre-ReLU sum; 1 each branch of the sum on its
+ * own, before the add: conv2 after its BN, the projection shortcut after
+ * its BN (without BN these are the layers' own outputs).  REPAIR of the
+ * residual branches renormalises those values (repair.h).  Every other
+ * layer records the same in both. */
 typedef struct cf_activations {
 	int n;                       /* weight layers */
 	int64_t N;                   /* samples the buffers hold */
 	cf_tensor **a;               /* a[l] is N×oc×oh×ow (ndim 4) or N×out (ndim 2) */
+	int branches;                /* 1: a block's layers record their own branch */
 } cf_activations;
 
 /* ---- building ---------------------------------------------------------- */
@@ -150,7 +158,8 @@ void cf_activations_free(cf_activations *a);
  * statistics in BN and updates its running statistics; EVAL uses the running
  * statistics.  rec (optional) receives every weight layer's pre-activation
  * output (rec->N must equal N): its own output, except a block's conv2,
- * which records conv2 (after its BN) + shortcut, the block's pre-ReLU sum.
+ * which records conv2 (after its BN) + shortcut, the block's pre-ReLU sum
+ * (with rec->branches set: each branch before the add, see above).
  * logits (optional) receives N × nclasses.  x must stay valid until the
  * next forward if cf_net_backward is called.  Errors: CF_ENOMEM growing the
  * workspace, CF_EINVAL for a bad N or rec. */

@@ -57,14 +57,16 @@ static void block_fwd(cf_net *net, cf_op *op, const float *x, int64_t N, enum cf
 	cf_relu_forward(op->z, N * o, op->y);
 }
 
-/* Pointer to what weight layer l records, after a forward. */
-static const float *recorded(const cf_net *net, const cf_net_wlayer *l)
+/* Pointer to what weight layer l records, after a forward: with
+ * `branches`, a block's conv2 and shortcut give the terms of the sum (b2,
+ * b3 alias a2, a3 without BN), so no buffer is added to the forward. */
+static const float *recorded(const cf_net *net, const cf_net_wlayer *l, int branches)
 {
 	const cf_op *op = &net->ops[net->units[l->unit].arch_unit];
 	switch (l->role) {
 	case CF_WL_CONV1: return op->a1;
-	case CF_WL_CONV2: return op->z;
-	case CF_WL_SHORTCUT: return op->a3;
+	case CF_WL_CONV2: return branches ? op->b2 : op->z;
+	case CF_WL_SHORTCUT: return branches ? op->b3 : op->a3;
 	default: return op->y;
 	}
 }
@@ -138,7 +140,7 @@ int cf_net_forward(cf_net *net, const float *x, int64_t N, enum cf_net_mode mode
 		memcpy(logits, cur, sizeof(float) * (size_t)(N * net->arch->nclasses));
 	if (rec)
 		for (int l = 0; l < net->nwl; l++)
-			memcpy(rec->a[l]->data, recorded(net, &net->wl[l]),
+			memcpy(rec->a[l]->data, recorded(net, &net->wl[l], rec->branches),
 			       sizeof(float) * (size_t)rec->a[l]->size);
 	return CF_OK;
 }
@@ -160,7 +162,7 @@ int cf_net_forward_again(cf_net *net, int from, cf_activations *rec, cf_error *e
 	net->logits = run_ops(net, u->arch_unit, net->nops - 1, op->x, net->last_N, CF_NET_EVAL);
 	if (rec)
 		for (int l = u->wl_first; l < net->nwl; l++)
-			memcpy(rec->a[l]->data, recorded(net, &net->wl[l]),
+			memcpy(rec->a[l]->data, recorded(net, &net->wl[l], rec->branches),
 			       sizeof(float) * (size_t)rec->a[l]->size);
 	return CF_OK;
 }

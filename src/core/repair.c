@@ -5,7 +5,9 @@
  * samples, all positions of a channel), std is the population std as
  * REPAIR uses it.  The fused network is re-recorded after each repaired
  * layer, because a layer's inputs change when the layers before it are
- * repaired.
+ * repaired.  With the residual branches repaired, all three networks are
+ * recorded branch by branch (net.h), which changes what a block's conv2
+ * and shortcut record and nothing else.
  */
 #include "repair.h"
 
@@ -93,16 +95,27 @@ void cf_repair_report_free(cf_repair_report *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* The layers REPAIR renormalises: hidden layers whose recording is their
- * own output (a block's conv2 records conv2 + shortcut), and, when asked,
- * the classifier. */
+/* The layers REPAIR renormalises: hidden layers whose default recording
+ * is their own output (a block's conv2 records conv2 + shortcut), when
+ * asked a block's conv2 and shortcut on their own branches, and, when
+ * asked, the classifier. */
 static int repairable(const cf_net *net, int l, unsigned which)
 {
 	const cf_net_wlayer *w = cf_net_wlayer_at(net, l);
 	int last = cf_net_nwlayers(net) - 1;
 	if (l == last)
 		return (which & CF_REPAIR_LOGITS) && w->role == CF_WL_PLAIN;
-	return (which & CF_REPAIR_HIDDEN) && (w->role == CF_WL_PLAIN || w->role == CF_WL_CONV1);
+	if (w->role == CF_WL_CONV2 || w->role == CF_WL_SHORTCUT)
+		return (which & CF_REPAIR_BRANCHES) != 0;
+	return (which & CF_REPAIR_HIDDEN) != 0;
+}
+
+/* A branch is renormalised through its own weights, which is an affine
+ * map of the recorded branch only when no BN stands between the two. */
+static int branch_has_bn(const cf_net *net, int l)
+{
+	const cf_net_wlayer *w = cf_net_wlayer_at(net, l);
+	return (w->role == CF_WL_CONV2 || w->role == CF_WL_SHORTCUT) && w->bn >= 0;
 }
 
 static int check_nets(const cf_net *f, const cf_net *a, const cf_net *b, unsigned which,
@@ -123,6 +136,10 @@ static int check_nets(const cf_net *f, const cf_net *a, const cf_net *b, unsigne
 		if (repairable(f, l, which) && x->bias < 0)
 			return cf_error_set(err, CF_EINVAL, "repair: layer %d (%s) of the fused "
 					    "network has no bias to set (add biases first)", l + 1,
+					    x->name);
+		if (repairable(f, l, which) && branch_has_bn(f, l))
+			return cf_error_set(err, CF_EINVAL, "repair: layer %d (%s) of the fused "
+					    "network has a BatchNorm after it (fold it first)", l + 1,
 					    x->name);
 	}
 	return CF_OK;
@@ -213,14 +230,14 @@ static double layer_error(const cf_activations *ra, const cf_activations *r1,
  * only the layers from `changed` on run again (the same values as a whole
  * forward, at a fraction of its cost: what keeps REPAIR within two forward
  * passes per layer); a larger sample is recorded anew. */
-static int rerecord(cf_net *fused, const cf_acts_sample *smp, int changed, cf_activations **rf,
-		    cf_error *err)
+static int rerecord(cf_net *fused, const cf_acts_sample *smp, int branches, int changed,
+		    cf_activations **rf, cf_error *err)
 {
 	if (*rf && changed >= 0 && smp->N <= CF_ACTS_BATCH)
 		return cf_net_forward_again(fused, changed, *rf, err);
 	cf_activations_free(*rf);
 	*rf = NULL;
-	return cf_acts_record(fused, smp, NULL, rf, err);
+	return cf_acts_record_as(fused, smp, branches, NULL, rf, err);
 }
 
 int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *step,
@@ -230,11 +247,14 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *st
 	cf_activations *ra = NULL, *r1 = NULL, *rf = NULL;
 	stats st = {0};
 	int L = cf_net_nwlayers(fused), rc, last = -1, changed = -1;
+	/* Branch recordings differ from the default only in what REPAIR
+	 * without branches never reads, so they are taken only when asked. */
+	int branches = (which & CF_REPAIR_BRANCHES) != 0;
 	int64_t widest = 1;
 
 	if (report)
 		memset(report, 0, sizeof *report);
-	if (!(which & (CF_REPAIR_HIDDEN | CF_REPAIR_LOGITS)))
+	if (!(which & (CF_REPAIR_HIDDEN | CF_REPAIR_LOGITS | CF_REPAIR_BRANCHES)))
 		return cf_error_set(err, CF_EINVAL, "repair: nothing to repair (which = %u)", which);
 	if ((rc = check_nets(fused, aligned, net1, which, err)))
 		return rc;
@@ -260,15 +280,15 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *st
 			goto done;
 		}
 	}
-	if ((rc = cf_acts_record(aligned, smp, NULL, &ra, err)) ||
-	    (rc = cf_acts_record(net1, smp, NULL, &r1, err))) {
+	if ((rc = cf_acts_record_as(aligned, smp, branches, NULL, &ra, err)) ||
+	    (rc = cf_acts_record_as(net1, smp, branches, NULL, &r1, err))) {
 		cf_error_prefix(err, rc, "repair");
 		goto done;
 	}
 	for (int l = 0; l <= last; l++) {
 		if (!repairable(fused, l, which))
 			continue;
-		if ((rc = rerecord(fused, smp, changed, &rf, err))) {
+		if ((rc = rerecord(fused, smp, branches, changed, &rf, err))) {
 			cf_error_prefix(err, rc, "repair");
 			goto done;
 		}
@@ -286,7 +306,7 @@ int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *st
 	}
 	if (report && last >= 0) {
 		/* The last repaired layer's result, measured once more. */
-		if ((rc = rerecord(fused, smp, changed, &rf, err))) {
+		if ((rc = rerecord(fused, smp, branches, changed, &rf, err))) {
 			cf_error_prefix(err, rc, "repair");
 			goto done;
 		}

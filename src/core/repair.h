@@ -58,25 +58,41 @@ typedef struct cf_repair_report {
 void cf_repair_report_free(cf_repair_report *r);
 
 /* What cf_repair_net renormalises (bits of `which`): the hidden layers
- * (fusion.repair), and the classifier's outputs, the logits
- * (fusion.repair_logits).  The classifier is outside REPAIR as published;
- * its outputs are neurons like any other, with per-class statistics whose
- * shift and spread the averaging distorts in the same way, and argmax
- * reads them directly. */
-enum { CF_REPAIR_HIDDEN = 1u, CF_REPAIR_LOGITS = 2u };
+ * (fusion.repair), the classifier's outputs, the logits
+ * (fusion.repair_logits), and the residual branches
+ * (fusion.repair_branches).  The classifier is outside REPAIR as
+ * published; its outputs are neurons like any other, with per-class
+ * statistics whose shift and spread the averaging distorts in the same
+ * way, and argmax reads them directly.
+ *
+ * A residual block's conv2 and projection shortcut are outside REPAIR as
+ * the hidden layers have it: what the block's channel computes is their
+ * sum, and rescaling one term of a sum is not a renormalisation of the
+ * sum.  Each term on its own is a neuron's output, though — conv2 after
+ * its (folded) BN, the shortcut's 1×1 conv — and CF_REPAIR_BRANCHES resets
+ * each of those per channel to the interpolation of the endpoints'
+ * statistics of the same branch, measured on recordings whose blocks
+ * record their branches (cf_acts_record_as).  This is meaningful only when
+ * channel c of a branch is the same channel in all three networks, which
+ * tied plans (fusion.residual_tied) guarantee: then conv2, shortcut and
+ * stream are permuted alike. */
+enum { CF_REPAIR_HIDDEN = 1u, CF_REPAIR_LOGITS = 2u, CF_REPAIR_BRANCHES = 4u };
 
 /* Repair `fused` in place.  aligned (model 0 transported, the fused
  * network's architecture) and net1 are the interpolation's endpoints,
  * step[l] the weight of net1 at weight layer l (0 ≤ step ≤ 1: fusion.step,
  * which a layer may override); smp the input sample the statistics are
  * measured on.  With CF_REPAIR_HIDDEN in `which` every hidden weight layer
- * is repaired except inside residual blocks, whose recorded conv2 output
- * includes the shortcut (the layer is left as it is and report->repaired
- * says so); with CF_REPAIR_LOGITS the classifier is, last, on the inputs
- * the repaired hidden layers give it.  A neuron whose current std is below
- * 1e-12 of the target keeps its scale and only gets the target mean.
- * report may be NULL.  Errors: CF_EINVAL when the three networks differ in
- * structure, `which` selects nothing, or a repaired layer of `fused` has no bias (naming it);
+ * is repaired except a residual block's conv2 and shortcut, whose recorded
+ * conv2 output includes the shortcut (the layer is left as it is and
+ * report->repaired says so); with CF_REPAIR_BRANCHES those two are, in
+ * layer order with the others, each on its own branch; with
+ * CF_REPAIR_LOGITS the classifier is, last, on the inputs the repaired
+ * hidden layers give it.  A neuron whose current std is below 1e-12 of the
+ * target keeps its scale and only gets the target mean.  report may be
+ * NULL.  Errors: CF_EINVAL when the three networks differ in structure,
+ * `which` selects nothing, a repaired layer of `fused` has no bias, or a
+ * repaired branch of `fused` has a BatchNorm after it (naming the layer);
  * CF_ENOMEM; CF_ESTOPPED when prog asks to stop (fused is then partly
  * repaired: layers before the reported one). */
 int cf_repair_net(cf_net *fused, cf_net *aligned, cf_net *net1, const double *step,

@@ -67,19 +67,26 @@ static void print_layers(const cf_session *s, FILE *f)
 static void print_repair(const cf_session *s, FILE *f)
 {
 	const cf_repair_report *r = cf_session_repair_report(s);
+	const cf_net *fz = cf_session_fused(s);
 	double before = 0, worst = 0;
-	int n = 0;
+	int n = 0, nb = 0;
 
 	if (!r)
 		return;
 	for (int l = 0; l < r->n; l++)
 		if (r->repaired[l]) {
+			enum cf_wl_role role = cf_net_wlayer_at(fz, l)->role;
 			n++;
+			nb += role == CF_WL_CONV2 || role == CF_WL_SHORTCUT;
 			before += r->std_before[l];
 			worst = r->max_err[l] > worst ? r->max_err[l] : worst;
 		}
-	fprintf(f, "  (REPAIR renormalised %d of %d layers: their neurons' std was %.2f of the "
-		"target before, within %.1e after)\n", n, r->n, n ? before / n : 1.0, worst);
+	fprintf(f, "  (REPAIR renormalised %d of %d layers", n, r->n);
+	/* said only when there are some, so the line is as before otherwise */
+	if (nb)
+		fprintf(f, ", %d of them residual branches", nb);
+	fprintf(f, ": their neurons' std was %.2f of the target before, within %.1e after)\n",
+		n ? before / n : 1.0, worst);
 }
 
 /* eval.hybrids: where the fused model loses accuracy, one line per layer

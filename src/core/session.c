@@ -910,10 +910,30 @@ static int apply_params(cf_session *s, cf_fusion *f, cf_error *err)
 	return CF_OK;
 }
 
+/* fusion.repair_branches sets each branch's channel c to the targets of
+ * the endpoints' channel c: only tied plans make that the same channel in
+ * the three networks, and it extends REPAIR rather than replacing it.
+ * Checked when the fusion starts (parameters are set one at a time, in any
+ * order), before any layer is solved. */
+static int repair_options_ok(const cf_session *s, cf_error *err)
+{
+	if (!V(s, FUSION_REPAIR_BRANCHES) || (V(s, FUSION_REPAIR) && V(s, FUSION_RESIDUAL_TIED)))
+		return CF_OK;
+	return cf_error_set(err, CF_EINVAL, "fusion.repair_branches needs fusion.repair=1 and "
+			    "fusion.residual_tied=1 (here %s): a branch's channels are the "
+			    "endpoints' same channels only with tied plans",
+			    !V(s, FUSION_REPAIR) && !V(s, FUSION_RESIDUAL_TIED)
+				    ? "both are 0"
+				    : V(s, FUSION_REPAIR) ? "fusion.residual_tied is 0"
+							  : "fusion.repair is 0");
+}
+
 /* Make sure there is a fusion object positioned for re-solving. */
 static int fusion_ready(cf_session *s, cf_error *err)
 {
 	int rc;
+	if ((rc = repair_options_ok(s, err)))
+		return rc;
 	if (!s->fusion || s->fuse_from < 0) {
 		cf_fusion_params p;
 		cf_fusion *f = NULL;
@@ -1113,7 +1133,8 @@ static int run_repair(cf_session *s, cf_error *err)
 	int L = cf_fusion_nlayers(s->fusion), rc;
 	int64_t N = (int64_t)V(s, FUSION_REPAIR_SAMPLES);
 	unsigned which = (V(s, FUSION_REPAIR) ? CF_REPAIR_HIDDEN : 0u) |
-			 (V(s, FUSION_REPAIR_LOGITS) ? CF_REPAIR_LOGITS : 0u);
+			 (V(s, FUSION_REPAIR_LOGITS) ? CF_REPAIR_LOGITS : 0u) |
+			 (V(s, FUSION_REPAIR_BRANCHES) ? CF_REPAIR_BRANCHES : 0u);
 	double *step;
 
 	drop_repair(s);

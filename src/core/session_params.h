@@ -86,6 +86,10 @@
 	X(FUSION_REPAIR_LOGITS, "fusion.repair_logits", BOOL, "0", 0, 1, NULL, FUSE, 0, \
 	  "beyond the method: REPAIR of the classifier too, each class's logit mean and std " \
 	  "reset to the interpolation of its parents' (share/doc/beyond.md)") \
+	X(FUSION_REPAIR_BRANCHES, "fusion.repair_branches", BOOL, "0", 0, 1, NULL, FUSE, 0, \
+	  "beyond the method: REPAIR of the residual branches too, each block's conv2 and " \
+	  "projection shortcut reset on its own before the add (needs fusion.repair and " \
+	  "fusion.residual_tied; share/doc/beyond.md)") \
 	X(FUSION_REPAIR_SAMPLES, "fusion.repair_samples", INT, "1000", 1, 1e9, NULL, FUSE, 0, \
 	  "training inputs REPAIR measures the statistics on") \
 	X(FUSION_MULTI, "fusion.multi", CHOICE, "iterative", 0, 0, cf_session_multi_names, FUSE, 0, \
