@@ -14,8 +14,9 @@
 --             recorded forward; the bound is 2.
 --
 --   clafuse run scripts/bench/bench_repair.lua [A B [ROUNDS [norm]]]
---   (default: the bundled MLP pair, 5 rounds; BLAS threads: clafuse's
---   --threads, 1 by default)
+--   (default: the bundled MLP pair, 5 rounds; BLAS threads: OpenBLAS's
+--   default, every core, unless OPENBLAS_NUM_THREADS says otherwise —
+--   share/doc/beyond.md's figures are OPENBLAS_NUM_THREADS=1)
 local top = os.getenv("CLAFUSE_TOP") or "."
 local pa = arg[1] or top .. "/share/models/mlp_a.safetensors"
 local pb = arg[2] or top .. "/share/models/mlp_b.safetensors"
