@@ -90,6 +90,25 @@ static inline cf_acts_sample *fx_sample(const cf_net *n, int64_t N, gsl_rng *rng
 	return s;
 }
 
+/* Random BN affine parameters and running statistics, so that folding
+ * changes every weight (a fresh BN is the identity). */
+static inline void fx_randomize_bn(cf_net *n, gsl_rng *rng)
+{
+	for (int i = 0; i < cf_net_nparams(n); i++) {
+		cf_net_param *p = cf_net_param_at(n, i);
+		for (int64_t j = 0; j < p->t.size; j++) {
+			float *v = &p->t.data[j];
+			switch (p->kind) {
+			case CF_PARAM_BN_WEIGHT: *v = (float)(0.5 + gsl_rng_uniform(rng)); break;
+			case CF_PARAM_BN_BIAS: *v = (float)gsl_ran_gaussian(rng, 0.3); break;
+			case CF_PARAM_BN_MEAN: *v = (float)gsl_ran_gaussian(rng, 0.3); break;
+			case CF_PARAM_BN_VAR: *v = (float)(0.5 + 1.5 * gsl_rng_uniform(rng)); break;
+			default: break;
+			}
+		}
+	}
+}
+
 /* Largest |logit of a - logit of b| over the N inputs x, relative to the
  * largest |logit of a|; INFINITY when a forward pass fails. */
 static inline double fx_out_diff(cf_net *a, cf_net *b, const float *x, int64_t N)

@@ -34,25 +34,6 @@
 
 static gsl_rng *rng;
 
-/* Random BN parameters and running statistics, so that folding changes
- * every weight (a fresh BN is the identity). */
-static void randomize_bn(cf_net *n)
-{
-	for (int i = 0; i < cf_net_nparams(n); i++) {
-		cf_net_param *p = cf_net_param_at(n, i);
-		for (int64_t j = 0; j < p->t.size; j++) {
-			float *v = &p->t.data[j];
-			switch (p->kind) {
-			case CF_PARAM_BN_WEIGHT: *v = (float)(0.5 + gsl_rng_uniform(rng)); break;
-			case CF_PARAM_BN_BIAS: *v = (float)gsl_ran_gaussian(rng, 0.3); break;
-			case CF_PARAM_BN_MEAN: *v = (float)gsl_ran_gaussian(rng, 0.3); break;
-			case CF_PARAM_BN_VAR: *v = (float)(0.5 + 1.5 * gsl_rng_uniform(rng)); break;
-			default: break;
-			}
-		}
-	}
-}
-
 /* A network for desc, with BN randomised and folded when it has BN. */
 static cf_net *make(const char *desc)
 {
@@ -60,7 +41,7 @@ static cf_net *make(const char *desc)
 	cf_error e = { 0, "" };
 	if (!n || !cf_net_has_bn(n))
 		return n;
-	randomize_bn(n);
+	fx_randomize_bn(n, rng);
 	if (cf_net_fold_bn(n, &f, &e))
 		tap_diag("fold: %s", e.msg);
 	cf_net_free(n);
